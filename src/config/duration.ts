@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/**
+ * Durations in config: a number of seconds, or a string such as `90s`, `5m`, `12h`, `30d`.
+ * Parsed to whole seconds.
+ */
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export function parseDuration(input: string | number): number {
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input) || input < 0) throw new Error(`duration must be >= 0 seconds, got ${input}`);
+    return Math.floor(input);
+  }
+  const m = /^\s*(\d+)\s*(s|m|h|d)?\s*$/.exec(input);
+  if (!m) throw new Error(`"${input}" is not a duration; write seconds (300) or a number with s/m/h/d (5m)`);
+  return Number(m[1]) * UNITS[m[2] ?? 's']!;
+}
+
+/** Zod type for a duration field; the parsed value is seconds. */
+export const duration = () =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    try {
+      return parseDuration(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
