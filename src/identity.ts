@@ -33,11 +33,15 @@ export interface Identity {
 export function identityFromClaims(
   claims: Record<string, unknown>,
   authMethod: AuthMethod,
+  opts: { groupsClaim?: string } = {},
 ): Identity {
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
-  const groups = Array.isArray(claims['cognito:groups'])
-    ? (claims['cognito:groups'] as unknown[]).filter((g): g is string => typeof g === 'string')
-    : [];
+  const rawGroups = claims[opts.groupsClaim ?? 'cognito:groups'];
+  const groups = Array.isArray(rawGroups)
+    ? (rawGroups as unknown[]).filter((g): g is string => typeof g === 'string')
+    : typeof rawGroups === 'string' && rawGroups
+      ? [rawGroups]
+      : [];
   const scope = str(claims.scope);
   const identities = Array.isArray(claims.identities) ? (claims.identities as unknown[]) : [];
   const providers = identities

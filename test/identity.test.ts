@@ -36,3 +36,10 @@ describe('identityFromClaims', () => {
     expect(identityFromClaims({ sub: 'a' }, 'session').emailVerified).toBe(false);
   });
 });
+
+describe('identityFromClaims with another groups claim', () => {
+  it('reads groups from the configured claim (generic OIDC providers use "groups")', () => {
+    const id = identityFromClaims({ sub: 'x', groups: ['ops'], 'cognito:groups': ['ignored'] }, 'session', { groupsClaim: 'groups' });
+    expect(id.groups).toEqual(['ops']);
+  });
+});

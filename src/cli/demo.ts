@@ -1,0 +1,73 @@
+/**
+ * `npm start`: the local Cognito emulator, the demo upstream and the gateway with config/demo.yaml,
+ * all on loopback, no AWS account needed.
+ */
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { createDemoUpstreamApp } from '../demo/upstream';
+import { startEmulator } from '../emulator';
+import { startNodeGateway } from '../runtime/node';
+import { readConfigFile } from './config-file';
+
+export async function startDemoUpstream(port = 9080, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
+  const server = serve({ fetch: createDemoUpstreamApp().fetch, hostname: host, port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${actual}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function main() {
+  const emulatorPort = Number(process.env.EMULATOR_PORT ?? 9229);
+  const upstreamPort = Number(process.env.DEMO_UPSTREAM_PORT ?? 9080);
+  const emulator = await startEmulator({ port: emulatorPort, log: false });
+  const upstream = await startDemoUpstream(upstreamPort);
+  const env = { ...process.env, EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
+  const configPath = process.env.GATEWAY_CONFIG ?? 'config/demo.yaml';
+  const config = await readConfigFile(configPath, env);
+  const gateway = await startNodeGateway({ config, loadConfig: () => readConfigFile(configPath, env) });
+  process.on('SIGHUP', () => void gateway.reload());
+
+  console.log(`
+  cognito-gateway demo
+  ────────────────────
+  Gateway      ${gateway.url}/          (open this)
+  Emulator     ${emulator.url}           (local Cognito: pool us-east-1_DemoPool1, hosted UI ${emulator.hostedUiBase})
+  Upstream     ${upstream.url}           (echoes what the gateway forwards)
+
+  Try:  ${gateway.url}/public/     open to everyone
+        ${gateway.url}/            any signed-in user
+        ${gateway.url}/admin/      group admins only (alice)
+        ${gateway.url}/partners/   email domain partner.example (carol)
+        ${gateway.url}/_auth/me    who am I   ·   ${gateway.url}/_auth/logout   sign out
+
+  Users (password):  alice (Alice-Passw0rd!) admins+staff · bob (Bob-Passw0rd!) staff
+                     carol (Carol-Passw0rd!) partner · dave (Dave-Passw0rd!) disabled
+                     erin (Erin-Passw0rd!) via PartnerIdP
+
+  Machine token:     curl -s -u demo-machine:demo-machine-secret -d grant_type=client_credentials \\
+                       -d scope=demo-api/read ${emulator.hostedUiBase}/oauth2/token
+                     curl -H "Authorization: Bearer <access_token>" ${gateway.url}/api/things
+`);
+  const stop = async () => {
+    await gateway.close();
+    await upstream.close();
+    await emulator.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main().catch((e) => {
+    console.error((e as Error).message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,229 @@
+/**
+ * Password sign-in for API clients (`Authorization: Basic`), checked with AdminInitiateAuth
+ * (ADMIN_USER_PASSWORD_AUTH, with SECRET_HASH when the app client has a secret). Failed attempts are
+ * rate-limited per user and per client address (sliding window, bounded memory). Passwords are never
+ * logged or kept. Web-API only.
+ */
+import type { Logger } from '../log';
+import { Lru } from '../tokens/lru';
+import type { AuthTokens, CognitoAdmin } from './client';
+import { toCognitoAdminError } from './errors';
+
+export interface RateLimit {
+  /** Failed attempts allowed inside the window. */
+  max: number;
+  windowSeconds: number;
+}
+
+export interface PasswordAuthOptions {
+  admin: Pick<CognitoAdmin, 'adminInitiateAuth'>;
+  clientId: string;
+  /** The app client's secret; when set, SECRET_HASH is sent. */
+  clientSecret?: string;
+  limits: { perUser: RateLimit; perAddress: RateLimit };
+  /** ms clock. Default Date.now. */
+  now?: () => number;
+  /** Distinct users and addresses tracked (each). Default 10,000; the least recently failing go first. */
+  maxTrackedKeys?: number;
+  log?: Logger;
+}
+
+export type PasswordAuthFailure = 'invalid_credentials' | 'user_disabled' | 'challenge' | 'rate_limited' | 'unavailable';
+
+export type PasswordAuthResult =
+  | { ok: true; tokens: AuthTokens }
+  | { ok: false; reason: PasswordAuthFailure; challenge?: string; retryAfterSeconds?: number };
+
+export interface PasswordAuthenticator {
+  authenticate(username: string, password: string, clientAddress: string): Promise<PasswordAuthResult>;
+}
+
+const encoder = new TextEncoder();
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+/** SECRET_HASH = Base64(HMAC_SHA256(key = client secret, message = username + client id)). */
+export async function computeSecretHash(clientSecret: string, username: string, clientId: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(clientSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(username + clientId));
+  return bytesToBase64(new Uint8Array(mac));
+}
+
+/**
+ * `Authorization: Basic base64(user-id ":" password)` (RFC 7617, UTF-8). The user-id ends at the first
+ * colon; the password may contain colons. Malformed (other scheme, bad base64, not UTF-8, control
+ * characters, no colon, empty user-id) => undefined.
+ */
+export function parseBasicAuth(headerValue: string | null | undefined): { username: string; password: string } | undefined {
+  if (typeof headerValue !== 'string') return undefined;
+  const m = /^[ \t]*basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i.exec(headerValue);
+  if (!m) return undefined;
+  const b64 = m[1]!;
+  if (b64.length % 4 === 1) return undefined;
+  let bytes: Uint8Array;
+  try {
+    const bin = atob(b64);
+    bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const colon = text.indexOf(':');
+  if (colon <= 0) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(text)) return undefined;
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/** Sliding-window failure counter per key: keeps at most `max` timestamps per key, and a bounded number of keys. */
+class FailureWindow {
+  private readonly keys: Lru<number[]>;
+  constructor(
+    private readonly limit: RateLimit,
+    maxKeys: number,
+  ) {
+    this.keys = new Lru<number[]>(maxKeys);
+  }
+
+  private live(key: string, now: number): number[] {
+    const all = this.keys.get(key);
+    if (!all) return [];
+    const from = now - this.limit.windowSeconds * 1000;
+    const kept = all.filter((t) => t > from);
+    if (kept.length === 0) this.keys.delete(key);
+    else if (kept.length !== all.length) this.keys.set(key, kept);
+    return kept;
+  }
+
+  /** Seconds until another attempt is allowed, or 0 when one is allowed now. */
+  blockedFor(key: string, now: number): number {
+    const live = this.live(key, now);
+    if (live.length < this.limit.max) return 0;
+    const oldestThatCounts = live[live.length - this.limit.max]!;
+    return Math.max(1, Math.ceil((oldestThatCounts + this.limit.windowSeconds * 1000 - now) / 1000));
+  }
+
+  /** Counts an attempt (before its outcome is known, so concurrent attempts cannot overshoot). */
+  add(key: string, at: number): void {
+    const live = this.live(key, at);
+    live.push(at);
+    this.keys.set(key, live.slice(-Math.max(1, this.limit.max)));
+  }
+
+  /** Takes back an attempt that turned out not to be a failure. */
+  remove(key: string, at: number): void {
+    const all = this.keys.get(key);
+    if (!all) return;
+    const i = all.lastIndexOf(at);
+    if (i >= 0) all.splice(i, 1);
+    if (all.length === 0) this.keys.delete(key);
+  }
+
+  clear(key: string): void {
+    this.keys.delete(key);
+  }
+}
+
+/** IPv6 clients are limited per /64 (one host usually owns a whole /64); IPv4 per address. */
+export function addressKey(address: string): string {
+  let a = address.trim().toLowerCase();
+  if (a.startsWith('[') && a.includes(']')) a = a.slice(1, a.indexOf(']'));
+  const zone = a.indexOf('%');
+  if (zone >= 0) a = a.slice(0, zone);
+  if (!a.includes(':')) return a;
+  const mapped = /^(?:0{0,4}:){0,5}ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a) ?? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (mapped) return mapped[1]!;
+  const [head = '', tail] = a.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
+const MAX_USERNAME = 128;
+const MAX_PASSWORD = 256;
+
+export function createPasswordAuthenticator(opts: PasswordAuthOptions): PasswordAuthenticator {
+  const now = opts.now ?? (() => Date.now());
+  const maxKeys = opts.maxTrackedKeys ?? 10_000;
+  const perUser = new FailureWindow(opts.limits.perUser, maxKeys);
+  const perAddress = new FailureWindow(opts.limits.perAddress, maxKeys);
+
+  return {
+    async authenticate(username, password, clientAddress) {
+      if (!username || !password || username.length > MAX_USERNAME || password.length > MAX_PASSWORD) {
+        return { ok: false, reason: 'invalid_credentials' };
+      }
+      // Cognito usernames are case-insensitive in current pools: so is the limit.
+      const userKey = username.normalize('NFC').toLowerCase();
+      const addrKey = addressKey(clientAddress);
+      const at = now();
+      const wait = Math.max(perUser.blockedFor(userKey, at), perAddress.blockedFor(addrKey, at));
+      if (wait > 0) {
+        opts.log?.warn('password sign-in rate limited', { address: addrKey, retryAfterSeconds: wait });
+        return { ok: false, reason: 'rate_limited', retryAfterSeconds: wait };
+      }
+      perUser.add(userKey, at);
+      perAddress.add(addrKey, at);
+      const notAFailure = () => {
+        perUser.remove(userKey, at);
+        perAddress.remove(addrKey, at);
+      };
+
+      const authParameters: Record<string, string> = { USERNAME: username, PASSWORD: password };
+      try {
+        if (opts.clientSecret) authParameters.SECRET_HASH = await computeSecretHash(opts.clientSecret, username, opts.clientId);
+        const result = await opts.admin.adminInitiateAuth({ clientId: opts.clientId, authFlow: 'ADMIN_USER_PASSWORD_AUTH', authParameters });
+        notAFailure();
+        if (result.kind === 'tokens') {
+          perUser.clear(userKey);
+          return { ok: true, tokens: result.tokens };
+        }
+        return { ok: false, reason: 'challenge', challenge: result.challengeName };
+      } catch (e) {
+        const err = toCognitoAdminError('AdminInitiateAuth', e);
+        const detail = err.detail.toLowerCase();
+        switch (err.name) {
+          case 'NotAuthorizedException':
+            if (detail.includes('disabled')) return { ok: false, reason: 'user_disabled' };
+            if (detail.includes('attempts exceeded')) return { ok: false, reason: 'rate_limited' };
+            if (detail.includes('secret hash') || detail.includes('secret_hash') || detail.includes('configured with secret')) {
+              notAFailure();
+              opts.log?.error('password sign-in misconfigured: the app client secret does not match', { error: err.name, clientId: opts.clientId });
+              return { ok: false, reason: 'unavailable' };
+            }
+            return { ok: false, reason: 'invalid_credentials' };
+          case 'UserNotFoundException':
+            return { ok: false, reason: 'invalid_credentials' };
+          case 'PasswordResetRequiredException':
+            notAFailure();
+            return { ok: false, reason: 'challenge', challenge: 'PASSWORD_RESET_REQUIRED' };
+          case 'UserNotConfirmedException':
+            notAFailure();
+            return { ok: false, reason: 'challenge', challenge: 'USER_NOT_CONFIRMED' };
+          default:
+            notAFailure();
+            if (err.name === 'InvalidParameterException' || err.name === 'ResourceNotFoundException' || err.accessDenied) {
+              // Not the user's fault: the client lacks ALLOW_ADMIN_USER_PASSWORD_AUTH, a wrong id, or IAM.
+              opts.log?.error('password sign-in misconfigured', { error: err.name, detail: err.detail, clientId: opts.clientId });
+            } else {
+              opts.log?.warn('password sign-in: Cognito unavailable', { error: err.name });
+            }
+            return { ok: false, reason: 'unavailable' };
+        }
+      }
+    },
+  };
+}

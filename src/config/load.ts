@@ -1,0 +1,192 @@
+import { parse as parseYaml } from 'yaml';
+import { ZodError } from 'zod';
+import { configSchema, type GatewayConfig } from './schema';
+import { parseCidr, validateApps } from '../policy';
+import { headersOverrideSchema, mergeHeadersConfig, type HeadersConfig } from '../proxy';
+
+/**
+ * Turns config text plus environment into a validated, resolved config. Pure (no file system):
+ * the Node runtime reads the file, the Worker gets the text from a bundled file or a var.
+ */
+
+/** Environment variables that carry secrets; they override the file. */
+export const SECRET_ENV = {
+  clientSecret: 'GATEWAY_CLIENT_SECRET',
+  cookieSecrets: 'GATEWAY_COOKIE_SECRETS',
+  assertionKeys: 'GATEWAY_ASSERTION_KEYS',
+} as const;
+
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly source = 'config',
+  ) {
+    super(`${source} is invalid:\n${issues.map((i) => `  - ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ResolvedConfig extends GatewayConfig {
+  /** Accepted `iss` values, primary first. */
+  issuers: string[];
+  /** Identity-header config per app id, for apps that override the global `headers`. */
+  appHeaders: Record<string, HeadersConfig>;
+  /** Set when the file itself carried a secret: the loader warns so operators move it to the environment. */
+  warnings: string[];
+}
+
+export type Env = Record<string, string | undefined>;
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+function zodIssues(error: ZodError): ConfigIssue[] {
+  return error.issues.map((i) => {
+    let message = i.message;
+    if (i.code === 'unrecognized_keys') message = `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: check the spelling against the configuration reference in README.md`;
+    if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = 'is required';
+    return { path: formatPath(i.path), message };
+  });
+}
+
+/** Parses YAML (a superset of JSON) config text. */
+export function parseConfigText(text: string, source = 'config'): unknown {
+  try {
+    return parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    throw new ConfigError([{ path: '', message: `not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}` }], source);
+  }
+}
+
+function splitList(v: string): string[] {
+  return v
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function parseAssertionKeys(v: string): string[] {
+  const t = v.trim();
+  if (t.startsWith('[')) return JSON.parse(t) as string[];
+  if (t.startsWith('{')) return [t];
+  // PEM blocks, possibly several, newest first.
+  return t.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [t];
+}
+
+export function cognitoIssuer(region: string, userPoolId: string): string {
+  return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+}
+
+/** Validates raw config (already parsed from YAML/JSON) and applies environment overrides. */
+export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): ResolvedConfig {
+  const warnings: string[] = [];
+  const input = (raw && typeof raw === 'object' ? structuredClone(raw) : raw) as Record<string, any>;
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ConfigError([{ path: '', message: 'the config must be a mapping with at least idp, session and apps' }], source);
+  }
+  if (input.idp?.clientSecret) warnings.push(`idp.clientSecret is in the config file; prefer the ${SECRET_ENV.clientSecret} environment variable`);
+  if (input.session?.secrets?.length) warnings.push(`session.secrets is in the config file; prefer the ${SECRET_ENV.cookieSecrets} environment variable`);
+  if (input.assertion?.keys?.length) warnings.push(`assertion.keys is in the config file; prefer the ${SECRET_ENV.assertionKeys} environment variable`);
+
+  if (env[SECRET_ENV.clientSecret]) (input.idp ??= {}).clientSecret = env[SECRET_ENV.clientSecret];
+  if (env[SECRET_ENV.cookieSecrets]) (input.session ??= {}).secrets = splitList(env[SECRET_ENV.cookieSecrets]!);
+  if (env[SECRET_ENV.assertionKeys]) {
+    try {
+      (input.assertion ??= {}).keys = parseAssertionKeys(env[SECRET_ENV.assertionKeys]!);
+    } catch {
+      throw new ConfigError([{ path: SECRET_ENV.assertionKeys, message: 'must be a JWK JSON object, a JSON array of keys, or PEM text' }], source);
+    }
+  }
+  if (env.PORT) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port)) throw new ConfigError([{ path: 'PORT', message: `"${env.PORT}" is not a port number` }], source);
+    (input.listen ??= {}).port = port;
+  }
+
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), source);
+  const config = parsed.data;
+
+  const issues: ConfigIssue[] = validateApps(config.apps).map((i) => ({ path: i.path, message: i.message }));
+  if (config.session.secrets.length === 0) {
+    issues.push({
+      path: 'session.secrets',
+      message: `no cookie secret: set ${SECRET_ENV.cookieSecrets} (comma-separated, newest first, each >= 32 characters; e.g. \`openssl rand -base64 32\`)`,
+    });
+  }
+  config.trustedProxies.forEach((cidr, i) => {
+    const r = parseCidr(cidr);
+    if (!r.ok) issues.push({ path: `trustedProxies[${i}]`, message: `${r.message}; write e.g. 10.0.0.0/8 or 2001:db8::/32` });
+  });
+  // An app's `headers` overrides the global block field by field, then is validated as a whole.
+  const appHeaders: Record<string, HeadersConfig> = {};
+  config.apps.forEach((app, i) => {
+    if (!app.headers || Object.keys(app.headers).length === 0) return;
+    const override = headersOverrideSchema.safeParse(app.headers);
+    let error: ZodError | undefined = override.success ? undefined : override.error;
+    if (override.success) {
+      try {
+        appHeaders[app.id] = mergeHeadersConfig(config.headers, override.data);
+      } catch (e) {
+        if (!(e instanceof ZodError)) throw e;
+        error = e;
+      }
+    }
+    if (error) issues.push(...zodIssues(error).map((x) => ({ path: `apps[${i}].headers${x.path ? `.${x.path}` : ''}`, message: x.message })));
+  });
+
+  let issuer = config.idp.issuer;
+  if (config.idp.type === 'cognito' && !issuer && config.idp.userPoolId) {
+    const region = config.idp.region ?? config.idp.userPoolId.split('_')[0]!;
+    if (config.idp.region && !config.idp.userPoolId.startsWith(`${config.idp.region}_`)) {
+      issues.push({ path: 'idp.region', message: `"${config.idp.region}" does not match the pool id's region prefix "${config.idp.userPoolId.split('_')[0]}"` });
+    }
+    issuer = cognitoIssuer(region, config.idp.userPoolId);
+  }
+  if (issues.length) throw new ConfigError(issues, source);
+
+  return { ...config, issuers: [issuer!, ...config.idp.extraIssuers], appHeaders, warnings };
+}
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` inside string values (not keys) with environment values,
+ * so one file serves several environments. Interpolating parsed values, not raw text, means a value
+ * can never change the YAML structure. A missing variable without a default is a config error.
+ */
+export function interpolateEnv(value: unknown, env: Env, path: (string | number)[] = [], issues: ConfigIssue[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      issues.push({ path: formatPath(path), message: `environment variable ${name} is not set; set it or write \${${name}:-default}` });
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, i], issues));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = interpolateEnv(v, env, [...path, k], issues);
+    return out;
+  }
+  return value;
+}
+
+/** Text in, resolved config out. */
+export function loadConfig(text: string, env: Env = {}, source = 'config'): ResolvedConfig {
+  const issues: ConfigIssue[] = [];
+  const raw = interpolateEnv(parseConfigText(text, source), env, [], issues);
+  if (issues.length) throw new ConfigError(issues, source);
+  return resolveConfig(raw, env, source);
+}

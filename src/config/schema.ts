@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { duration } from './duration';
+import { appsSchema, unmatchedSchema } from '../policy';
+import { cookieConfigSchema } from '../session';
+import { headersConfigSchema } from '../proxy';
+
+/**
+ * The root of the gateway's config file. Each area owns its fragment (apps and policies in
+ * src/policy, cookies in src/session, identity headers in src/proxy); this file composes them and
+ * holds what belongs to no single area: the identity provider, sessions, redirects, proxies, the
+ * assertion and the listener.
+ *
+ * Secrets (client secret, cookie secrets, assertion keys) may be written here but never have to be:
+ * the environment variables in `src/config/load.ts` override them, and that is the recommended way.
+ */
+
+const COGNITO_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
+
+const httpUrl = (what: string) =>
+  z.string().refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'https:' || u.protocol === 'http:') && !u.search && !u.hash;
+      } catch {
+        return false;
+      }
+    },
+    { message: `${what} must be an absolute http(s) URL without query or fragment, e.g. https://auth.example.com` },
+  );
+
+export const idpSchema = z
+  .object({
+    /** `cognito` applies Cognito's token rules (token_use, client_id on access tokens, hosted-UI logout). */
+    type: z.enum(['cognito', 'oidc']).default('cognito'),
+    region: z.string().optional(),
+    userPoolId: z
+      .string()
+      .regex(COGNITO_POOL_ID, { message: 'userPoolId looks like us-east-1_AbC123xyz (region, underscore, id)' })
+      .optional(),
+    /** Issuer URL. Required for `oidc`; for `cognito` it is derived from region + userPoolId unless set (the emulator sets it). */
+    issuer: httpUrl('idp.issuer').optional(),
+    /** More accepted `iss` values, e.g. when a pool moves to Cognito's newer issuer host form. */
+    extraIssuers: z.array(httpUrl('idp.extraIssuers[]')).default([]),
+    clientId: z.string().min(1, { message: 'idp.clientId is the app client id from the Cognito console' }),
+    /** Other app clients (machines, mobile apps) whose access tokens are accepted as bearer tokens. */
+    bearerClients: z.array(z.string().min(1)).default([]),
+    /** Prefer the GATEWAY_CLIENT_SECRET environment variable. Absent = public client. */
+    clientSecret: z.string().min(1).optional(),
+    /** How the client authenticates at the token endpoint when it has a secret. */
+    clientAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile']),
+    /** Where the signing keys are. Cognito: {issuer}/.well-known/jwks.json; other providers: from discovery. */
+    jwksUri: httpUrl('idp.jwksUri').optional(),
+    /** Override the hosted-UI base (custom domain). Discovery already reports it for real pools. */
+    domain: httpUrl('idp.domain').optional(),
+    /** Time limit for each call to the IdP (discovery, token, revoke). */
+    timeout: duration().default(5),
+    /** Claim holding group names (Cognito: cognito:groups; many OIDC providers: groups). */
+    groupsClaim: z.string().default('cognito:groups'),
+  })
+  .strict()
+  .superRefine((idp, ctx) => {
+    if (idp.type === 'oidc' && !idp.issuer) {
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'idp.type oidc needs idp.issuer (the provider\'s issuer URL)' });
+    }
+    if (idp.type === 'cognito' && !idp.issuer && !idp.userPoolId) {
+      ctx.addIssue({ code: 'custom', path: ['userPoolId'], message: 'idp.type cognito needs idp.userPoolId (e.g. us-east-1_AbC123xyz) or idp.issuer' });
+    }
+    if (!idp.scopes.includes('openid')) {
+      ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'idp.scopes must include "openid", or no ID token is issued' });
+    }
+  });
+
+export const sessionSchema = z
+  .object({
+    /** Cookie sealing secrets, newest first, each >= 32 characters. Prefer GATEWAY_COOKIE_SECRETS. */
+    secrets: z.array(z.string().min(32, { message: 'each session secret needs at least 32 characters; generate one with `openssl rand -base64 32`' })).default([]),
+    absoluteLifetime: duration().prefault('12h'),
+    idleTimeout: duration().prefault('1h'),
+    /** Refresh tokens at least this often, so revocation and group changes take effect within it. */
+    revalidateAfter: duration().prefault('5m'),
+    /** Also keep the access token in the session (needed when headers.accessToken forwards it). */
+  })
+  .strict()
+  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300 });
+
+export const assertionSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    header: z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'assertion.header must be a header name like X-Auth-Assertion' }).default('X-Auth-Assertion'),
+    /** `iss` of the assertion. Default: the gateway's public origin. */
+    issuer: z.string().optional(),
+    ttl: duration().default(60).refine((s) => s >= 10 && s <= 300, { message: 'assertion.ttl must be between 10s and 5m' }),
+    /** EC P-256 private keys (JWK JSON or PKCS8 PEM), newest first. Prefer GATEWAY_ASSERTION_KEYS. */
+    keys: z.array(z.string()).default([]),
+  })
+  .strict()
+  .default({ enabled: true, header: 'X-Auth-Assertion', ttl: 60, keys: [] });
+
+export const redirectsSchema = z
+  .object({
+    /** Hosts besides the gateway's own that `rd` may point to (`app.example.com`, `*.example.com`). */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .default({ allowedHosts: [] });
+
+export const listenSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8787),
+  })
+  .strict()
+  .default({ host: '127.0.0.1', port: 8787 });
+
+export const configSchema = z
+  .object({
+    /** The gateway's external origin (https://gw.example.com). Default: taken from each request's Host. */
+    publicUrl: httpUrl('publicUrl').optional(),
+    listen: listenSchema,
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    idp: idpSchema,
+    session: sessionSchema,
+    cookies: cookieConfigSchema.prefault({}),
+    headers: headersConfigSchema,
+    redirects: redirectsSchema,
+    assertion: assertionSchema,
+    /** Peers (CIDRs) whose X-Forwarded-* headers are believed. None by default. */
+    trustedProxies: z.array(z.string()).default([]),
+    upstreamTimeout: duration().default(30),
+    unmatched: unmatchedSchema,
+    apps: appsSchema,
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type GatewayConfig = z.output<typeof configSchema>;
+export type IdpConfig = GatewayConfig['idp'];

@@ -1,0 +1,174 @@
+import { createHmac } from 'node:crypto';
+import type { EmulatorContext } from '../context';
+import { randomToken } from '../ids';
+import { secretsEqual } from '../oauth/client-auth';
+import { checkPassword } from '../oauth/password';
+import { redeemRefreshToken } from '../oauth/refresh';
+import { revokeRefreshToken } from '../oauth/revocation';
+import type { AuthSession, ClientRecord, PoolState, UserRecord } from '../state';
+import { issuerOf, mintUserTokens, startSession } from '../tokens';
+import { CognitoError, clientNotFound, invalidParameter, notAuthorized, userNotFound } from './errors';
+import { optionalObject, optionalString, requireString, type Input } from './input';
+import { clientOf, poolOf, type Operation } from './lookup';
+
+/** AdminInitiateAuth (password and refresh), GetTokensFromRefreshToken, RevokeToken. */
+
+/** SECRET_HASH = Base64(HMAC_SHA256(key = client secret, message = username + client id)). */
+export function secretHash(clientSecret: string, username: string, clientId: string): string {
+  return createHmac('sha256', clientSecret).update(username + clientId).digest('base64');
+}
+
+function checkSecretHash(client: ClientRecord, given: string | undefined, usernames: string[]): void {
+  const secret = client.settings.secret;
+  if (secret === undefined) return;
+  if (given === undefined) {
+    throw notAuthorized(`Client ${client.settings.id} is configured with secret but SECRET_HASH was not received`);
+  }
+  if (!usernames.some((u) => secretsEqual(given, secretHash(secret, u, client.settings.id)))) {
+    throw notAuthorized(`Unable to verify secret hash for client ${client.settings.id}`);
+  }
+}
+
+function requireExplicitFlow(client: ClientRecord, ...flows: string[]): void {
+  if (!flows.some((f) => client.settings.explicitAuthFlows.includes(f))) throw invalidParameter('Auth flow not enabled for this client');
+}
+
+function authenticationResult(
+  ctx: EmulatorContext,
+  pool: PoolState,
+  client: ClientRecord,
+  user: UserRecord,
+  session: AuthSession,
+  refreshToken: string | undefined,
+): Record<string, unknown> {
+  const nowSeconds = Math.floor(ctx.state.now() / 1000);
+  const tokens = mintUserTokens({ issuer: issuerOf(ctx.baseUrl, pool.id), pool, client, user, session, nowSeconds }, true);
+  return {
+    ChallengeParameters: {},
+    AuthenticationResult: {
+      AccessToken: tokens.accessToken,
+      ExpiresIn: tokens.expiresIn,
+      TokenType: 'Bearer',
+      ...(refreshToken ? { RefreshToken: refreshToken } : {}),
+      IdToken: tokens.idToken,
+    },
+  };
+}
+
+function passwordAuth(ctx: EmulatorContext, pool: PoolState, client: ClientRecord, params: Input): Record<string, unknown> {
+  requireExplicitFlow(client, 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ADMIN_NO_SRP_AUTH');
+  const username = typeof params.USERNAME === 'string' ? params.USERNAME : '';
+  const password = typeof params.PASSWORD === 'string' ? params.PASSWORD : '';
+  if (!username) throw invalidParameter('Missing required parameter USERNAME');
+  if (!password) throw invalidParameter('Missing required parameter PASSWORD');
+  checkSecretHash(client, typeof params.SECRET_HASH === 'string' ? params.SECRET_HASH : undefined, [username]);
+  const check = checkPassword(ctx.state, pool, username, password);
+  if (!check.ok) {
+    switch (check.reason) {
+      case 'no-such-user':
+        throw client.settings.preventUserExistenceErrors ? notAuthorized('Incorrect username or password.') : userNotFound();
+      case 'wrong-password':
+        throw notAuthorized('Incorrect username or password.');
+      case 'disabled':
+        throw notAuthorized('User is disabled.');
+      case 'unconfirmed':
+        throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
+      case 'reset-required':
+        throw new CognitoError('PasswordResetRequiredException', 'Password reset required for the user');
+      case 'new-password-required': {
+        const user = check.user!;
+        return {
+          ChallengeName: 'NEW_PASSWORD_REQUIRED',
+          Session: randomToken(96),
+          ChallengeParameters: {
+            USER_ID_FOR_SRP: user.username,
+            requiredAttributes: '[]',
+            userAttributes: JSON.stringify(user.attributes),
+          },
+        };
+      }
+    }
+  }
+  const { session, refreshToken } = startSession(
+    ctx.state,
+    pool,
+    client,
+    check.user,
+    ['aws.cognito.signin.user.admin'],
+    Math.floor(ctx.state.now() / 1000),
+  );
+  return authenticationResult(ctx, pool, client, check.user, session, refreshToken);
+}
+
+function refreshAuth(
+  ctx: EmulatorContext,
+  client: ClientRecord,
+  token: string,
+  rotate: boolean,
+  /** AdminInitiateAuth proves the client with SECRET_HASH (over the username or the sub). */
+  secretHashCheck?: { given: string | undefined; username: string | undefined },
+): Record<string, unknown> {
+  const outcome = redeemRefreshToken(ctx.state, client, token, rotate);
+  if (!outcome.ok) throw notAuthorized(outcome.reason === 'disabled' ? 'User is disabled.' : 'Invalid Refresh Token');
+  if (secretHashCheck) {
+    const names = [outcome.user.username, outcome.user.sub, ...(secretHashCheck.username ? [secretHashCheck.username] : [])];
+    checkSecretHash(client, secretHashCheck.given, names);
+  }
+  return authenticationResult(ctx, outcome.pool, client, outcome.user, outcome.session, outcome.rotatedRefreshToken);
+}
+
+export const AdminInitiateAuth: Operation = (ctx, input) => {
+  const pool = poolOf(ctx, input);
+  const client = clientOf(pool, input);
+  const flow = requireString(input, 'AuthFlow');
+  const params = optionalObject(input, 'AuthParameters') ?? {};
+  switch (flow) {
+    case 'ADMIN_USER_PASSWORD_AUTH':
+    case 'ADMIN_NO_SRP_AUTH':
+      return passwordAuth(ctx, pool, client, params);
+    case 'REFRESH_TOKEN_AUTH':
+    case 'REFRESH_TOKEN': {
+      requireExplicitFlow(client, 'ALLOW_REFRESH_TOKEN_AUTH');
+      const token = typeof params.REFRESH_TOKEN === 'string' ? params.REFRESH_TOKEN : '';
+      if (!token) throw invalidParameter('Missing required parameter REFRESH_TOKEN');
+      const hash = typeof params.SECRET_HASH === 'string' ? params.SECRET_HASH : undefined;
+      const username = typeof params.USERNAME === 'string' ? params.USERNAME : undefined;
+      return refreshAuth(ctx, client, token, false, { given: hash, username });
+    }
+    default:
+      throw invalidParameter(`Initiate Auth method not supported: ${flow}`);
+  }
+};
+
+function clientWithSecret(ctx: EmulatorContext, input: Input): ClientRecord {
+  const clientId = requireString(input, 'ClientId');
+  const client = ctx.state.findClient(clientId);
+  if (!client) throw clientNotFound(clientId);
+  const given = optionalString(input, 'ClientSecret');
+  const expected = client.settings.secret;
+  if (expected !== undefined && (given === undefined || !secretsEqual(given, expected))) {
+    throw notAuthorized(`Unable to verify secret for client ${clientId}`);
+  }
+  return client;
+}
+
+/** The newer refresh operation; with rotation on it answers with a new refresh token. */
+export const GetTokensFromRefreshToken: Operation = (ctx, input) => {
+  const client = clientWithSecret(ctx, input);
+  const token = requireString(input, 'RefreshToken');
+  const result = refreshAuth(ctx, client, token, client.settings.refreshTokenRotation);
+  return { AuthenticationResult: result.AuthenticationResult };
+};
+
+export const RevokeToken: Operation = (ctx, input) => {
+  const client = clientWithSecret(ctx, input);
+  const token = requireString(input, 'Token');
+  if (!client.settings.enableTokenRevocation) {
+    throw new CognitoError('UnsupportedOperationException', 'Token revocation is not enabled for this client.');
+  }
+  if (token.split('.').length === 3) throw new CognitoError('UnsupportedTokenTypeException', 'Only refresh tokens can be revoked.');
+  if (revokeRefreshToken(ctx.state, client.settings.id, token) === 'other-client') {
+    throw new CognitoError('UnauthorizedException', 'The refresh token was not issued to this client.');
+  }
+  return {};
+};

@@ -1,0 +1,57 @@
+import { createSigningKeySync, type TokenKind } from './keys';
+import { clientSettingsSchema, type ClientSeed } from './seed';
+import type { EmulatorState, PoolState } from './state';
+
+/** Test hooks: the same operations in process (RunningEmulator) and over HTTP (/_emulator/*). */
+export interface EmulatorHooks {
+  rotateKeys(poolId: string, which: TokenKind): { newKid: string; oldKid: string };
+  retireKey(poolId: string, kid: string): void;
+  setJwksAvailable(poolId: string, up: boolean): void;
+  setTokenEndpointDelay(ms: number): void;
+  setUserEnabled(poolId: string, username: string, enabled: boolean): void;
+  setClientSettings(poolId: string, clientId: string, patch: Partial<ClientSeed>): void;
+}
+
+/** A hook called with something that does not exist (HTTP: 404). */
+export class HookTargetNotFound extends Error {}
+
+export function createHooks(state: EmulatorState): EmulatorHooks {
+  const pool = (poolId: string): PoolState => {
+    const p = state.pool(poolId);
+    if (!p) throw new HookTargetNotFound(`no pool ${poolId}`);
+    return p;
+  };
+  return {
+    rotateKeys(poolId, which) {
+      if (which !== 'id' && which !== 'access') throw new TypeError(`which must be 'id' or 'access'`);
+      return pool(poolId).keys.rotate(which, createSigningKeySync());
+    },
+    retireKey(poolId, kid) {
+      if (!pool(poolId).keys.retire(kid)) throw new HookTargetNotFound(`no key ${kid} in pool ${poolId}`);
+    },
+    setJwksAvailable(poolId, up) {
+      pool(poolId).keys.jwksAvailable = up;
+    },
+    setTokenEndpointDelay(ms) {
+      if (!Number.isFinite(ms) || ms < 0) throw new TypeError('delay must be >= 0 ms');
+      state.tokenEndpointDelayMs = ms;
+    },
+    setUserEnabled(poolId, username, enabled) {
+      const p = pool(poolId);
+      const user = state.findUser(p, username);
+      if (!user) throw new HookTargetNotFound(`no user ${username} in pool ${poolId}`);
+      user.enabled = enabled;
+      user.modifiedAt = state.now();
+      if (!enabled) state.revokeUserSessions(p.id, user.sub);
+    },
+    setClientSettings(poolId, clientId, patch) {
+      const client = pool(poolId).clients.get(clientId);
+      if (!client) throw new HookTargetNotFound(`no client ${clientId} in pool ${poolId}`);
+      // Validate the merged settings as a seed would be; the id cannot change.
+      const merged = clientSettingsSchema.parse({ ...client.settings, ...patch, id: clientId });
+      client.settings = merged;
+      client.units = undefined;
+      client.modifiedAt = state.now();
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { identityFromClaims, type Identity } from '../identity';
+import { IdpUnavailableError } from '../oidc/provider';
+import { RefreshRejectedError } from '../oidc/refresh';
+import { sessionClaims, sessionState, type SessionData, type SessionLimits } from '../oidc/session-data';
+import type { CompiledApp } from '../policy';
+import { JwksUnavailableError, JwtInvalidError } from '../tokens';
+import type { Gateway, RequestInfo } from './context';
+
+/**
+ * Finds out who is calling: a bearer access token if the request carries one, else the sealed
+ * session cookie (refreshed when its tokens expired or revalidation is due). Never throws for bad
+ * input: the outcome says what happened so the pipeline can answer precisely.
+ */
+export type AuthOutcome =
+  | { kind: 'anonymous'; setCookies: string[] }
+  | { kind: 'identity'; identity: Identity; accessToken?: string; session?: SessionData; setCookies: string[] }
+  | { kind: 'bearer-invalid'; code: string; description: string }
+  | { kind: 'unavailable'; status: 503 | 504; message: string; setCookies: string[] };
+
+/** How often an unchanged session is written back just to move its idle timer (seconds). */
+const LAST_SEEN_WRITE_INTERVAL = 60;
+
+export function bearerToken(req: Request): string | undefined {
+  const h = req.headers.get('authorization');
+  if (!h) return undefined;
+  const m = /^Bearer[ ]+([^\s]+)\s*$/i.exec(h);
+  return m ? m[1] : undefined;
+}
+
+export function sessionLimits(gw: Gateway, app?: CompiledApp): SessionLimits {
+  return {
+    absoluteLifetime: app?.session?.absoluteLifetime ?? gw.config.session.absoluteLifetime,
+    idleTimeout: app?.session?.idleTimeout ?? gw.config.session.idleTimeout,
+    revalidateAfter: gw.config.session.revalidateAfter,
+  };
+}
+
+export async function authenticateBearer(gw: Gateway, token: string): Promise<AuthOutcome> {
+  try {
+    const claims = await gw.verifier.verifyAccessToken(token);
+    return {
+      kind: 'identity',
+      identity: identityFromClaims(claims, 'bearer', { groupsClaim: gw.config.idp.groupsClaim }),
+      accessToken: token,
+      setCookies: [],
+    };
+  } catch (e) {
+    if (e instanceof JwksUnavailableError) return { kind: 'unavailable', status: 503, message: 'token keys unavailable', setCookies: [] };
+    if (e instanceof JwtInvalidError) return { kind: 'bearer-invalid', code: e.code, description: e.description };
+    return { kind: 'bearer-invalid', code: 'token_invalid', description: 'the access token is invalid' };
+  }
+}
+
+export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: CompiledApp): Promise<AuthOutcome> {
+  const hasGatewayCookies = gw.sessions.cookieNames(info.cookieHeader).some((n) => !n.includes('_login_'));
+  if (!hasGatewayCookies) return { kind: 'anonymous', setCookies: [] };
+  const session = await gw.sessions.read(info.cookieHeader, info.origin);
+  const endSession = (why: string) => {
+    info.log.info('session ended', { sid: session?.sid, reason: why });
+    return { kind: 'anonymous' as const, setCookies: gw.sessions.clearSession(info.cookieHeader, info.origin) };
+  };
+  if (!session || session.v !== 1) return endSession('unreadable session cookie');
+
+  const nowSec = Math.floor(gw.now() / 1000);
+  const state = sessionState(session, sessionLimits(gw, app), nowSec);
+  if (state === 'expired') return endSession('session lifetime or idle timeout reached');
+
+  let next: SessionData | undefined;
+  if (state === 'needs-refresh') {
+    try {
+      const r = await gw.refresher.refresh(session.refreshToken!);
+      let claims = session.claims;
+      if (r.idToken) claims = sessionClaims(await gw.verifier.verifyIdToken(r.idToken));
+      const exp = typeof claims.exp === 'number' ? Math.min(claims.exp, r.expiresAt) : r.expiresAt;
+      next = {
+        ...session,
+        claims,
+        refreshToken: r.refreshToken,
+        accessToken: gw.keepAccessToken ? r.accessToken : undefined,
+        tokensExpireAt: exp,
+        validatedAt: nowSec,
+        lastSeenAt: nowSec,
+      };
+      if (r.shared) info.log.debug('session refresh shared', { sid: session.sid });
+      else info.log.info('session refreshed', { sid: session.sid, rotated: r.refreshToken !== session.refreshToken });
+    } catch (e) {
+      if (e instanceof RefreshRejectedError) return endSession(`refresh refused (${e.error})`);
+      const unavailable = e instanceof IdpUnavailableError || e instanceof JwksUnavailableError;
+      if (!unavailable) {
+        if (e instanceof JwtInvalidError) return endSession(`refreshed ID token invalid (${e.code})`);
+        throw e;
+      }
+      // The IdP is down. Tokens that have not expired yet stay good until they do: revalidation
+      // is retried on the next request. Expired tokens cannot be vouched for.
+      if (nowSec < session.tokensExpireAt) {
+        info.log.warn('revalidation postponed: identity provider unavailable', { sid: session.sid });
+      } else {
+        const timeout = e instanceof IdpUnavailableError && e.timeout;
+        return { kind: 'unavailable', status: timeout ? 504 : 503, message: 'identity provider unavailable', setCookies: [] };
+      }
+    }
+  } else if (nowSec - session.lastSeenAt >= LAST_SEEN_WRITE_INTERVAL) {
+    next = { ...session, lastSeenAt: nowSec };
+  }
+
+  const current = next ?? session;
+  const setCookies = next ? await gw.sessions.write(next, info.cookieHeader, info.origin) : [];
+  return {
+    kind: 'identity',
+    identity: identityFromClaims(current.claims, 'session', { groupsClaim: gw.config.idp.groupsClaim }),
+    accessToken: current.accessToken,
+    session: current,
+    setCookies,
+  };
+}

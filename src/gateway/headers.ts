@@ -1,0 +1,29 @@
+import type { CompiledApp } from '../policy';
+import { stripRulesFor, type HeadersConfig, type HeaderStripRules } from '../proxy';
+import type { Gateway } from './context';
+
+/** The identity-header config in force for an app: its own override, else the global one. */
+export function headersFor(gw: Gateway, app: CompiledApp): HeadersConfig {
+  return gw.config.appHeaders[app.id] ?? gw.config.headers;
+}
+
+const stripCache = new WeakMap<Gateway, HeaderStripRules>();
+
+/**
+ * What is stripped from every client request, whichever app it goes to: the union of every header
+ * any app's mapping sets, plus the assertion header. A header that one app trusts must not be
+ * forgeable by sending it to another app, or to a bypassed path of the same app.
+ */
+export function stripRulesForApp(gw: Gateway, _app: CompiledApp): HeaderStripRules {
+  let rules = stripCache.get(gw);
+  if (!rules) {
+    const configs = [gw.config.headers, ...Object.values(gw.config.appHeaders)];
+    const all = configs.map((c) => stripRulesFor(c, [gw.config.assertion.header]));
+    rules = {
+      names: [...new Set(all.flatMap((r) => r.names))],
+      prefixes: [...new Set(all.flatMap((r) => r.prefixes))],
+    };
+    stripCache.set(gw, rules);
+  }
+  return rules;
+}

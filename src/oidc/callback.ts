@@ -1,0 +1,92 @@
+import * as oidc from 'openid-client';
+import type { Gateway, RequestInfo } from '../gateway/context';
+import { renderError } from '../http';
+import { randomToken } from '../session';
+import { JwtInvalidError, JwksUnavailableError } from '../tokens';
+import { CALLBACK_PATH, redirectResponse } from './login';
+import { IdpUnavailableError, toIdpError } from './provider';
+import { sessionClaims, type SessionData } from './session-data';
+
+/**
+ * Completes sign-in: checks the login-state cookie for this `state`, exchanges the code with the
+ * PKCE verifier, verifies the ID token (signature via JWKS, iss, aud, exp, token_use, nonce), and
+ * writes a brand-new session, replacing whatever session the browser had (no session fixation).
+ */
+export async function handleCallback(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
+  const incoming = new URL(req.url);
+  // openid-client derives redirect_uri from this URL: it must be the public one, as sent on authorize.
+  const currentUrl = new URL(`${info.origin}${CALLBACK_PATH}${incoming.search}`);
+  const params = currentUrl.searchParams;
+  const state = params.get('state');
+  const restart = '/_auth/login?rd=%2F';
+
+  const consumed = state ? await gw.loginStates.consume(state, info.cookieHeader, info.origin) : { data: undefined, setCookies: [] };
+  const fail = (status: number, code: string, title: string, message: string, extra: Record<string, unknown> = {}) => {
+    info.log.warn('sign-in failed', { error: code, ...extra });
+    const res = renderError(req, { status, code, title, message, requestId: info.requestId, retryHref: restart });
+    for (const c of consumed.setCookies) res.headers.append('set-cookie', c);
+    return res;
+  };
+
+  const idpError = params.get('error');
+  if (idpError) {
+    const description = (params.get('error_description') ?? '').slice(0, 200);
+    return fail(400, 'idp_error', 'Sign-in did not complete', `The identity provider answered: ${idpError}${description ? ` (${description})` : ''}.`, { idpError });
+  }
+  if (!state || !params.get('code')) {
+    return fail(400, 'invalid_callback', 'Sign-in did not complete', 'The sign-in response is missing its code or state. Start again.');
+  }
+  const login = consumed.data;
+  if (!login || login.state !== state) {
+    return fail(400, 'login_expired', 'Sign-in expired', 'This sign-in was not started in this browser or took too long. Start again.');
+  }
+
+  let tokens: oidc.TokenEndpointResponse;
+  try {
+    const config = await gw.provider.configuration();
+    tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
+      pkceCodeVerifier: login.codeVerifier,
+      expectedState: state,
+      expectedNonce: login.nonce,
+      idTokenExpected: true,
+    });
+  } catch (e) {
+    const err = e instanceof IdpUnavailableError ? e : toIdpError(e, 'code exchange');
+    if (err instanceof IdpUnavailableError) {
+      return fail(err.timeout ? 504 : 503, 'idp_unavailable', 'Sign-in service unavailable', 'The identity provider did not answer in time. Try again in a moment.', { reason: err.message });
+    }
+    if (err instanceof oidc.ResponseBodyError) {
+      return fail(400, 'code_rejected', 'Sign-in code rejected', 'The sign-in code was already used or has expired. Start again.', { idpError: err.error });
+    }
+    return fail(400, 'invalid_token_response', 'Sign-in failed', 'The identity provider sent a response the gateway cannot accept. Start again.', { reason: (err as Error).message });
+  }
+
+  let claims: Record<string, unknown>;
+  try {
+    claims = await gw.verifier.verifyIdToken(tokens.id_token!, { nonce: login.nonce });
+  } catch (e) {
+    if (e instanceof JwksUnavailableError) {
+      return fail(503, 'jwks_unavailable', 'Sign-in service unavailable', 'The keys to check the sign-in could not be fetched. Try again in a moment.');
+    }
+    const code = e instanceof JwtInvalidError ? e.code : 'id_token_invalid';
+    return fail(400, 'id_token_invalid', 'Sign-in failed', 'The identity token could not be verified. Start again.', { reason: code });
+  }
+
+  const nowSec = Math.floor(gw.now() / 1000);
+  const expiresIn = typeof tokens.expires_in === 'number' ? tokens.expires_in : 3600;
+  const exp = typeof claims.exp === 'number' ? claims.exp : nowSec + expiresIn;
+  const session: SessionData = {
+    v: 1,
+    sid: randomToken(12),
+    claims: sessionClaims(claims),
+    refreshToken: tokens.refresh_token,
+    accessToken: gw.keepAccessToken ? tokens.access_token : undefined,
+    tokensExpireAt: Math.min(exp, nowSec + expiresIn),
+    createdAt: nowSec,
+    validatedAt: nowSec,
+    lastSeenAt: nowSec,
+  };
+  const sessionCookies = await gw.sessions.write(session, info.cookieHeader, info.origin);
+  info.log.info('signed in', { sid: session.sid, user: claims['cognito:username'] ?? claims.sub, app: login.app });
+  return redirectResponse(login.returnTo, [...consumed.setCookies, ...sessionCookies]);
+}

@@ -1,0 +1,63 @@
+import * as oidc from 'openid-client';
+import type { Gateway, RequestInfo } from '../gateway/context';
+import type { CompiledApp } from '../policy';
+import { randomToken } from '../session';
+
+/** Where the IdP sends the browser back. One fixed path on every host the gateway serves. */
+export const CALLBACK_PATH = '/_auth/callback';
+
+export function redirectResponse(location: string, setCookies: string[] = [], status = 302): Response {
+  const headers = new Headers({ location, 'cache-control': 'no-store' });
+  for (const c of setCookies) headers.append('set-cookie', c);
+  return new Response(null, { status, headers });
+}
+
+/**
+ * Starts the authorization-code flow with PKCE (S256), `state` and `nonce` always. The attempt's
+ * secrets go into a login-state cookie keyed by `state`, so parallel sign-ins in several tabs do not
+ * overwrite each other. Throws IdpUnavailableError when discovery fails.
+ */
+/** Longer return targets would not fit the login-state cookie; such a user lands on the path alone. */
+const MAX_RETURN_TO = 1500;
+
+function boundedReturnTo(returnTo: string): string {
+  if (returnTo.length <= MAX_RETURN_TO) return returnTo;
+  const path = returnTo.split('?')[0]!;
+  return path.length <= MAX_RETURN_TO ? path : '/';
+}
+
+export async function startLogin(
+  gw: Gateway,
+  info: RequestInfo,
+  opts: { returnTo: string; app?: CompiledApp; prompt?: string },
+): Promise<Response> {
+  const config = await gw.provider.configuration();
+  const state = randomToken(24);
+  const nonce = randomToken(24);
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+
+  const scopes = new Set(gw.config.idp.scopes);
+  for (const s of opts.app?.login?.extraScopes ?? []) scopes.add(s);
+  const params: Record<string, string> = {
+    redirect_uri: `${info.origin}${CALLBACK_PATH}`,
+    scope: [...scopes].join(' '),
+    state,
+    nonce,
+    code_challenge: codeChallenge,
+    code_challenge_method: 'S256',
+  };
+  // Cognito-only hint that skips the provider chooser; other providers ignore unknown parameters.
+  if (opts.app?.login?.identityProvider) params.identity_provider = opts.app.login.identityProvider;
+  if (opts.prompt) params.prompt = opts.prompt;
+  const authorizeUrl = oidc.buildAuthorizationUrl(config, params);
+
+  const setCookies = await gw.loginStates.create(
+    state,
+    { state, codeVerifier, nonce, returnTo: boundedReturnTo(opts.returnTo), app: opts.app?.id, createdAt: Math.floor(gw.now() / 1000) },
+    info.cookieHeader,
+    info.origin,
+  );
+  info.log.info('login started', { app: opts.app?.id, identityProvider: params.identity_provider });
+  return redirectResponse(authorizeUrl.href, setCookies);
+}

@@ -1,0 +1,49 @@
+import * as oidc from 'openid-client';
+import type { Gateway, RequestInfo } from '../gateway/context';
+import { safeReturnTo } from './redirect';
+import { redirectResponse } from './login';
+
+/**
+ * Signs out: clears every gateway cookie, revokes the refresh token (so the tokens minted from it
+ * die too), and sends the browser to the IdP's logout so its own session ends as well. Cognito's
+ * /logout takes `client_id` + `logout_uri` (which must be one of the app client's sign-out URLs);
+ * other providers get RP-initiated logout with `post_logout_redirect_uri`.
+ */
+export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
+  const url = new URL(req.url);
+  const rd = safeReturnTo(url.searchParams.get('rd'), {
+    requestOrigin: info.origin,
+    allowedHosts: gw.config.redirects.allowedHosts,
+    fallback: '/',
+  });
+  const target = new URL(rd, info.origin).href;
+  const session = await gw.sessions.read(info.cookieHeader, info.origin);
+  const clear = gw.sessions.clear(info.cookieHeader, info.origin);
+
+  let config: oidc.Configuration | undefined;
+  try {
+    config = await gw.provider.configuration();
+  } catch {
+    info.log.warn('logout: identity provider unavailable; cleared gateway cookies only');
+  }
+  if (config && session?.refreshToken && config.serverMetadata().revocation_endpoint) {
+    try {
+      await oidc.tokenRevocation(config, session.refreshToken, { token_type_hint: 'refresh_token' });
+      info.log.info('refresh token revoked', { sid: session.sid });
+    } catch (e) {
+      info.log.warn('refresh token revocation failed', { sid: session.sid, reason: (e as Error).message });
+    }
+  }
+  info.log.info('signed out', { sid: session?.sid });
+
+  const endSession = config?.serverMetadata().end_session_endpoint;
+  if (!config || !endSession) return redirectResponse(target, clear);
+  if (gw.config.idp.type === 'cognito') {
+    const logout = new URL(endSession);
+    logout.searchParams.set('client_id', gw.config.idp.clientId);
+    logout.searchParams.set('logout_uri', target);
+    return redirectResponse(logout.href, clear);
+  }
+  const end = oidc.buildEndSessionUrl(config, { client_id: gw.config.idp.clientId, post_logout_redirect_uri: target });
+  return redirectResponse(end.href, clear);
+}

@@ -1,0 +1,53 @@
+/**
+ * What the gateway keeps in the sealed session cookie. Claims, not the raw ID token: they were
+ * verified when the token arrived, and they are what headers and policies read. The refresh token is
+ * what makes revalidation (and so revocation) possible; the access token is kept only when an app
+ * forwards it upstream, because it is the largest item and cookies are scarce.
+ */
+export interface SessionData {
+  v: 1;
+  /** Random id for log correlation; a new one on every sign-in (no session fixation). */
+  sid: string;
+  claims: Record<string, unknown>;
+  refreshToken?: string;
+  accessToken?: string;
+  /** Seconds since epoch: when the tokens behind `claims` expire. */
+  tokensExpireAt: number;
+  /** Seconds: the sign-in at the gateway; the absolute lifetime counts from here. */
+  createdAt: number;
+  /** Seconds: last successful sign-in or refresh (revalidation counts from here). */
+  validatedAt: number;
+  /** Seconds: last request seen (idle timeout); written back at most once a minute. */
+  lastSeenAt: number;
+}
+
+/** Claims that only matter at the moment of verification; dropping them keeps the cookie small. */
+const TRANSIENT_CLAIMS = ['at_hash', 'c_hash', 'nonce', 'jti', 'origin_jti', 'event_id', 'iat', 'sid', 'azp'];
+
+export function sessionClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(claims)) if (!TRANSIENT_CLAIMS.includes(k)) out[k] = v;
+  return out;
+}
+
+export type SessionState = 'valid' | 'needs-refresh' | 'expired';
+
+export interface SessionLimits {
+  absoluteLifetime: number;
+  idleTimeout: number;
+  revalidateAfter: number;
+}
+
+/**
+ * Decides what a session needs at time `nowSec`. Pure.
+ * - expired: past the absolute lifetime or idle for too long (sign in again);
+ * - needs-refresh: tokens expired (or expire within `skew`), or revalidation is due;
+ * - valid: use as is.
+ */
+export function sessionState(s: SessionData, limits: SessionLimits, nowSec: number, skew = 30): SessionState {
+  if (nowSec >= s.createdAt + limits.absoluteLifetime) return 'expired';
+  if (nowSec >= s.lastSeenAt + limits.idleTimeout) return 'expired';
+  if (nowSec >= s.tokensExpireAt - skew) return s.refreshToken ? 'needs-refresh' : 'expired';
+  if (nowSec >= s.validatedAt + limits.revalidateAfter) return s.refreshToken ? 'needs-refresh' : 'valid';
+  return 'valid';
+}

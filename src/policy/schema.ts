@@ -1,0 +1,150 @@
+/**
+ * Config fragment for apps and their policies (zod 4). Shape only, plus `validateApps` for what shape
+ * cannot express; `appsSchema` runs it, so parsing the root config reports every problem with its path.
+ */
+import { z } from 'zod';
+import { duration } from '../config/duration';
+import { ACTIONS, AUTH_METHODS } from './selectors';
+import { validateApps } from './validate';
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const dist = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const tmp = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = tmp;
+      }
+    }
+    return row[b.length]!;
+  };
+  const best = candidates.map((c) => [c, dist(word.toLowerCase(), c.toLowerCase())] as const).sort((a, b) => a[1] - b[1])[0];
+  return best && best[1] <= 2 ? best[0] : undefined;
+}
+
+/** A strict object whose unknown-key error lists the allowed keys and suggests the nearest one. */
+function strictObject<S extends z.ZodRawShape>(shape: S, what: string) {
+  const allowed = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code !== 'unrecognized_keys') return undefined;
+      return iss.keys
+        .map((k) => {
+          const near = closest(k, allowed);
+          return `unknown key "${k}" in ${what}${near ? ` (did you mean "${near}"?)` : ''}; allowed keys: ${allowed.join(', ')}`;
+        })
+        .join('; ');
+    },
+  });
+}
+
+const nonEmpty = (what: string) => z.string().min(1, `${what} must not be empty`);
+const list = (what: string) => z.array(nonEmpty(what)).min(1, `list ${what} values, or remove the selector`);
+
+const claimMatcherSchema = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.union([z.string(), z.number(), z.boolean()])).min(1, 'list at least one claim value'),
+  strictObject({ pattern: nonEmpty('pattern') }, 'a claim pattern'),
+], { error: 'a claim matcher is a value, a list of values, or { pattern: "regex" }' });
+export type ClaimMatcher = z.infer<typeof claimMatcherSchema>;
+
+export const ruleSchema = strictObject(
+  {
+    everyone: z.literal(true, { error: 'write everyone: true (or remove the rule)' }).optional(),
+    authenticated: z.literal(true, { error: 'write authenticated: true (or remove the rule)' }).optional(),
+    users: list('user').optional(),
+    emails: list('email').optional(),
+    email_domains: list('email domain').optional(),
+    groups: list('group').optional(),
+    identity_providers: list('identity provider').optional(),
+    claims: z.record(nonEmpty('claim name'), claimMatcherSchema).optional(),
+    scopes: list('scope').optional(),
+    clients: list('client id').optional(),
+    ip_ranges: list('CIDR').optional(),
+    countries: list('country code').optional(),
+    auth_methods: z
+      .array(z.enum(AUTH_METHODS, { error: 'auth_methods values are session, bearer or basic' }))
+      .min(1, 'list auth methods (session, bearer, basic), or remove the selector')
+      .optional(),
+  },
+  'a rule (a rule has exactly one selector)',
+);
+export type Rule = z.infer<typeof ruleSchema>;
+
+const methodSchema = z
+  .string()
+  .regex(/^[A-Za-z]+$/, 'an HTTP method is a word such as GET or POST')
+  .transform((m) => m.toUpperCase());
+
+export const policySchema = strictObject(
+  {
+    name: nonEmpty('policy name'),
+    action: z.enum(ACTIONS, { error: 'action must be one of allow, block, bypass, service' }),
+    paths: z.array(z.string()).min(1, 'list path globs, or remove paths to cover every path').optional(),
+    methods: z.array(methodSchema).min(1, 'list methods, or remove methods to cover every method').optional(),
+    include: z.array(ruleSchema).optional(),
+    require: z.array(ruleSchema).optional(),
+    exclude: z.array(ruleSchema).optional(),
+    allowUnverifiedEmail: z.boolean().default(false),
+  },
+  'a policy',
+);
+export type Policy = z.infer<typeof policySchema>;
+
+const upstreamSchema = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL; write e.g. http://127.0.0.1:9000` });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `upstream must be http: or https:, got ${url.protocol}` });
+  } else if (url.search || url.hash || value.includes('?') || value.includes('#')) {
+    ctx.addIssue({ code: 'custom', message: 'upstream must not have a query or fragment; write scheme://host[:port][/base]' });
+  }
+});
+
+export const appSchema = strictObject(
+  {
+    id: z.string().regex(/^[a-z0-9-]+$/, 'app id must be lowercase letters, digits and "-", e.g. my-app'),
+    name: nonEmpty('app name'),
+    contact: z.string().optional(),
+    hosts: z.array(z.string()).min(1, 'list hosts, or remove hosts to match any host').optional(),
+    pathPrefix: z
+      .string()
+      .default('/')
+      .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') || '/' : p)),
+    upstream: upstreamSchema,
+    caseSensitive: z.boolean().default(true),
+    session: strictObject({ absoluteLifetime: duration().optional(), idleTimeout: duration().optional() }, 'session').optional(),
+    login: strictObject(
+      {
+        identityProvider: nonEmpty('identityProvider').optional(),
+        extraScopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope has no spaces or quotes')).optional(),
+      },
+      'login',
+    ).optional(),
+    /** Per-app identity-header override; validated by the headers module. */
+    headers: z.record(z.string(), z.unknown()).optional(),
+    policies: z.array(policySchema),
+  },
+  'an app',
+);
+export type App = z.infer<typeof appSchema>;
+export type AppInput = z.input<typeof appSchema>;
+
+export const appsSchema = z.array(appSchema).superRefine((apps, ctx) => {
+  for (const issue of validateApps(apps)) ctx.addIssue({ code: 'custom', path: issue.keyPath.slice(1), message: issue.message });
+});
+export type Apps = z.infer<typeof appsSchema>;
+
+/** Root-level key: the status for a request that matches no app (never passed through). */
+export const unmatchedSchema = z.union([z.literal(404), z.literal(403)], { error: 'unmatched must be 404 or 403' }).default(404);
+export type Unmatched = z.infer<typeof unmatchedSchema>;

@@ -1,0 +1,171 @@
+/**
+ * Forwards one request to the upstream app and hands back its response, streaming both bodies.
+ * Web APIs only: the caller injects `fetch` (undici's on Node, the global one on Workers).
+ */
+import { filterCookieHeader, cookiePairName } from './cookies';
+import {
+  FORWARDING_STRIP_RULES,
+  removeHopByHopHeaders,
+  stripIdentityHeaders,
+  type HeaderStripRules,
+} from './headers';
+import { UpstreamError } from './upstream-error';
+import { upstreamUrl } from './upstream-url';
+
+export interface ForwardOptions {
+  /** App origin, optionally with a base path (`http://app:8080/base`). */
+  upstream: URL;
+  /** The normalised, still percent-encoded path that policy matched; forwarded exactly. */
+  path: string;
+  /** The original raw query string including '?', or ''; forwarded byte-for-byte. */
+  query: string;
+  /** Headers the gateway adds (already mapped and sanitised). Set after stripping, so they win. */
+  identityHeaders: Headers | Record<string, string>;
+  /** Incoming headers to remove before adding identityHeaders. */
+  strip: HeaderStripRules;
+  /** Cookies the gateway owns: removed from Cookie and from upstream Set-Cookie. */
+  isGatewayCookie: (name: string) => boolean;
+  clientAddress: string;
+  proto: 'http' | 'https';
+  /** The Host the client asked for; sent as X-Forwarded-Host (and as Host with preserveHost). */
+  host: string;
+  /** Incoming X-Forwarded-For chain to keep when the peer is a trusted proxy; else XFF is replaced. */
+  trustedForwardedFor?: string;
+  /** Sent upstream as X-Request-Id. */
+  requestId: string;
+  fetch: typeof fetch;
+  /** Time allowed until the upstream's response headers arrive; then 504. Default 30 s. */
+  timeoutMs?: number;
+  /**
+   * Puts the client's Host into the fetch init's headers. WHATWG fetch implementations (undici,
+   * Node's global fetch, workerd) drop a Host header, so on Node the injected fetch must read it from
+   * `init.headers` and send it through an undici dispatcher; otherwise the upstream's host is sent.
+   */
+  preserveHost?: boolean;
+  /**
+   * fetch decodes gzip/br/deflate response bodies. On Node the decoded body must not keep the
+   * upstream's Content-Encoding, so by default the upstream is asked for `Accept-Encoding: identity`
+   * and any Content-Encoding/Content-Length on an encoded response is dropped. Workers re-encode a
+   * returned body according to its Content-Encoding header: set this to true there to pass the
+   * client's Accept-Encoding and the upstream's Content-Encoding through.
+   */
+  keepContentEncoding?: boolean;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/** What the standard RequestInit lacks: request-body streaming needs `duplex: 'half'`. */
+type StreamingRequestInit = RequestInit & { duplex?: 'half' };
+
+export async function forwardRequest(req: Request, opts: ForwardOptions): Promise<Response> {
+  const url = upstreamUrl(opts.upstream, opts.path, opts.query);
+  const headers = upstreamRequestHeaders(req.headers, opts);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new Error(`no response headers within ${timeoutMs} ms`)), timeoutMs);
+  // The client going away cancels the upstream request (and, later, the response body) too.
+  const signal = AbortSignal.any([req.signal, timeout.signal]);
+  const hasBody = req.body !== null && req.method !== 'GET' && req.method !== 'HEAD';
+  const init: StreamingRequestInit = {
+    method: req.method,
+    headers,
+    body: hasBody ? req.body : null,
+    redirect: 'manual',
+    signal,
+  };
+  if (hasBody) init.duplex = 'half';
+
+  let upstreamResponse: Response;
+  try {
+    // Called unbound: workerd's fetch throws "Illegal invocation" when called as a method of opts.
+    const fetchUpstream = opts.fetch;
+    upstreamResponse = await fetchUpstream(url, init);
+  } catch (e) {
+    const origin = opts.upstream.origin;
+    if (timeout.signal.aborted) throw new UpstreamError('timeout', origin, `no response headers within ${timeoutMs} ms`, { cause: e });
+    if (req.signal.aborted) throw e; // the client left; nobody is waiting for an error page
+    const code = failureCode(e);
+    const kind = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'timeout' : 'unreachable';
+    throw new UpstreamError(kind, origin, code, { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
+  return downstreamResponse(upstreamResponse, opts);
+}
+
+/** The headers sent upstream. Order matters: clean first, then add the gateway's own. */
+export function upstreamRequestHeaders(incoming: Headers, opts: ForwardOptions): Headers {
+  const headers = new Headers(incoming);
+  removeHopByHopHeaders(headers);
+  stripIdentityHeaders(headers, opts.strip);
+  stripIdentityHeaders(headers, FORWARDING_STRIP_RULES);
+  headers.delete('host');
+  // undici refuses Expect; the gateway's own server has already answered any 100-continue.
+  headers.delete('expect');
+
+  const cookie = filterCookieHeader(incoming.get('cookie'), opts.isGatewayCookie);
+  if (cookie === undefined) headers.delete('cookie');
+  else headers.set('cookie', cookie);
+
+  if (!opts.keepContentEncoding) headers.set('accept-encoding', 'identity');
+
+  const chain = opts.trustedForwardedFor?.trim();
+  headers.set('x-forwarded-for', chain ? `${chain}, ${opts.clientAddress}` : opts.clientAddress);
+  headers.set('x-forwarded-proto', opts.proto);
+  headers.set('x-forwarded-host', opts.host);
+  headers.set('x-request-id', opts.requestId);
+  if (opts.preserveHost) headers.set('host', opts.host);
+
+  const identity = opts.identityHeaders instanceof Headers ? opts.identityHeaders : new Headers(opts.identityHeaders);
+  for (const [name, value] of identity) headers.set(name, value);
+  return headers;
+}
+
+/** The response for the client: same status and body stream, cleaned headers. */
+function downstreamResponse(res: Response, opts: ForwardOptions): Response {
+  if (res.status < 200 || res.status > 599) {
+    void res.body?.cancel().catch(() => {});
+    throw new UpstreamError('invalid_response', opts.upstream.origin, `status ${res.status}`);
+  }
+  const headers = downstreamResponseHeaders(res.headers, opts);
+  const body = NULL_BODY_STATUSES.has(res.status) ? null : res.body;
+  return new Response(body, { status: res.status, statusText: res.statusText, headers });
+}
+
+export function downstreamResponseHeaders(
+  upstream: Headers,
+  opts: Pick<ForwardOptions, 'isGatewayCookie' | 'keepContentEncoding'>,
+): Headers {
+  const headers = new Headers();
+  for (const [name, value] of upstream) if (name !== 'set-cookie') headers.append(name, value);
+  for (const line of upstream.getSetCookie()) {
+    if (!opts.isGatewayCookie(cookiePairName(line))) headers.append('set-cookie', line);
+  }
+  removeHopByHopHeaders(headers);
+  if (!opts.keepContentEncoding && isDecodedByFetch(headers.get('content-encoding'))) {
+    headers.delete('content-encoding');
+    headers.delete('content-length');
+  }
+  return headers;
+}
+
+/** fetch decodes these codings (and only when every listed coding is one of them). */
+function isDecodedByFetch(contentEncoding: string | null): boolean {
+  if (!contentEncoding) return false;
+  const codings = contentEncoding.toLowerCase().split(',').map((c) => c.trim()).filter(Boolean);
+  return codings.length > 0 && codings.every((c) => ['gzip', 'x-gzip', 'deflate', 'br', 'zstd'].includes(c));
+}
+
+/** A short cause for logs: the socket error code when the runtime gives one. */
+function failureCode(e: unknown): string {
+  let current: unknown = e;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const err = current as { code?: unknown; errors?: unknown[]; cause?: unknown };
+    if (typeof err.code === 'string') return err.code;
+    const first = err.errors?.[0] as { code?: unknown } | undefined;
+    if (typeof first?.code === 'string') return first.code;
+    current = err.cause;
+  }
+  return e instanceof Error ? e.message.slice(0, 120) : 'fetch failed';
+}

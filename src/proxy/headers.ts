@@ -1,0 +1,104 @@
+/**
+ * Header hygiene for the proxy: which incoming headers never reach the upstream, and which headers
+ * are hop-by-hop (RFC 9110 §7.6.1) and so never cross the gateway in either direction.
+ */
+
+/** Exact names and name prefixes to remove from a request before the gateway adds its own headers. */
+export interface HeaderStripRules {
+  names: readonly string[];
+  prefixes: readonly string[];
+}
+
+/**
+ * Canonical form for comparing header names: lower case, `_` read as `-`. Many upstreams (CGI, PHP,
+ * Django, Rails, nginx with `underscores_in_headers`) map `X_Auth_User` onto the same variable as
+ * `X-Auth-User`, so a client must not be able to smuggle one past us with the other spelling.
+ */
+export function canonicalHeaderName(name: string): string {
+  return name.toLowerCase().replaceAll('_', '-');
+}
+
+/**
+ * Identity headers that the gateway or a well-known proxy sets, stripped from every request whatever
+ * the config says: an upstream set up for oauth2-proxy, Authelia or an ALB must never read a
+ * client-supplied value.
+ */
+export const BASE_IDENTITY_STRIP_RULES: HeaderStripRules = {
+  names: [
+    'X-Forwarded-User',
+    'X-Forwarded-Email',
+    'X-Forwarded-Groups',
+    'X-Forwarded-Preferred-Username',
+    'X-Forwarded-Access-Token',
+    'Remote-User',
+    'Remote-Groups',
+    'Remote-Email',
+    'Remote-Name',
+    'X-Request-Id',
+  ],
+  prefixes: ['X-Auth-Request-', 'X-Amzn-Oidc-', 'Remote-'],
+};
+
+/**
+ * Headers that describe the client connection or override the request target. The gateway sets
+ * X-Forwarded-For/-Proto/-Host itself; the rest are dropped so a client cannot forge its address,
+ * scheme, host or path towards the upstream (X-Original-URL and X-Rewrite-URL are honoured by IIS,
+ * Symfony and others as the real path).
+ */
+export const FORWARDING_STRIP_RULES: HeaderStripRules = {
+  names: ['Forwarded', 'X-Real-Ip', 'X-Client-Ip', 'X-Original-Url', 'X-Original-Uri', 'X-Rewrite-Url', 'X-Original-Method'],
+  prefixes: ['X-Forwarded-'],
+};
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1), plus Proxy-Connection which old clients still send. */
+export const HOP_BY_HOP_HEADERS: readonly string[] = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+
+/** Combines rule sets (duplicates are harmless). */
+export function mergeStripRules(...rules: HeaderStripRules[]): HeaderStripRules {
+  return {
+    names: rules.flatMap((r) => r.names),
+    prefixes: rules.flatMap((r) => r.prefixes),
+  };
+}
+
+/** Pure: does this header name match the rules (case-insensitive, `_` = `-`)? */
+export function matchesStripRules(name: string, rules: HeaderStripRules): boolean {
+  const n = canonicalHeaderName(name);
+  if (rules.names.some((r) => canonicalHeaderName(r) === n)) return true;
+  return rules.prefixes.some((p) => p.length > 0 && n.startsWith(canonicalHeaderName(p)));
+}
+
+/**
+ * Removes every header matching the rules, in place. Returns the removed names (for debug logs;
+ * never log the values).
+ */
+export function stripIdentityHeaders(headers: Headers, rules: HeaderStripRules): string[] {
+  const doomed = new Set<string>();
+  for (const name of headers.keys()) if (matchesStripRules(name, rules)) doomed.add(name);
+  for (const name of doomed) headers.delete(name);
+  return [...doomed];
+}
+
+/**
+ * Removes hop-by-hop headers in place: the fixed list and every header that Connection names.
+ * Connection tokens are compared with `_` = `-` too, so `Connection: X_Auth_User` cannot be used to
+ * make us drop (or keep) a header under another spelling.
+ */
+export function removeHopByHopHeaders(headers: Headers): void {
+  const named = (headers.get('connection') ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  const rules: HeaderStripRules = { names: [...HOP_BY_HOP_HEADERS, ...named], prefixes: [] };
+  stripIdentityHeaders(headers, rules);
+}

@@ -1,0 +1,30 @@
+export { filterCookieHeader, cookiePairName } from './cookies';
+export { forwardRequest, upstreamRequestHeaders, downstreamResponseHeaders, type ForwardOptions } from './forward';
+export { encodeHeaderValue, boundedListValue, boundedScalarValue } from './header-value';
+export {
+  BASE_IDENTITY_STRIP_RULES,
+  FORWARDING_STRIP_RULES,
+  HOP_BY_HOP_HEADERS,
+  canonicalHeaderName,
+  matchesStripRules,
+  mergeStripRules,
+  removeHopByHopHeaders,
+  stripIdentityHeaders,
+  type HeaderStripRules,
+} from './headers';
+export {
+  DEFAULT_CLAIM_HEADERS,
+  HEADER_PRESETS,
+  TRUNCATED_SUFFIX,
+  headersConfigSchema,
+  headersOverrideSchema,
+  mapIdentityHeaders,
+  mappedHeaderNames,
+  mergeHeadersConfig,
+  stripRulesFor,
+  type HeaderPreset,
+  type HeadersConfig,
+  type HeadersOverride,
+} from './identity-headers';
+export { UpstreamError, type UpstreamErrorKind } from './upstream-error';
+export { upstreamUrl } from './upstream-url';

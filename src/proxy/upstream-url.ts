@@ -1,0 +1,20 @@
+/**
+ * Pure: the URL to fetch upstream. The path and query are appended as strings, never re-encoded,
+ * so they reach the upstream byte-for-byte (as far as the WHATWG URL parser leaves them alone: it
+ * keeps percent-escapes, order and repeated keys).
+ */
+export function upstreamUrl(upstream: URL, path: string, query: string): string {
+  if (!path.startsWith('/')) throw new Error(`forwardRequest: path must start with "/", got ${JSON.stringify(path.slice(0, 80))}`);
+  // '?' or '#' in the path would move the query or cut the URL: the caller must pass the
+  // percent-encoded path (URL.pathname form), never a decoded one.
+  if (/[?#\u0000-\u001f\u007f]/.test(path)) {
+    throw new Error('forwardRequest: path contains "?", "#" or a control character; pass the encoded path');
+  }
+  if (query !== '' && !query.startsWith('?')) throw new Error('forwardRequest: query must be "" or start with "?"');
+  if (/[#\u0000-\u001f\u007f]/.test(query)) throw new Error('forwardRequest: query contains "#" or a control character');
+  const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
+  const url = `${upstream.origin}${base}${path}${query}`;
+  // Defence in depth: whatever the path holds, the request goes to the configured origin.
+  if (new URL(url).origin !== upstream.origin) throw new Error('forwardRequest: path would leave the upstream origin');
+  return url;
+}

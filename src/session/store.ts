@@ -1,0 +1,170 @@
+import { parseCookieHeader } from './cookie-header';
+import type { CookiePair } from './cookie-header';
+import { assertCookieSettings, resolveCookieScope } from './cookie-settings';
+import type { CookieScope, CookieSettings } from './cookie-settings';
+import { gatewayDeleteCookie, gatewaySetCookie } from './gateway-cookies';
+import {
+  isGatewayCookieName,
+  isSessionCookieName,
+  sessionChunkIndex,
+  sessionChunkName,
+  sessionCookieName,
+} from './names';
+import { createSealer } from './seal';
+import type { UnsealFailure } from './seal';
+
+/**
+ * The browser session: one sealed value in `<base>_session`, or split across `<base>_session_0..n`
+ * when it would not fit one cookie. Anything unreadable is "no session"; reads never throw.
+ */
+
+export const SESSION_PURPOSE = 'session';
+
+export type SessionRejection = UnsealFailure | 'missing-chunk' | 'oversized';
+
+export interface SessionStoreOptions {
+  cookie: CookieSettings;
+  /** Newest first; the first seals, all unseal. Each at least 32 characters. */
+  secrets: string[];
+  /** Cookie Max-Age, and the seal's own lifetime. The session's absolute expiry belongs in the data. */
+  maxAgeSeconds: number;
+  /** Largest cookie value per chunk, in bytes. Default 3800 (browsers cap name + value at 4096). */
+  chunkSize?: number;
+  /** Most chunks a session may use. Default 5. */
+  maxChunks?: number;
+  /** Clock in ms; defaults to Date.now. */
+  now?: () => number;
+  /** Told why a present cookie was not accepted (never its value), e.g. to log probing or a bad rotation. */
+  onRejected?: (reason: SessionRejection) => void;
+}
+
+export interface SessionStore<T> {
+  /** The session, or undefined when absent, malformed, tampered, expired, sealed with a removed secret or missing a chunk. */
+  read(cookieHeader: string | null, requestOrigin: string): Promise<T | undefined>;
+  /** Set-Cookie values for the session, plus deletions of session cookies it no longer uses. Throws SessionTooLargeError. */
+  write(data: T, cookieHeader: string | null, requestOrigin: string): Promise<string[]>;
+  /** Set-Cookie values deleting every gateway cookie present (session chunks and login state). */
+  clear(cookieHeader: string | null, requestOrigin: string): string[];
+  /** Set-Cookie values deleting only the session cookies present, leaving sign-ins in progress in other tabs alone. */
+  clearSession(cookieHeader: string | null, requestOrigin: string): string[];
+  /** Every gateway-owned cookie name present (to strip before forwarding). */
+  cookieNames(cookieHeader: string | null): string[];
+  isGatewayCookie(name: string): boolean;
+}
+
+/** The sealed session needs more than `maxChunks` cookies; drop optional fields and write again. */
+export class SessionTooLargeError extends Error {
+  override readonly name = 'SessionTooLargeError';
+  constructor(
+    readonly sealedBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(`sealed session is ${sealedBytes} bytes; the cookie limit is ${limitBytes} bytes (chunkSize x maxChunks)`);
+  }
+}
+
+const DEFAULT_CHUNK_SIZE = 3800;
+const DEFAULT_MAX_CHUNKS = 5;
+
+export function createSessionStore<T extends object>(opts: SessionStoreOptions): SessionStore<T> {
+  assertCookieSettings(opts.cookie);
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const maxChunks = opts.maxChunks ?? DEFAULT_MAX_CHUNKS;
+  if (!Number.isInteger(chunkSize) || chunkSize < 200 || chunkSize > 4000) {
+    throw new Error(`session chunkSize ${chunkSize} must be an integer from 200 to 4000 bytes`);
+  }
+  if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 50) {
+    throw new Error(`session maxChunks ${maxChunks} must be an integer from 1 to 50`);
+  }
+  if (!(opts.maxAgeSeconds > 0)) throw new Error(`session maxAgeSeconds must be > 0, got ${opts.maxAgeSeconds}`);
+  const sealer = createSealer(opts.secrets);
+  const now = opts.now ?? Date.now;
+  const prefix = opts.cookie.namePrefix;
+  const limitBytes = chunkSize * maxChunks;
+  const reject = (reason: SessionRejection) => {
+    opts.onRejected?.(reason);
+    return undefined;
+  };
+
+  const presentGatewayNames = (pairs: readonly CookiePair[]) => [
+    ...new Set(pairs.map((p) => p.name).filter((name) => isGatewayCookieName(prefix, name))),
+  ];
+
+  /** The sealed value from this scope's cookies, 'missing-chunk'/'oversized' when unusable, undefined when absent. */
+  const assemble = (pairs: readonly CookiePair[], scope: CookieScope): string | SessionRejection | undefined => {
+    const chunks = new Map<number, string>();
+    let whole: string | undefined;
+    for (const { name, value } of pairs) {
+      // First occurrence wins: browsers send the most specific cookie first.
+      if (name === sessionCookieName(scope.baseName)) whole ??= value;
+      const index = sessionChunkIndex(scope.baseName, name);
+      if (index !== undefined && !chunks.has(index)) chunks.set(index, value);
+    }
+    if (chunks.size === 0) {
+      if (whole === undefined) return undefined;
+      return whole.length > limitBytes ? 'oversized' : whole;
+    }
+    if (chunks.size > maxChunks) return 'oversized';
+    const parts: string[] = [];
+    for (let i = 0; i < chunks.size; i++) {
+      const part = chunks.get(i);
+      if (part === undefined) return 'missing-chunk';
+      parts.push(part);
+    }
+    const joined = parts.join('');
+    return joined.length > limitBytes ? 'oversized' : joined;
+  };
+
+  return {
+    async read(cookieHeader, requestOrigin) {
+      const pairs = parseCookieHeader(cookieHeader);
+      const sealed = assemble(pairs, resolveCookieScope(opts.cookie, requestOrigin));
+      if (sealed === undefined) return undefined;
+      if (sealed === 'missing-chunk' || sealed === 'oversized') return reject(sealed);
+      const envelope = await sealer.open(sealed, SESSION_PURPOSE, now(), (reason) => opts.onRejected?.(reason));
+      if (!envelope || typeof envelope.d !== 'object' || envelope.d === null) return undefined;
+      return envelope.d as T;
+    },
+
+    async write(data, cookieHeader, requestOrigin) {
+      const scope = resolveCookieScope(opts.cookie, requestOrigin);
+      const sealed = await sealer.seal({ p: SESSION_PURPOSE, exp: now() + opts.maxAgeSeconds * 1000, d: data }, opts.maxAgeSeconds);
+      if (sealed.length > limitBytes) throw new SessionTooLargeError(sealed.length, limitBytes);
+
+      const written = new Map<string, string>();
+      if (sealed.length <= chunkSize) {
+        written.set(sessionCookieName(scope.baseName), sealed);
+      } else {
+        for (let i = 0; i * chunkSize < sealed.length; i++) {
+          written.set(sessionChunkName(scope.baseName, i), sealed.slice(i * chunkSize, (i + 1) * chunkSize));
+        }
+      }
+      const setCookies = [...written].map(([name, value]) => gatewaySetCookie(name, value, opts.maxAgeSeconds, scope));
+      // Stale chunks, the other layout, and other scope variants would otherwise linger and be sent forever.
+      for (const name of presentGatewayNames(parseCookieHeader(cookieHeader))) {
+        if (isSessionCookieName(prefix, name) && !written.has(name)) setCookies.push(gatewayDeleteCookie(name, scope));
+      }
+      return setCookies;
+    },
+
+    clear(cookieHeader, requestOrigin) {
+      const scope = resolveCookieScope(opts.cookie, requestOrigin);
+      return presentGatewayNames(parseCookieHeader(cookieHeader)).map((name) => gatewayDeleteCookie(name, scope));
+    },
+
+    clearSession(cookieHeader, requestOrigin) {
+      const scope = resolveCookieScope(opts.cookie, requestOrigin);
+      return presentGatewayNames(parseCookieHeader(cookieHeader))
+        .filter((name) => isSessionCookieName(prefix, name))
+        .map((name) => gatewayDeleteCookie(name, scope));
+    },
+
+    cookieNames(cookieHeader) {
+      return presentGatewayNames(parseCookieHeader(cookieHeader));
+    },
+
+    isGatewayCookie(name) {
+      return isGatewayCookieName(prefix, name);
+    },
+  };
+}

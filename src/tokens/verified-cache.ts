@@ -1,0 +1,87 @@
+/**
+ * The verified-token cache: claims of tokens whose signature already passed, keyed by SHA-256 of the
+ * token, kept until the token's `exp` and never beyond. A hit skips decoding and the signature check
+ * only; the caller still applies every claim rule (clock, token use, client) to the cached claims.
+ * Bounded LRU in memory, with an optional shared second level (Workers' Cache API).
+ */
+import { Lru } from './lru';
+import type { SharedCache } from './shared-cache';
+
+export interface VerifiedEntry {
+  /** Deep-frozen verified claims. */
+  claims: Readonly<Record<string, unknown>>;
+  /** The token's `exp` (seconds): the entry's end of life. */
+  exp: number;
+  /** JOSE header `typ`, which some claim rules read. */
+  typ?: string;
+}
+
+const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** Cache key of a token: hex SHA-256, so the cache never holds the token itself. */
+export async function tokenCacheKey(token: string): Promise<string> {
+  return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+export class VerifiedTokenCache {
+  hits = 0;
+  misses = 0;
+  private readonly lru: Lru<VerifiedEntry>;
+
+  constructor(
+    maxEntries: number,
+    private readonly shared?: SharedCache,
+  ) {
+    this.lru = new Lru(maxEntries);
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+
+  async get(key: string, nowSeconds: number): Promise<VerifiedEntry | undefined> {
+    let entry = this.lru.get(key);
+    if (entry && nowSeconds >= entry.exp) {
+      this.lru.delete(key);
+      entry = undefined;
+    }
+    if (!entry && this.shared) {
+      entry = await this.getShared(key, nowSeconds);
+      if (entry) this.lru.set(key, entry);
+    }
+    if (entry) this.hits++;
+    else this.misses++;
+    return entry;
+  }
+
+  async set(key: string, entry: VerifiedEntry, nowSeconds: number): Promise<void> {
+    const ttl = entry.exp - nowSeconds;
+    if (!(ttl > 0)) return;
+    this.lru.set(key, entry);
+    if (this.shared) {
+      const value = JSON.stringify({ claims: entry.claims, typ: entry.typ });
+      await this.shared.put(`jwt:${key}`, value, Math.floor(ttl)).catch(() => {});
+    }
+  }
+
+  private async getShared(key: string, nowSeconds: number): Promise<VerifiedEntry | undefined> {
+    const text = await this.shared!.get(`jwt:${key}`).catch(() => undefined);
+    if (text === undefined) return undefined;
+    try {
+      const parsed = JSON.parse(text) as { claims?: Record<string, unknown>; typ?: string };
+      const exp = parsed.claims?.exp;
+      if (!parsed.claims || typeof exp !== 'number' || nowSeconds >= exp) return undefined;
+      return { claims: deepFreeze(parsed.claims), exp, typ: typeof parsed.typ === 'string' ? parsed.typ : undefined };
+    } catch {
+      return undefined;
+    }
+  }
+}

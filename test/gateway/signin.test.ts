@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestBrowser } from '../helpers/browser';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack?.close());
+
+async function echo(browser: TestBrowser, path: string, headers: Record<string, string> = {}) {
+  const res = await browser.request(`${stack.url}${path}`, { headers: { accept: 'application/json', ...headers } });
+  expect(res.status, `${path} -> ${res.status}`).toBe(200);
+  return (await res.json()) as { method: string; path: string; query: string; headers: Record<string, string> };
+}
+
+describe('browser sign-in with code + PKCE against the emulator', () => {
+  it('redirects an anonymous browser to the hosted UI with PKCE S256, state and nonce', async () => {
+    const b = new TestBrowser();
+    const res = await b.request(`${stack.url}/reports?q=a%20b&x=1`);
+    expect(res.status).toBe(302);
+    const loc = new URL(res.headers.get('location')!);
+    expect(loc.origin).toBe(stack.emulator.hostedUiBase);
+    expect(loc.pathname).toBe('/oauth2/authorize');
+    const p = loc.searchParams;
+    expect(p.get('response_type')).toBe('code');
+    expect(p.get('client_id')).toBe('demo-gateway');
+    expect(p.get('redirect_uri')).toBe(`${stack.url}/_auth/callback`);
+    expect(p.get('code_challenge_method')).toBe('S256');
+    expect(p.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(p.get('state')!.length).toBeGreaterThanOrEqual(32);
+    expect(p.get('nonce')!.length).toBeGreaterThanOrEqual(32);
+    expect(p.get('scope')!.split(' ')).toContain('openid');
+    const cookies = res.headers.getSetCookie();
+    expect(cookies.some((c) => /_login_/.test(c) && /HttpOnly/i.test(c) && /SameSite=Lax/i.test(c) && /Path=\//.test(c))).toBe(true);
+  });
+
+  it('signs alice in, keeps the original URL with its query, and forwards identity headers', async () => {
+    const b = new TestBrowser();
+    const { res, url } = await b.signIn(`${stack.url}/reports?q=a%20b&x=1`, 'alice', 'Alice-Passw0rd!');
+    expect(res.status).toBe(200);
+    expect(url).toBe(`${stack.url}/reports?q=a%20b&x=1`);
+    const seen = await echo(b, '/reports?q=a%20b&x=1', { 'x-auth-user': 'mallory', x_auth_groups: 'admins' });
+    expect(seen.path).toBe('/reports');
+    expect(seen.query).toContain('q=a%20b&x=1');
+    expect(seen.headers['x-auth-user']).toBe('alice');
+    expect(seen.headers['x-auth-email']).toBe('alice@example.com');
+    expect(seen.headers['x-auth-groups']).toBe('admins,staff');
+    expect(seen.headers['x-auth-assertion']).toMatch(/^eyJ/);
+    expect(seen.headers['x_auth_groups']).toBeUndefined();
+    // The gateway's own cookies never reach the upstream.
+    expect(seen.headers.cookie ?? '').not.toMatch(/_cgw/);
+  });
+
+  it('answers /_auth/me with the identity, and 401 when signed out', async () => {
+    const b = new TestBrowser();
+    const anon = await b.request(`${stack.url}/_auth/me`);
+    expect(anon.status).toBe(401);
+    await b.signIn(`${stack.url}/`, 'bob', 'Bob-Passw0rd!');
+    const me = await b.request(`${stack.url}/_auth/me`);
+    expect(me.status).toBe(200);
+    const body = (await me.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ username: 'bob', email: 'bob@example.com', groups: ['staff'], authMethod: 'session' });
+    expect(typeof body.sessionExpiresAt).toBe('string');
+  });
+
+  it('lets two tabs sign in at once (login state keyed by state)', async () => {
+    const b = new TestBrowser();
+    const tab1 = await b.follow(`${stack.url}/one?tab=1`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    const tab2 = await b.follow(`${stack.url}/two?tab=2`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    // Finish tab 2 first, then tab 1.
+    const page2 = await b.follow(tab2.next!);
+    const done2 = await b.submitForm(page2.url, await page2.res.text(), { username: 'alice', password: 'Alice-Passw0rd!' });
+    expect(done2.url).toBe(`${stack.url}/two?tab=2`);
+    expect(done2.res.status).toBe(200);
+    // Tab 1: the hosted UI session cookie now skips the form and goes straight back.
+    const done1 = await b.follow(tab1.next!);
+    expect(done1.url).toBe(`${stack.url}/one?tab=1`);
+    expect(done1.res.status).toBe(200);
+  });
+
+  it('bounds pending login-state cookies: 30 tabs never build a header near 8 KB', async () => {
+    const b = new TestBrowser();
+    for (let i = 0; i < 30; i++) {
+      const res = await b.request(`${stack.url}/tab/${i}`);
+      expect(res.status).toBe(302);
+    }
+    const header = b.cookieHeader(stack.url) ?? '';
+    const loginCookies = header.split('; ').filter((c) => c.includes('_login_'));
+    expect(loginCookies.length).toBeLessThanOrEqual(5);
+    expect(header.length).toBeLessThan(4096);
+    // The newest attempt still completes.
+    const last = await b.request(`${stack.url}/tab/final`);
+    const done = await b.signIn(last.headers.get('location')!, 'bob', 'Bob-Passw0rd!');
+    expect(done.url).toBe(`${stack.url}/tab/final`);
+  });
+
+  it('replaces a previous session on a new sign-in (no session fixation)', async () => {
+    const b = new TestBrowser();
+    await b.signIn(`${stack.url}/`, 'bob', 'Bob-Passw0rd!');
+    const before = b.cookieHeader(stack.url);
+    const res = await b.follow(`${stack.url}/_auth/login?rd=%2Fafter&prompt=login`);
+    const done = await b.submitForm(res.url, await res.res.text(), { username: 'alice', password: 'Alice-Passw0rd!' });
+    expect(done.url).toBe(`${stack.url}/after`);
+    expect(b.cookieHeader(stack.url)).not.toBe(before);
+    const me = (await (await b.request(`${stack.url}/_auth/me`)).json()) as { username: string };
+    expect(me.username).toBe('alice');
+  });
+
+  it('answers API clients with 401 JSON and WWW-Authenticate instead of a redirect', async () => {
+    const b = new TestBrowser();
+    for (const init of [
+      { headers: { accept: 'application/json' } },
+      { headers: { 'x-requested-with': 'XMLHttpRequest' } },
+      { method: 'POST', body: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    ] as RequestInit[]) {
+      const res = await b.request(`${stack.url}/data`, init);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      const body = (await res.json()) as { error: string; request_id: string };
+      expect(body.error).toBe('unauthorized');
+      expect(body.request_id).toBe(res.headers.get('x-request-id'));
+    }
+  });
+
+  it('signs a federated PartnerIdP user in through the provider page', async () => {
+    const b = new TestBrowser();
+    const start = await b.follow(`${stack.url}/_auth/login?rd=%2F`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    const authorize = new URL(start.next!);
+    authorize.searchParams.set('identity_provider', 'PartnerIdP');
+    const page = await b.follow(authorize.href);
+    const done = await b.submitForm(page.url, await page.res.text(), { username: 'erin', password: 'Erin-Passw0rd!' });
+    expect(done.res.status).toBe(200);
+    const me = (await (await b.request(`${stack.url}/_auth/me`)).json()) as { username: string; identityProviders: string[] };
+    expect(me.username).toMatch(/^partneridp_/);
+    expect(me.identityProviders).toEqual(['PartnerIdP']);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Starts the real parts on loopback for an end-to-end test: the Cognito emulator, the demo upstream
+ * and the gateway (Node runtime) with config/demo.yaml, all on ephemeral ports.
+ */
+import { readFileSync } from 'node:fs';
+import { startDemoUpstream } from '../../src/cli/demo';
+import { loadConfig, type ResolvedConfig } from '../../src/config/load';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { createMemoryLogger } from '../../src/log';
+import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
+
+export const POOL = 'us-east-1_DemoPool1';
+export const DEMO_CONFIG = readFileSync(new URL('../../config/demo.yaml', import.meta.url), 'utf8');
+
+export interface Stack {
+  emulator: RunningEmulator;
+  upstream: { url: string; close(): Promise<void> };
+  gateway: RunningGateway;
+  config: ResolvedConfig;
+  logs: ReturnType<typeof createMemoryLogger>['lines'];
+  /** Gateway origin on 127.0.0.1. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Edits the parsed demo config (as a plain object) before validation. */
+  edit?: (raw: Record<string, any>) => void;
+  configText?: string;
+  now?: () => number;
+  emulatorNow?: () => number;
+  env?: Record<string, string>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const emulator = await startEmulator({ port: 0, now: opts.emulatorNow });
+  const upstream = await startDemoUpstream(0);
+  const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url, ...opts.env };
+  let config = loadConfig(opts.configText ?? DEMO_CONFIG, env, 'config/demo.yaml');
+  if (opts.edit) {
+    const { parse } = await import('yaml');
+    const { interpolateEnv, resolveConfig } = await import('../../src/config/load');
+    const raw = interpolateEnv(parse(opts.configText ?? DEMO_CONFIG), env) as Record<string, any>;
+    opts.edit(raw);
+    config = resolveConfig(raw, env);
+  }
+  const logger = createMemoryLogger('debug');
+  const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger, now: opts.now });
+  const clientId = config.idp.clientId;
+  const port = gateway.port;
+  emulator.setClientSettings(POOL, clientId, {
+    callbackUrls: [`http://127.0.0.1:${port}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
+    logoutUrls: [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.1:${port}/public/bye`],
+  });
+  return {
+    emulator,
+    upstream,
+    gateway,
+    config,
+    logs: logger.lines,
+    url: gateway.url,
+    async close() {
+      await gateway.close();
+      await upstream.close();
+      await emulator.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { decideRequest, decisionExitCode, evaluate, formatTrace, identityFromExplainArgs } from '../../src/policy';
+import { appWith } from './helpers';
+
+const app = appWith([
+  { name: 'public-pages', action: 'bypass', paths: ['/public/*'], include: [{ everyone: true }] },
+  { name: 'admins-only', action: 'allow', paths: ['/admin/*'], include: [{ groups: ['admins'] }] },
+  { name: 'api', action: 'service', paths: ['/api/*'], include: [{ scopes: ['demo-api/read'] }] },
+]);
+
+describe('identityFromExplainArgs', () => {
+  it('builds a session identity from CLI-style options', () => {
+    const id = identityFromExplainArgs({ user: 'alice', groups: 'admins, staff', email: 'a@b.c', claims: { 'custom:tenant': 'acme' } });
+    expect(id).toMatchObject({
+      username: 'alice', sub: 'alice', groups: ['admins', 'staff'], email: 'a@b.c', emailVerified: true,
+      authMethod: 'session', identityProviders: ['COGNITO'], machine: false,
+    });
+    expect(id.claims['custom:tenant']).toBe('acme');
+  });
+  it('builds a machine bearer identity from a client id and scopes', () => {
+    const id = identityFromExplainArgs({ clientId: 'demo-machine', scopes: 'demo-api/read demo-api/write' });
+    expect(id).toMatchObject({ authMethod: 'bearer', machine: true, scopes: ['demo-api/read', 'demo-api/write'], clientId: 'demo-machine' });
+  });
+  it('honours emailVerified false and an explicit auth method', () => {
+    expect(identityFromExplainArgs({ user: 'u', email: 'u@x.y', emailVerified: false, authMethod: 'basic' })).toMatchObject({ emailVerified: false, authMethod: 'basic' });
+  });
+});
+
+describe('formatTrace', () => {
+  it('explains an allow, naming every policy considered and the rule', () => {
+    const d = evaluate(app, { method: 'GET', path: '/admin/x', host: 'h' }, identityFromExplainArgs({ user: 'alice', groups: ['admins'] }));
+    expect(formatTrace(d)).toBe([
+      'app: app',
+      '  1. public-pages [bypass] skipped: path /admin/x matches none of /public/*',
+      '  2. admins-only [allow] applies: path matches /admin/*, any method',
+      '       include[0] groups: admins -> yes',
+      '     => yes',
+      'decision: ALLOW by policy "admins-only" (include[0] groups: admins)',
+      'reason: policy "admins-only" allows: include[0] groups: admins',
+    ].join('\n'));
+    expect(decisionExitCode(d)).toBe(0);
+  });
+  it('explains an authenticate with unknown rules, and a default deny', () => {
+    const anonymous = evaluate(app, { method: 'GET', path: '/admin/x', host: 'h' });
+    expect(formatTrace(anonymous)).toContain('include[0] groups: admins -> unknown (needs sign-in)');
+    expect(formatTrace(anonymous)).toContain('decision: AUTHENTICATE by policy "admins-only"');
+    expect(decisionExitCode(anonymous)).toBe(1);
+    const none = evaluate(app, { method: 'GET', path: '/other', host: 'h' }, identityFromExplainArgs({ user: 'bob' }));
+    expect(formatTrace(none)).toMatch(/decision: DENY\nreason: no policy matched$/);
+    expect(decisionExitCode(none)).toBe(1);
+  });
+  it('shows bearer-only and insufficient scope answers', () => {
+    const session = evaluate(app, { method: 'GET', path: '/api/x', host: 'h' }, identityFromExplainArgs({ user: 'alice' }));
+    expect(formatTrace(session)).toContain('note: service accepts only bearer tokens');
+    expect(formatTrace(session)).toContain('answer: 401 with WWW-Authenticate: Bearer');
+    const token = evaluate(app, { method: 'GET', path: '/api/x', host: 'h' }, identityFromExplainArgs({ clientId: 'm', scopes: 'other' }));
+    expect(formatTrace(token)).toContain('answer: 403 insufficient_scope (scope="demo-api/read")');
+  });
+});
+
+describe('decideRequest', () => {
+  it('normalises, matches and evaluates; bad paths are 400', () => {
+    expect(decideRequest([app], { method: 'GET', host: 'h', rawPath: '/public/%2e%2e/admin/x?y' })).toMatchObject({
+      kind: 'decided', path: '/admin/x', decision: { effect: 'authenticate', policy: 'admins-only' },
+    });
+    expect(decideRequest([app], { method: 'GET', host: 'h', rawPath: '/public/..%2fadmin' })).toMatchObject({ kind: 'bad-path', status: 400 });
+  });
+});
