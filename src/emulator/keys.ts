@@ -60,6 +60,11 @@ export class PoolKeys {
     return new PoolKeys(idKey, accessKey);
   }
 
+  /** For synchronous callers (the admin API's CreateUserPool). */
+  static createSync(): PoolKeys {
+    return new PoolKeys(createSigningKeySync(), createSigningKeySync());
+  }
+
   signingKey(kind: TokenKind): SigningKey {
     return this.current[kind];
   }

@@ -144,6 +144,8 @@ export class EmulatorState {
   readonly hostedSessions = new Map<string, HostedSession>();
   readonly federationFlows = new Map<string, FederationFlow>();
   readonly providerCodes = new Map<string, ProviderCode>();
+  /** Hosted-UI domain prefixes (CreateUserPoolDomain). The hosted UI itself stays at one base URL. */
+  readonly domains = new Map<string, { poolId: string; createdAt: number }>();
   tokenEndpointDelayMs = 0;
   private lastPrune = 0;
 

@@ -13,6 +13,7 @@ import { createLoginStateStore, createSessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
 import { authenticateBearer, authenticateSession, bearerToken } from './authenticate';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
+import { handleForwardAuth } from './forward-auth';
 import { handleProxied } from './pipeline';
 
 type Env = { Variables: { info: RequestInfo } };
@@ -26,7 +27,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const jwksUri = config.idp.jwksUri ?? `${config.issuers[0]!.replace(/\/$/, '')}/.well-known/jwks.json`;
   const fromDiscovery = config.idp.type === 'oidc' && !config.idp.jwksUri;
   const jwksFetch: typeof fetch = fromDiscovery
-    ? (async (input: RequestInfo | URL, init?: RequestInit) => {
+    ? (async (input: string | URL | Request, init?: RequestInit) => {
         const discovered = (await provider.configuration()).serverMetadata().jwks_uri;
         return idpFetch(String(input) === jwksUri && discovered ? discovered : input, init);
       }) as typeof fetch
@@ -175,6 +176,8 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
   app.get('/_auth/jwks', (c) =>
     gw.signer ? c.json(gw.signer.publicJwks(), 200, { 'cache-control': 'public, max-age=300' }) : c.json({ keys: [] }),
   );
+
+  app.all('/_auth/verify', (c) => handleForwardAuth(gw, c.req.raw, c.get('info')));
 
   app.all('*', (c) => handleProxied(gw, c.req.raw, c.get('info')));
   return app;

@@ -8,26 +8,44 @@ import { authenticateBearer, authenticateSession, bearerToken, type AuthOutcome 
 import type { Gateway, RequestInfo } from './context';
 import { headersFor, stripRulesForApp } from './headers';
 
+/** What the policy pipeline concluded for one request, before anything is forwarded. */
+export type Guarded =
+  | { kind: 'respond'; res: Response; log: Record<string, unknown> }
+  | {
+      kind: 'decided';
+      app: CompiledApp;
+      path: string;
+      query: string;
+      decision: Decision;
+      identity?: Identity;
+      accessToken?: string;
+      setCookies: string[];
+      log: Record<string, unknown>;
+    };
+
 /**
- * The guarded path: normalise, find the app, decide, and forward or answer. Every branch ends in a
- * precise status and one log line carrying the request id and the decision.
+ * Normalise the path, find the app, authenticate when the decision can depend on who is asking,
+ * and decide. Shared by the proxy and by forward auth, so both decide the same way.
+ * `target` is the raw request target (path + query) and `method` the method being decided on.
  */
-export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
-  const q = info.rawTarget.indexOf('?');
-  const rawPath = q === -1 ? info.rawTarget : info.rawTarget.slice(0, q);
-  const query = q === -1 ? '' : info.rawTarget.slice(q);
+export async function decideGuarded(gw: Gateway, req: Request, info: RequestInfo, method: string, target: string): Promise<Guarded> {
+  const q = target.indexOf('?');
+  const rawPath = q === -1 ? target : target.slice(0, q);
+  const query = q === -1 ? '' : target.slice(q);
 
   const norm = normalizePath(rawPath);
   if (!norm.ok) {
-    return done(gw, info, req, renderError(req, { status: 400, code: 'bad_path', title: 'Bad request', message: 'The address contains characters or encodings the gateway does not accept.', requestId: info.requestId }), { reason: norm.reason });
+    const res = renderError(req, { status: 400, code: 'bad_path', title: 'Bad request', message: 'The address contains characters or encodings the gateway does not accept.', requestId: info.requestId });
+    return { kind: 'respond', res, log: { reason: norm.reason } };
   }
   const path = norm.path;
   const app = matchApp(gw.apps, info.host, path);
   if (!app) {
     const status = gw.config.unmatched;
-    return done(gw, info, req, renderError(req, { status, code: 'no_app', title: status === 404 ? 'Not found' : 'Access denied', message: 'No application is served at this address.', requestId: info.requestId }), { path });
+    const res = renderError(req, { status, code: 'no_app', title: status === 404 ? 'Not found' : 'Access denied', message: 'No application is served at this address.', requestId: info.requestId });
+    return { kind: 'respond', res, log: { path } };
   }
-  const request = { method: req.method, path, host: info.host, clientAddress: info.clientAddress, country: info.country };
+  const request = { method, path, host: info.host, clientAddress: info.clientAddress, country: info.country };
 
   // First decide as if anonymous: bypass and unconditional blocks need no credentials at all, so a
   // public page costs no token check and a bad cookie cannot break it.
@@ -44,50 +62,78 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
         message: auth.description,
         requestId: info.requestId,
         wwwAuthenticate: `Bearer realm="${app.id}", error="invalid_token", error_description="${auth.description.replace(/["\\]/g, '')}"`,
+        json: true,
       });
-      return done(gw, info, req, res, { app: app.id, decision: 'deny', reason: auth.code });
+      return { kind: 'respond', res, log: { app: app.id, decision: 'deny', reason: auth.code } };
     }
     if (auth.kind === 'unavailable') {
       const res = renderError(req, { status: auth.status, code: 'idp_unavailable', title: 'Sign-in service unavailable', message: 'The identity provider could not be reached. Try again in a moment.', requestId: info.requestId });
-      return done(gw, info, req, withCookies(res, auth.setCookies), { app: app.id, reason: auth.message });
+      return { kind: 'respond', res: withCookies(res, auth.setCookies), log: { app: app.id, reason: auth.message } };
     }
     if (auth.kind === 'identity') decision = evaluate(app, request, auth.identity);
   }
   const identity = auth.kind === 'identity' ? auth.identity : undefined;
-  const setCookies = auth.setCookies;
-  const logFields = { app: app.id, decision: decision.effect, policy: decision.policy, rule: decision.rule, user: identity ? userLabel(identity) : undefined };
+  return {
+    kind: 'decided',
+    app,
+    path,
+    query,
+    decision,
+    identity,
+    accessToken: auth.kind === 'identity' ? auth.accessToken : undefined,
+    setCookies: auth.setCookies,
+    log: { app: app.id, decision: decision.effect, policy: decision.policy, rule: decision.rule, user: identity ? userLabel(identity) : undefined },
+  };
+}
 
-  switch (decision.effect) {
-    case 'bypass':
-      return done(gw, info, req, withCookies(await forward(gw, req, info, app, path, query), setCookies), logFields);
-    case 'allow':
-      return done(gw, info, req, withCookies(await forward(gw, req, info, app, path, query, identity, auth.kind === 'identity' ? auth.accessToken : undefined), setCookies), logFields);
-    case 'deny':
-      return done(gw, info, req, withCookies(denied(gw, req, info, app, decision, identity), setCookies), logFields);
-    case 'authenticate': {
-      const wantsJson = decision.bearerOnly || prefersJson(req) || (identity !== undefined && identity.authMethod !== 'session');
-      if (wantsJson || identity) {
-        const res = renderError(req, {
-          status: 401,
-          code: 'unauthorized',
-          title: 'Sign-in required',
-          message: decision.bearerOnly ? 'This address needs an access token (Authorization: Bearer).' : 'Sign in to continue.',
-          requestId: info.requestId,
-          wwwAuthenticate: `Bearer realm="${app.id}"`,
-          json: true,
-        });
-        return done(gw, info, req, withCookies(res, setCookies), logFields);
-      }
-      try {
-        const login = await startLogin(gw, info, { returnTo: path + query, app });
-        return done(gw, info, req, withCookies(login, setCookies), logFields);
-      } catch (e) {
-        if (!(e instanceof IdpUnavailableError)) throw e;
-        const res = renderError(req, { status: 503, code: 'idp_unavailable', title: 'Sign-in service unavailable', message: 'The identity provider could not be reached. Try again in a moment.', requestId: info.requestId });
-        return done(gw, info, req, withCookies(res, setCookies), { ...logFields, reason: e.message });
-      }
+/**
+ * The answer for `deny` and `authenticate` decisions. A browser without a session is sent to sign
+ * in when `redirect` allows it; API clients, bearer-only routes and signed-in users get 401 JSON.
+ */
+export async function refusal(gw: Gateway, req: Request, info: RequestInfo, g: Extract<Guarded, { kind: 'decided' }>, returnTo: string, redirect: boolean): Promise<Response> {
+  const { app, decision, identity } = g;
+  if (decision.effect === 'deny') return denied(gw, req, info, app, decision, identity);
+  const wantsJson = !redirect || decision.bearerOnly || prefersJson(req) || identity !== undefined;
+  if (!wantsJson) {
+    try {
+      return await startLogin(gw, info, { returnTo, app });
+    } catch (e) {
+      if (!(e instanceof IdpUnavailableError)) throw e;
+      info.log.warn('sign-in unavailable', { reason: e.message });
+      return renderError(req, { status: 503, code: 'idp_unavailable', title: 'Sign-in service unavailable', message: 'The identity provider could not be reached. Try again in a moment.', requestId: info.requestId });
     }
   }
+  return renderError(req, {
+    status: 401,
+    code: 'unauthorized',
+    title: 'Sign-in required',
+    message: decision.bearerOnly ? 'This address needs an access token (Authorization: Bearer).' : 'Sign in to continue.',
+    requestId: info.requestId,
+    wwwAuthenticate: `Bearer realm="${app.id}"`,
+    json: true,
+  });
+}
+
+/**
+ * The guarded path: decide, then forward (allow, bypass) or answer. Every branch ends in a precise
+ * status and one log line carrying the request id and the decision.
+ */
+export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
+  const g = await decideGuarded(gw, req, info, req.method, info.rawTarget);
+  if (g.kind === 'respond') return done(gw, info, req, g.res, g.log);
+  const { app, path, query, decision } = g;
+  let res: Response;
+  if (decision.effect === 'allow') res = await forward(gw, req, info, app, path, query, g.identity, g.accessToken);
+  else if (decision.effect === 'bypass') res = await forward(gw, req, info, app, path, query);
+  else res = await refusal(gw, req, info, g, path + query, true);
+  return done(gw, info, req, withCookies(res, g.setCookies), g.log);
+}
+
+/** The headers the gateway adds upstream for an allowed identity: mapped claims plus the assertion. */
+export async function identityHeadersFor(gw: Gateway, app: CompiledApp, identity: Identity, accessToken?: string): Promise<Record<string, string>> {
+  const headers = mapIdentityHeaders(identity, headersFor(gw, app), accessToken);
+  if (gw.signer) headers[gw.config.assertion.header] = await gw.signer.sign(identity, app.id);
+  return headers;
 }
 
 function denied(gw: Gateway, req: Request, info: RequestInfo, app: CompiledApp, decision: Decision, identity?: Identity): Response {
@@ -123,9 +169,7 @@ async function forward(
   identity?: Identity,
   accessToken?: string,
 ): Promise<Response> {
-  const headersCfg = headersFor(gw, app);
-  const identityHeaders: Record<string, string> = identity ? mapIdentityHeaders(identity, headersCfg, accessToken) : {};
-  if (identity && gw.signer) identityHeaders[gw.config.assertion.header] = await gw.signer.sign(identity, app.id);
+  const identityHeaders = identity ? await identityHeadersFor(gw, app, identity, accessToken) : {};
   try {
     return await forwardRequest(req, {
       upstream: new URL(app.upstream),
@@ -141,6 +185,9 @@ async function forward(
       requestId: info.requestId,
       fetch: gw.deps.upstreamFetch,
       timeoutMs: gw.config.upstreamTimeout * 1000,
+      // undici decompresses and would hand on a body that no longer matches Content-Encoding; the
+      // Workers runtime passes encoded bodies through and re-compresses itself.
+      keepContentEncoding: gw.deps.runtime === 'worker',
     });
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;

@@ -35,7 +35,7 @@ export interface RunningGateway {
 
 export function createNodeFetch(): typeof fetch {
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
-  return ((input: RequestInfo | URL, init?: RequestInit) =>
+  return ((input: string | URL | Request, init?: RequestInit) =>
     undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
 }
 

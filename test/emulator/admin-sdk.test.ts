@@ -11,6 +11,9 @@ import {
   AdminUserGlobalSignOutCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  CreateUserPoolDomainCommand,
+  DescribeUserPoolDomainCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   GetTokensFromRefreshTokenCommand,
@@ -61,6 +64,20 @@ describe('admin API through the official SDK client', () => {
     expect(out.UserPool?.SchemaAttributes?.map((a) => a.Name)).toContain('custom:tenant');
     expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
     await expect(sdk.send(new DescribeUserPoolCommand({ UserPoolId: 'us-east-1_Nope' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('CreateUserPool, CreateUserPoolDomain, DescribeUserPoolDomain', async () => {
+    const { UserPool } = await sdk.send(new CreateUserPoolCommand({ PoolName: 'provisioned' }));
+    expect(UserPool?.Id).toMatch(/^us-east-1_[0-9A-Za-z]+$/);
+    expect((await fetch(`${emu.issuer(UserPool!.Id!)}/.well-known/jwks.json`)).status).toBe(200);
+    const created = await sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: UserPool!.Id!, Domain: 'my-app-login' }));
+    expect(created.CloudFrontDomain).toBeTruthy();
+    const described = await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'my-app-login' }));
+    expect(described.DomainDescription).toMatchObject({ UserPoolId: UserPool!.Id, Domain: 'my-app-login', Status: 'ACTIVE' });
+    expect((await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'unknown-x' }))).DomainDescription).toEqual({});
+    await expect(
+      sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: UserPool!.Id!, Domain: 'my-cognito-login' })),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
   });
 
   it('DescribeUserPoolClient reports the seeded client', async () => {
@@ -229,10 +246,22 @@ describe('admin API through the official SDK client', () => {
       expect((await sdk.send(new AdminGetUserCommand({ UserPoolId: POOL, Username: 'carol' }))).Enabled).toBe(false);
       await expect(passwordAuth('carol', PASSWORDS.carol!)).rejects.toThrow('User is disabled.');
       expect((await refresh(emu, t!.RefreshToken!)).json).toEqual({ error: 'invalid_grant' });
+      const adminRefresh = sdk.send(
+        new AdminInitiateAuthCommand({
+          UserPoolId: POOL,
+          ClientId: GATEWAY.id,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: t!.RefreshToken!, SECRET_HASH: secretHash(GATEWAY.secret, 'carol', GATEWAY.id) },
+        }),
+      );
+      await expect(adminRefresh).rejects.toBeInstanceOf(NotAuthorizedException);
+      await expect(adminRefresh).rejects.toThrow('User is disabled.');
     } finally {
       await sdk.send(new AdminEnableUserCommand({ UserPoolId: POOL, Username: 'carol' }));
     }
     expect((await passwordAuth('carol', PASSWORDS.carol!)).AuthenticationResult).toBeTruthy();
+    // Disabling revoked the tokens issued before: they stay dead after re-enabling.
+    expect((await refresh(emu, t!.RefreshToken!)).json).toEqual({ error: 'invalid_grant' });
   });
 
   it('AdminUserGlobalSignOut revokes refresh tokens', async () => {

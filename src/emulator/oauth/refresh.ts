@@ -20,12 +20,13 @@ export function redeemRefreshToken(
   if (!record) return { ok: false, reason: 'invalid' };
   if (record.diesAt !== undefined && now >= record.diesAt) return { ok: false, reason: 'invalid' };
   const session = state.sessions.get(record.originJti);
-  if (!session || session.revoked || now >= session.expiresAt) return { ok: false, reason: 'invalid' };
-  if (session.clientId !== client.settings.id) return { ok: false, reason: 'invalid' };
+  if (!session || now >= session.expiresAt || session.clientId !== client.settings.id) return { ok: false, reason: 'invalid' };
   const pool = state.pool(session.poolId);
   const user = pool && state.userBySub(pool, session.sub);
   if (!pool || !user) return { ok: false, reason: 'invalid' };
+  // Checked before revocation: disabling also revokes, and Cognito then says "User is disabled.".
   if (!user.enabled) return { ok: false, reason: 'disabled' };
+  if (session.revoked) return { ok: false, reason: 'invalid' };
   if (!rotate) return { ok: true, pool, user, session };
   const rotatedRefreshToken = newRefreshToken();
   state.refreshTokens.set(rotatedRefreshToken, { originJti: session.originJti });

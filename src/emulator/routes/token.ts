@@ -71,7 +71,8 @@ export function tokenRoutes(ctx: EmulatorContext): Hono {
     const { pool, user, session } = outcome;
     const tokens = mintUserTokens(
       { issuer: issuerOf(ctx.baseUrl, pool.id), pool, client, user, session, nowSeconds: nowSeconds() },
-      session.scopes.includes('openid'),
+      // Sessions from AdminInitiateAuth (scope aws.cognito.signin.user.admin) always get ID tokens.
+      session.scopes.includes('openid') || session.scopes.includes('aws.cognito.signin.user.admin'),
     );
     return {
       status: 200,

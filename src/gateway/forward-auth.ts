@@ -1,0 +1,96 @@
+import { renderError } from '../http';
+import type { Gateway, RequestInfo } from './context';
+import { decideGuarded, done, identityHeadersFor, refusal, withCookies } from './pipeline';
+
+/**
+ * Forward-auth mode (`/_auth/verify`): another proxy asks whether a request may pass and copies the
+ * identity headers from the answer. nginx `auth_request` sends `X-Original-URL` (and, if configured,
+ * `X-Original-Method`); Traefik `forwardAuth` and Caddy `forward_auth` send `X-Forwarded-Method`,
+ * `-Proto`, `-Host` and `-Uri`. Those headers decide what is being asked about, so they are believed
+ * only from a configured proxy address (trustedProxies); from anyone else the endpoint refuses.
+ *
+ * Answers: 200 + identity headers (allow), 200 without (bypass), 403 (deny), and for a missing
+ * sign-in 401, or a 302 to sign in for a browser behind Traefik or Caddy, which hand any non-2xx
+ * answer to the client. nginx's auth_request only understands 2xx/401/403, so it gets 401 and its
+ * `error_page 401` sends the browser to /_auth/login (see README).
+ */
+export interface OriginalRequest {
+  method: string;
+  /** Raw path + query as the proxy reported it. */
+  target: string;
+  host: string;
+  proto: 'http' | 'https';
+  /** nginx cannot pass a redirect through auth_request. */
+  canRedirect: boolean;
+}
+
+/** Reads the original request from the proxy's headers. Pure. Undefined when they are missing or malformed. */
+export function originalRequest(headers: Headers): OriginalRequest | undefined {
+  const originalUrl = headers.get('x-original-url');
+  if (originalUrl) {
+    // Keep the raw path: parsing with URL would resolve dot segments before policy sees them.
+    const m = /^(https?):\/\/([^/?#\s]+)(\/[^\s#]*)?$/i.exec(originalUrl.trim());
+    if (!m) return undefined;
+    return {
+      method: (headers.get('x-original-method') ?? headers.get('x-forwarded-method') ?? 'GET').toUpperCase(),
+      target: m[3] ?? '/',
+      host: m[2]!,
+      proto: m[1]!.toLowerCase() === 'https' ? 'https' : 'http',
+      canRedirect: false,
+    };
+  }
+  const host = headers.get('x-forwarded-host')?.split(',')[0]?.trim();
+  const uri = headers.get('x-forwarded-uri');
+  if (!host || !uri || !uri.startsWith('/') || /\s/.test(uri)) return undefined;
+  const proto = headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https' ? 'https' : 'http';
+  return {
+    method: (headers.get('x-forwarded-method') ?? 'GET').toUpperCase(),
+    target: uri,
+    host,
+    proto,
+    canRedirect: true,
+  };
+}
+
+export async function handleForwardAuth(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
+  if (!info.peerTrusted) {
+    const res = renderError(req, {
+      status: 403,
+      code: 'untrusted_proxy',
+      title: 'Access denied',
+      message: 'Forward-auth requests are accepted only from proxies listed in trustedProxies.',
+      requestId: info.requestId,
+      json: true,
+    });
+    return done(gw, info, req, res, { reason: 'forward-auth from an untrusted peer', peer: info.peerAddress });
+  }
+  const original = originalRequest(req.headers);
+  if (!original) {
+    const res = renderError(req, {
+      status: 400,
+      code: 'missing_original_request',
+      title: 'Bad request',
+      message: 'Send X-Original-URL (nginx) or X-Forwarded-Host and X-Forwarded-Uri (Traefik, Caddy).',
+      requestId: info.requestId,
+      json: true,
+    });
+    return done(gw, info, req, res, { reason: 'no original request headers' });
+  }
+  const origin = gw.config.publicUrl ? new URL(gw.config.publicUrl).origin : `${original.proto}://${original.host}`;
+  const asked: RequestInfo = { ...info, host: original.host, proto: original.proto, origin, rawTarget: original.target };
+  const g = await decideGuarded(gw, req, asked, original.method, original.target);
+  if (g.kind === 'respond') return done(gw, asked, req, g.res, { ...g.log, forwardAuth: true });
+
+  const { decision } = g;
+  let res: Response;
+  if (decision.effect === 'allow' || decision.effect === 'bypass') {
+    const headers = new Headers({ 'cache-control': 'no-store' });
+    if (decision.effect === 'allow' && g.identity) {
+      for (const [k, v] of Object.entries(await identityHeadersFor(gw, g.app, g.identity, g.accessToken))) headers.set(k, v);
+    }
+    res = new Response(null, { status: 200, headers });
+  } else {
+    res = await refusal(gw, req, asked, g, g.path + g.query, original.canRedirect);
+  }
+  return done(gw, asked, req, withCookies(res, g.setCookies), { ...g.log, forwardAuth: true });
+}
