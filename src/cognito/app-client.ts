@@ -104,7 +104,6 @@ function constantTimeEqualStrings(a: string, b: string): boolean {
 /** Checks a described app client against the requirements. One finding per aspect. */
 export function checkClient(c: UserPoolClientType, req: ClientRequirements): ClientFinding[] {
   const out: ClientFinding[] = [];
-  const id = c.ClientId ?? '?';
   const provisionFix = 'run `cognito-gateway provision --config FILE` or edit the app client in the Cognito console';
 
   const cb = missing(c.CallbackURLs, req.callbackUrls);
@@ -210,7 +209,6 @@ export function checkClient(c: UserPoolClientType, req: ClientRequirements): Cli
     detail: revocation ? 'EnableTokenRevocation is true' : 'EnableTokenRevocation is false: sign-out cannot revoke refresh tokens',
     ...(revocation ? {} : { fix: 'enable token revocation on the app client' }),
   });
-  void id;
   return out;
 }
 

@@ -91,6 +91,16 @@ export async function handleForwardAuth(gw: Gateway, req: Request, info: Request
     res = new Response(null, { status: 200, headers });
   } else {
     res = await refusal(gw, req, asked, g, g.path + g.query, original.canRedirect);
+    if (res.status === 401 && !decision.bearerOnly) {
+      // nginx cannot follow a redirect from auth_request; its error_page reads this instead.
+      res = withHeader(res, 'x-auth-signin', `/_auth/login?rd=${encodeURIComponent(g.path + g.query)}`);
+    }
   }
   return done(gw, asked, req, withCookies(res, g.setCookies), { ...g.log, forwardAuth: true });
+}
+
+function withHeader(res: Response, name: string, value: string): Response {
+  const out = new Response(res.body, res);
+  out.headers.set(name, value);
+  return out;
 }
