@@ -98,6 +98,21 @@ export const assertionSchema = z
   .strict()
   .default({ enabled: true, header: 'X-Auth-Assertion', ttl: 60, keys: [] });
 
+export const tokensSchema = z
+  .object({
+    /** Tolerance for exp / nbf / iat between the gateway's clock and the IdP's. */
+    clockSkew: duration().prefault('60s'),
+    /** Accepted JWS algorithms (asymmetric only). Cognito signs with RS256. */
+    algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256']),
+    /** Verified-token cache: a hot bearer token costs one signature check, not one per request. */
+    cache: z
+      .object({ enabled: z.boolean().default(true), maxEntries: z.number().int().min(1).max(1_000_000).default(10_000) })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
 export const redirectsSchema = z
   .object({
     /** Hosts besides the gateway's own that `rd` may point to (`app.example.com`, `*.example.com`). */
@@ -126,6 +141,7 @@ export const configSchema = z
     headers: headersConfigSchema,
     redirects: redirectsSchema,
     assertion: assertionSchema,
+    tokens: tokensSchema,
     /** Peers (CIDRs) whose X-Forwarded-* headers are believed. None by default. */
     trustedProxies: z.array(z.string()).default([]),
     upstreamTimeout: duration().default(30),

@@ -1,0 +1,201 @@
+/**
+ * The Cloudflare Workers entry: the same Hono app as on Node, built from the same config format.
+ *
+ * - Config text: the `GATEWAY_CONFIG` var (YAML or JSON text) or, failing that, a file bundled into
+ *   the Worker (see worker-demo.ts for the pattern). `${VAR}` interpolation and the secret variables
+ *   (GATEWAY_CLIENT_SECRET, GATEWAY_COOKIE_SECRETS, GATEWAY_ASSERTION_KEYS) read the Worker's env:
+ *   its vars and secrets.
+ * - The gateway is built once per isolate and reused; it is rebuilt when the config text or any
+ *   string var/secret changes. A build that fails is not cached: the next request tries again.
+ * - Upstreams and the IdP are reached with the global fetch (called unbound: workerd throws
+ *   "Illegal invocation" for `obj.fetch(...)` on the global), or through a service binding for the
+ *   upstream origins listed in `GATEWAY_SERVICE_UPSTREAMS`.
+ * - Client address and country: CF-Connecting-IP / CF-IPCountry, set by Cloudflare's edge.
+ * - JWKS and verified tokens: isolate memory first, the Cache API (`caches.default`) second.
+ * - Logs: JSON lines on the console (Workers Logs / `wrangler tail`). Never a stack trace to the client.
+ *
+ * Only Web APIs: no Node built-ins (the build checks the bundle).
+ */
+import { loadConfig, type Env as ConfigEnv } from '../config/load';
+import { createGateway, createGatewayApp } from '../gateway/app';
+import type { RuntimeDeps } from '../gateway/context';
+import { renderError, newRequestId } from '../http';
+import { createLogger, type Logger } from '../log';
+import { createCacheApiSharedCache } from './cache-api';
+
+/** A service binding (or any fetcher binding) as the runtime hands it over. */
+export interface FetcherLike {
+  fetch(input: Request | string | URL, init?: RequestInit): Promise<Response>;
+}
+
+export interface WorkerEnv {
+  /** The gateway config as YAML (or JSON) text. Wins over a bundled file. */
+  GATEWAY_CONFIG?: string;
+  /**
+   * Upstream origins reached through service bindings instead of the network, comma-separated
+   * `ORIGIN=BINDING` pairs, e.g. `https://app.internal=APP`: an app with `upstream: https://app.internal`
+   * is then served by `env.APP.fetch(...)`.
+   */
+  GATEWAY_SERVICE_UPSTREAMS?: string;
+  [name: string]: unknown;
+}
+
+/** The part of the Workers ExecutionContext the entry uses. */
+export interface ExecutionContextLike {
+  waitUntil(promise: Promise<unknown>): void;
+  passThroughOnException?(): void;
+}
+
+export interface WorkerOptions {
+  /** Config text bundled into the Worker (a wrangler Text rule import); GATEWAY_CONFIG wins over it. */
+  bundledConfig?: string;
+  /** Name of the bundled file, for config error messages. */
+  bundledSource?: string;
+}
+
+export interface WorkerHandler {
+  fetch(request: Request, env: WorkerEnv, ctx?: ExecutionContextLike): Promise<Response>;
+}
+
+type Built = { app: ReturnType<typeof createGatewayApp>; logger: Logger };
+
+const consoleLogger = createLogger({ level: 'info' });
+
+/** Only string values take part in `${VAR}` interpolation and secrets; bindings are objects. */
+export function stringVars(env: WorkerEnv): ConfigEnv {
+  const out: ConfigEnv = {};
+  for (const [k, v] of Object.entries(env ?? {})) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** Parses `ORIGIN=BINDING, ORIGIN=BINDING` into origin → binding name. */
+export function parseServiceUpstreams(text: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const pair of (text ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const eq = pair.lastIndexOf('=');
+    if (eq <= 0) throw new Error(`GATEWAY_SERVICE_UPSTREAMS: "${pair}" is not ORIGIN=BINDING`);
+    let origin: string;
+    try {
+      origin = new URL(pair.slice(0, eq)).origin;
+    } catch {
+      throw new Error(`GATEWAY_SERVICE_UPSTREAMS: "${pair.slice(0, eq)}" is not a URL`);
+    }
+    map.set(origin, pair.slice(eq + 1));
+  }
+  return map;
+}
+
+/** The global fetch, called unbound (never as a method of another object). */
+const globalFetch: typeof fetch = (input, init) => fetch(input, init);
+
+/** Upstream fetch: service bindings for the configured origins, the network for the rest. */
+export function createUpstreamFetch(env: WorkerEnv): typeof fetch {
+  const services = parseServiceUpstreams(env.GATEWAY_SERVICE_UPSTREAMS);
+  if (services.size === 0) return globalFetch;
+  for (const [origin, name] of services) {
+    const binding = env[name] as Partial<FetcherLike> | undefined;
+    if (!binding || typeof binding.fetch !== 'function') {
+      throw new Error(`GATEWAY_SERVICE_UPSTREAMS maps ${origin} to "${name}", but the Worker has no service binding by that name`);
+    }
+  }
+  return ((input: RequestInfo | URL, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const name = services.get(new URL(url).origin);
+    if (!name) return fetch(input, init);
+    const binding = env[name] as FetcherLike;
+    return binding.fetch(input instanceof Request ? input : new Request(url, init), input instanceof Request ? init : undefined);
+  }) as typeof fetch;
+}
+
+/** The request target (path + query) as the URL carries it: no `new URL()`, which would resolve dot segments. */
+export function rawTargetOf(url: string): string {
+  const schemeEnd = url.indexOf('://');
+  const pathStart = url.indexOf('/', schemeEnd < 0 ? 0 : schemeEnd + 3);
+  if (pathStart < 0) return '/';
+  const hash = url.indexOf('#', pathStart);
+  return hash < 0 ? url.slice(pathStart) : url.slice(pathStart, hash);
+}
+
+function buildKey(text: string, vars: ConfigEnv): string {
+  return JSON.stringify([text, Object.entries(vars).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+function misconfigured(request: Request, requestId: string): Response {
+  return renderError(request, {
+    status: 500,
+    code: 'gateway_misconfigured',
+    title: 'Gateway not configured',
+    message: 'The gateway could not load its configuration. The operator can find the reason in the logs under this request id.',
+    requestId,
+  });
+}
+
+export function createWorker(opts: WorkerOptions = {}): WorkerHandler {
+  let current: { key: string; built: Promise<Built> } | undefined;
+
+  const build = async (text: string, source: string, env: WorkerEnv, vars: ConfigEnv): Promise<Built> => {
+    const config = loadConfig(text, vars, source);
+    const logger = createLogger({ level: config.logLevel });
+    const deps: RuntimeDeps = {
+      runtime: 'worker',
+      upstreamFetch: createUpstreamFetch(env),
+      idpFetch: globalFetch,
+      // Cloudflare's edge sets CF-Connecting-IP; a client cannot (the edge overwrites it).
+      peerAddress: (req) => req.headers.get('cf-connecting-ip') ?? undefined,
+      rawTarget: (req) => rawTargetOf(req.url),
+      sharedCache: createCacheApiSharedCache({
+        onError: (op, e) => logger.warn('cache api error', { op, error: e instanceof Error ? e.message : String(e) }),
+      }),
+      logger,
+    };
+    const gw = await createGateway(config, deps);
+    logger.info('gateway built', { source, apps: config.apps.map((a) => a.id) });
+    return { app: createGatewayApp(gw), logger };
+  };
+
+  return {
+    async fetch(request, env, ctx) {
+      const vars = stringVars(env);
+      const text = vars.GATEWAY_CONFIG ?? opts.bundledConfig;
+      const source = vars.GATEWAY_CONFIG !== undefined ? 'GATEWAY_CONFIG' : (opts.bundledSource ?? 'bundled config');
+      if (text === undefined || text.trim() === '') {
+        const requestId = newRequestId();
+        consoleLogger.error('no gateway config: set the GATEWAY_CONFIG var or bundle a config file', { requestId });
+        return misconfigured(request, requestId);
+      }
+      const key = buildKey(text, vars);
+      if (!current || current.key !== key) {
+        const entry = { key, built: build(text, source, env, vars) };
+        current = entry;
+        // A failed build is not kept: the next request tries again (after a config fix or deploy).
+        entry.built.catch(() => {
+          if (current === entry) current = undefined;
+        });
+      }
+      let built: Built;
+      try {
+        built = await current.built;
+      } catch (e) {
+        const requestId = newRequestId();
+        consoleLogger.error('gateway config refused', { requestId, source, error: e instanceof Error ? e.message : String(e) });
+        return misconfigured(request, requestId);
+      }
+      try {
+        return await built.app.fetch(request, env, ctx as never);
+      } catch (e) {
+        // Hono's onError already answers route errors; this is the last line of defence.
+        const requestId = newRequestId();
+        built.logger.error('unhandled error', { requestId, error: e instanceof Error ? e.message : String(e) });
+        return renderError(request, {
+          status: 500,
+          code: 'internal_error',
+          title: 'Something went wrong',
+          message: 'The gateway hit an unexpected error. Try again; if it persists, quote the request id.',
+          requestId,
+        });
+      }
+    },
+  };
+}
+
+export default createWorker();
