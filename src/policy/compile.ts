@@ -81,7 +81,7 @@ function compileApp(app: App): CompiledApp {
   });
   return {
     id: app.id,
-    name: app.name,
+    name: app.name ?? app.id,
     contact: app.contact,
     hosts,
     pathPrefix: app.pathPrefix,

@@ -114,7 +114,8 @@ const upstreamSchema = z.string().superRefine((value, ctx) => {
 export const appSchema = strictObject(
   {
     id: z.string().regex(/^[a-z0-9-]+$/, 'app id must be lowercase letters, digits and "-", e.g. my-app'),
-    name: nonEmpty('app name'),
+    /** Shown on the 403 page; defaults to the id. */
+    name: nonEmpty('app name').optional(),
     contact: z.string().optional(),
     hosts: z.array(z.string()).min(1, 'list hosts, or remove hosts to match any host').optional(),
     pathPrefix: z

@@ -1,0 +1,167 @@
+import { AdminCreateUserCommand, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addressKey, computeSecretHash, createPasswordAuthenticator, parseBasicAuth, type RateLimit } from '../../src/cognito/password-auth';
+import { secretHash, startEmulator, type RunningEmulator } from '../../src/emulator/index';
+import { createMemoryLogger } from '../../src/log';
+import { claimsOf } from '../emulator/helpers';
+import { countingFetch, emulatorAdmin, manualClock, POOL, sdkClient } from './helpers';
+
+let emu: RunningEmulator;
+let publicClientId: string;
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0 });
+  // demo-spa lacks ALLOW_ADMIN_USER_PASSWORD_AUTH: a public client that has it, created with the SDK.
+  const created = await sdkClient(emu).send(
+    new CreateUserPoolClientCommand({ UserPoolId: POOL, ClientName: 'public-api-client', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }),
+  );
+  publicClientId = created.UserPoolClient!.ClientId!;
+  await sdkClient(emu).send(new AdminCreateUserCommand({ UserPoolId: POOL, Username: 'newbie', TemporaryPassword: 'Temp-Passw0rd!' }));
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+const roomy: { perUser: RateLimit; perAddress: RateLimit } = { perUser: { max: 100, windowSeconds: 60 }, perAddress: { max: 100, windowSeconds: 60 } };
+
+function gatewayAuth(opts: { limits?: typeof roomy; now?: () => number; secret?: string } = {}) {
+  const counter = countingFetch();
+  const log = createMemoryLogger();
+  const auth = createPasswordAuthenticator({
+    admin: emulatorAdmin(emu, { fetch: counter.fetch }),
+    clientId: 'demo-gateway',
+    clientSecret: opts.secret ?? 'demo-gateway-secret',
+    limits: opts.limits ?? roomy,
+    now: opts.now,
+    log,
+  });
+  return { auth, counter, log };
+}
+
+describe('SECRET_HASH', () => {
+  it('equals Base64(HMAC_SHA256(secret, username + clientId)) as the emulator computes it', async () => {
+    expect(await computeSecretHash('demo-gateway-secret', 'alice', 'demo-gateway')).toBe(secretHash('demo-gateway-secret', 'alice', 'demo-gateway'));
+    expect(await computeSecretHash('s', 'ü:ser', 'c')).toBe(secretHash('s', 'ü:ser', 'c'));
+  });
+});
+
+describe('password sign-in (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH)', () => {
+  it('signs in with SECRET_HASH on a confidential client', async () => {
+    const { auth } = gatewayAuth();
+    const r = await auth.authenticate('alice', 'Alice-Passw0rd!', '192.0.2.1');
+    expect(r.ok).toBe(true);
+    if (!r.ok) throw new Error('unreachable');
+    expect(claimsOf(r.tokens.idToken)).toMatchObject({ 'cognito:username': 'alice', aud: 'demo-gateway', token_use: 'id' });
+    expect(claimsOf(r.tokens.accessToken)).toMatchObject({ client_id: 'demo-gateway', token_use: 'access' });
+    expect(r.tokens.refreshToken).toBeTruthy();
+    expect(r.tokens.expiresIn).toBe(3600);
+  });
+
+  it('signs in without SECRET_HASH on a public client', async () => {
+    const auth = createPasswordAuthenticator({ admin: emulatorAdmin(emu), clientId: publicClientId, limits: roomy });
+    const r = await auth.authenticate('bob', 'Bob-Passw0rd!', '192.0.2.1');
+    expect(r.ok).toBe(true);
+    if (!r.ok) throw new Error('unreachable');
+    expect(claimsOf(r.tokens.idToken).aud).toBe(publicClientId);
+  });
+
+  it('rejects a wrong password and an unknown user alike', async () => {
+    const { auth } = gatewayAuth();
+    expect(await auth.authenticate('alice', 'wrong-password', '192.0.2.2')).toEqual({ ok: false, reason: 'invalid_credentials' });
+    expect(await auth.authenticate('no-such-user', 'Whatever-1!', '192.0.2.2')).toEqual({ ok: false, reason: 'invalid_credentials' });
+  });
+
+  it('reports a disabled user', async () => {
+    const { auth } = gatewayAuth();
+    expect(await auth.authenticate('dave', 'Dave-Passw0rd!', '192.0.2.3')).toEqual({ ok: false, reason: 'user_disabled' });
+  });
+
+  it('names a challenge (NEW_PASSWORD_REQUIRED)', async () => {
+    const { auth } = gatewayAuth();
+    expect(await auth.authenticate('newbie', 'Temp-Passw0rd!', '192.0.2.4')).toEqual({ ok: false, reason: 'challenge', challenge: 'NEW_PASSWORD_REQUIRED' });
+  });
+
+  it('reports a wrong client secret as unavailable (misconfiguration), not as the user\'s fault', async () => {
+    const { auth, log } = gatewayAuth({ secret: 'not-the-secret' });
+    expect(await auth.authenticate('alice', 'Alice-Passw0rd!', '192.0.2.5')).toEqual({ ok: false, reason: 'unavailable' });
+    expect(log.lines.some((l) => l.level === 'error')).toBe(true);
+  });
+
+  it('never logs the password', async () => {
+    const { auth, log } = gatewayAuth({ secret: 'not-the-secret', limits: { perUser: { max: 1, windowSeconds: 60 }, perAddress: { max: 1, windowSeconds: 60 } } });
+    await auth.authenticate('carol', 'Carol-Passw0rd!', '192.0.2.6');
+    await auth.authenticate('carol', 'Carol-Passw0rd!', '192.0.2.6');
+    expect(log.lines.length).toBeGreaterThan(0);
+    expect(JSON.stringify(log.lines)).not.toContain('Carol-Passw0rd!');
+  });
+});
+
+describe('rate limiting of failed attempts', () => {
+  it('limits per user (any address), then lets the user in after the window', async () => {
+    const clock = manualClock();
+    const { auth, counter } = gatewayAuth({ now: clock.now, limits: { perUser: { max: 3, windowSeconds: 60 }, perAddress: { max: 100, windowSeconds: 60 } } });
+    for (let i = 0; i < 3; i++) expect((await auth.authenticate('Alice', `bad-${i}`, `198.51.100.${i}`)).reason ?? 'ok').toBe('invalid_credentials');
+    clock.advance(10_000);
+    const limited = await auth.authenticate('alice', 'Alice-Passw0rd!', '198.51.100.99');
+    expect(limited).toEqual({ ok: false, reason: 'rate_limited', retryAfterSeconds: 50 });
+    expect(counter.count('AdminInitiateAuth')).toBe(3); // the limited attempt never reached Cognito
+    clock.advance(50_000);
+    expect((await auth.authenticate('alice', 'Alice-Passw0rd!', '198.51.100.99')).ok).toBe(true);
+  });
+
+  it('limits per client address (any user)', async () => {
+    const clock = manualClock();
+    const { auth } = gatewayAuth({ now: clock.now, limits: { perUser: { max: 100, windowSeconds: 60 }, perAddress: { max: 2, windowSeconds: 30 } } });
+    expect((await auth.authenticate('alice', 'x-1', '203.0.113.7')).ok).toBe(false);
+    expect((await auth.authenticate('bob', 'x-2', '203.0.113.7')).ok).toBe(false);
+    expect(await auth.authenticate('carol', 'Carol-Passw0rd!', '203.0.113.7')).toMatchObject({ ok: false, reason: 'rate_limited' });
+    expect((await auth.authenticate('carol', 'Carol-Passw0rd!', '203.0.113.8')).ok).toBe(true); // another address
+    clock.advance(30_000);
+    expect((await auth.authenticate('carol', 'Carol-Passw0rd!', '203.0.113.7')).ok).toBe(true);
+  });
+
+  it('counts an IPv6 /64 as one address', async () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe(addressKey('[2001:0db8:0001:0002:ffff:1:2:3]'));
+    expect(addressKey('2001:db8:1:3::1')).not.toBe(addressKey('2001:db8:1:2::1'));
+    expect(addressKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+  });
+
+  it('does not count successes', async () => {
+    const { auth } = gatewayAuth({ limits: { perUser: { max: 1, windowSeconds: 60 }, perAddress: { max: 1, windowSeconds: 60 } } });
+    for (let i = 0; i < 4; i++) expect((await auth.authenticate('bob', 'Bob-Passw0rd!', '192.0.2.50')).ok).toBe(true);
+  });
+
+  it('cannot be overshot by concurrent attempts', async () => {
+    const { auth, counter } = gatewayAuth({ limits: { perUser: { max: 2, windowSeconds: 60 }, perAddress: { max: 100, windowSeconds: 60 } } });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => auth.authenticate('carol', `wrong-${i}`, '192.0.2.60')));
+    expect(results.filter((r) => !r.ok && r.reason === 'rate_limited').length).toBe(4);
+    expect(counter.count('AdminInitiateAuth')).toBe(2);
+  });
+});
+
+describe('parseBasicAuth (RFC 7617)', () => {
+  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  it('parses user and password, with colons in the password and UTF-8', () => {
+    expect(parseBasicAuth(`Basic ${b64('alice:pa:ss:word')}`)).toEqual({ username: 'alice', password: 'pa:ss:word' });
+    expect(parseBasicAuth(`basic   ${b64('jörg:pässwörd€')}`)).toEqual({ username: 'jörg', password: 'pässwörd€' });
+    expect(parseBasicAuth(`BASIC ${b64('u:')}`)).toEqual({ username: 'u', password: '' });
+  });
+  it('rejects malformed values', () => {
+    for (const bad of [
+      undefined,
+      '',
+      'Basic',
+      'Basic ',
+      `Bearer ${b64('a:b')}`,
+      `Basic ${b64('no-colon')}`,
+      `Basic ${b64(':password')}`,
+      'Basic !!!!',
+      'Basic YWJj=ZGVm',
+      `Basic ${b64('a:b')} extra`,
+      `Basic ${Buffer.from([0x61, 0x3a, 0xff, 0xfe]).toString('base64')}`,
+      `Basic ${b64('a:b\u0000c')}`,
+      'Basic A',
+    ]) {
+      expect(parseBasicAuth(bad), String(bad)).toBeUndefined();
+    }
+  });
+});
