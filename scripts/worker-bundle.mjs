@@ -71,11 +71,12 @@ export function inspectBundle(outdir) {
 
 /**
  * `wrangler deploy --dry-run --outdir <outdir>` for the top-level Worker or an environment.
- * @param {{ outdir: string, env?: string }} opts
+ * @param {{ outdir: string, env?: string, config?: string }} opts  `config`: another wrangler config file
  */
 export async function buildWorker(opts) {
   const outdir = resolve(ROOT, opts.outdir);
-  await runWrangler(['deploy', '--dry-run', '--outdir', outdir, `--env=${opts.env ?? ''}`]);
+  const config = opts.config ? ['--config', resolve(ROOT, opts.config)] : [];
+  await runWrangler(['deploy', '--dry-run', '--outdir', outdir, `--env=${opts.env ?? ''}`, ...config]);
   return outdir;
 }
 

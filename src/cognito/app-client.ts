@@ -345,7 +345,7 @@ export function desiredClient(
     AllowedOAuthFlows: [],
     AllowedOAuthFlowsUserPoolClient: false,
     AllowedOAuthScopes: [],
-    SupportedIdentityProviders: [],
+    SupportedIdentityProviders: ['COGNITO'],
     ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'],
     AccessTokenValidity: 3600,
     IdTokenValidity: 3600,

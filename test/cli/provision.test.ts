@@ -20,7 +20,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeConfig(name: string, clientId: string, secret?: string): string {
+function writeConfig(name: string, clientId: string, secret?: string, identityProvider = 'PartnerIdP'): string {
   const path = join(dir, `${name}.yaml`);
   writeFileSync(
     path,
@@ -40,7 +40,7 @@ apps:
     name: Admin
     hosts: [admin.example.com]
     upstream: http://127.0.0.1:9080
-    login: { identityProvider: PartnerIdP, extraScopes: [profile] }
+    login: { ${identityProvider ? `identityProvider: ${identityProvider}, ` : ''}extraScopes: [profile] }
     policies: [{ name: all, action: allow, include: [{ authenticated: true }] }]
   - id: local
     name: Local
@@ -166,13 +166,13 @@ describe('provision', () => {
     const c = await existingClient();
     const path = writeConfig('template', c.id, c.secret);
     const ok = join(dir, 'ok-template.json');
-    writeFileSync(ok, JSON.stringify({ ClientName: 'from-template', AccessTokenValidity: 2, TokenValidityUnits: { AccessToken: 'hours' }, ReadAttributes: ['email', 'name'] }));
+    writeFileSync(ok, JSON.stringify({ ClientName: 'from-template', AccessTokenValidity: 2, TokenValidityUnits: { AccessToken: 'hours' }, PreventUserExistenceErrors: 'LEGACY' }));
     const r = await provision(path, { template: ok });
     expect(r.code, r.text).toBe(0);
     const after = await describeClient(c.id);
     expect(after.ClientName).toBe('from-template');
     expect([after.AccessTokenValidity, after.TokenValidityUnits?.AccessToken]).toEqual([2, 'hours']);
-    expect(after.ReadAttributes).toEqual(['email', 'name']);
+    expect(after.PreventUserExistenceErrors).toBe('LEGACY');
 
     const refusals: Array<[object, string]> = [
       [{ CallbackURLs: ['https://gw.example.com/_auth/callback'] }, 'template field CallbackURLs: lacks https://admin.example.com/_auth/callback'],
@@ -208,7 +208,7 @@ describe('provision', () => {
   });
 
   it('--create-pool creates a pool and a domain, then the client; a second run reuses the pool', async () => {
-    const path = writeConfig('pool', 'gateway-client');
+    const path = writeConfig('pool', 'gateway-client', undefined, ''); // the new pool has no PartnerIdP
     const dry = await provision(path, { createPool: true, dryRun: true, domain: 'gw-test-pool' });
     expect(dry.code, dry.text).toBe(0);
     expect(dry.text).toContain('would create user pool "cognito-gateway" and domain gw-test-pool');

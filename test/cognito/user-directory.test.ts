@@ -142,3 +142,16 @@ describe('user directory: AdminGetUser with a retention period', () => {
     expect((await dir.lookup('alice')).status).toBe('unavailable');
   });
 });
+
+describe('sign-out everywhere', () => {
+  it('calls AdminUserGlobalSignOut and drops the cached entry', async () => {
+    const { signOutEverywhere } = await import('../../src/cognito/sign-out');
+    const { dir, counter } = setup();
+    await dir.lookup('alice');
+    expect(await signOutEverywhere({ admin: emulatorAdmin(emu, { fetch: counter.fetch }), directory: dir }, 'alice')).toEqual({ ok: true });
+    expect(counter.count('AdminUserGlobalSignOut')).toBe(1);
+    expect(await dir.lookup('alice')).toMatchObject({ source: 'cognito' });
+    const failed = await signOutEverywhere({ admin: emulatorAdmin(emu, { endpoint: `http://127.0.0.1:${deadPort}`, maxAttempts: 1 }) }, 'alice');
+    expect(failed.ok).toBe(false);
+  });
+});
