@@ -92,7 +92,7 @@ export async function decideGuarded(gw: Gateway, req: Request, info: RequestInfo
  */
 export async function refusal(gw: Gateway, req: Request, info: RequestInfo, g: Extract<Guarded, { kind: 'decided' }>, returnTo: string, redirect: boolean): Promise<Response> {
   const { app, decision, identity } = g;
-  if (decision.effect === 'deny') return denied(gw, req, info, app, decision, identity);
+  if (decision.effect === 'deny') return denied(req, info, app, decision, returnTo, identity);
   const wantsJson = !redirect || decision.bearerOnly || prefersJson(req) || identity !== undefined;
   if (!wantsJson) {
     try {
@@ -136,7 +136,7 @@ export async function identityHeadersFor(gw: Gateway, app: CompiledApp, identity
   return headers;
 }
 
-function denied(gw: Gateway, req: Request, info: RequestInfo, app: CompiledApp, decision: Decision, identity?: Identity): Response {
+function denied(req: Request, info: RequestInfo, app: CompiledApp, decision: Decision, returnTo: string, identity?: Identity): Response {
   if (identity && identity.authMethod === 'bearer') {
     const scope = decision.insufficientScope;
     return renderError(req, {
@@ -156,6 +156,10 @@ function denied(gw: Gateway, req: Request, info: RequestInfo, app: CompiledApp, 
     requestId: info.requestId,
     app: app.name ?? app.id,
     contact: app.contact,
+    user: identity ? (identity.username ?? identity.email ?? identity.sub) : undefined,
+    // A person signed in with the wrong account can switch without signing out first.
+    retryHref: identity?.authMethod === 'session' ? `/_auth/login?prompt=login&rd=${encodeURIComponent(returnTo)}` : undefined,
+    retryLabel: 'Sign in as someone else',
   });
 }
 
