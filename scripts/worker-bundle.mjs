@@ -3,7 +3,7 @@
  * and fails when the gzipped bundle reaches the budget (1 MiB) or when any Node API found its way in
  * (a `node:*` or bare built-in import/require, or esbuild's `__require` shim for one).
  *
- *   node scripts/worker-bundle.mjs [--outdir dist/worker] [--env demo] [--budget BYTES]
+ *   node scripts/worker-bundle.mjs [--outdir dist/worker] [--env demo] [--budget BYTES] [--config wrangler.toml]
  *
  * Also a library: the worker tests build and check the bundle with the same functions.
  */
@@ -100,8 +100,9 @@ async function main(argv) {
   const outdir = arg('--outdir', 'dist/worker');
   const env = arg('--env', '');
   const budget = Number(arg('--budget', String(GZIP_BUDGET_BYTES)));
+  const config = arg('--config', undefined);
   try {
-    await buildWorker({ outdir, env });
+    await buildWorker({ outdir, env, config });
   } catch (e) {
     console.error(e.message);
     process.exit(1);

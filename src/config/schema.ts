@@ -113,6 +113,32 @@ export const tokensSchema = z
   .strict()
   .prefault({});
 
+const rateLimit = (max: number) =>
+  z
+    .object({ max: z.number().int().min(1).default(max), window: duration().prefault('15m') })
+    .strict()
+    .prefault({});
+
+/** Cognito's admin API (user look-ups, sign-out everywhere, password sign-in for API clients). */
+export const cognitoAdminSchema = z
+  .object({
+    /** Default: idp.region, else the pool id's prefix. */
+    region: z.string().optional(),
+    /** Default: AWS. The COGNITO_ENDPOINT environment variable overrides it (the emulator). */
+    endpoint: httpUrl('cognitoAdmin.endpoint').optional(),
+    timeout: duration().prefault('3s'),
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** AdminGetUser at most once per this, per user. */
+    userCacheRetention: duration().prefault('5m'),
+    userCacheMaxEntries: z.number().int().min(1).default(10_000),
+    /** What /_auth/logout does without ?everywhere=: also AdminUserGlobalSignOut. */
+    signOutEverywhere: z.boolean().default(false),
+    /** Failed password sign-ins allowed per user and per client address in each window. */
+    passwordAuth: z.object({ perUser: rateLimit(5), perAddress: rateLimit(20) }).strict().prefault({}),
+  })
+  .strict()
+  .prefault({});
+
 export const redirectsSchema = z
   .object({
     /** Hosts besides the gateway's own that `rd` may point to (`app.example.com`, `*.example.com`). */
@@ -142,6 +168,7 @@ export const configSchema = z
     redirects: redirectsSchema,
     assertion: assertionSchema,
     tokens: tokensSchema,
+    cognitoAdmin: cognitoAdminSchema,
     /** Peers (CIDRs) whose X-Forwarded-* headers are believed. None by default. */
     trustedProxies: z.array(z.string()).default([]),
     upstreamTimeout: duration().default(30),

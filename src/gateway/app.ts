@@ -12,6 +12,7 @@ import { compileApps, compileCidrs, matchApp, normalizePath, resolveClientAddres
 import { createLoginStateStore, createSessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
 import { authenticateBearer, authenticateSession, bearerToken } from './authenticate';
+import { createCognitoFeatures } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
 import { handleForwardAuth } from './forward-auth';
 import { handleProxied } from './pipeline';
@@ -56,6 +57,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
   return {
+    cognito: createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: deps.sharedCache }),
     config,
     deps,
     apps: compileApps(config.apps),

@@ -4,6 +4,7 @@ import { RefreshRejectedError } from '../oidc/refresh';
 import { sessionClaims, sessionState, type SessionData, type SessionLimits } from '../oidc/session-data';
 import type { CompiledApp } from '../policy';
 import { JwksUnavailableError, JwtInvalidError } from '../tokens';
+import { applyLookup } from './cognito';
 import type { Gateway, RequestInfo } from './context';
 
 /**
@@ -104,10 +105,23 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
   }
 
   const current = next ?? session;
+  let identity = identityFromClaims(current.claims, 'session', { groupsClaim: gw.config.idp.groupsClaim });
+  if (app && gw.cognito?.lookupApps.has(app.id) && identity.username) {
+    // At most one AdminGetUser per user per userCacheRetention: a disabled or deleted user is cut
+    // off within it, and current attributes reach the headers.
+    const looked = applyLookup(identity, await gw.cognito.directory.lookup(identity.username), gw.config.idp.groupsClaim);
+    if (!looked.ok) {
+      if (looked.reason === 'unavailable') {
+        return { kind: 'unavailable', status: 503, message: 'user directory unavailable', setCookies: [] };
+      }
+      return endSession(`user ${looked.reason} in Cognito`);
+    }
+    identity = looked.identity;
+  }
   const setCookies = next ? await gw.sessions.write(next, info.cookieHeader, info.origin) : [];
   return {
     kind: 'identity',
-    identity: identityFromClaims(current.claims, 'session', { groupsClaim: gw.config.idp.groupsClaim }),
+    identity,
     accessToken: current.accessToken,
     session: current,
     setCookies,

@@ -1,4 +1,5 @@
-import type { ResolvedConfig } from '../config/load';
+import type { Env, ResolvedConfig } from '../config/load';
+import type { CognitoFeatures } from './cognito';
 import type { Logger } from '../log';
 import type { IdentityProvider } from '../oidc/provider';
 import type { Refresher } from '../oidc/refresh';
@@ -34,6 +35,8 @@ export interface RuntimeDeps {
   sharedCache?: SharedCache;
   logger: Logger;
   now?: () => number;
+  /** Environment for the admin API (COGNITO_ENDPOINT, AWS credentials). */
+  env?: Env;
 }
 
 /** The long-lived parts of a running gateway, built once per config. */
@@ -53,6 +56,8 @@ export interface Gateway {
   now: () => number;
   /** Whether any app forwards the access token upstream (then sessions keep it). */
   keepAccessToken: boolean;
+  /** Cognito admin-API features (user look-ups, sign-out everywhere, password sign-in). */
+  cognito?: CognitoFeatures;
 }
 
 /** Per-request facts derived once at the edge of the pipeline. */

@@ -5,6 +5,7 @@ import { IdpUnavailableError } from '../oidc/provider';
 import { evaluate, matchApp, normalizePath, type CompiledApp, type Decision } from '../policy';
 import { forwardRequest, mapIdentityHeaders, UpstreamError } from '../proxy';
 import { authenticateBearer, authenticateSession, bearerToken, type AuthOutcome } from './authenticate';
+import { authenticateBasic } from './cognito';
 import type { Gateway, RequestInfo } from './context';
 import { headersFor, stripRulesForApp } from './headers';
 
@@ -52,8 +53,27 @@ export async function decideGuarded(gw: Gateway, req: Request, info: RequestInfo
   let decision = evaluate(app, request, undefined);
   let auth: AuthOutcome = { kind: 'anonymous', setCookies: [] };
   if (decision.effect !== 'bypass' && decision.effect !== 'deny') {
+    const authorization = req.headers.get('authorization');
     const token = bearerToken(req);
-    auth = token ? await authenticateBearer(gw, token) : await authenticateSession(gw, info, app);
+    if (authorization && /^basic\s/i.test(authorization) && gw.cognito?.passwordApps.has(app.id)) {
+      const basic = await authenticateBasic(gw, app, authorization, info.clientAddress ?? info.peerAddress ?? '');
+      if (basic.kind === 'refused') {
+        const res = renderError(req, {
+          status: basic.status,
+          code: basic.code,
+          title: basic.status === 429 ? 'Too many attempts' : 'Sign-in required',
+          message: basic.message,
+          requestId: info.requestId,
+          wwwAuthenticate: basic.status === 401 ? `Basic realm="${app.id}", charset="UTF-8"` : undefined,
+          headers: basic.retryAfterSeconds ? new Headers({ 'retry-after': String(basic.retryAfterSeconds) }) : undefined,
+          json: true,
+        });
+        return { kind: 'respond', res, log: { app: app.id, decision: 'deny', reason: basic.code } };
+      }
+      auth = { kind: 'identity', identity: basic.identity, setCookies: [] };
+    } else {
+      auth = token ? await authenticateBearer(gw, token) : await authenticateSession(gw, info, app);
+    }
     if (auth.kind === 'bearer-invalid') {
       const res = renderError(req, {
         status: 401,
@@ -109,7 +129,9 @@ export async function refusal(gw: Gateway, req: Request, info: RequestInfo, g: E
     title: 'Sign-in required',
     message: decision.bearerOnly ? 'This address needs an access token (Authorization: Bearer).' : 'Sign in to continue.',
     requestId: info.requestId,
-    wwwAuthenticate: `Bearer realm="${app.id}"`,
+    wwwAuthenticate: gw.cognito?.passwordApps.has(app.id) && !decision.bearerOnly
+      ? `Bearer realm="${app.id}", Basic realm="${app.id}", charset="UTF-8"`
+      : `Bearer realm="${app.id}"`,
     json: true,
   });
 }
@@ -174,13 +196,17 @@ async function forward(
   accessToken?: string,
 ): Promise<Response> {
   const identityHeaders = identity ? await identityHeadersFor(gw, app, identity, accessToken) : {};
+  // A password the gateway checked never travels on to the upstream.
+  const strip = identity?.authMethod === 'basic'
+    ? { ...stripRulesForApp(gw, app), names: [...stripRulesForApp(gw, app).names, 'authorization'] }
+    : stripRulesForApp(gw, app);
   try {
     return await forwardRequest(req, {
       upstream: new URL(app.upstream),
       path,
       query,
       identityHeaders,
-      strip: stripRulesForApp(gw, app),
+      strip,
       isGatewayCookie: (name) => gw.sessions.isGatewayCookie(name),
       clientAddress: info.clientAddress ?? info.peerAddress ?? '',
       proto: info.proto,

@@ -72,6 +72,18 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     return fail(400, 'id_token_invalid', 'Sign-in failed', 'The identity token could not be verified. Start again.', { reason: code });
   }
 
+  const lookupApp = login.app && gw.cognito?.lookupApps.has(login.app) ? login.app : undefined;
+  const username = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : undefined;
+  if (lookupApp && username) {
+    const lookup = await gw.cognito!.directory.lookup(username, { signIn: true });
+    if (lookup.status === 'unavailable') {
+      return fail(503, 'idp_unavailable', 'Sign-in service unavailable', 'The user directory could not be reached. Try again in a moment.');
+    }
+    if (lookup.status !== 'active') {
+      return fail(403, 'user_disabled', 'Account not available', 'This account is disabled. Ask your administrator.', { user: username });
+    }
+  }
+
   const nowSec = Math.floor(gw.now() / 1000);
   const expiresIn = typeof tokens.expires_in === 'number' ? tokens.expires_in : 3600;
   const exp = typeof claims.exp === 'number' ? claims.exp : nowSec + expiresIn;

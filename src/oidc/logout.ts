@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import type { Gateway, RequestInfo } from '../gateway/context';
 import { safeReturnTo } from './redirect';
 import { redirectResponse } from './login';
+import { signOutEverywhere } from '../cognito';
 
 /**
  * Signs out: clears every gateway cookie, revokes the refresh token (so the tokens minted from it
@@ -25,6 +26,13 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
     config = await gw.provider.configuration();
   } catch {
     info.log.warn('logout: identity provider unavailable; cleared gateway cookies only');
+  }
+  const everywhere = url.searchParams.get('everywhere') === '1' || (url.searchParams.get('everywhere') !== '0' && gw.cognito?.signOutEverywhereByDefault === true);
+  const username = typeof session?.claims['cognito:username'] === 'string' ? (session.claims['cognito:username'] as string) : undefined;
+  if (everywhere && gw.cognito && username) {
+    // Other devices' sessions end at their next revalidation: their refresh tokens are dead now.
+    const result = await signOutEverywhere({ admin: gw.cognito.admin, directory: gw.cognito.directory, log: info.log }, username);
+    if (!result.ok) info.log.warn('sign-out everywhere failed; signed out here only', { sid: session?.sid });
   }
   if (config && session?.refreshToken && config.serverMetadata().revocation_endpoint) {
     try {

@@ -134,6 +134,16 @@ export const appSchema = strictObject(
     ).optional(),
     /** Per-app identity-header override; validated by the headers module. */
     headers: z.record(z.string(), z.unknown()).optional(),
+    /** Cognito admin-API features for this app (see cognitoAdmin at the root). */
+    cognito: strictObject(
+      {
+        /** AdminGetUser at sign-in and then once per userCacheRetention: disabled or deleted users lose access. */
+        userLookup: z.boolean().default(false),
+        /** Accept `Authorization: Basic` (checked with ADMIN_USER_PASSWORD_AUTH) as a sign-in. */
+        passwordAuth: z.boolean().default(false),
+      },
+      'cognito',
+    ).optional(),
     policies: z.array(policySchema),
   },
   'an app',

@@ -22,6 +22,8 @@ export interface NodeGatewayOptions {
   port?: number;
   logger?: Logger;
   now?: () => number;
+  /** Environment for the Cognito admin API (COGNITO_ENDPOINT, AWS_*); default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface RunningGateway {
@@ -50,6 +52,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       rawTarget: (req, env) => (env as HttpBindings | undefined)?.incoming?.url ?? new URL(req.url).pathname + new URL(req.url).search,
       logger,
       now: opts.now,
+      env: opts.env ?? process.env,
     });
     return { gw, app: createGatewayApp(gw) };
   };

@@ -45,7 +45,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config = resolveConfig(raw, env);
   }
   const logger = createMemoryLogger('debug');
-  const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger, now: opts.now });
+  // The admin API goes to the emulator, with dummy credentials (it accepts any signature).
+  const adminEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...opts.env };
+  const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger, now: opts.now, env: adminEnv });
   const clientId = config.idp.clientId;
   const port = gateway.port;
   emulator.setClientSettings(POOL, clientId, {

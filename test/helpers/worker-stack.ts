@@ -4,7 +4,7 @@
  * Miniflare, on an ephemeral port. The config reaches the Worker the way it does in production: as the
  * GATEWAY_CONFIG var, interpolated inside the Worker from its vars.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { parse as parseYaml } from 'yaml';
@@ -38,14 +38,19 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
+/** The bundle's modules, entry first: JavaScript as ES modules, YAML (wrangler's Text rule) as text. */
+function bundleModules(dir: string, entry: string) {
+  const others = readdirSync(dir).filter((f) => f !== entry && (f.endsWith('.js') || f.endsWith('.yaml')));
+  return [entry, ...others].map((f) => ({ type: f.endsWith('.yaml') ? 'Text' : 'ESModule', path: join(dir, f) }));
+}
+
 /** Runs a built Worker bundle in workerd on 127.0.0.1 with an ephemeral port. */
 export async function startMiniflareWorker(opts: MiniflareWorkerOptions): Promise<RunningWorker> {
   const logs: Array<Record<string, unknown>> = [];
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      modules: true,
-      scriptPath: join(opts.bundleDir, opts.entry ?? 'worker.js'),
-      modulesRules: [{ type: 'Text', include: ['**/*.yaml'] }],
+      modules: bundleModules(opts.bundleDir, opts.entry ?? 'worker.js'),
+      modulesRoot: opts.bundleDir,
       compatibilityDate: COMPATIBILITY_DATE,
       bindings: opts.vars ?? {},
       serviceBindings: opts.services ?? {},

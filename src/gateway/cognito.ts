@@ -1,0 +1,118 @@
+import type { Env, ResolvedConfig } from '../config/load';
+import {
+  adminOptionsFromConfig,
+  cognitoAdminSettings,
+  createCognitoAdmin,
+  createPasswordAuthenticator,
+  createUserDirectory,
+  parseBasicAuth,
+  type CognitoAdmin,
+  type PasswordAuthenticator,
+  type UserDirectory,
+  type UserLookup,
+} from '../cognito';
+import { identityFromClaims, type Identity } from '../identity';
+import type { Logger } from '../log';
+import type { CompiledApp } from '../policy';
+import { sha256Base64url } from '../session';
+import type { SharedCache } from '../tokens';
+import type { Gateway } from './context';
+
+/**
+ * The Cognito admin-API features of a running gateway: user look-ups with a retention period,
+ * sign-out everywhere, and password sign-in for API clients. Present only for Cognito pools; the
+ * AWS SDK itself loads on the first call, so a gateway that never uses them never pays for it.
+ */
+export interface CognitoFeatures {
+  admin: CognitoAdmin;
+  directory: UserDirectory;
+  passwords: PasswordAuthenticator;
+  signOutEverywhereByDefault: boolean;
+  lookupApps: Set<string>;
+  passwordApps: Set<string>;
+  /** Successful Basic sign-ins, by hash of app + credentials, so a client does not cost one AdminInitiateAuth per request. */
+  basicCache: Map<string, { claims: Record<string, unknown>; until: number }>;
+}
+
+const BASIC_CACHE_MS = 60_000;
+const BASIC_CACHE_MAX = 1_000;
+
+export function createCognitoFeatures(
+  config: ResolvedConfig,
+  opts: { env: Env; log: Logger; now: () => number; sharedCache?: SharedCache },
+): CognitoFeatures | undefined {
+  if (config.idp.type !== 'cognito' || !config.idp.userPoolId) return undefined;
+  const settings = cognitoAdminSettings(config, opts.env);
+  const admin = createCognitoAdmin({ ...adminOptionsFromConfig(config, opts.env), log: opts.log });
+  const directory = createUserDirectory({
+    admin,
+    retentionSeconds: config.cognitoAdmin.userCacheRetention,
+    maxEntries: config.cognitoAdmin.userCacheMaxEntries,
+    sharedCache: opts.sharedCache,
+    now: opts.now,
+    log: opts.log,
+  });
+  const limit = (l: { max: number; window: number }) => ({ max: l.max, windowSeconds: l.window });
+  const passwords = createPasswordAuthenticator({
+    admin,
+    clientId: config.idp.clientId,
+    clientSecret: config.idp.clientSecret,
+    limits: { perUser: limit(config.cognitoAdmin.passwordAuth.perUser), perAddress: limit(config.cognitoAdmin.passwordAuth.perAddress) },
+    now: opts.now,
+    log: opts.log,
+  });
+  return {
+    admin,
+    directory,
+    passwords,
+    signOutEverywhereByDefault: config.cognitoAdmin.signOutEverywhere,
+    lookupApps: new Set(settings.userLookupApps),
+    passwordApps: new Set(settings.passwordAuthApps),
+    basicCache: new Map(),
+  };
+}
+
+/**
+ * Applies a user look-up to an identity: the user's current attributes overlay the token's claims
+ * (so header mappings see fresh values), and a disabled or deleted user has no identity at all.
+ */
+export function applyLookup(identity: Identity, lookup: UserLookup, groupsClaim: string): { ok: true; identity: Identity } | { ok: false; reason: 'disabled' | 'deleted' | 'unavailable' } {
+  if (lookup.status === 'unavailable') return { ok: false, reason: 'unavailable' };
+  if (lookup.status !== 'active') return { ok: false, reason: lookup.status };
+  const claims = { ...identity.claims, ...lookup.attributes, sub: identity.claims.sub };
+  return { ok: true, identity: identityFromClaims(claims, identity.authMethod, { groupsClaim }) };
+}
+
+export type BasicOutcome =
+  | { kind: 'identity'; identity: Identity }
+  | { kind: 'refused'; status: 401 | 429 | 503; code: string; message: string; retryAfterSeconds?: number };
+
+/** `Authorization: Basic` on an app that allows it: ADMIN_USER_PASSWORD_AUTH, then the ID token is verified like any other. */
+export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: string, clientAddress: string): Promise<BasicOutcome> {
+  const cognito = gw.cognito!;
+  const creds = parseBasicAuth(header);
+  if (!creds) return { kind: 'refused', status: 401, code: 'invalid_request', message: 'The Authorization: Basic header is malformed.' };
+  const key = await sha256Base64url(`${app.id}\u0000${creds.username}\u0000${creds.password}`);
+  const now = gw.now();
+  const cached = cognito.basicCache.get(key);
+  if (cached && cached.until > now) {
+    return { kind: 'identity', identity: identityFromClaims(cached.claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };
+  }
+  const result = await cognito.passwords.authenticate(creds.username, creds.password, clientAddress);
+  if (!result.ok) {
+    switch (result.reason) {
+      case 'rate_limited':
+        return { kind: 'refused', status: 429, code: 'rate_limited', message: 'Too many failed sign-ins. Try again later.', retryAfterSeconds: result.retryAfterSeconds };
+      case 'unavailable':
+        return { kind: 'refused', status: 503, code: 'idp_unavailable', message: 'The identity provider could not be reached. Try again in a moment.' };
+      case 'challenge':
+        return { kind: 'refused', status: 401, code: 'challenge_required', message: `Sign-in needs a further step (${result.challenge ?? 'challenge'}); complete it in the browser first.` };
+      default:
+        return { kind: 'refused', status: 401, code: 'invalid_credentials', message: 'Incorrect username or password.' };
+    }
+  }
+  const claims = await gw.verifier.verifyIdToken(result.tokens.idToken);
+  if (cognito.basicCache.size >= BASIC_CACHE_MAX) cognito.basicCache.delete(cognito.basicCache.keys().next().value!);
+  cognito.basicCache.set(key, { claims, until: now + BASIC_CACHE_MS });
+  return { kind: 'identity', identity: identityFromClaims(claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };
+}

@@ -1,0 +1,54 @@
+/**
+ * The Worker entry's own logic, on Node (it is Web-API only): the gateway is built once per isolate
+ * and rebuilt when the config text or a var changes; a failed build is retried; raw targets keep dot
+ * segments; the service-upstream map. Its behaviour in workerd: entry.test.ts and scenarios.test.ts.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createWorker, parseServiceUpstreams, rawTargetOf } from '../../src/runtime/worker';
+import { DEMO_CONFIG } from '../helpers/stack';
+
+const vars = { EMULATOR_URL: 'http://127.0.0.1:9', DEMO_UPSTREAM_URL: 'http://127.0.0.1:9' };
+
+afterEach(() => vi.restoreAllMocks());
+
+function builds(spy: { mock: { calls: unknown[][] } }) {
+  return spy.mock.calls.filter((c) => String(c[0]).includes('"gateway built"')).length;
+}
+
+describe('createWorker', () => {
+  it('builds once per isolate and rebuilds when the config or a var changes', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const worker = createWorker();
+    const hit = async (env: Record<string, string>) => (await worker.fetch(new Request('http://gw.test/_auth/healthz'), env)).status;
+    const env = { ...vars, GATEWAY_CONFIG: DEMO_CONFIG };
+    expect(await Promise.all([hit(env), hit(env), hit({ ...env })])).toEqual([200, 200, 200]);
+    expect(builds(log)).toBe(1);
+    expect(await hit({ ...env, GATEWAY_CONFIG: DEMO_CONFIG.replace('unmatched: 404', 'unmatched: 403') })).toBe(200);
+    expect(builds(log)).toBe(2);
+    expect(await hit({ ...env, GATEWAY_CONFIG: DEMO_CONFIG.replace('unmatched: 404', 'unmatched: 403'), GATEWAY_COOKIE_SECRETS: 'x'.repeat(40) })).toBe(200);
+    expect(builds(log)).toBe(3);
+  });
+
+  it('does not keep a failed build, and prefers GATEWAY_CONFIG over a bundled file', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const worker = createWorker({ bundledConfig: 'apps: [', bundledSource: 'bundled.yaml' });
+    const bad = await worker.fetch(new Request('http://gw.test/x', { headers: { accept: 'application/json' } }), vars);
+    expect(bad.status).toBe(500);
+    expect(err.mock.calls.some((c) => String(c[0]).includes('bundled.yaml is invalid'))).toBe(true);
+    const good = await worker.fetch(new Request('http://gw.test/_auth/healthz'), { ...vars, GATEWAY_CONFIG: DEMO_CONFIG });
+    expect(good.status).toBe(200);
+    expect(builds(log)).toBe(1);
+  });
+
+  it('keeps the raw target and parses service upstreams', () => {
+    expect(rawTargetOf('http://gw.test/public/%2e%2e/admin/../x?y=1#frag')).toBe('/public/%2e%2e/admin/../x?y=1');
+    expect(rawTargetOf('http://gw.test')).toBe('/');
+    expect([...parseServiceUpstreams(' https://app.internal=APP, http://b.internal:8080/=B ')]).toEqual([
+      ['https://app.internal', 'APP'],
+      ['http://b.internal:8080', 'B'],
+    ]);
+    expect(() => parseServiceUpstreams('APP')).toThrow(/ORIGIN=BINDING/);
+  });
+});
