@@ -135,4 +135,15 @@ describe('browser sign-in with code + PKCE against the emulator', () => {
     expect(me.username).toMatch(/^partneridp_/);
     expect(me.identityProviders).toEqual(['PartnerIdP']);
   });
+
+  it('returns to a validated rd after an explicit sign-in, and never to another host', async () => {
+    const ok = new TestBrowser();
+    const good = await ok.signIn(`${stack.url}/_auth/login?rd=${encodeURIComponent('/reports?a=1&b=2')}`, 'bob', 'Bob-Passw0rd!');
+    expect(good.url).toBe(`${stack.url}/reports?a=1&b=2`);
+    for (const rd of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', 'https:evil.example', '/%2F%2Fevil.example', 'https://127.0.0.1.evil.example/']) {
+      const b = new TestBrowser();
+      const done = await b.signIn(`${stack.url}/_auth/login?rd=${encodeURIComponent(rd)}`, 'bob', 'Bob-Passw0rd!');
+      expect(done.url, rd).toBe(`${stack.url}/`);
+    }
+  });
 });
