@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
+import { machineToken as fetchMachineToken } from '../helpers/tokens';
 
 let stack: Stack;
 const browsers: Record<string, TestBrowser> = {};
@@ -15,15 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-async function machineToken(scope: string): Promise<string> {
-  const res = await fetch(`${stack.emulator.hostedUiBase}/oauth2/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${btoa('demo-machine:demo-machine-secret')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const machineToken = (scope: string) => fetchMachineToken(stack.emulator.hostedUiBase, scope);
 
 describe('the demo apps, end to end through the running gateway', () => {
   it.each([

@@ -3,10 +3,11 @@
  * verifier's precise error, and the assertion the upstream receives verifies with an independent
  * jose verifier against /_auth/jwks.
  */
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportSPKI, importJWK, jwtVerify, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
+import { machineToken } from '../helpers/tokens';
 
 let offset = 0;
 const now = () => Date.now() + offset;
@@ -16,14 +17,7 @@ let alice: { id: string; access: string };
 
 const b64 = (v: object | string) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
-async function clientCredentials(scope: string) {
-  const res = await fetch(`${stack.emulator.hostedUiBase}/oauth2/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${btoa('demo-machine:demo-machine-secret')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const clientCredentials = (scope: string) => machineToken(stack.emulator.hostedUiBase, scope);
 
 beforeAll(async () => {
   stack = await startStack({ now, emulatorNow: now });
@@ -40,6 +34,17 @@ beforeAll(async () => {
   alice = { id: r.AuthenticationResult.IdToken, access: r.AuthenticationResult.AccessToken };
 });
 afterAll(() => stack?.close());
+
+/** The classic key-confusion forgery: HMAC over the token with the pool's public key as secret. */
+let hsWithPublicKey: string;
+beforeAll(async () => {
+  const kid = decodeProtectedHeader(machine).kid!;
+  const jwks = (await (await fetch(`${stack.emulator.issuer('us-east-1_DemoPool1')}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+  const pem = await exportSPKI((await importJWK(jwks.keys.find((k) => k.kid === kid)!, 'RS256')) as CryptoKey);
+  const signingInput = `${b64({ alg: 'HS256', kid })}.${b64({ ...(decodeJwt(machine) as Record<string, unknown>) })}`;
+  const hmac = await crypto.subtle.importKey('raw', new TextEncoder().encode(pem), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  hsWithPublicKey = `${signingInput}.${Buffer.from(await crypto.subtle.sign('HMAC', hmac, new TextEncoder().encode(signingInput))).toString('base64url')}`;
+});
 
 async function secretHash(username: string) {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('demo-gateway-secret'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
@@ -58,10 +63,10 @@ describe('bearer tokens at the gateway', () => {
 
   it.each([
     ['alg none', () => `${b64({ alg: 'none', kid: decodeProtectedHeader(machine).kid })}.${machine.split('.')[1]}.`, 'alg_not_allowed'],
-    ['HS256 with the public key as secret', () => `${b64({ alg: 'HS256', kid: decodeProtectedHeader(machine).kid })}.${machine.split('.')[1]}.${b64('x'.repeat(32))}`, 'alg_not_allowed'],
+    ['HS256 signed with the RSA public key (PEM) as the secret', () => hsWithPublicKey, 'alg_not_allowed'],
     ['an embedded jwk header', () => `${b64({ ...decodeProtectedHeader(machine), jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } })}.${machine.split('.')[1]}.${machine.split('.')[2]}`, 'header_not_allowed'],
     ['a jku header', () => `${b64({ ...decodeProtectedHeader(machine), jku: 'https://evil.example/jwks' })}.${machine.split('.')[1]}.${machine.split('.')[2]}`, 'header_not_allowed'],
-    ['a changed payload (signature no longer matches)', () => `${machine.split('.')[0]}.${b64({ ...decodeJwt(machine), scope: 'demo-api/write' })}.${machine.split('.')[2]}`, 'signature_invalid'],
+    ['a changed payload (signature no longer matches)', () => `${machine.split('.')[0]}.${b64({ ...(decodeJwt(machine) as Record<string, unknown>), scope: 'demo-api/write' })}.${machine.split('.')[2]}`, 'signature_invalid'],
     ['an unknown kid', () => `${b64({ alg: 'RS256', kid: 'forged-kid' })}.${machine.split('.')[1]}.${machine.split('.')[2]}`, 'kid_not_found'],
     ['an ID token used as an access token', () => alice.id, 'token_use_mismatch'],
     ['a truncated token', () => machine.slice(0, 40), 'token_malformed'],

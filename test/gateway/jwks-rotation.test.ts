@@ -4,6 +4,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POOL, startStack, type Stack } from '../helpers/stack';
+import { machineToken as fetchMachineToken } from '../helpers/tokens';
 
 let offset = 0;
 const now = () => Date.now() + offset;
@@ -14,14 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-async function machineToken(): Promise<string> {
-  const res = await fetch(`${stack.emulator.hostedUiBase}/oauth2/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${btoa('demo-machine:demo-machine-secret')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'demo-api/read' }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const machineToken = () => fetchMachineToken(stack.emulator.hostedUiBase, 'demo-api/read');
 
 const api = (token: string) => fetch(`${stack.url}/api/x`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
 

@@ -52,3 +52,17 @@ describe('createWorker', () => {
     expect(() => parseServiceUpstreams('APP')).toThrow(/ORIGIN=BINDING/);
   });
 });
+
+describe('wrangler.toml', () => {
+  it('its example GATEWAY_CONFIG is a valid config once the vars and secrets are set', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { loadConfig } = await import('../../src/config/load');
+    const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
+    const block = /^# GATEWAY_CONFIG = """\n([\s\S]*?)^# """/m.exec(toml)?.[1];
+    expect(block).toBeDefined();
+    const text = block!.replace(/^# ?/gm, '');
+    const config = loadConfig(text, { COGNITO_USER_POOL_ID: 'eu-west-1_AbC123xyz', COGNITO_CLIENT_ID: 'abc', APP_ORIGIN: 'https://origin.example.com', GATEWAY_COOKIE_SECRETS: 'y'.repeat(40) }, 'wrangler.toml');
+    expect(config.issuers[0]).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz');
+    expect(config.apps.map((a) => a.id)).toEqual(['app']);
+  });
+});
