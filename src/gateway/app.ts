@@ -93,7 +93,8 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
     peerAddress,
     peerTrusted,
     clientAddress: client.address,
-    country: client.country,
+    // Cloudflare's edge sets CF-IPCountry; wrangler dev and Miniflare only fill request.cf.country.
+    country: client.country ?? (gw.deps.runtime === 'worker' ? cfCountry(req) : undefined),
     rawTarget: gw.deps.rawTarget(req, env),
     cookieHeader: req.headers.get('cookie'),
     log: gw.log.child({ requestId }),
@@ -186,4 +187,9 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
 
   app.all('*', (c) => handleProxied(gw, c.req.raw, c.get('info')));
   return app;
+}
+
+function cfCountry(req: Request): string | undefined {
+  const country = (req as Request & { cf?: { country?: unknown } }).cf?.country;
+  return typeof country === 'string' && /^[A-Z]{2}$/i.test(country) ? country.toUpperCase() : undefined;
 }
