@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 2,
+    // CI also writes a JSON report so .ci/run can print one plain "N passed, N failed" line.
+    reporters: process.env.CG_TEST_REPORT_DIR ? ['default', ['json', { outputFile: `${process.env.CG_TEST_REPORT_DIR}/node.json` }]] : ['default'],
   },
 });

@@ -12,5 +12,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    reporters: process.env.CG_TEST_REPORT_DIR ? ['default', ['json', { outputFile: `${process.env.CG_TEST_REPORT_DIR}/worker.json` }]] : ['default'],
   },
 });
