@@ -147,3 +147,24 @@ describe('browser sign-in with code + PKCE against the emulator', () => {
     }
   });
 });
+
+describe('forwarding the access token (large sessions)', () => {
+  let big: Stack;
+  beforeAll(async () => {
+    big = await startStack({ edit: (raw) => (raw.headers.accessToken = 'authorization') });
+  });
+  afterAll(() => big?.close());
+
+  it('keeps the access token in a session split across numbered cookies and forwards it as Authorization', async () => {
+    const b = new TestBrowser();
+    await b.signIn(`${big.url}/`, 'alice', 'Alice-Passw0rd!');
+    const names = [...b.cookies('127.0.0.1').keys()].filter((n) => n.includes('_session'));
+    expect(names.sort()).toEqual(['_cgw_session_0', '_cgw_session_1']);
+    const res = await b.request(`${big.url}/x`, { headers: { accept: 'application/json' } });
+    const seen = (await res.json()) as { headers: Record<string, string> };
+    expect(seen.headers.authorization).toMatch(/^Bearer eyJ/);
+    const claims = JSON.parse(Buffer.from(seen.headers.authorization!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ token_use: 'access', username: 'alice', client_id: 'demo-gateway' });
+    expect(seen.headers.cookie ?? '').not.toMatch(/_cgw/);
+  });
+});
