@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
 import { rawRequest } from '../helpers/raw';
+import { SPOOFED_IDENTITY_HEADERS as SPOOFED } from '../helpers/spoofing';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -9,20 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const SPOOFED: Record<string, string> = {
-  'X-Auth-User': 'mallory',
-  'x-auth-groups': 'admins',
-  X_Auth_Email: 'mallory@evil.example',
-  'X-Auth_User': 'mallory',
-  'X-Auth-Assertion': 'eyJforged',
-  'X-Forwarded-User': 'mallory',
-  'X_Forwarded_Email': 'mallory@evil.example',
-  'X-Forwarded-Groups': 'admins',
-  'Remote-User': 'mallory',
-  Remote_Groups: 'admins',
-  'X-Amzn-Oidc-Identity': 'mallory',
-  'X-Auth-Request-User': 'mallory',
-};
 
 function upstreamSaw(body: string) {
   return JSON.parse(body) as { path: string; headers: Record<string, string> };

@@ -5,6 +5,8 @@
  * design (client address from CF-Connecting-IP on Workers only), the scenario says so explicitly.
  */
 import { AdminAddUserToGroupCommand, AdminRemoveUserFromGroupCommand, AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { SPOOFED_IDENTITY_HEADERS as SPOOFED } from '../helpers/spoofing';
+import { machineToken as fetchMachineToken } from '../helpers/tokens';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
@@ -52,15 +54,7 @@ async function me(s: ScenarioStack, b: TestBrowser) {
   return { status: res.status, body: res.status === 200 ? ((await res.json()) as Record<string, any>) : undefined };
 }
 
-async function machineToken(s: ScenarioStack, scope: string): Promise<string> {
-  const res = await fetch(`${s.emulator.hostedUiBase}/oauth2/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${btoa('demo-machine:demo-machine-secret')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const machineToken = (s: ScenarioStack, scope: string) => fetchMachineToken(s.emulator.hostedUiBase, scope);
 
 const count = (s: ScenarioStack, msg: string) => s.logs.filter((l) => l.msg === msg).length;
 
@@ -75,13 +69,6 @@ function sdk(s: ScenarioStack) {
   return new CognitoIdentityProviderClient({ endpoint: s.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 }
 
-const SPOOFED: Record<string, string> = {
-  'X-Auth-User': 'mallory',
-  'x-auth-groups': 'admins',
-  X_Auth_Email: 'mallory@evil.example',
-  'X-Auth_User': 'mallory',
-  'X-Auth-Assertion': 'eyJforged',
-};
 
 // ---------------------------------------------------------------------------------------------------
 // Group 1: config/demo.yaml exactly as shipped.
