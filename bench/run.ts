@@ -2,23 +2,45 @@
  * `npm run bench`: numbers side by side from one run on this machine.
  *
  *  1. Bearer-token requests per second through the gateway (Node runtime, undici upstream) with the
- *     verified-token cache on and off, and the same for a browser session cookie.
+ *     verified-token cache on and off, and the same for a browser session cookie. Each gateway runs
+ *     in its own process (bench/gateway-process.ts); the load generator, emulator and upstream share
+ *     this one.
  *  2. Bare verification of the same access token: our verifier (cache on / off) next to awslabs'
  *     aws-jwt-verify, in-process, no HTTP.
  *
- * Everything runs on loopback on this machine (load generator included), so the absolute numbers
- * are a floor; the ratios are what to read. BENCH_SECONDS (default 3) sets each HTTP run's length.
+ * Everything runs on loopback on this 2-core machine, so the absolute numbers are a floor; the
+ * ratios are what to read. BENCH_SECONDS (default 3) sets each HTTP run's length.
  */
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { Pool } from 'undici';
 import { startDemoUpstream } from '../src/cli/demo';
-import { loadConfig } from '../src/config/load';
+import { spawn } from 'node:child_process';
 import { startEmulator } from '../src/emulator';
-import { createLogger } from '../src/log';
-import { startNodeGateway, type RunningGateway } from '../src/runtime/node';
 import { createTokenVerifier } from '../src/tokens';
 import { TestBrowser } from '../test/helpers/browser';
-import { readFileSync } from 'node:fs';
+
+interface GatewayProcess {
+  url: string;
+  port: number;
+  close(): void;
+}
+
+async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./gateway-process.ts', import.meta.url).pathname], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /ready (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`gateway process exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, port, close: () => child.kill('SIGTERM') };
+}
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -67,15 +89,8 @@ async function main() {
   const emulator = await startEmulator({ port: 0 });
   const upstream = await startDemoUpstream(0);
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
-  const text = readFileSync(new URL('../config/demo.yaml', import.meta.url), 'utf8');
-  const quiet = createLogger({ level: 'error' });
-  const gateways: Record<string, RunningGateway> = {};
-  for (const cache of [true, false]) {
-    const config = loadConfig(text, env);
-    config.tokens.cache.enabled = cache;
-    config.logLevel = 'error';
-    gateways[cache ? 'on' : 'off'] = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger: quiet });
-  }
+  const gateways: Record<string, GatewayProcess> = {};
+  for (const cache of ['on', 'off']) gateways[cache] = await spawnGateway({ ...env, TOKEN_CACHE: cache });
   const ports = Object.values(gateways).map((g) => g.port);
   emulator.setClientSettings(POOL_ID, 'demo-gateway', {
     callbackUrls: ports.map((p) => `http://127.0.0.1:${p}/_auth/callback`),
@@ -121,7 +136,7 @@ async function main() {
   console.log('');
   printTable(verifyRows);
 
-  for (const gw of Object.values(gateways)) await gw.close();
+  for (const gw of Object.values(gateways)) gw.close();
   await upstream.close();
   await emulator.close();
 }

@@ -12,7 +12,7 @@ import { JwtInvalidError, TokenConfigError } from './errors';
 import { ASYMMETRIC_ALGORITHMS } from './jwk';
 import { createJwksCache } from './jwks';
 import type { SharedCache } from './shared-cache';
-import { deepFreeze, tokenCacheKey, VerifiedTokenCache } from './verified-cache';
+import { deepFreeze, VerifiedTokenCache } from './verified-cache';
 
 export interface VerifierOptions {
   /** `cognito`: Cognito's token_use/client_id rules. `oidc`: a generic OpenID Provider. */
@@ -160,9 +160,8 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       nonce: call.nonce,
     };
 
-    const cacheKey = cache ? await tokenCacheKey(jwt) : undefined;
-    if (cache && cacheKey) {
-      const hit = await cache.get(cacheKey, nowSeconds);
+    if (cache) {
+      const hit = await cache.get(jwt, nowSeconds);
       if (hit) {
         checkClaims(hit.claims, { ...expectations, headerTyp: hit.typ });
         return hit.claims;
@@ -182,7 +181,7 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
     checkClaims(payload, { ...expectations, headerTyp: header.typ });
 
     const claims = deepFreeze(payload);
-    if (cache && cacheKey) await cache.set(cacheKey, { claims, exp: payload.exp as number, typ: header.typ }, nowSeconds);
+    if (cache) await cache.set(jwt, { claims, exp: payload.exp as number, typ: header.typ }, nowSeconds);
     return claims;
   }
 

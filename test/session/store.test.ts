@@ -298,3 +298,18 @@ describe('session store: gateway cookie names and clearing', () => {
     expect(attributesOf(lines[1]!).attrs.has('secure')).toBe(false);
   });
 });
+
+describe('session store: opened-value cache', () => {
+  it('answers repeated reads of one sealed value without unsealing again, and never past the seal\'s expiry', async () => {
+    let t = Date.now();
+    const rejected: SessionRejection[] = [];
+    const s = store({ maxAgeSeconds: 30, now: () => t, onRejected: (r) => rejected.push(r) });
+    const jar = new Jar().apply(await s.write(session, null, HTTPS));
+    const first = await s.read(jar.header(), HTTPS);
+    const again = await s.read(jar.header(), HTTPS);
+    expect(again).toBe(first); // the same object: served from the cache
+    t += 31_000; // past the 30 s seal
+    expect(await s.read(jar.header(), HTTPS)).toBeUndefined();
+    expect(rejected).toEqual(['expired']);
+  });
+});
