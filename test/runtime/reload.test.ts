@@ -75,12 +75,15 @@ describe('reload()', () => {
   });
 });
 
-describe('SIGHUP to a gateway process', () => {
-  it('reloads the config file', async () => {
-    const file = join(dir, 'sighup.yaml');
+describe('a gateway process reloads its config file', () => {
+  it.each([
+    ['on SIGHUP', false],
+    ['on file change with --watch', true],
+  ])('%s', async (_name, watchFile) => {
+    const file = join(dir, `reload-${watchFile ? 'watch' : 'hup'}.yaml`);
     writeFileSync(file, configText(upstream.url, '/public/*'));
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node.ts', '--config', file], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node.ts', '--config', file, ...(watchFile ? ['--watch'] : [])], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,7 +101,7 @@ describe('SIGHUP to a gateway process', () => {
       const status = async (path: string) => (await fetch(`${url}${path}`, { headers: { accept: 'application/json' } })).status;
       expect(await status('/open/x')).toBe(401);
       writeFileSync(file, configText(upstream.url, '/open/*'));
-      child.kill('SIGHUP');
+      if (!watchFile) child.kill('SIGHUP');
       const until2 = Date.now() + 10_000;
       while (!out.includes('config reloaded')) {
         if (Date.now() > until2) throw new Error(`no reload: ${out}`);
