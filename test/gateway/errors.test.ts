@@ -162,3 +162,22 @@ describe('paths', () => {
     expect(h.status).toBe(401);
   });
 });
+
+describe('an identity provider that is down', () => {
+  it('keeps public paths working and answers sign-in with a 503 page, not a crash', async () => {
+    const { freePort } = await import('../helpers/nginx');
+    const dead = await freePort(); // nothing listens here
+    const down = await startStack({ edit: (raw) => (raw.idp.issuer = `http://127.0.0.1:${dead}/us-east-1_DemoPool1`) });
+    try {
+      const pub = await rawRequest(down.url, '/public/x', { headers: { accept: 'application/json' } });
+      expect(pub.status).toBe(200);
+      const res = await rawRequest(down.url, '/dashboard', { headers: { accept: 'text/html' } });
+      expect(res.status).toBe(503);
+      expect(res.body).toContain(String(res.headers['x-request-id']));
+      expect(res.body).not.toMatch(/ECONNREFUSED|at .*\.ts:\d+/);
+      expect(down.logs.some((l) => l.requestId === res.headers['x-request-id'] && l.level === 'warn')).toBe(true);
+    } finally {
+      await down.close();
+    }
+  });
+});
