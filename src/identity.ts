@@ -43,10 +43,7 @@ export function identityFromClaims(
       ? [rawGroups]
       : [];
   const scope = str(claims.scope);
-  const identities = Array.isArray(claims.identities) ? (claims.identities as unknown[]) : [];
-  const providers = identities
-    .map((i) => (i && typeof i === 'object' ? str((i as Record<string, unknown>).providerName) : undefined))
-    .filter((p): p is string => !!p);
+  const providers = identityProvidersOf(claims, groups);
   const username = str(claims['cognito:username']) ?? str(claims.username) ?? str(claims.preferred_username);
   const aud = Array.isArray(claims.aud) ? str(claims.aud[0]) : str(claims.aud);
   const clientId = str(claims.client_id) ?? aud;
@@ -61,10 +58,44 @@ export function identityFromClaims(
     groups,
     scopes: scope ? scope.split(/\s+/).filter(Boolean) : [],
     clientId,
-    identityProviders: providers.length > 0 ? providers : machine ? [] : ['COGNITO'],
+    identityProviders: providers.length > 0 ? providers : machine || !looksLikeCognito(claims) ? [] : ['COGNITO'],
     authMethod,
     machine,
     issuer: str(claims.iss) ?? '',
     claims,
   };
+}
+
+/**
+ * Where a user signed in, from the token alone. ID tokens carry `identities` (an array; AdminGetUser
+ * gives the same as a JSON string). Access tokens do not, but Cognito puts every federated user in
+ * the automatic group `{poolId}_{ProviderName}`, which access tokens do carry. Only a Cognito token
+ * with neither is a pool user (`COGNITO`): a federated user must never pass for one.
+ */
+function identityProvidersOf(claims: Record<string, unknown>, groups: string[]): string[] {
+  let identities: unknown = claims.identities;
+  if (typeof identities === 'string') {
+    try {
+      identities = JSON.parse(identities);
+    } catch {
+      identities = undefined;
+    }
+  }
+  const fromIdentities = (Array.isArray(identities) ? identities : [])
+    .map((i) => (i && typeof i === 'object' ? (i as Record<string, unknown>).providerName : undefined))
+    .filter((p): p is string => typeof p === 'string' && p.length > 0);
+  if (fromIdentities.length > 0) return [...new Set(fromIdentities)];
+  const issuerPool = typeof claims.iss === 'string' ? claims.iss.split('/').pop() : undefined;
+  const fromGroups = groups
+    .map((g) => AUTOMATIC_GROUP.exec(g))
+    .filter((m): m is RegExpExecArray => !!m && (!issuerPool || m[1] === issuerPool))
+    .map((m) => m[2]!);
+  return [...new Set(fromGroups)];
+}
+
+/** `{region}_{poolSuffix}_{ProviderName}`: the group Cognito adds for each federated provider. */
+const AUTOMATIC_GROUP = /^([a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+)_(.+)$/;
+
+function looksLikeCognito(claims: Record<string, unknown>): boolean {
+  return claims.token_use === 'id' || claims.token_use === 'access';
 }

@@ -43,3 +43,22 @@ describe('identityFromClaims with another groups claim', () => {
     expect(id.groups).toEqual(['ops']);
   });
 });
+
+describe('identityFromClaims: where the user signed in', () => {
+  const iss = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1';
+  it('reads identities given as a JSON string (AdminGetUser form)', () => {
+    const id = identityFromClaims({ sub: 's', iss, token_use: 'id', identities: '[{"providerName":"PartnerIdP","userId":"x"}]' }, 'session');
+    expect(id.identityProviders).toEqual(['PartnerIdP']);
+  });
+  it('tells a federated user from an access token by the automatic group, never as COGNITO', () => {
+    const fed = identityFromClaims({ sub: 's', iss, token_use: 'access', username: 'partneridp_x', 'cognito:groups': ['us-east-1_DemoPool1_PartnerIdP'] }, 'bearer');
+    expect(fed.identityProviders).toEqual(['PartnerIdP']);
+    const pool = identityFromClaims({ sub: 's', iss, token_use: 'access', username: 'alice', 'cognito:groups': ['admins'] }, 'bearer');
+    expect(pool.identityProviders).toEqual(['COGNITO']);
+  });
+  it('ignores an automatic-looking group of another pool, and claims no provider for non-Cognito tokens', () => {
+    const other = identityFromClaims({ sub: 's', iss, token_use: 'access', username: 'x', 'cognito:groups': ['eu-west-1_Other_PartnerIdP'] }, 'bearer');
+    expect(other.identityProviders).toEqual(['COGNITO']);
+    expect(identityFromClaims({ sub: 's', iss: 'https://op.example' }, 'session').identityProviders).toEqual([]);
+  });
+});

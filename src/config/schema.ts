@@ -45,6 +45,8 @@ export const idpSchema = z
     clientId: z.string().min(1, { message: 'idp.clientId is the app client id from the Cognito console' }),
     /** Other app clients (machines, mobile apps) whose access tokens are accepted as bearer tokens. */
     bearerClients: z.array(z.string().min(1)).default([]),
+    /** oidc only: accepted `aud` of JWT access tokens (RFC 9068 resource ids). Without it, `client_id` is checked. */
+    audiences: z.array(z.string().min(1)).min(1).optional(),
     /** Prefer the GATEWAY_CLIENT_SECRET environment variable. Absent = public client. */
     clientSecret: z.string().min(1).optional(),
     /** How the client authenticates at the token endpoint when it has a secret. */

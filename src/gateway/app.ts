@@ -38,7 +38,8 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     issuers: config.issuers,
     jwksUri,
     clientIds: [config.idp.clientId, ...config.idp.bearerClients],
-    audiences: [config.idp.clientId, ...config.idp.bearerClients],
+    // Only an explicit resource audience: the client id is what ID tokens carry in `aud`.
+    audiences: config.idp.audiences,
     algorithms: config.tokens.algorithms,
     clockSkewSeconds: config.tokens.clockSkew,
     cache: config.tokens.cache,

@@ -70,9 +70,20 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
   if (state === 'needs-refresh') {
     try {
       const r = await gw.refresher.refresh(session.refreshToken!);
-      let claims = session.claims;
-      if (r.idToken) claims = sessionClaims(await gw.verifier.verifyIdToken(r.idToken));
-      const exp = typeof claims.exp === 'number' ? Math.min(claims.exp, r.expiresAt) : r.expiresAt;
+      let verified: Record<string, unknown> | undefined;
+      try {
+        verified = r.idToken ? sessionClaims(await gw.verifier.verifyIdToken(r.idToken)) : undefined;
+      } catch (e) {
+        if (!(e instanceof JwksUnavailableError)) throw e;
+        // The refresh went through (with rotation the old refresh token is now dying), but the new
+        // ID token cannot be checked: keep the rotated refresh token and the claims we already
+        // trust, and try again on the next request.
+        next = { ...session, refreshToken: r.refreshToken, lastSeenAt: nowSec };
+        throw e;
+      }
+      const claims = verified ?? session.claims;
+      // Without a new ID token (some providers send none on refresh) the access token's lifetime rules.
+      const exp = verified && typeof verified.exp === 'number' ? Math.min(verified.exp, r.expiresAt) : r.expiresAt;
       next = {
         ...session,
         claims,
@@ -97,7 +108,8 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
         info.log.warn('revalidation postponed: identity provider unavailable', { sid: session.sid });
       } else {
         const timeout = e instanceof IdpUnavailableError && e.timeout;
-        return { kind: 'unavailable', status: timeout ? 504 : 503, message: 'identity provider unavailable', setCookies: [] };
+        const keep = next ? await gw.sessions.write(next, info.cookieHeader, info.origin) : [];
+        return { kind: 'unavailable', status: timeout ? 504 : 503, message: 'identity provider unavailable', setCookies: keep };
       }
     }
   } else if (nowSec - session.lastSeenAt >= LAST_SEEN_WRITE_INTERVAL) {

@@ -79,9 +79,14 @@ export function createCognitoFeatures(
 export function applyLookup(identity: Identity, lookup: UserLookup, groupsClaim: string): { ok: true; identity: Identity } | { ok: false; reason: 'disabled' | 'deleted' | 'unavailable' } {
   if (lookup.status === 'unavailable') return { ok: false, reason: 'unavailable' };
   if (lookup.status !== 'active') return { ok: false, reason: lookup.status };
-  const claims = { ...identity.claims, ...lookup.attributes, sub: identity.claims.sub };
+  // Attributes refresh what the token said about the person (email, name, custom:*), never what
+  // proves who and where they signed in: sub, identities, cognito:* stay the token's.
+  const fresh = Object.fromEntries(Object.entries(lookup.attributes).filter(([k]) => !RESERVED_ATTRIBUTES.has(k) && !k.startsWith('cognito:')));
+  const claims = { ...identity.claims, ...fresh };
   return { ok: true, identity: identityFromClaims(claims, identity.authMethod, { groupsClaim }) };
 }
+
+const RESERVED_ATTRIBUTES = new Set(['sub', 'identities', 'iss', 'aud', 'token_use', 'client_id', 'username', 'exp', 'iat', 'auth_time']);
 
 export type BasicOutcome =
   | { kind: 'identity'; identity: Identity }

@@ -1,6 +1,6 @@
 import { renderError } from '../http';
 import type { Gateway, RequestInfo } from './context';
-import { decideGuarded, done, identityHeadersFor, refusal, withCookies } from './pipeline';
+import { decideGuarded, done, identityHeadersFor, refusal, returnTarget, withCookies } from './pipeline';
 
 /**
  * Forward-auth mode (`/_auth/verify`): another proxy asks whether a request may pass and copies the
@@ -90,7 +90,7 @@ export async function handleForwardAuth(gw: Gateway, req: Request, info: Request
     }
     res = new Response(null, { status: 200, headers });
   } else {
-    res = await refusal(gw, req, asked, g, g.path + g.query, original.canRedirect);
+    res = await refusal(gw, req, asked, g, returnTarget(asked, g.path + g.query), original.canRedirect);
     if (res.status === 401 && !decision.bearerOnly) {
       // nginx cannot follow a redirect from auth_request; its error_page reads this instead.
       res = withHeader(res, 'x-auth-signin', `/_auth/login?rd=${encodeURIComponent(g.path + g.query)}`);

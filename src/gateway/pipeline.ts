@@ -29,7 +29,10 @@ export type Guarded =
  * and decide. Shared by the proxy and by forward auth, so both decide the same way.
  * `target` is the raw request target (path + query) and `method` the method being decided on.
  */
-export async function decideGuarded(gw: Gateway, req: Request, info: RequestInfo, method: string, target: string): Promise<Guarded> {
+export async function decideGuarded(gw: Gateway, req: Request, info: RequestInfo, method: string, rawTarget: string): Promise<Guarded> {
+  // A fragment is never part of a request; some clients send one anyway. It neither matches nor travels.
+  const hash = rawTarget.indexOf('#');
+  const target = hash === -1 ? rawTarget : rawTarget.slice(0, hash);
   const q = target.indexOf('?');
   const rawPath = q === -1 ? target : target.slice(0, q);
   const query = q === -1 ? '' : target.slice(q);
@@ -40,6 +43,11 @@ export async function decideGuarded(gw: Gateway, req: Request, info: RequestInfo
     return { kind: 'respond', res, log: { reason: norm.reason } };
   }
   const path = norm.path;
+  if (path === '/_auth' || path.startsWith('/_auth/')) {
+    // Reserved for the gateway on every host: a near-miss of one of its endpoints is not an app path.
+    const res = renderError(req, { status: 404, code: 'not_found', title: 'Not found', message: 'No such gateway endpoint.', requestId: info.requestId });
+    return { kind: 'respond', res, log: { path } };
+  }
   const app = matchApp(gw.apps, info.host, path);
   if (!app) {
     const status = gw.config.unmatched;
@@ -147,15 +155,33 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
   let res: Response;
   if (decision.effect === 'allow') res = await forward(gw, req, info, app, path, query, g.identity, g.accessToken);
   else if (decision.effect === 'bypass') res = await forward(gw, req, info, app, path, query);
-  else res = await refusal(gw, req, info, g, path + query, true);
+  else res = await refusal(gw, req, info, g, returnTarget(info, path + query), true);
   return done(gw, info, req, withCookies(res, g.setCookies), g.log);
+}
+
+/**
+ * Where to come back to after sign-in. Usually a same-origin path; when the gateway signs in on its
+ * publicUrl but the request came to another host (several apps on several hosts), the full URL, so
+ * the user lands back on the host they asked for.
+ */
+export function returnTarget(info: RequestInfo, pathAndQuery: string): string {
+  return new URL(info.origin).host === info.host ? pathAndQuery : `${info.proto}://${info.host}${pathAndQuery}`;
 }
 
 /** The headers the gateway adds upstream for an allowed identity: mapped claims plus the assertion. */
 export async function identityHeadersFor(gw: Gateway, app: CompiledApp, identity: Identity, accessToken?: string): Promise<Record<string, string>> {
-  const headers = mapIdentityHeaders(identity, headersFor(gw, app), accessToken);
-  if (gw.signer) headers[gw.config.assertion.header] = await gw.signer.sign(identity, app.id);
+  const cfg = headersFor(gw, app);
+  // Anyone can type an address they do not own; upstreams that key accounts by email must only ever
+  // see a verified one (oauth2-proxy's default too).
+  const shown = identity.email && !identity.emailVerified && cfg.unverifiedEmail !== 'forward' ? withoutEmail(identity) : identity;
+  const headers = mapIdentityHeaders(shown, cfg, accessToken);
+  if (gw.signer) headers[gw.config.assertion.header] = await gw.signer.sign(shown, app.id);
   return headers;
+}
+
+function withoutEmail(identity: Identity): Identity {
+  const { email: _email, ...claims } = identity.claims;
+  return { ...identity, email: undefined, claims };
 }
 
 function denied(req: Request, info: RequestInfo, app: CompiledApp, decision: Decision, returnTo: string, identity?: Identity): Response {

@@ -27,7 +27,12 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
   } catch {
     info.log.warn('logout: identity provider unavailable; cleared gateway cookies only');
   }
-  const everywhere = url.searchParams.get('everywhere') === '1' || (url.searchParams.get('everywhere') !== '0' && gw.cognito?.signOutEverywhereByDefault === true);
+  // Signing a user out on every device must not be something another site can trigger with a link:
+  // a browser marks cross-site navigations in Sec-Fetch-Site, and a cross-site POST carries no Lax cookie.
+  const crossSite = req.method === 'GET' && ['cross-site', 'same-site'].includes(req.headers.get('sec-fetch-site') ?? '');
+  const asked = url.searchParams.get('everywhere') === '1' || (url.searchParams.get('everywhere') !== '0' && gw.cognito?.signOutEverywhereByDefault === true);
+  const everywhere = asked && !crossSite;
+  if (asked && crossSite) info.log.warn('sign-out everywhere ignored for a cross-site request; signed out here only');
   const username = typeof session?.claims['cognito:username'] === 'string' ? (session.claims['cognito:username'] as string) : undefined;
   if (everywhere && gw.cognito && username) {
     // Other devices' sessions end at their next revalidation: their refresh tokens are dead now.

@@ -1,5 +1,5 @@
 /**
- * Path globs for policies, compiled once at config load to anchored regular expressions.
+ * Path globs for policies, compiled once at config load into segment matchers.
  *
  * - `*` matches within one segment (`/files/*.pdf`, `/api/*\/items`).
  * - `**` (a whole segment) matches any number of segments, including none (`/a/**\/b`).
@@ -8,6 +8,11 @@
  *   one to the other), so leaving `/admin` to a later, weaker policy would be a side door.
  *
  * Patterns are written in normalised form (see normalizePath), so they compare with normalised paths.
+ *
+ * Matching is linear, never a backtracking regular expression: `/exports/*-*-*.csv` against a long
+ * segment, or several `**`, would otherwise let one anonymous request stall the event loop for
+ * seconds (catastrophic backtracking). Segments are matched by dynamic programming over
+ * (pattern segment, path segment); `*` inside a segment by the greedy two-pointer wildcard match.
  */
 import { normalizePath } from './path';
 
@@ -19,7 +24,6 @@ export interface CompiledGlob {
 export type GlobResult = { ok: true; glob: CompiledGlob } | { ok: false; message: string };
 
 const FORBIDDEN = /[?#[\]{}\\;\s]/;
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Checks a pattern and returns why it is malformed, with the fix, or undefined. */
 export function globProblem(pattern: string): string | undefined {
@@ -40,24 +44,55 @@ export function compileGlob(pattern: string, caseSensitive = true): GlobResult {
   const problem = globProblem(pattern);
   if (problem) return { ok: false, message: problem };
   const source = caseSensitive ? pattern : pattern.toLowerCase();
-  const segments = source.split('/').slice(1);
-  let regex = '^';
-  segments.forEach((segment, i) => {
-    const last = i === segments.length - 1;
-    if (segment === '**' || (last && segment === '*')) {
-      regex += '(?:/.*)?';
-    } else {
-      regex += `/${segment.split('*').map(escapeRegex).join('[^/]*')}`;
+  const raw = source.split('/').slice(1);
+  // A final `*` means "this directory and everything below", exactly like `**`.
+  const segments = raw.map((segment, i) => (segment === '**' || (i === raw.length - 1 && segment === '*') ? ANY_SEGMENTS : segment));
+  const test = (path: string) => matchSegments(segments, (caseSensitive ? path : path.toLowerCase()).split('/').slice(1));
+  return { ok: true, glob: { source: pattern, test } };
+}
+
+/** Stands for "zero or more whole segments" in a compiled pattern. */
+const ANY_SEGMENTS = Symbol('**');
+type PatternSegment = string | typeof ANY_SEGMENTS;
+
+/** Does the pattern match the whole path? O(pattern segments x path segments) time. */
+function matchSegments(pattern: readonly PatternSegment[], path: readonly string[]): boolean {
+  // next[j]: does pattern[i+1..] match path[j..]? Filled from the end of the pattern backwards.
+  let next = new Array<boolean>(path.length + 1).fill(false);
+  next[path.length] = true;
+  for (let i = pattern.length - 1; i >= 0; i--) {
+    const seg = pattern[i]!;
+    const cur = new Array<boolean>(path.length + 1).fill(false);
+    for (let j = path.length; j >= 0; j--) {
+      cur[j] = seg === ANY_SEGMENTS ? next[j]! || (j < path.length && cur[j + 1]!) : j < path.length && next[j + 1]! && matchSegment(seg, path[j]!);
     }
-  });
-  const re = new RegExp(`${regex}$`, 's');
-  return {
-    ok: true,
-    glob: {
-      source: pattern,
-      test: caseSensitive ? (path) => re.test(path) : (path) => re.test(path.toLowerCase()),
-    },
-  };
+    next = cur;
+  }
+  return next[0]!;
+}
+
+/** `*` within one segment matches any run of characters: greedy two-pointer match, no backtracking blow-up. */
+export function matchSegment(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let mark = 0;
+  while (t < text.length) {
+    if (p < pattern.length && pattern[p] !== '*' && pattern[p] === text[t]) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      mark = t;
+    } else if (star !== -1) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 /**

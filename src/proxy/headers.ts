@@ -46,7 +46,9 @@ export const BASE_IDENTITY_STRIP_RULES: HeaderStripRules = {
  * Symfony and others as the real path).
  */
 export const FORWARDING_STRIP_RULES: HeaderStripRules = {
-  names: ['Forwarded', 'X-Real-Ip', 'X-Client-Ip', 'X-Original-Url', 'X-Original-Uri', 'X-Rewrite-Url', 'X-Original-Method'],
+  // Client-address headers various CDNs and load balancers set: an upstream that believes one of them
+  // must only ever see the gateway's own X-Forwarded-For.
+  names: ['Forwarded', 'X-Real-Ip', 'X-Client-Ip', 'True-Client-Ip', 'X-Cluster-Client-Ip', 'Fastly-Client-Ip', 'Cf-Connecting-Ip', 'X-Original-Url', 'X-Original-Uri', 'X-Rewrite-Url', 'X-Original-Method'],
   prefixes: ['X-Forwarded-'],
 };
 

@@ -72,6 +72,8 @@ function headerNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+const unverifiedEmailField = z.enum(['drop', 'forward'], { error: 'unverifiedEmail is drop (default) or forward' });
+
 const presetsField = z.array(
   z.enum(HEADER_PRESETS, { error: `unknown preset; use any of: ${HEADER_PRESETS.join(', ')}` }),
 );
@@ -134,6 +136,8 @@ export const headersConfigSchema = z
     accessToken: accessTokenField.default('none'),
     stripPrefixes: stripPrefixesField.default(['X-Auth-']),
     maxValueBytes: maxValueBytesField.default(4096),
+    /** An email the user has not verified is not an identity: by default it is left out of headers and the assertion. */
+    unverifiedEmail: unverifiedEmailField.default('drop'),
   })
   .strict()
   .superRefine(checkNoDuplicateHeaders)
@@ -149,6 +153,7 @@ export const headersOverrideSchema = z
     accessToken: accessTokenField.optional(),
     stripPrefixes: stripPrefixesField.optional(),
     maxValueBytes: maxValueBytesField.optional(),
+    unverifiedEmail: unverifiedEmailField.optional(),
   })
   .strict();
 

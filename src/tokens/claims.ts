@@ -78,6 +78,10 @@ export function checkTokenUse(claims: Record<string, unknown>, e: ClaimExpectati
   // oidc: token_use is a Cognito claim; honour it when present. RFC 9068 access tokens say so in typ.
   if (use !== undefined && use !== e.tokenUse) throw invalid('token_use_mismatch', wrong);
   if (e.tokenUse === 'id' && isAccessTyp(e.headerTyp)) throw invalid('token_use_mismatch', wrong);
+  // An ID token must never pass as an access token: nonce and at_hash exist only in ID tokens.
+  if (e.tokenUse === 'access' && !isAccessTyp(e.headerTyp) && (claims.nonce !== undefined || claims.at_hash !== undefined)) {
+    throw invalid('token_use_mismatch', wrong);
+  }
 }
 
 /** ID tokens: one allowed client in `aud`; with several audiences, `azp` must name an allowed client. */

@@ -114,6 +114,30 @@ describe('refresh and revalidation', () => {
   });
 });
 
+describe('refresh while the pool keys cannot be fetched', () => {
+  it('keeps the rotated refresh token when the new ID token cannot be checked yet', async () => {
+    const b = new TestBrowser();
+    await b.signIn(`${stack.url}/`, 'alice', 'Alice-Passw0rd!');
+    // The next ID token will be signed with a key the gateway has never seen, and the JWKS is down.
+    stack.emulator.rotateKeys(POOL, 'id');
+    stack.emulator.setJwksAvailable(POOL, false);
+    try {
+      advance(100); // tokens (2 min) still valid, but within 30 s of expiry: a refresh is due
+      const during = await b.request(`${stack.url}/whoami`, { headers: { accept: 'application/json' } });
+      expect(during.status).toBe(200);
+      expect(stack.logs.some((l) => l.msg === 'revalidation postponed: identity provider unavailable')).toBe(true);
+    } finally {
+      stack.emulator.setJwksAvailable(POOL, true);
+    }
+    // Past the old refresh token's grace period (10 s) and the JWKS cool-down: the session must
+    // still hold a live (the rotated) refresh token.
+    advance(30);
+    const after = await b.request(`${stack.url}/whoami`, { headers: { accept: 'application/json' } });
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as { headers: Record<string, string> }).headers['x-auth-user']).toBe('alice');
+  });
+});
+
 describe('sign-out', () => {
   it('clears gateway cookies, revokes the refresh token and ends the hosted-UI session', async () => {
     const b = new TestBrowser();

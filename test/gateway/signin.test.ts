@@ -168,3 +168,39 @@ describe('forwarding the access token (large sessions)', () => {
     expect(seen.headers.cookie ?? '').not.toMatch(/_cgw/);
   });
 });
+
+describe('unverified email addresses', () => {
+  async function setBobVerified(s: Stack, v: 'true' | 'false') {
+    const { AdminUpdateUserAttributesCommand, CognitoIdentityProviderClient } = await import('@aws-sdk/client-cognito-identity-provider');
+    const sdk = new CognitoIdentityProviderClient({ endpoint: s.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: 'us-east-1_DemoPool1', Username: 'bob', UserAttributes: [{ Name: 'email_verified', Value: v }] }));
+  }
+
+  it('are left out of identity headers and the assertion unless headers.unverifiedEmail is forward', async () => {
+    await setBobVerified(stack, 'false');
+    try {
+      const b = new TestBrowser();
+      await b.signIn(`${stack.url}/`, 'bob', 'Bob-Passw0rd!');
+      const seen = await echo(b, '/x');
+      expect(seen.headers['x-auth-user']).toBe('bob');
+      expect(seen.headers['x-auth-email']).toBeUndefined();
+      const assertion = JSON.parse(Buffer.from(seen.headers['x-auth-assertion']!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      expect(assertion.email).toBeUndefined();
+    } finally {
+      await setBobVerified(stack, 'true');
+    }
+
+    const forwarding = await startStack({ edit: (raw) => (raw.headers.unverifiedEmail = 'forward') });
+    try {
+      await setBobVerified(forwarding, 'false');
+      const b2 = new TestBrowser();
+      await b2.signIn(`${forwarding.url}/`, 'bob', 'Bob-Passw0rd!');
+      const me = (await (await b2.request(`${forwarding.url}/_auth/me`)).json()) as { emailVerified: boolean };
+      expect(me.emailVerified).toBe(false);
+      const res = await b2.request(`${forwarding.url}/x`, { headers: { accept: 'application/json' } });
+      expect(((await res.json()) as { headers: Record<string, string> }).headers['x-auth-email']).toBe('bob@example.com');
+    } finally {
+      await forwarding.close();
+    }
+  });
+});

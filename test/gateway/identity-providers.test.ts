@@ -1,0 +1,77 @@
+/**
+ * `identity_providers` must tell a federated user from a pool user on every path.
+ * Cognito access tokens carry no `identities` claim, and AdminGetUser returns `identities` as a JSON
+ * string; identityFromClaims (src/identity.ts:46-64) turns both into ['COGNITO'], so a federated
+ * PartnerIdP user passes `identity_providers: [COGNITO]` with a bearer token, or with a browser
+ * session on an app that has user look-ups on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInWithPassword } from '../../src/emulator/index';
+import { TestBrowser } from '../helpers/browser';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({
+    edit: (raw) => {
+      raw.cognitoAdmin = { userCacheRetention: '1m' };
+      const demo = raw.apps.find((a: { id: string }) => a.id === 'demo');
+      demo.cognito = { userLookup: true };
+      demo.policies.splice(1, 0,
+        {
+          name: 'pool-users-only',
+          action: 'allow',
+          paths: ['/local/*'],
+          include: [{ identity_providers: ['COGNITO'] }],
+          require: [{ auth_methods: ['session', 'bearer'] }],
+        },
+        { name: 'everyone-else', action: 'block', paths: ['/local/*'], include: [{ authenticated: true }] },
+      );
+    },
+  });
+});
+afterAll(() => stack?.close());
+
+async function erinAccessToken(): Promise<string> {
+  const q = new URLSearchParams({
+    response_type: 'code', client_id: 'demo-gateway', redirect_uri: `${stack.url}/_auth/callback`,
+    scope: 'openid email profile', state: 'review-state-0001', identity_provider: 'PartnerIdP',
+  });
+  const cb = new URL(await signInWithPassword(`${stack.emulator.hostedUiBase}/oauth2/authorize?${q}`, 'erin', 'Erin-Passw0rd!'));
+  const res = await fetch(`${stack.emulator.hostedUiBase}/oauth2/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${btoa('demo-gateway:demo-gateway-secret')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: `${stack.url}/_auth/callback` }),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+describe('identity_providers: [COGNITO] keeps federated users out', () => {
+  it('sanity: a pool user (alice) passes with a session', async () => {
+    const b = new TestBrowser();
+    await b.signIn(`${stack.url}/`, 'alice', 'Alice-Passw0rd!');
+    const res = await b.request(`${stack.url}/local/x`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(200);
+  });
+
+  it('a federated user with a bearer access token is not reported (or allowed) as a COGNITO user', async () => {
+    const token = await erinAccessToken();
+    const me = (await (await fetch(`${stack.url}/_auth/me`, { headers: { authorization: `Bearer ${token}` } })).json()) as { username: string; identityProviders: string[] };
+    expect(me.username).toMatch(/^partneridp_/);
+    expect(me.identityProviders).not.toContain('COGNITO');
+    const res = await fetch(`${stack.url}/local/x`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+    expect(res.status).toBe(403);
+  });
+
+  it('a federated user with a session is not allowed as a COGNITO user on an app with user look-ups', async () => {
+    const b = new TestBrowser();
+    const start = await b.follow(`${stack.url}/_auth/login?rd=%2F`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    const authorize = new URL(start.next!);
+    authorize.searchParams.set('identity_provider', 'PartnerIdP');
+    const page = await b.follow(authorize.href);
+    const done = await b.submitForm(page.url, await page.res.text(), { username: 'erin', password: 'Erin-Passw0rd!' });
+    expect(done.res.status).toBe(200);
+    const res = await b.request(`${stack.url}/local/x`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(403);
+  });
+});
