@@ -87,6 +87,20 @@ describe('sign-out everywhere', () => {
   });
 });
 
+describe('sign-out everywhere from another site', () => {
+  it('is ignored for a cross-site navigation (only this browser is signed out)', async () => {
+    const laptop = new TestBrowser();
+    const phone = new TestBrowser();
+    await laptop.signIn(`${stack.url}/`, 'alice', 'Alice-Passw0rd!');
+    await phone.signIn(`${stack.url}/`, 'alice', 'Alice-Passw0rd!');
+    const out = await laptop.request(`${stack.url}/_auth/logout?everywhere=1`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(out.status).toBe(302);
+    expect(stack.logs.some((l) => l.msg === 'sign-out everywhere ignored for a cross-site request; signed out here only')).toBe(true);
+    advance(11 * 60);
+    expect((await seen(phone)).status).toBe(200);
+  });
+});
+
 describe('password sign-in for API clients (Authorization: Basic)', () => {
   const basic = (user: string, password: string, extra: Record<string, string> = {}) =>
     fetch(`${stack.url}/reports`, { headers: { authorization: `Basic ${btoa(`${user}:${password}`)}`, accept: 'application/json', ...extra } });
