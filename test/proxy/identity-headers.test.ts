@@ -43,6 +43,7 @@ describe('headersConfigSchema', () => {
       accessToken: 'none',
       stripPrefixes: ['X-Auth-'],
       maxValueBytes: 4096,
+      unverifiedEmail: 'drop',
     });
   });
 
