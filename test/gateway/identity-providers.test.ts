@@ -65,11 +65,7 @@ describe('identity_providers: [COGNITO] keeps federated users out', () => {
 
   it('a federated user with a session is not allowed as a COGNITO user on an app with user look-ups', async () => {
     const b = new TestBrowser();
-    const start = await b.follow(`${stack.url}/_auth/login?rd=%2F`, { stopAt: (u) => u.includes('/oauth2/authorize') });
-    const authorize = new URL(start.next!);
-    authorize.searchParams.set('identity_provider', 'PartnerIdP');
-    const page = await b.follow(authorize.href);
-    const done = await b.submitForm(page.url, await page.res.text(), { username: 'erin', password: 'Erin-Passw0rd!' });
+    const done = await b.signInVia(stack.url, 'PartnerIdP', 'erin', 'Erin-Passw0rd!');
     expect(done.res.status).toBe(200);
     const res = await b.request(`${stack.url}/local/x`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(403);

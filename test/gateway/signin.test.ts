@@ -125,11 +125,7 @@ describe('browser sign-in with code + PKCE against the emulator', () => {
 
   it('signs a federated PartnerIdP user in through the provider page', async () => {
     const b = new TestBrowser();
-    const start = await b.follow(`${stack.url}/_auth/login?rd=%2F`, { stopAt: (u) => u.includes('/oauth2/authorize') });
-    const authorize = new URL(start.next!);
-    authorize.searchParams.set('identity_provider', 'PartnerIdP');
-    const page = await b.follow(authorize.href);
-    const done = await b.submitForm(page.url, await page.res.text(), { username: 'erin', password: 'Erin-Passw0rd!' });
+    const done = await b.signInVia(stack.url, 'PartnerIdP', 'erin', 'Erin-Passw0rd!');
     expect(done.res.status).toBe(200);
     const me = (await (await b.request(`${stack.url}/_auth/me`)).json()) as { username: string; identityProviders: string[] };
     expect(me.username).toMatch(/^partneridp_/);
@@ -202,5 +198,34 @@ describe('unverified email addresses', () => {
     } finally {
       await forwarding.close();
     }
+  });
+});
+
+describe('per-app sign-in hints', () => {
+  let hinted: Stack;
+  beforeAll(async () => {
+    hinted = await startStack({
+      edit: (raw) => {
+        const partners = raw.apps.find((a: { id: string }) => a.id === 'partners');
+        partners.login = { identityProvider: 'PartnerIdP', extraScopes: ['phone'] };
+      },
+    });
+  });
+  afterAll(() => hinted?.close());
+
+  it('sends the identity_provider hint and extra scopes of the app being asked for', async () => {
+    const b = new TestBrowser();
+    const res = await b.request(`${hinted.url}/partners/deals`);
+    expect(res.status).toBe(302);
+    const authorize = new URL(res.headers.get('location')!);
+    expect(authorize.searchParams.get('identity_provider')).toBe('PartnerIdP');
+    expect(authorize.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['openid', 'phone']));
+    // The hint skips the pool's own form: the browser lands on the provider's page, signs in as erin.
+    const done = await b.signIn(`${hinted.url}/partners/deals`, 'erin', 'Erin-Passw0rd!');
+    expect(done.url).toBe(`${hinted.url}/partners/deals`);
+    expect(done.res.status).toBe(200);
+    // Other apps keep the pool's own sign-in.
+    const other = await new TestBrowser().request(`${hinted.url}/anything`);
+    expect(new URL(other.headers.get('location')!).searchParams.get('identity_provider')).toBeNull();
   });
 });

@@ -110,4 +110,16 @@ export class TestBrowser {
     const after = await this.submitForm(first.url, html, { username, password });
     return { ...after, hops: [...first.hops, ...after.hops], formShown: true };
   }
+
+  /**
+   * Starts an explicit sign-in at the gateway and picks a federated provider on the way, as a user
+   * following a "Sign in with …" link would (identity_provider on the authorize request).
+   */
+  async signInVia(gatewayOrigin: string, identityProvider: string, username: string, password: string, rd = '/') {
+    const start = await this.follow(`${gatewayOrigin}/_auth/login?rd=${encodeURIComponent(rd)}`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    const authorize = new URL(start.next!);
+    authorize.searchParams.set('identity_provider', identityProvider);
+    const page = await this.follow(authorize.href);
+    return this.submitForm(page.url, await page.res.text(), { username, password });
+  }
 }
