@@ -3,6 +3,8 @@
  * browsers), manual redirects so tests can look at every hop, and a form filler for the hosted UI.
  * It does what a browser does on the wire; it is not a stand-in for any part under test.
  */
+import { fetch as undiciFetch } from 'undici';
+
 /** Decodes the HTML character references a server may put in attribute values. */
 export function decodeEntities(text: string): string {
   return text
@@ -24,11 +26,18 @@ export class TestBrowser {
   readonly jar = new Map<string, Map<string, string>>();
   /** Headers sent with every request (e.g. Accept). */
   defaultHeaders: Record<string, string> = { accept: 'text/html' };
+  /** An undici dispatcher for every request, e.g. one that resolves test host names to 127.0.0.1. */
+  dispatcher?: unknown;
 
   cookieHeader(url: string): string | undefined {
-    const jar = this.jar.get(new URL(url).hostname);
-    if (!jar || jar.size === 0) return undefined;
-    return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const host = new URL(url).hostname;
+    // Host-only cookies under the host name; Domain cookies under ".domain", sent to it and below.
+    const pairs: string[] = [];
+    for (const [key, jar] of this.jar) {
+      const applies = key === host || (key.startsWith('.') && (host === key.slice(1) || host.endsWith(key)));
+      if (applies) for (const [k, v] of jar) pairs.push(`${k}=${v}`);
+    }
+    return pairs.length ? pairs.join('; ') : undefined;
   }
 
   cookies(host: string): Map<string, string> {
@@ -38,12 +47,14 @@ export class TestBrowser {
   }
 
   store(url: string, res: Response) {
-    const jar = this.cookies(new URL(url).hostname);
+    const host = new URL(url).hostname;
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';');
       const eq = pair!.indexOf('=');
       const name = pair!.slice(0, eq).trim();
       const value = pair!.slice(eq + 1).trim();
+      const domainAttr = attrs.map((a) => /^\s*domain=\.?(.+?)\s*$/i.exec(a)?.[1]).find(Boolean)?.toLowerCase();
+      const jar = this.cookies(domainAttr && (host === domainAttr || host.endsWith(`.${domainAttr}`)) ? `.${domainAttr}` : host);
       const expired = attrs.some((a) => /^\s*max-age=\s*(0|-\d+)\s*$/i.test(a)) ||
         attrs.some((a) => /^\s*expires=/i.test(a) && Date.parse(a.split('=').slice(1).join('=')) < Date.now());
       if (expired || value === '') jar.delete(name);
@@ -55,7 +66,10 @@ export class TestBrowser {
     const headers = new Headers({ ...this.defaultHeaders, ...(init.headers as Record<string, string> | undefined) });
     const cookie = this.cookieHeader(url);
     if (cookie && !headers.has('cookie')) headers.set('cookie', cookie);
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    // A dispatcher from the undici package needs undici's own fetch (Node's bundled one speaks an older handler API).
+    const res = this.dispatcher
+      ? ((await undiciFetch(url, { ...init, headers, redirect: 'manual', dispatcher: this.dispatcher } as never)) as unknown as Response)
+      : await fetch(url, { ...init, headers, redirect: 'manual' });
     this.store(url, res);
     return res;
   }

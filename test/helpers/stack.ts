@@ -30,6 +30,8 @@ export interface StackOptions {
   now?: () => number;
   emulatorNow?: () => number;
   env?: Record<string, string>;
+  /** Gateway port; default ephemeral. */
+  port?: number;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -47,7 +49,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const logger = createMemoryLogger('debug');
   // The admin API goes to the emulator, with dummy credentials (it accepts any signature).
   const adminEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...opts.env };
-  const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger, now: opts.now, env: adminEnv });
+  const gateway = await startNodeGateway({ config, port: opts.port ?? 0, host: '127.0.0.1', logger, now: opts.now, env: adminEnv });
   const clientId = config.idp.clientId;
   const port = gateway.port;
   emulator.setClientSettings(POOL, clientId, {
