@@ -73,13 +73,19 @@ export function clientRequirements(config: ResolvedConfig, opts: { passwordAuth?
 
 const UNIT: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
-/** Token lifetimes of a described client, in seconds (Cognito's defaults when absent). */
+/**
+ * Token lifetimes of a described client, in seconds. Older clients omit the fields: Cognito's
+ * defaults are then 1 h for access and ID tokens and 30 days for refresh tokens. A number without
+ * units is in hours (access, ID) or days (refresh), as Cognito reads it.
+ */
 export function validitySeconds(c: UserPoolClientType): { access: number; id: number; refresh: number } {
   const u = c.TokenValidityUnits ?? {};
+  const of = (value: number | undefined, unit: string | undefined, defaultUnit: string, fallback: number) =>
+    value === undefined ? fallback : value * (UNIT[unit ?? defaultUnit] ?? UNIT[defaultUnit]!) || fallback;
   return {
-    access: (c.AccessTokenValidity ?? 60) * (UNIT[u.AccessToken ?? 'hours'] ?? 3600) || 3600,
-    id: (c.IdTokenValidity ?? 60) * (UNIT[u.IdToken ?? 'hours'] ?? 3600) || 3600,
-    refresh: (c.RefreshTokenValidity ?? 30) * (UNIT[u.RefreshToken ?? 'days'] ?? 86400) || 30 * 86400,
+    access: of(c.AccessTokenValidity, u.AccessToken, 'hours', 3600),
+    id: of(c.IdTokenValidity, u.IdToken, 'hours', 3600),
+    refresh: of(c.RefreshTokenValidity, u.RefreshToken, 'days', 30 * 86400),
   };
 }
 

@@ -78,10 +78,10 @@ export const sessionSchema = z
   .object({
     /** Cookie sealing secrets, newest first, each >= 32 characters. Prefer GATEWAY_COOKIE_SECRETS. */
     secrets: z.array(z.string().min(32, { message: 'each session secret needs at least 32 characters; generate one with `openssl rand -base64 32`' })).default([]),
-    absoluteLifetime: duration().prefault('12h'),
-    idleTimeout: duration().prefault('1h'),
+    absoluteLifetime: duration().prefault('12h').refine((v) => v >= 60, { message: 'session.absoluteLifetime must be at least 1m' }),
+    idleTimeout: duration().prefault('1h').refine((v) => v >= 60, { message: 'session.idleTimeout must be at least 1m' }),
     /** Refresh tokens at least this often, so revocation and group changes take effect within it. */
-    revalidateAfter: duration().prefault('5m'),
+    revalidateAfter: duration().prefault('5m').refine((v) => v >= 1, { message: 'session.revalidateAfter must be at least 1s' }),
     /** Also keep the access token in the session (needed when headers.accessToken forwards it). */
   })
   .strict()

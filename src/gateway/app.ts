@@ -19,6 +19,12 @@ import { handleProxied } from './pipeline';
 
 type Env = { Variables: { info: RequestInfo } };
 
+/**
+ * At most 4 cookies of ~3.8 KB: 15 KB of session, so that with the Node listener's 32 KB header limit
+ * (and Cloudflare's 32 KB) a session the gateway wrote can always come back, logout included.
+ */
+const SESSION_MAX_CHUNKS = 4;
+
 /** Builds the long-lived gateway state from a validated config. */
 export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): Promise<Gateway> {
   const now = deps.now ?? Date.now;
@@ -54,7 +60,9 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   for (const w of config.warnings) deps.logger.warn(w);
 
   const cookie = config.cookies;
-  const sessions = createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: config.session.absoluteLifetime });
+  // The cookie must outlive the longest lifetime any app allows; each app's own limit is enforced per request.
+  const longestLifetime = Math.max(config.session.absoluteLifetime, ...config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
+  const sessions = createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
   return {
@@ -82,7 +90,9 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   const fwdHost = peerTrusted ? req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
   const fwdProto = peerTrusted ? req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
   const host = fwdHost || req.headers.get('host') || url.host;
-  const proto: 'http' | 'https' = (fwdProto ?? url.protocol.replace(':', '')) === 'https' ? 'https' : 'http';
+  // Behind a TLS terminator that sends no (trusted) X-Forwarded-Proto, publicUrl says what users see.
+  const publicProto = gw.config.publicUrl ? new URL(gw.config.publicUrl).protocol : undefined;
+  const proto: 'http' | 'https' = (fwdProto ?? (publicProto ?? url.protocol).replace(':', '')) === 'https' ? 'https' : 'http';
   const origin = gw.config.publicUrl ? new URL(gw.config.publicUrl).origin : `${proto}://${host}`;
   const client = resolveClientAddress({ peer: peerAddress, headers: req.headers, trustedProxies: gw.trustedProxies, runtime: gw.deps.runtime });
   const requestId = requestIdFor(req.headers, peerTrusted);

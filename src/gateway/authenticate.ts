@@ -6,6 +6,8 @@ import type { CompiledApp } from '../policy';
 import { JwksUnavailableError, JwtInvalidError } from '../tokens';
 import { applyLookup } from './cognito';
 import type { Gateway, RequestInfo } from './context';
+import { writeSession } from './session-write';
+import { SessionTooLargeError } from '../session';
 
 /**
  * Finds out who is calling: a bearer access token if the request carries one, else the sealed
@@ -108,7 +110,12 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
         info.log.warn('revalidation postponed: identity provider unavailable', { sid: session.sid });
       } else {
         const timeout = e instanceof IdpUnavailableError && e.timeout;
-        const keep = next ? await gw.sessions.write(next, info.cookieHeader, info.origin) : [];
+        const keep = next
+          ? await writeSession(gw, next, info).catch((err: unknown) => {
+              if (err instanceof SessionTooLargeError) return [];
+              throw err;
+            })
+          : [];
         return { kind: 'unavailable', status: timeout ? 504 : 503, message: 'identity provider unavailable', setCookies: keep };
       }
     }
@@ -130,7 +137,16 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
     }
     identity = looked.identity;
   }
-  const setCookies = next ? await gw.sessions.write(next, info.cookieHeader, info.origin) : [];
+  let setCookies: string[] = [];
+  if (next) {
+    try {
+      setCookies = await writeSession(gw, next, info);
+    } catch (e) {
+      if (!(e instanceof SessionTooLargeError)) throw e;
+      info.log.error('session no longer fits in cookies (too many groups or claims); ended', { sid: session.sid });
+      return endSession('session too large');
+    }
+  }
   return {
     kind: 'identity',
     identity,

@@ -1,7 +1,8 @@
 import * as oidc from 'openid-client';
 import type { Gateway, RequestInfo } from '../gateway/context';
-import { renderError } from '../http';
-import { randomToken } from '../session';
+import { escapeHtml, renderError } from '../http';
+import { randomToken, SessionTooLargeError } from '../session';
+import { writeSession } from '../gateway/session-write';
 import { JwtInvalidError, JwksUnavailableError } from '../tokens';
 import { CALLBACK_PATH, redirectResponse } from './login';
 import { IdpUnavailableError, toIdpError } from './provider';
@@ -98,7 +99,31 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     validatedAt: nowSec,
     lastSeenAt: nowSec,
   };
-  const sessionCookies = await gw.sessions.write(session, info.cookieHeader, info.origin);
+  let sessionCookies: string[];
+  try {
+    sessionCookies = await writeSession(gw, session, info);
+  } catch (e) {
+    if (!(e instanceof SessionTooLargeError)) throw e;
+    return fail(400, 'session_too_large', 'Sign-in could not be completed', 'Your account carries more groups or attributes than a browser session can hold. Ask your administrator.', { user: claims['cognito:username'] ?? claims.sub });
+  }
   info.log.info('signed in', { sid: session.sid, user: claims['cognito:username'] ?? claims.sub, app: login.app });
-  return redirectResponse(login.returnTo, [...consumed.setCookies, ...sessionCookies]);
+  const setCookies = [...consumed.setCookies, ...sessionCookies];
+  // The callback is a cross-site navigation (from the IdP), and a redirect keeps it one: a browser
+  // would not send a SameSite=Strict session cookie on it and sign-in would loop. A page that moves
+  // on by itself makes the next navigation same-site.
+  if (gw.config.cookies.sameSite === 'strict') return continuePage(login.returnTo, setCookies);
+  return redirectResponse(login.returnTo, setCookies);
+}
+
+function continuePage(target: string, setCookies: string[]): Response {
+  const href = escapeHtml(target);
+  const headers = new Headers({
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  });
+  for (const c of setCookies) headers.append('set-cookie', c);
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>Signed in</title></head><body><p>Signed in. <a href="${href}">Continue</a></p></body></html>`;
+  return new Response(body, { status: 200, headers });
 }

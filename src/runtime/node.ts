@@ -60,7 +60,9 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
 
   const host = opts.host ?? opts.config.listen.host;
   const port = opts.port ?? opts.config.listen.port;
-  const server = serve({ fetch: (req, env) => current.app.fetch(req, env), hostname: host, port });
+  // 32 KB of request headers (Node's default is 16 KB): a full chunked session plus an app's own
+  // cookies must fit, or a user could not even reach /_auth/logout.
+  const server = serve({ fetch: (req, env) => current.app.fetch(req, env), hostname: host, port, serverOptions: { maxHeaderSize: 32 * 1024 } });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
     server.once('error', reject);

@@ -68,6 +68,7 @@ describe('loadConfig', () => {
     ['scopes without openid', minimal().replace('clientId: client1', 'clientId: client1\n  scopes: [email]'), /^idp\.scopes: .*openid/],
     ['a malformed trusted proxy', minimal('trustedProxies: [10.0.0/8]'), /^trustedProxies\[0\]: .*10\.0\.0\.0\/8/],
     ['a bad duration', minimal('session: { idleTimeout: soon }'), /^session\.idleTimeout: .*5m/],
+    ['a zero session lifetime', minimal('session: { absoluteLifetime: 0 }'), /^session\.absoluteLifetime: .*at least 1m/],
     ['a malformed CIDR in a rule', minimal().replace('{ authenticated: true }', '{ ip_ranges: [300.1.1.1/8] }'), /^apps\[0\]\.policies\[0\]\.include\[0\]\.ip_ranges\[0\]/],
     ['an invalid header name', minimal('headers: { claims: { "X Auth": email } }'), /^headers\.claims/],
     ['sameSite none without secure', minimal('cookies: { sameSite: none, secure: false }'), /^cookies.*secure/],

@@ -81,9 +81,12 @@ describe('bearer tokens at the gateway', () => {
     expect(line?.reason).toBe(_code);
   });
 
-  it('refuses an oversized token before it reaches the verifier (Node: 431 at the HTTP layer)', async () => {
-    const res = await fetch(`${stack.url}/api/items`, { headers: { authorization: `Bearer ${machine}${'A'.repeat(17_000)}` } });
-    expect(res.status).toBe(431);
+  it('refuses an oversized token (> 16 KB) before parsing it, and a header beyond 32 KB at the HTTP layer', async () => {
+    const r = await call(`${machine}${'A'.repeat(17_000)}`);
+    expect(r.status).toBe(401);
+    expect(stack.logs.findLast((l) => l.msg === 'request' && l.status === 401)?.reason).toBe('token_too_large');
+    const huge = await fetch(`${stack.url}/api/items`, { headers: { authorization: `Bearer ${'A'.repeat(40_000)}` } });
+    expect(huge.status).toBe(431);
   });
 
   it('refuses an expired token', async () => {
