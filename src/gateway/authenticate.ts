@@ -1,5 +1,5 @@
 import { identityFromClaims, type Identity } from '../identity';
-import { IdpUnavailableError } from '../oidc/provider';
+import { CLIENT_AUTH_ERRORS, IdpUnavailableError } from '../oidc/provider';
 import { RefreshRejectedError } from '../oidc/refresh';
 import { sessionClaims, sessionState, type SessionData, type SessionLimits } from '../oidc/session-data';
 import type { CompiledApp } from '../policy';
@@ -98,7 +98,12 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
       if (r.shared) info.log.debug('session refresh shared', { sid: session.sid });
       else info.log.info('session refreshed', { sid: session.sid, rotated: r.refreshToken !== session.refreshToken });
     } catch (e) {
-      if (e instanceof RefreshRejectedError) return endSession(`refresh refused (${e.error})`);
+      if (e instanceof RefreshRejectedError) {
+        if (CLIENT_AUTH_ERRORS.has(e.error)) {
+          info.log.error('the identity provider refused the gateway\'s client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET', { error: e.error });
+        }
+        return endSession(`refresh refused (${e.error})`);
+      }
       const unavailable = e instanceof IdpUnavailableError || e instanceof JwksUnavailableError;
       if (!unavailable) {
         if (e instanceof JwtInvalidError) return endSession(`refreshed ID token invalid (${e.code})`);

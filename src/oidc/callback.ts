@@ -5,7 +5,7 @@ import { randomToken, SessionTooLargeError } from '../session';
 import { writeSession } from '../gateway/session-write';
 import { JwtInvalidError, JwksUnavailableError } from '../tokens';
 import { CALLBACK_PATH, redirectResponse } from './login';
-import { IdpUnavailableError, toIdpError } from './provider';
+import { CLIENT_AUTH_ERRORS, IdpUnavailableError, oauthErrorCode, toIdpError } from './provider';
 import { sessionClaims, type SessionData } from './session-data';
 
 /**
@@ -56,8 +56,13 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     if (err instanceof IdpUnavailableError) {
       return fail(err.timeout ? 504 : 503, 'idp_unavailable', 'Sign-in service unavailable', 'The identity provider did not answer in time. Try again in a moment.', { reason: err.message });
     }
-    if (err instanceof oidc.ResponseBodyError) {
-      return fail(400, 'code_rejected', 'Sign-in code rejected', 'The sign-in code was already used or has expired. Start again.', { idpError: err.error });
+    const code = oauthErrorCode(err);
+    if (code && CLIENT_AUTH_ERRORS.has(code)) {
+      info.log.error('the identity provider refused the gateway\'s client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET', { error: code });
+      return fail(502, 'idp_rejected_client', 'Sign-in is misconfigured', 'The identity provider refused this gateway. The administrator has been told (see the gateway log).', { idpError: code });
+    }
+    if (code) {
+      return fail(400, 'code_rejected', 'Sign-in code rejected', 'The sign-in code was already used or has expired. Start again.', { idpError: code });
     }
     return fail(400, 'invalid_token_response', 'Sign-in failed', 'The identity provider sent a response the gateway cannot accept. Start again.', { reason: (err as Error).message });
   }

@@ -107,9 +107,26 @@ function withHostedUi(metadata: oidc.ServerMetadata, domain: string): oidc.Serve
   return md as oidc.ServerMetadata;
 }
 
+/**
+ * An OAuth error answer from the IdP, normalised: the error code whether it came as a JSON body
+ * (`{"error":"invalid_grant"}`, 400 or 401) or as a WWW-Authenticate challenge on a 401.
+ */
+export function oauthErrorCode(e: unknown): string | undefined {
+  if (e instanceof oidc.ResponseBodyError) return e.error;
+  if (e instanceof oidc.WWWAuthenticateChallengeError) {
+    const challenge = e.cause.find((c) => typeof c.parameters.error === 'string');
+    return challenge?.parameters.error ?? (e.status === 401 ? 'invalid_client' : 'invalid_request');
+  }
+  return undefined;
+}
+
+/** Errors that mean the gateway's own client credentials were refused: a configuration problem. */
+export const CLIENT_AUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client']);
+
 /** Network failures, time-outs and 5xx from the IdP become IdpUnavailableError; OAuth errors pass through. */
 export function toIdpError(e: unknown, during: string): Error {
   if (e instanceof oidc.ResponseBodyError || e instanceof oidc.AuthorizationResponseError) return e;
+  if (e instanceof oidc.WWWAuthenticateChallengeError) return e;
   const err = e as Error & { code?: string; cause?: { name?: string; code?: string } };
   const timeout = err?.name === 'TimeoutError' || err?.cause?.name === 'TimeoutError' || err?.name === 'AbortError';
   if (timeout) return new IdpUnavailableError(`identity provider timed out during ${during}`, true);

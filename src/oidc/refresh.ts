@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import type { IdentityProvider } from './provider';
-import { toIdpError } from './provider';
+import { oauthErrorCode, toIdpError } from './provider';
 import { sha256Base64url } from '../session';
 
 /**
@@ -50,7 +50,8 @@ export function createRefresher(opts: {
     try {
       res = await oidc.refreshTokenGrant(config, refreshToken);
     } catch (e) {
-      if (e instanceof oidc.ResponseBodyError) throw new RefreshRejectedError(e.error);
+      const code = oauthErrorCode(e);
+      if (code) throw new RefreshRejectedError(code);
       throw toIdpError(e, 'token refresh');
     }
     const expiresIn = typeof res.expires_in === 'number' ? res.expires_in : 3600;

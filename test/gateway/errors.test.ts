@@ -181,3 +181,23 @@ describe('an identity provider that is down', () => {
     }
   });
 });
+
+describe('a wrong client secret', () => {
+  it('answers the callback with a 502 page and tells the operator what to fix', async () => {
+    const wrong = await startStack({ env: { GATEWAY_CLIENT_SECRET: 'not-the-secret' } });
+    try {
+      const b = new TestBrowser();
+      const start = await b.follow(`${wrong.url}/page`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+      const form = await b.follow(start.next!);
+      const back = await b.submitForm(form.url, await form.res.text(), { username: 'alice', password: 'Alice-Passw0rd!' }, { stopAt: (u) => u.includes('/_auth/callback') });
+      const res = await b.request(back.next!, { headers: { accept: 'application/json' } });
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as { error: string }).error).toBe('idp_rejected_client');
+      const line = wrong.logs.find((l) => l.level === 'error' && String(l.msg).includes('GATEWAY_CLIENT_SECRET'));
+      expect(line).toBeTruthy();
+      expect(JSON.stringify(wrong.logs)).not.toContain('not-the-secret');
+    } finally {
+      await wrong.close();
+    }
+  });
+});
