@@ -14,7 +14,7 @@ const stripCache = new WeakMap<Gateway, HeaderStripRules>();
  * any app's mapping sets, plus the assertion header. A header that one app trusts must not be
  * forgeable by sending it to another app, or to a bypassed path of the same app.
  */
-export function stripRulesForApp(gw: Gateway, _app: CompiledApp): HeaderStripRules {
+export function clientHeaderStripRules(gw: Gateway): HeaderStripRules {
   let rules = stripCache.get(gw);
   if (!rules) {
     const configs = [gw.config.headers, ...Object.values(gw.config.appHeaders)];

@@ -7,7 +7,7 @@ import { forwardRequest, mapIdentityHeaders, UpstreamError } from '../proxy';
 import { authenticateBearer, authenticateSession, bearerToken, type AuthOutcome } from './authenticate';
 import { authenticateBasic } from './cognito';
 import type { Gateway, RequestInfo } from './context';
-import { headersFor, stripRulesForApp } from './headers';
+import { clientHeaderStripRules, headersFor } from './headers';
 
 /** What the policy pipeline concluded for one request, before anything is forwarded. */
 export type Guarded =
@@ -223,9 +223,8 @@ async function forward(
 ): Promise<Response> {
   const identityHeaders = identity ? await identityHeadersFor(gw, app, identity, accessToken) : {};
   // A password the gateway checked never travels on to the upstream.
-  const strip = identity?.authMethod === 'basic'
-    ? { ...stripRulesForApp(gw, app), names: [...stripRulesForApp(gw, app).names, 'authorization'] }
-    : stripRulesForApp(gw, app);
+  const base = clientHeaderStripRules(gw);
+  const strip = identity?.authMethod === 'basic' ? { ...base, names: [...base.names, 'authorization'] } : base;
   try {
     return await forwardRequest(req, {
       upstream: new URL(app.upstream),
