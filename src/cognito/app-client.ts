@@ -2,6 +2,7 @@
  * What the gateway needs from its Cognito app client, derived from the gateway config; checks of an
  * existing client against it (doctor) and the desired client settings (provision). Pure; Web-API only.
  */
+import { constantTimeEqual } from '../session/crypto';
 import type { UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
 import type { ResolvedConfig } from '../config/load';
 import { normalizeHost } from '../policy/host';
@@ -101,11 +102,6 @@ export interface ClientFinding {
 
 const missing = (have: readonly string[] | undefined, need: readonly string[]) => need.filter((x) => !(have ?? []).includes(x));
 
-function constantTimeEqualStrings(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
-  return diff === 0;
-}
 
 /** Checks a described app client against the requirements. One finding per aspect. */
 export function checkClient(c: UserPoolClientType, req: ClientRequirements): ClientFinding[] {
@@ -159,7 +155,7 @@ export function checkClient(c: UserPoolClientType, req: ClientRequirements): Cli
     secretOk = false;
     secretDetail = 'the app client has a secret but the config has none: token requests will fail with invalid_client';
     secretFix = 'set GATEWAY_CLIENT_SECRET to the app client secret';
-  } else if (req.secret !== undefined && hasSecret && !constantTimeEqualStrings(req.secret, c.ClientSecret!)) {
+  } else if (req.secret !== undefined && hasSecret && !constantTimeEqual(req.secret, c.ClientSecret!)) {
     secretOk = false;
     secretDetail = 'the config\'s client secret does not match the app client\'s';
     secretFix = 'set GATEWAY_CLIENT_SECRET to the current app client secret';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ResolvedConfig } from '../config/load';
-import { renderError, requestIdFor } from '../http';
+import { gatewayError, renderError, requestIdFor } from '../http';
 import { handleCallback } from '../oidc/callback';
 import { startLogin } from '../oidc/login';
 import { handleLogout } from '../oidc/logout';
@@ -15,7 +15,7 @@ import { authenticateBearer, authenticateSession, bearerToken } from './authenti
 import { createCognitoFeatures } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
 import { handleForwardAuth } from './forward-auth';
-import { handleProxied } from './pipeline';
+import { handleProxied, withCookies } from './pipeline';
 
 type Env = { Variables: { info: RequestInfo } };
 
@@ -149,7 +149,7 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
       return await startLogin(gw, info, { returnTo, app: targetApp, prompt: c.req.query('prompt') === 'login' ? 'login' : undefined });
     } catch (e) {
       if (!(e instanceof IdpUnavailableError)) throw e;
-      return renderError(c.req.raw, { status: 503, code: 'idp_unavailable', title: 'Sign-in service unavailable', message: 'The identity provider could not be reached. Try again in a moment.', requestId: info.requestId });
+      return renderError(c.req.raw, gatewayError('idp_unavailable', { requestId: info.requestId }));
     }
   });
 
@@ -161,12 +161,16 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
     const token = bearerToken(c.req.raw);
     const auth = token ? await authenticateBearer(gw, token) : await authenticateSession(gw, info);
     if (auth.kind !== 'identity') {
-      const res = c.json({ error: 'unauthorized', error_description: 'not signed in', request_id: info.requestId }, 401, {
-        'www-authenticate': 'Bearer realm="cognito-gateway"',
-        'cache-control': 'no-store',
+      const res = renderError(c.req.raw, {
+        status: 401,
+        code: 'unauthorized',
+        title: 'Sign-in required',
+        message: 'not signed in',
+        requestId: info.requestId,
+        wwwAuthenticate: 'Bearer realm="cognito-gateway"',
+        json: true,
       });
-      for (const cookie of auth.kind === 'anonymous' || auth.kind === 'unavailable' ? auth.setCookies : []) res.headers.append('set-cookie', cookie);
-      return res;
+      return withCookies(res, auth.kind === 'anonymous' || auth.kind === 'unavailable' ? auth.setCookies : []);
     }
     const id = auth.identity;
     const res = c.json(

@@ -1,5 +1,5 @@
 import type { Identity } from '../identity';
-import { prefersJson, renderError } from '../http';
+import { gatewayError, prefersJson, renderError } from '../http';
 import { startLogin } from '../oidc/login';
 import { IdpUnavailableError } from '../oidc/provider';
 import { evaluate, matchApp, normalizePath, type CompiledApp, type Decision } from '../policy';
@@ -95,7 +95,7 @@ export async function decideGuarded(gw: Gateway, req: Request, info: RequestInfo
       return { kind: 'respond', res, log: { app: app.id, decision: 'deny', reason: auth.code } };
     }
     if (auth.kind === 'unavailable') {
-      const res = renderError(req, { status: auth.status, code: 'idp_unavailable', title: 'Sign-in service unavailable', message: 'The identity provider could not be reached. Try again in a moment.', requestId: info.requestId });
+      const res = renderError(req, { ...gatewayError('idp_unavailable', { requestId: info.requestId, app: app.name }), status: auth.status });
       return { kind: 'respond', res: withCookies(res, auth.setCookies), log: { app: app.id, reason: auth.message } };
     }
     if (auth.kind === 'identity') decision = evaluate(app, request, auth.identity);
@@ -128,7 +128,7 @@ export async function refusal(gw: Gateway, req: Request, info: RequestInfo, g: E
     } catch (e) {
       if (!(e instanceof IdpUnavailableError)) throw e;
       info.log.warn('sign-in unavailable', { reason: e.message });
-      return renderError(req, { status: 503, code: 'idp_unavailable', title: 'Sign-in service unavailable', message: 'The identity provider could not be reached. Try again in a moment.', requestId: info.requestId });
+      return renderError(req, gatewayError('idp_unavailable', { requestId: info.requestId, app: app.name }));
     }
   }
   return renderError(req, {
@@ -197,14 +197,12 @@ function denied(req: Request, info: RequestInfo, app: CompiledApp, decision: Dec
     });
   }
   return renderError(req, {
-    status: 403,
-    code: 'access_denied',
-    title: 'Access denied',
-    message: `Your account does not have access to ${app.name ?? app.id}.`,
-    requestId: info.requestId,
-    app: app.name ?? app.id,
-    contact: app.contact,
-    user: identity ? (identity.username ?? identity.email ?? identity.sub) : undefined,
+    ...gatewayError('access_denied', {
+      requestId: info.requestId,
+      app: app.name,
+      contact: app.contact,
+      user: identity ? (identity.username ?? identity.email ?? identity.sub) : undefined,
+    }),
     // A person signed in with the wrong account can switch without signing out first.
     retryHref: identity?.authMethod === 'session' ? `/_auth/login?prompt=login&rd=${encodeURIComponent(returnTo)}` : undefined,
     retryLabel: 'Sign in as someone else',
@@ -247,9 +245,8 @@ async function forward(
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;
     info.log.warn('upstream failed', { app: app.id, kind: e.kind });
-    return e.kind === 'timeout'
-      ? renderError(req, { status: 504, code: 'upstream_timeout', title: 'The application did not answer in time', message: 'Try again in a moment.', requestId: info.requestId, app: app.name ?? app.id })
-      : renderError(req, { status: 502, code: 'upstream_unreachable', title: 'The application is unreachable', message: 'The gateway could not reach the application. Try again in a moment.', requestId: info.requestId, app: app.name ?? app.id });
+    const ctx = { requestId: info.requestId, app: app.name, contact: app.contact };
+    return renderError(req, gatewayError(e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable', ctx));
   }
 }
 
