@@ -70,6 +70,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     config,
     deps,
     apps: compileApps(config.apps),
+    publicUrl: config.publicUrl ? new URL(config.publicUrl) : undefined,
     trustedProxies: compileCidrs(config.trustedProxies),
     provider,
     verifier,
@@ -91,9 +92,9 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   const fwdProto = peerTrusted ? req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
   const host = fwdHost || req.headers.get('host') || url.host;
   // Behind a TLS terminator that sends no (trusted) X-Forwarded-Proto, publicUrl says what users see.
-  const publicProto = gw.config.publicUrl ? new URL(gw.config.publicUrl).protocol : undefined;
+  const publicProto = gw.publicUrl?.protocol;
   const proto: 'http' | 'https' = (fwdProto ?? (publicProto ?? url.protocol).replace(':', '')) === 'https' ? 'https' : 'http';
-  const origin = gw.config.publicUrl ? new URL(gw.config.publicUrl).origin : `${proto}://${host}`;
+  const origin = gw.publicUrl ? gw.publicUrl.origin : `${proto}://${host}`;
   const client = resolveClientAddress({ peer: peerAddress, headers: req.headers, trustedProxies: gw.trustedProxies, runtime: gw.deps.runtime });
   const requestId = requestIdFor(req.headers, peerTrusted);
   return {

@@ -44,6 +44,8 @@ export interface Gateway {
   config: ResolvedConfig;
   deps: RuntimeDeps;
   apps: CompiledApp[];
+  /** `publicUrl`, parsed once (the per-request origin and scheme come from it when set). */
+  publicUrl?: URL;
   /** Peers whose X-Forwarded-* and X-Request-Id headers are believed. */
   trustedProxies: CidrSet;
   provider: IdentityProvider;

@@ -76,7 +76,7 @@ export async function handleForwardAuth(gw: Gateway, req: Request, info: Request
     });
     return done(gw, info, req, res, { reason: 'no original request headers' });
   }
-  const origin = gw.config.publicUrl ? new URL(gw.config.publicUrl).origin : `${original.proto}://${original.host}`;
+  const origin = gw.publicUrl ? gw.publicUrl.origin : `${original.proto}://${original.host}`;
   const asked: RequestInfo = { ...info, host: original.host, proto: original.proto, origin, rawTarget: original.target };
   const g = await decideGuarded(gw, req, asked, original.method, original.target);
   if (g.kind === 'respond') return done(gw, asked, req, g.res, { ...g.log, forwardAuth: true });
