@@ -7,7 +7,9 @@ import { decodeJwt } from 'jose';
 import type { ResolvedConfig } from '../config/load';
 import type { AuthMethod, Identity } from '../identity';
 import { identityFromClaims } from '../identity';
-import { compileApps, decideRequest, decisionExitCode, formatTrace, identityFromExplainArgs } from '../policy';
+import { compileConfig } from '../gateway/app';
+import { decide, type Outcome, type RequestView } from '../gateway/decide';
+import { decisionExitCode, formatTrace, identityFromExplainArgs } from '../policy';
 import { flag, listFlag, type ParsedArgs, UsageError } from './args';
 
 export const EXPLAIN_USAGE = `usage: cognito-gateway explain --config FILE [identity] METHOD URL
@@ -20,7 +22,9 @@ identity (omit all for an anonymous request):
   --auth session|bearer|basic                      how the identity was proved (default: session)
   --token JWT            take the claims of a real ID or access token (decoded, NOT verified)
 request:
-  --ip ADDR              client address            --country CC        CF-IPCountry (Workers)`;
+  --ip ADDR              client address            --country CC        CF-IPCountry (Workers)
+  --header 'NAME: VALUE' a request header, repeatable (default Accept: text/html, a browser navigation;
+                         e.g. --header 'Accept: application/json' for an API client)`;
 
 export function explainIdentity(args: ParsedArgs, groupsClaim: string): Identity | undefined {
   const token = flag(args, 'token');
@@ -57,6 +61,11 @@ export function explainIdentity(args: ParsedArgs, groupsClaim: string): Identity
   });
 }
 
+/**
+ * Decides one request with the gateway's own decision function (src/gateway/decide.ts), the way the
+ * gateway would: reserved /_auth/ paths, bad paths and unserved hosts are answered as it answers them,
+ * and the identity counts only where the decision asks for a credential.
+ */
 export function runExplain(config: ResolvedConfig, args: ParsedArgs, out: (line: string) => void): number {
   const [method, target] = args.positionals;
   if (!method || !target) throw new UsageError(EXPLAIN_USAGE);
@@ -67,29 +76,73 @@ export function runExplain(config: ResolvedConfig, args: ParsedArgs, out: (line:
     throw new UsageError(`${target} is not an absolute URL (e.g. https://app.example.com/admin/x)`);
   }
   const identity = explainIdentity(args, config.idp.groupsClaim);
-  const apps = compileApps(config.apps);
+  const compiled = compileConfig(config);
   // The raw target as typed: keep what URL parsing would have normalised away where possible.
-  const rawPath = target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/';
-  const outcome = decideRequest(apps, {
+  const rawTarget = target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/';
+  const headers = new Headers({ accept: 'text/html' });
+  for (const h of args.flags.get('header') ?? []) {
+    const colon = h.indexOf(':');
+    if (colon < 1) throw new UsageError(`--header ${h}: write "Name: value"`);
+    headers.set(h.slice(0, colon).trim(), h.slice(colon + 1).trim());
+  }
+  const proto = url.protocol === 'https:' ? 'https' : 'http';
+  const view: RequestView = {
     method: method.toUpperCase(),
     host: url.host,
-    rawPath,
+    rawTarget,
+    origin: config.publicUrl ? new URL(config.publicUrl).origin : `${proto}://${url.host}`,
+    proto,
+    headers,
     clientAddress: flag(args, 'ip'),
     country: flag(args, 'country')?.toUpperCase(),
-  }, identity);
+    credentials: {
+      bearer: identity?.authMethod === 'bearer' ? 'explain' : undefined,
+      basic: identity?.authMethod === 'basic' ? 'Basic explain' : undefined,
+      session: identity?.authMethod === 'session',
+    },
+    canRedirect: true,
+  };
+  let outcome = decide(view, compiled);
+  if (outcome.kind === 'needs-credential') outcome = decide(view, compiled, { credential: outcome.credential, identity });
 
-  out(`request   ${method.toUpperCase()} ${url.host}${rawPath}`);
+  out(`request   ${view.method} ${url.host}${rawTarget}`);
   out(`identity  ${identity ? describeIdentity(identity) : 'anonymous'}`);
-  if (outcome.kind === 'bad-path') {
-    out(`decision  DENY (400): ${outcome.reason}`);
-    return 1;
+  switch (outcome.kind) {
+    case 'endpoint':
+      out(`decision  RESERVED: ${outcome.path} is the gateway's own "${outcome.endpoint}" endpoint; answered by the gateway, never forwarded`);
+      return 0;
+    case 'refused': {
+      const { status, code } = outcome.refusal;
+      out(`decision  DENY (${status} ${code}): ${code === 'no_app' ? `no app serves ${url.host}${outcome.path}` : outcome.reason}`);
+      out(`answer    ${status} ${code}${outcome.allow ? ` (Allow: ${outcome.allow})` : ''}`);
+      return 1;
+    }
+    case 'decided':
+      out(formatTrace(outcome.decision));
+      out(`answer    ${describeAnswer(outcome)}`);
+      return decisionExitCode(outcome.decision);
+    default:
+      throw new Error('explain: the decision asked for a credential twice');
   }
-  if (outcome.kind === 'no-app') {
-    out(`decision  DENY (${config.unmatched}): no app serves ${url.host}${outcome.path}`);
-    return 1;
+}
+
+/** The status line the gateway would answer with (the upstream's own status when forwarded). */
+export function describeAnswer(outcome: Extract<Outcome, { kind: 'decided' }>): string {
+  switch (outcome.answer) {
+    case 'allow':
+    case 'bypass': {
+      const names = Object.keys(outcome.upstream!.identityHeaders);
+      if (outcome.upstream!.assertion) names.push(outcome.upstream!.assertion.header);
+      const upstream = new URL(outcome.app.upstream);
+      return `forward to ${upstream.origin}${outcome.path}${outcome.query} ${outcome.answer === 'allow' ? `with ${names.join(', ') || 'no identity headers'}` : 'without identity headers'}`;
+    }
+    case 'sign-in':
+      return `302 to sign in, then back to ${outcome.returnTo}`;
+    default: {
+      const r = outcome.refusal!;
+      return `${r.status} ${r.code}${r.wwwAuthenticate ? ` (WWW-Authenticate: ${r.wwwAuthenticate})` : ''}`;
+    }
   }
-  out(formatTrace(outcome.decision));
-  return decisionExitCode(outcome.decision);
 }
 
 function describeIdentity(id: Identity): string {

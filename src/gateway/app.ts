@@ -1,21 +1,17 @@
 import { Hono } from 'hono';
 import type { ResolvedConfig } from '../config/load';
-import { gatewayError, renderError, requestIdFor } from '../http';
-import { handleCallback } from '../oidc/callback';
-import { startLogin } from '../oidc/login';
-import { handleLogout } from '../oidc/logout';
-import { createIdentityProvider, IdpUnavailableError } from '../oidc/provider';
-import { safeReturnTo } from '../oidc/redirect';
+import { errorResponse, requestIdFor } from '../http';
+import { createIdentityProvider } from '../oidc/provider';
 import { createRefresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
-import { compileApps, compileCidrs, matchApp, normalizePath, resolveClientAddress } from '../policy';
+import { compileApps, compileCidrs, resolveClientAddress, type CompiledApp } from '../policy';
 import { createLoginStateStore, createSessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
-import { authenticateBearer, authenticateSession, bearerToken } from './authenticate';
-import { createCognitoFeatures } from './cognito';
+import { createCognitoFeatures, passwordAuthApps } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
-import { handleForwardAuth } from './forward-auth';
-import { handleProxied, withCookies } from './pipeline';
+import type { CompiledGateway } from './decide';
+import { done, handleProxied, resolve, viewOf } from './handle';
+import { serveEndpoint } from './routes';
 
 type Env = { Variables: { info: RequestInfo } };
 
@@ -28,7 +24,7 @@ const SESSION_MAX_CHUNKS = 4;
 /** Builds the long-lived gateway state from a validated config. */
 export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): Promise<Gateway> {
   const now = deps.now ?? Date.now;
-  const idpFetch = deps.idpFetch ?? deps.upstreamFetch;
+  const idpFetch = deps.idpFetch;
   const provider = createIdentityProvider({ idp: config.idp, issuer: config.issuers[0]!, fetch: idpFetch, now });
   // Cognito publishes its keys at a fixed place; other providers say where in discovery.
   const jwksUri = config.idp.jwksUri ?? `${config.issuers[0]!.replace(/\/$/, '')}/.well-known/jwks.json`;
@@ -65,11 +61,14 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const sessions = createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
+  const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: deps.sharedCache });
+  const apps = compileApps(config.apps);
   return {
-    cognito: createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: deps.sharedCache }),
+    cognito,
     config,
     deps,
-    apps: compileApps(config.apps),
+    compiled: compileConfig(config, apps),
+    apps,
     publicUrl: config.publicUrl ? new URL(config.publicUrl) : undefined,
     trustedProxies: compileCidrs(config.trustedProxies),
     provider,
@@ -84,6 +83,19 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   };
 }
 
+
+/** What decisions read, compiled once per config. Pure: `explain` and every runtime build it the same way. */
+export function compileConfig(config: ResolvedConfig, apps: readonly CompiledApp[] = compileApps(config.apps)): CompiledGateway {
+  return {
+    apps,
+    unmatched: config.unmatched,
+    passwordApps: passwordAuthApps(config),
+    appHeaders: config.appHeaders,
+    defaultHeaders: config.headers,
+    assertionHeader: config.assertion.enabled ? config.assertion.header : undefined,
+  };
+}
+
 function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   const url = new URL(req.url);
   const peerAddress = gw.deps.peerAddress(req, env);
@@ -95,7 +107,9 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   const publicProto = gw.publicUrl?.protocol;
   const proto: 'http' | 'https' = (fwdProto ?? (publicProto ?? url.protocol).replace(':', '')) === 'https' ? 'https' : 'http';
   const origin = gw.publicUrl ? gw.publicUrl.origin : `${proto}://${host}`;
-  const client = resolveClientAddress({ peer: peerAddress, headers: req.headers, trustedProxies: gw.trustedProxies, runtime: gw.deps.runtime });
+  const client = gw.deps.clientAddress
+    ? gw.deps.clientAddress(req, peerAddress, gw.trustedProxies)
+    : resolveClientAddress({ peer: peerAddress, headers: req.headers, trustedProxies: gw.trustedProxies });
   const requestId = requestIdFor(req.headers, peerTrusted);
   return {
     requestId,
@@ -105,8 +119,7 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
     peerAddress,
     peerTrusted,
     clientAddress: client.address,
-    // Cloudflare's edge sets CF-IPCountry; wrangler dev and Miniflare only fill request.cf.country.
-    country: client.country ?? (gw.deps.runtime === 'worker' ? cfCountry(req) : undefined),
+    country: client.country,
     rawTarget: gw.deps.rawTarget(req, env),
     cookieHeader: req.headers.get('cookie'),
     log: gw.log.child({ requestId }),
@@ -114,7 +127,10 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   };
 }
 
-/** The gateway's HTTP surface: /_auth/* endpoints, then everything else through the policy pipeline. */
+/**
+ * The gateway's HTTP surface on Hono: one handler. The decision says whether a request is for one of
+ * the gateway's endpoints, refused outright, or for an app (then it is forwarded or answered).
+ */
 export function createGatewayApp(gw: Gateway): Hono<Env> {
   const app = new Hono<Env>();
 
@@ -135,77 +151,21 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
   app.onError((err, c) => {
     const info = c.get('info');
     gw.log.error('unhandled error', { requestId: info?.requestId, error: err.message, stack: err.stack });
-    return renderError(c.req.raw, { status: 500, code: 'internal_error', title: 'Something went wrong', message: 'The gateway hit an unexpected error. Try again; if it persists, quote the request id.', requestId: info?.requestId ?? 'unknown' });
+    return errorResponse(c.req.raw, 'internal_error', { requestId: info?.requestId ?? 'unknown' });
   });
 
-  app.get('/_auth/healthz', (c) => c.text('ok', 200, { 'cache-control': 'no-store' }));
-
-  app.get('/_auth/login', async (c) => {
+  app.all('*', async (c) => {
+    const req = c.req.raw;
     const info = c.get('info');
-    const returnTo = safeReturnTo(c.req.query('rd'), { requestOrigin: info.origin, allowedHosts: gw.config.redirects.allowedHosts, fallback: '/' });
-    const target = new URL(returnTo, info.origin);
-    const norm = normalizePath(target.pathname);
-    const targetApp = norm.ok ? matchApp(gw.apps, target.host, norm.path) : undefined;
-    try {
-      return await startLogin(gw, info, { returnTo, app: targetApp, prompt: c.req.query('prompt') === 'login' ? 'login' : undefined });
-    } catch (e) {
-      if (!(e instanceof IdpUnavailableError)) throw e;
-      return renderError(c.req.raw, gatewayError('idp_unavailable', { requestId: info.requestId }));
+    const view = viewOf(gw, req, info);
+    const resolved = await resolve(gw, req, info, view);
+    if (resolved.kind === 'outcome' && resolved.outcome.kind === 'endpoint') {
+      const { endpoint } = resolved.outcome;
+      const res = await serveEndpoint(gw, req, info, endpoint);
+      // Forward auth writes its own access-log line (about the request it was asked about).
+      return endpoint === 'verify' ? res : done(gw, info, req, res, { endpoint });
     }
+    return handleProxied(gw, req, info, resolved);
   });
-
-  app.get('/_auth/callback', (c) => handleCallback(gw, c.req.raw, c.get('info')));
-  app.on(['GET', 'POST'], '/_auth/logout', (c) => handleLogout(gw, c.req.raw, c.get('info')));
-
-  app.get('/_auth/me', async (c) => {
-    const info = c.get('info');
-    const token = bearerToken(c.req.raw);
-    const auth = token ? await authenticateBearer(gw, token) : await authenticateSession(gw, info);
-    if (auth.kind !== 'identity') {
-      const res = renderError(c.req.raw, {
-        status: 401,
-        code: 'unauthorized',
-        title: 'Sign-in required',
-        message: 'not signed in',
-        requestId: info.requestId,
-        wwwAuthenticate: 'Bearer realm="cognito-gateway"',
-        json: true,
-      });
-      return withCookies(res, auth.kind === 'anonymous' || auth.kind === 'unavailable' ? auth.setCookies : []);
-    }
-    const id = auth.identity;
-    const res = c.json(
-      {
-        username: id.username ?? null,
-        sub: id.sub,
-        email: id.email ?? null,
-        emailVerified: id.emailVerified,
-        groups: id.groups,
-        identityProviders: id.identityProviders,
-        authMethod: id.authMethod,
-        scopes: id.scopes,
-        clientId: id.clientId ?? null,
-        sessionExpiresAt: auth.session ? new Date((auth.session.createdAt + gw.config.session.absoluteLifetime) * 1000).toISOString() : null,
-        tokensExpireAt: auth.session ? new Date(auth.session.tokensExpireAt * 1000).toISOString() : typeof id.claims.exp === 'number' ? new Date(id.claims.exp * 1000).toISOString() : null,
-      },
-      200,
-      { 'cache-control': 'no-store' },
-    );
-    for (const cookie of auth.setCookies) res.headers.append('set-cookie', cookie);
-    return res;
-  });
-
-  app.get('/_auth/jwks', (c) =>
-    gw.signer ? c.json(gw.signer.publicJwks(), 200, { 'cache-control': 'public, max-age=300' }) : c.json({ keys: [] }),
-  );
-
-  app.all('/_auth/verify', (c) => handleForwardAuth(gw, c.req.raw, c.get('info')));
-
-  app.all('*', (c) => handleProxied(gw, c.req.raw, c.get('info')));
   return app;
-}
-
-function cfCountry(req: Request): string | undefined {
-  const country = (req as Request & { cf?: { country?: unknown } }).cf?.country;
-  return typeof country === 'string' && /^[A-Z]{2}$/i.test(country) ? country.toUpperCase() : undefined;
 }

@@ -37,6 +37,12 @@ export interface CognitoFeatures {
 const BASIC_CACHE_MS = 60_000;
 const BASIC_CACHE_MAX = 1_000;
 
+/** Apps that accept `Authorization: Basic` (Cognito password sign-in): only with a Cognito pool. */
+export function passwordAuthApps(config: ResolvedConfig): ReadonlySet<string> {
+  if (config.idp.type !== 'cognito' || !config.idp.userPoolId) return new Set();
+  return new Set(cognitoAdminSettings(config).passwordAuthApps);
+}
+
 export function createCognitoFeatures(
   config: ResolvedConfig,
   opts: { env: Env; log: Logger; now: () => number; sharedCache?: SharedCache },
@@ -90,13 +96,13 @@ const RESERVED_ATTRIBUTES = new Set(['sub', 'identities', 'iss', 'aud', 'token_u
 
 export type BasicOutcome =
   | { kind: 'identity'; identity: Identity }
-  | { kind: 'refused'; status: 401 | 429 | 503; code: string; message: string; retryAfterSeconds?: number };
+  | { kind: 'refused'; code: 'invalid_request' | 'invalid_credentials' | 'challenge_required' | 'rate_limited' | 'idp_unavailable'; detail?: string; retryAfterSeconds?: number };
 
 /** `Authorization: Basic` on an app that allows it: ADMIN_USER_PASSWORD_AUTH, then the ID token is verified like any other. */
 export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: string, clientAddress: string): Promise<BasicOutcome> {
   const cognito = gw.cognito!;
   const creds = parseBasicAuth(header);
-  if (!creds) return { kind: 'refused', status: 401, code: 'invalid_request', message: 'The Authorization: Basic header is malformed.' };
+  if (!creds) return { kind: 'refused', code: 'invalid_request', detail: 'The Authorization: Basic header is malformed.' };
   const key = await sha256Base64url(`${app.id}\u0000${creds.username}\u0000${creds.password}`);
   const now = gw.now();
   const cached = cognito.basicCache.get(key);
@@ -107,13 +113,13 @@ export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: s
   if (!result.ok) {
     switch (result.reason) {
       case 'rate_limited':
-        return { kind: 'refused', status: 429, code: 'rate_limited', message: 'Too many failed sign-ins. Try again later.', retryAfterSeconds: result.retryAfterSeconds };
+        return { kind: 'refused', code: 'rate_limited', retryAfterSeconds: result.retryAfterSeconds };
       case 'unavailable':
-        return { kind: 'refused', status: 503, code: 'idp_unavailable', message: 'The identity provider could not be reached. Try again in a moment.' };
+        return { kind: 'refused', code: 'idp_unavailable' };
       case 'challenge':
-        return { kind: 'refused', status: 401, code: 'challenge_required', message: `Sign-in needs a further step (${result.challenge ?? 'challenge'}); complete it in the browser first.` };
+        return { kind: 'refused', code: 'challenge_required', detail: result.challenge ?? 'challenge' };
       default:
-        return { kind: 'refused', status: 401, code: 'invalid_credentials', message: 'Incorrect username or password.' };
+        return { kind: 'refused', code: 'invalid_credentials' };
     }
   }
   const claims = await gw.verifier.verifyIdToken(result.tokens.idToken);

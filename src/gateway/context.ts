@@ -6,7 +6,9 @@ import type { Refresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
 import type { CidrSet, CompiledApp } from '../policy';
 import type { LoginStateStore, SessionStore } from '../session';
+import type { Forwarder } from '../proxy';
 import type { AssertionSigner, SharedCache, TokenVerifier } from '../tokens';
+import type { CompiledGateway } from './decide';
 
 /** What a sign-in attempt remembers between /_auth/login and /_auth/callback (sealed cookie). */
 export interface LoginState {
@@ -23,13 +25,17 @@ export interface LoginState {
  * What the runtime entry hands the gateway: everything that differs between Node and Workers.
  */
 export interface RuntimeDeps {
-  runtime: 'node' | 'worker';
-  /** Upstream fetch: undici's on Node, the global one on Workers. */
-  upstreamFetch: typeof fetch;
-  /** Fetch for the IdP (discovery, token, JWKS). Defaults to upstreamFetch. */
-  idpFetch?: typeof fetch;
-  /** The immediate peer's address (Node: socket; Workers: CF-Connecting-IP is read by policy code). */
+  /** Sends allowed requests upstream (Node: undici; Workers: fetch or a service binding). */
+  forward: Forwarder;
+  /** Fetch for the IdP (discovery, token, JWKS, revoke): a client, not a proxy. */
+  idpFetch: typeof fetch;
+  /** The immediate peer's address (Node: the socket's; Workers: CF-Connecting-IP, set by the edge). */
   peerAddress(req: Request, env: unknown): string | undefined;
+  /**
+   * The client's address and country as policies see them. Default: the peer, or the
+   * X-Forwarded-For hop left of the trusted proxies (Node). Workers: Cloudflare's headers.
+   */
+  clientAddress?(req: Request, peer: string | undefined, trustedProxies: CidrSet): { address?: string; country?: string };
   /** The request target exactly as received (path + query), before any URL normalisation. */
   rawTarget(req: Request, env: unknown): string;
   sharedCache?: SharedCache;
@@ -43,7 +49,9 @@ export interface RuntimeDeps {
 export interface Gateway {
   config: ResolvedConfig;
   deps: RuntimeDeps;
-  apps: CompiledApp[];
+  /** What decisions read (apps, header configs, password apps), compiled once. */
+  compiled: CompiledGateway;
+  apps: readonly CompiledApp[];
   /** `publicUrl`, parsed once (the per-request origin and scheme come from it when set). */
   publicUrl?: URL;
   /** Peers whose X-Forwarded-* and X-Request-Id headers are believed. */

@@ -1,86 +1,236 @@
 /**
- * The gateway's error pages: status, code and wording per situation, so every caller says the same
- * thing. Wording says what happened and what to do; never which rule refused someone.
+ * The one catalogue of errors the gateway answers. Every error page and every JSON error comes from
+ * an entry here: a stable code (the JSON `error` field, exported as a constant), the HTTP status, the
+ * title and text a person reads, and the line the operator's log gets. Wording says what happened and
+ * what to do; never which rule refused someone. README.md lists the codes (a test keeps them equal).
  */
-import type { ErrorPageOptions } from './error-page';
+import { renderError, type ErrorPageOptions } from './error-page';
 
-export type GatewayErrorKind =
-  | 'bad_request'
-  | 'sign_in_required'
-  | 'access_denied'
-  | 'no_app'
-  | 'upstream_unreachable'
-  | 'idp_unavailable'
-  | 'upstream_timeout'
-  | 'login_idp_error'
-  | 'login_state_invalid'
-  | 'login_code_replayed';
+/** Stable error codes. Clients and dashboards may key on them: never rename one. */
+export const ErrorCode = {
+  BadPath: 'bad_path',
+  NotFound: 'not_found',
+  MethodNotAllowed: 'method_not_allowed',
+  NoApp: 'no_app',
+  InvalidRequest: 'invalid_request',
+  Unauthorized: 'unauthorized',
+  InvalidToken: 'invalid_token',
+  InvalidCredentials: 'invalid_credentials',
+  ChallengeRequired: 'challenge_required',
+  RateLimited: 'rate_limited',
+  AccessDenied: 'access_denied',
+  InsufficientScope: 'insufficient_scope',
+  UntrustedProxy: 'untrusted_proxy',
+  MissingOriginalRequest: 'missing_original_request',
+  IdpError: 'idp_error',
+  InvalidCallback: 'invalid_callback',
+  LoginExpired: 'login_expired',
+  CodeRejected: 'code_rejected',
+  InvalidTokenResponse: 'invalid_token_response',
+  IdTokenInvalid: 'id_token_invalid',
+  UserDisabled: 'user_disabled',
+  SessionTooLarge: 'session_too_large',
+  IdpRejectedClient: 'idp_rejected_client',
+  UpstreamUnreachable: 'upstream_unreachable',
+  IdpUnavailable: 'idp_unavailable',
+  JwksUnavailable: 'jwks_unavailable',
+  UpstreamTimeout: 'upstream_timeout',
+  InternalError: 'internal_error',
+  GatewayMisconfigured: 'gateway_misconfigured',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export interface ErrorContext {
   requestId: string;
+  /** The app's display name. */
   app?: string;
   contact?: string;
+  /** Who the user is signed in as (403 pages). */
   user?: string;
-  /** Sign-in link (401) or "start again" link (login errors). */
+  /** A detail the entry puts into its text (a token error description, the scopes wanted, an IdP error code). */
+  detail?: string;
+  /** One of the entry's `statuses` (e.g. 504 instead of 503 when the IdP timed out, 403 for `no_app`). */
+  status?: number;
   retryHref?: string;
-  /** The `error` parameter the IdP sent to the callback (login_idp_error). */
-  idpError?: string;
+  retryLabel?: string;
+  wwwAuthenticate?: string;
   headers?: Headers;
 }
 
+export interface CatalogueEntry {
+  status: number;
+  /** Other statuses a caller may choose for the same situation. */
+  statuses?: readonly number[];
+  title: string;
+  /** What happened, for a person. */
+  message(ctx: ErrorContext): string;
+  /** What to do next. */
+  action?(ctx: ErrorContext): string;
+  /** The label of the retry link when the caller gives one. */
+  retryLabel?: string;
+  /** Always JSON whatever Accept says (answers meant for programs: 401s that replace a redirect, forward auth). */
+  json?: boolean;
+  /** What the operator's log line says, and at which level. */
+  log: string;
+  level: 'info' | 'warn' | 'error';
+}
+
+const appName = (ctx: ErrorContext) => ctx.app ?? 'this application';
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const report = (ctx: ErrorContext) =>
+  `If it keeps happening, ${ctx.contact ? `tell ${ctx.contact}` : 'tell the administrator'} and quote the request id below.`;
+const startAgain = () => 'Start again; it only takes a moment.';
 /** IdP error codes are echoed only when they look like OAuth error codes, never as free text. */
 const OAUTH_ERROR_CODE = /^[a-z0-9_]{1,64}$/;
 
-export function gatewayError(kind: GatewayErrorKind, ctx: ErrorContext): ErrorPageOptions {
-  const app = ctx.app ?? 'this application';
-  const ask = ctx.contact ? `ask ${ctx.contact}` : `ask the administrator of ${app}`;
-  const report = `If it keeps happening, ${ctx.contact ? `tell ${ctx.contact}` : 'tell the administrator'} and quote the request id below.`;
-  const base = { requestId: ctx.requestId, app: ctx.app, contact: ctx.contact, headers: ctx.headers };
-  switch (kind) {
-    case 'bad_request':
-      return { ...base, status: 400, code: 'invalid_request', title: 'Bad request',
-        message: 'The address of this request is not valid, so it was not passed on.',
-        action: 'Check the link or the address and try again.' };
-    case 'sign_in_required':
-      return { ...base, status: 401, code: 'login_required', title: 'Sign-in required',
-        message: `You need to sign in to use ${app}.`, action: 'Sign in, then try again.',
-        wwwAuthenticate: 'Bearer', retryHref: ctx.retryHref, retryLabel: 'Sign in' };
-    case 'access_denied':
-      return { ...base, status: 403, code: 'access_denied', title: 'Access denied', user: ctx.user,
-        message: `Your account does not have access to ${app}.`,
-        action: `If you need access, ${ask}. If you signed in with the wrong account, sign out and sign in again.` };
-    case 'no_app':
-      return { ...base, status: 404, code: 'not_found', title: 'No application here',
-        message: 'No application is configured at this address.', action: 'Check the address.' };
-    case 'upstream_unreachable':
-      return { ...base, status: 502, code: 'upstream_unreachable', title: 'Application unavailable',
-        message: `${capitalise(app)} could not be reached.`, action: `Try again in a moment. ${report}`,
-        retryHref: ctx.retryHref };
-    case 'idp_unavailable':
-      return { ...base, status: 503, code: 'idp_unavailable', title: 'Sign-in service unavailable',
-        message: 'The sign-in service could not be reached, so your sign-in could not be checked.',
-        action: `Try again in a moment. ${report}`, retryHref: ctx.retryHref };
-    case 'upstream_timeout':
-      return { ...base, status: 504, code: 'upstream_timeout', title: 'Application did not respond in time',
-        message: `${capitalise(app)} took too long to answer.`, action: `Try again in a moment. ${report}`,
-        retryHref: ctx.retryHref };
-    case 'login_idp_error': {
-      const code = ctx.idpError && OAUTH_ERROR_CODE.test(ctx.idpError) ? ctx.idpError : 'unknown_error';
-      return { ...base, status: 400, code: 'login_failed', title: 'Sign-in failed',
-        message: `The sign-in service reported an error (${code}).`, action: `Start again. ${report}`,
-        retryHref: ctx.retryHref, retryLabel: 'Start again' };
-    }
-    case 'login_state_invalid':
-      return { ...base, status: 400, code: 'invalid_state', title: 'Sign-in expired',
-        message: 'This sign-in attempt has expired or was not started in this browser.',
-        action: 'Start again; it only takes a moment.', retryHref: ctx.retryHref, retryLabel: 'Start again' };
-    case 'login_code_replayed':
-      return { ...base, status: 400, code: 'invalid_grant', title: 'Sign-in link already used',
-        message: 'This sign-in response has already been used (for example by going back or reloading the page).',
-        action: 'Start again to sign in.', retryHref: ctx.retryHref, retryLabel: 'Start again' };
-  }
+export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
+  bad_path: {
+    status: 400, title: 'Bad request', level: 'info', log: 'refused: the path has characters or encodings the gateway does not accept',
+    message: () => 'The address contains characters or encodings the gateway does not accept.',
+    action: () => 'Check the link or the address and try again.',
+  },
+  not_found: {
+    status: 404, title: 'Not found', level: 'info', log: 'no such gateway endpoint under /_auth/',
+    message: () => 'No such gateway endpoint.',
+  },
+  method_not_allowed: {
+    status: 405, title: 'Method not allowed', level: 'info', log: 'gateway endpoint called with a method it does not accept',
+    message: () => 'This gateway endpoint does not accept this method.',
+  },
+  no_app: {
+    status: 404, statuses: [403], title: 'No application here', level: 'info', log: 'no app serves this host and path',
+    message: () => 'No application is served at this address.', action: () => 'Check the address.',
+  },
+  invalid_request: {
+    status: 400, json: true, title: 'Bad request', level: 'info', log: 'malformed credentials',
+    message: (c) => c.detail ?? 'The request is malformed.',
+  },
+  unauthorized: {
+    status: 401, json: true, title: 'Sign-in required', level: 'info', log: 'sign-in required',
+    message: (c) => c.detail ?? 'Sign in to continue.',
+  },
+  invalid_token: {
+    status: 401, json: true, title: 'Sign-in required', level: 'info', log: 'bearer token refused',
+    message: (c) => c.detail ?? 'The access token is invalid.',
+  },
+  invalid_credentials: {
+    status: 401, json: true, title: 'Sign-in required', level: 'info', log: 'password sign-in refused: wrong username or password',
+    message: () => 'Incorrect username or password.',
+  },
+  challenge_required: {
+    status: 401, json: true, title: 'Sign-in required', level: 'info', log: 'password sign-in needs a further challenge',
+    message: (c) => `Sign-in needs a further step (${c.detail ?? 'challenge'}); complete it in the browser first.`,
+  },
+  rate_limited: {
+    status: 429, json: true, title: 'Too many attempts', level: 'warn', log: 'password sign-in rate limit reached',
+    message: () => 'Too many failed sign-ins. Try again later.',
+  },
+  access_denied: {
+    status: 403, title: 'Access denied', level: 'info', log: 'access denied by policy',
+    message: (c) => (c.detail ? c.detail : `Your account does not have access to ${appName(c)}.`),
+    action: (c) =>
+      `If you need access, ${c.contact ? `ask ${c.contact}` : `ask the administrator of ${appName(c)}`}. If you signed in with the wrong account, sign out and sign in again.`,
+  },
+  insufficient_scope: {
+    status: 403, title: 'Access denied', level: 'info', log: 'bearer token lacks a required scope',
+    message: (c) => `The access token lacks a required scope (${c.detail ?? 'see WWW-Authenticate'}).`,
+  },
+  untrusted_proxy: {
+    status: 403, json: true, title: 'Access denied', level: 'warn', log: 'forward-auth request from a peer outside trustedProxies',
+    message: () => 'Forward-auth requests are accepted only from proxies listed in trustedProxies.',
+  },
+  missing_original_request: {
+    status: 400, json: true, title: 'Bad request', level: 'warn', log: 'forward-auth request without the original-request headers',
+    message: () => 'Send X-Original-URL (nginx) or X-Forwarded-Host and X-Forwarded-Uri (Traefik, Caddy).',
+  },
+  idp_error: {
+    status: 400, title: 'Sign-in did not complete', level: 'warn', log: 'sign-in failed: the identity provider returned an error',
+    message: (c) => `The sign-in service reported an error (${c.detail && OAUTH_ERROR_CODE.test(c.detail) ? c.detail : 'unknown_error'}).`,
+    action: startAgain, retryLabel: 'Start again',
+  },
+  invalid_callback: {
+    status: 400, title: 'Sign-in did not complete', level: 'warn', log: 'sign-in failed: callback without code or state',
+    message: () => 'The sign-in response is missing its code or state.', action: startAgain, retryLabel: 'Start again',
+  },
+  login_expired: {
+    status: 400, title: 'Sign-in expired', level: 'warn', log: 'sign-in failed: no login state for this state (expired, or another browser)',
+    message: () => 'This sign-in was not started in this browser or took too long.', action: startAgain, retryLabel: 'Start again',
+  },
+  code_rejected: {
+    status: 400, title: 'Sign-in code rejected', level: 'warn', log: 'sign-in failed: the identity provider refused the code',
+    message: () => 'The sign-in code was already used or has expired (for example after going back or reloading).', action: startAgain, retryLabel: 'Start again',
+  },
+  invalid_token_response: {
+    status: 400, title: 'Sign-in failed', level: 'warn', log: 'sign-in failed: unusable token response',
+    message: () => 'The identity provider sent a response the gateway cannot accept.', action: startAgain, retryLabel: 'Start again',
+  },
+  id_token_invalid: {
+    status: 400, title: 'Sign-in failed', level: 'warn', log: 'sign-in failed: the ID token did not verify',
+    message: () => 'The identity token could not be verified.', action: startAgain, retryLabel: 'Start again',
+  },
+  user_disabled: {
+    status: 403, title: 'Account not available', level: 'info', log: 'sign-in refused: the user is disabled or deleted in Cognito',
+    message: () => 'This account is disabled.', action: () => 'Ask your administrator.',
+  },
+  session_too_large: {
+    status: 400, title: 'Sign-in could not be completed', level: 'error', log: 'sign-in refused: the session does not fit in cookies (too many groups or claims)',
+    message: () => 'Your account carries more groups or attributes than a browser session can hold.', action: () => 'Ask your administrator.',
+  },
+  idp_rejected_client: {
+    status: 502, title: 'Sign-in is misconfigured', level: 'error',
+    log: "the identity provider refused the gateway's client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET",
+    message: () => 'The identity provider refused this gateway. The administrator has been told (see the gateway log).',
+  },
+  upstream_unreachable: {
+    status: 502, title: 'Application unavailable', level: 'warn', log: 'upstream unreachable',
+    message: (c) => `${capitalise(appName(c))} could not be reached.`, action: (c) => `Try again in a moment. ${report(c)}`,
+  },
+  idp_unavailable: {
+    status: 503, statuses: [504], title: 'Sign-in service unavailable', level: 'warn', log: 'identity provider or user directory unavailable',
+    message: () => 'The sign-in service could not be reached, so your sign-in could not be checked.',
+    action: (c) => `Try again in a moment. ${report(c)}`,
+  },
+  jwks_unavailable: {
+    status: 503, title: 'Sign-in service unavailable', level: 'warn', log: 'token signing keys (JWKS) could not be fetched',
+    message: () => 'The keys to check the sign-in could not be fetched.', action: (c) => `Try again in a moment. ${report(c)}`,
+  },
+  upstream_timeout: {
+    status: 504, title: 'Application did not respond in time', level: 'warn', log: 'upstream did not answer in time',
+    message: (c) => `${capitalise(appName(c))} took too long to answer.`, action: (c) => `Try again in a moment. ${report(c)}`,
+  },
+  internal_error: {
+    status: 500, title: 'Something went wrong', level: 'error', log: 'unhandled error',
+    message: () => 'The gateway hit an unexpected error.', action: () => 'Try again; if it persists, quote the request id.',
+  },
+  gateway_misconfigured: {
+    status: 500, title: 'Gateway not configured', level: 'error', log: 'the gateway has no valid configuration',
+    message: () => 'The gateway could not load its configuration. The operator can find the reason in the logs under this request id.',
+  },
+};
+
+/** The page or JSON options for one catalogue entry. */
+export function gatewayError(code: ErrorCode, ctx: ErrorContext): ErrorPageOptions {
+  const entry = ERROR_CATALOGUE[code];
+  const status = ctx.status !== undefined && entry.statuses?.includes(ctx.status) ? ctx.status : entry.status;
+  return {
+    status,
+    code,
+    title: entry.title,
+    message: entry.message(ctx),
+    action: entry.action?.(ctx),
+    requestId: ctx.requestId,
+    app: ctx.app,
+    contact: ctx.contact,
+    user: ctx.user,
+    wwwAuthenticate: ctx.wwwAuthenticate,
+    retryHref: ctx.retryHref,
+    retryLabel: ctx.retryLabel ?? entry.retryLabel,
+    headers: ctx.headers,
+    json: entry.json,
+  };
 }
 
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+/** The response for one catalogue entry (HTML or JSON by the request's Accept). */
+export function errorResponse(req: Request, code: ErrorCode, ctx: ErrorContext): Response {
+  return renderError(req, gatewayError(code, ctx));
 }

@@ -1,4 +1,4 @@
-export { gatewayError, type ErrorContext, type GatewayErrorKind } from './error-catalogue';
-export { escapeHtml, isSafeLinkTarget, renderError, type ErrorJson, type ErrorPageOptions } from './error-page';
-export { acceptsJsonOverHtml, prefersJson, wantsJsonError } from './negotiate';
+export { ERROR_CATALOGUE, ErrorCode, errorResponse, gatewayError, type CatalogueEntry, type ErrorContext } from './error-catalogue';
+export { escapeHtml, isSafeLinkTarget, type ErrorJson, type ErrorPageOptions } from './error-page';
+export { acceptsJsonOverHtml, prefersJson, wantsJsonError, type NegotiationInput } from './negotiate';
 export { newRequestId, REQUEST_ID_HEADER, requestIdFor } from './request-id';

@@ -29,15 +29,21 @@ function acceptsHtml(accept: string | null): boolean {
   return !!accept && acceptQuality(accept, isHtml) > 0;
 }
 
-const hasXRequestedWith = (req: Request) => (req.headers.get('x-requested-with') ?? '').trim() !== '';
-const isSafeNavigation = (req: Request) => req.method === 'GET' || req.method === 'HEAD';
+/** What negotiation reads of a request (a Request, or the decision's request view). */
+export interface NegotiationInput {
+  method: string;
+  headers: { get(name: string): string | null };
+}
+
+const hasXRequestedWith = (req: NegotiationInput) => (req.headers.get('x-requested-with') ?? '').trim() !== '';
+const isSafeNavigation = (req: NegotiationInput) => req.method === 'GET' || req.method === 'HEAD';
 
 /**
  * Should an unauthenticated request get 401 + JSON instead of a redirect to sign in? Yes for
  * `Accept: application/json`, any `X-Requested-With` (what oauth2-proxy and Cloudflare Access do),
  * and every method other than GET/HEAD (a redirect would lose the body).
  */
-export function prefersJson(req: Request): boolean {
+export function prefersJson(req: NegotiationInput): boolean {
   return acceptsJsonOverHtml(req.headers.get('accept')) || hasXRequestedWith(req) || !isSafeNavigation(req);
 }
 
@@ -45,7 +51,7 @@ export function prefersJson(req: Request): boolean {
  * Should an error be rendered as JSON? Like prefersJson, except that a non-GET/HEAD request from a
  * browser (a form post, which accepts text/html) still gets the HTML page.
  */
-export function wantsJsonError(req: Request): boolean {
+export function wantsJsonError(req: NegotiationInput): boolean {
   const accept = req.headers.get('accept');
   if (acceptsJsonOverHtml(accept) || hasXRequestedWith(req)) return true;
   return !isSafeNavigation(req) && !acceptsHtml(accept);

@@ -1,9 +1,9 @@
 /**
  * The client address (and country) that `ip_ranges` and `countries` rules see.
  *
- * Node: the socket peer, unless the peer is a configured trusted proxy; then X-Forwarded-For is walked
+ * `resolveClientAddress` (Node): the socket peer, unless the peer is a configured trusted proxy; then X-Forwarded-For is walked
  * from the right, skipping trusted hops, and the first untrusted hop is the client. Anything left of that
- * was written by the client and is ignored. Workers: `CF-Connecting-IP`, set by Cloudflare's edge, and
+ * was written by the client and is ignored. `edgeClientAddress` (Workers): `CF-Connecting-IP`, set by Cloudflare's edge, and
  * `CF-IPCountry` (never read on Node, where any client could send it).
  */
 import { formatIp, parseIp, compileCidrs, type CidrSet } from './cidr';
@@ -18,7 +18,6 @@ export interface ClientAddressInput {
   headers: HeaderReader;
   /** Compiled CIDRs (compileCidrs, once at load) or CIDR texts. */
   trustedProxies?: CidrSet | readonly string[];
-  runtime: 'node' | 'worker';
 }
 
 export interface ClientAddress {
@@ -39,16 +38,19 @@ export function parseAddressToken(token: string) {
   return parseIp(t);
 }
 
+/** Behind Cloudflare's edge (Workers): CF-Connecting-IP and CF-IPCountry, which the edge overwrites. */
+export function edgeClientAddress(headers: HeaderReader): ClientAddress {
+  const ip = parseAddressToken(headers.get('cf-connecting-ip') ?? '');
+  const country = (headers.get('cf-ipcountry') ?? '').trim().toUpperCase();
+  return {
+    address: ip ? formatIp(ip) : undefined,
+    country: /^[A-Z][A-Z0-9]$/.test(country) ? country : undefined,
+    source: ip ? 'cf-connecting-ip' : 'none',
+  };
+}
+
+/** A socket peer (Node): the peer, or the X-Forwarded-For hop left of the trusted proxies. */
 export function resolveClientAddress(input: ClientAddressInput): ClientAddress {
-  if (input.runtime === 'worker') {
-    const ip = parseAddressToken(input.headers.get('cf-connecting-ip') ?? '');
-    const country = (input.headers.get('cf-ipcountry') ?? '').trim().toUpperCase();
-    return {
-      address: ip ? formatIp(ip) : undefined,
-      country: /^[A-Z][A-Z0-9]$/.test(country) ? country : undefined,
-      source: ip ? 'cf-connecting-ip' : 'none',
-    };
-  }
   const peer = input.peer ? parseAddressToken(input.peer) : undefined;
   if (!peer) return { source: 'none' };
   const trusted = Array.isArray(input.trustedProxies)

@@ -51,6 +51,8 @@ export interface CompiledApp {
   pathPrefix: string;
   caseSensitive: boolean;
   upstream: string;
+  /** `upstream`, parsed once. */
+  upstreamUrl: URL;
   session?: App['session'];
   login?: App['login'];
   headers?: App['headers'];
@@ -87,6 +89,7 @@ function compileApp(app: App): CompiledApp {
     pathPrefix: app.pathPrefix,
     caseSensitive: app.caseSensitive,
     upstream: app.upstream,
+    upstreamUrl: new URL(app.upstream),
     session: app.session,
     login: app.login,
     headers: app.headers,

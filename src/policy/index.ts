@@ -12,7 +12,6 @@ export {
 export { evaluate, type Decision, type Effect, type PolicyRequest, type PolicyTrace, type RuleTrace } from './evaluate';
 export { formatTrace, decisionExitCode } from './trace';
 export { identityFromExplainArgs, type ExplainIdentityArgs } from './explain-identity';
-export { decideRequest, type RawPolicyRequest, type RequestOutcome } from './decide';
 export { matchApp } from './match-app';
 export { normalizePath, pathHasPrefix, type NormalizedPath } from './path';
 export { compileGlob, globProblem, type CompiledGlob, type GlobResult } from './glob';
@@ -22,5 +21,5 @@ export {
   type CidrParseResult,
   type Cidr, type CidrSet, type IpAddress,
 } from './cidr';
-export { resolveClientAddress, parseAddressToken, type ClientAddress, type ClientAddressInput, type HeaderReader } from './client-address';
+export { edgeClientAddress, resolveClientAddress, parseAddressToken, type ClientAddress, type ClientAddressInput, type HeaderReader } from './client-address';
 export { emailDomainMatches, emailMatches, splitEmail, canonicalText } from './email';

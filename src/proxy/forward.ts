@@ -52,6 +52,20 @@ export interface ForwardOptions {
   keepContentEncoding?: boolean;
 }
 
+/** What the gateway hands a runtime's forwarder: everything but how the upstream is reached. */
+export type UpstreamRequest = Omit<ForwardOptions, 'fetch' | 'keepContentEncoding' | 'preserveHost'>;
+
+/**
+ * Sends one request upstream and returns the client's response. Injected per runtime (RuntimeDeps):
+ * the request core never knows how the upstream is reached.
+ */
+export type Forwarder = (req: Request, upstream: UpstreamRequest) => Promise<Response>;
+
+/** A forwarder over a WHATWG fetch (Workers: native; Node: undici's). */
+export function fetchForwarder(fetchUpstream: typeof fetch, opts: { keepContentEncoding: boolean }): Forwarder {
+  return (req, upstream) => forwardRequest(req, { ...upstream, fetch: fetchUpstream, keepContentEncoding: opts.keepContentEncoding });
+}
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 

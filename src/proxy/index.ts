@@ -1,5 +1,5 @@
 export { filterCookieHeader, cookiePairName } from './cookies';
-export { forwardRequest, upstreamRequestHeaders, downstreamResponseHeaders, type ForwardOptions } from './forward';
+export { fetchForwarder, forwardRequest, upstreamRequestHeaders, downstreamResponseHeaders, type ForwardOptions, type Forwarder, type UpstreamRequest } from './forward';
 export { encodeHeaderValue, boundedListValue, boundedScalarValue } from './header-value';
 export {
   BASE_IDENTITY_STRIP_RULES,

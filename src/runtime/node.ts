@@ -12,6 +12,7 @@ import type { ResolvedConfig } from '../config/load';
 import { createGateway, createGatewayApp } from '../gateway/app';
 import type { Gateway } from '../gateway/context';
 import { createLogger, type Logger } from '../log';
+import { fetchForwarder } from '../proxy';
 import { configPathFrom, readConfigFile } from '../cli/config-file';
 
 export interface NodeGatewayOptions {
@@ -46,8 +47,8 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const upstreamFetch = createNodeFetch();
   const build = async (config: ResolvedConfig) => {
     const gw = await createGateway(config, {
-      runtime: 'node',
-      upstreamFetch,
+      forward: fetchForwarder(upstreamFetch, { keepContentEncoding: false }),
+      idpFetch: upstreamFetch,
       peerAddress: (_req, env) => (env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress,
       rawTarget: (req, env) => (env as HttpBindings | undefined)?.incoming?.url ?? new URL(req.url).pathname + new URL(req.url).search,
       logger,

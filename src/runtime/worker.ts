@@ -19,7 +19,9 @@
 import { loadConfig, type Env as ConfigEnv } from '../config/load';
 import { createGateway, createGatewayApp } from '../gateway/app';
 import type { RuntimeDeps } from '../gateway/context';
-import { renderError, newRequestId } from '../http';
+import { errorResponse, newRequestId } from '../http';
+import { edgeClientAddress } from '../policy';
+import { fetchForwarder } from '../proxy';
 import { createLogger, type Logger } from '../log';
 import { createCacheApiSharedCache } from './cache-api';
 
@@ -121,13 +123,13 @@ function buildKey(text: string, vars: ConfigEnv): string {
 }
 
 function misconfigured(request: Request, requestId: string): Response {
-  return renderError(request, {
-    status: 500,
-    code: 'gateway_misconfigured',
-    title: 'Gateway not configured',
-    message: 'The gateway could not load its configuration. The operator can find the reason in the logs under this request id.',
-    requestId,
-  });
+  return errorResponse(request, 'gateway_misconfigured', { requestId });
+}
+
+/** Cloudflare's edge sets CF-IPCountry; wrangler dev and Miniflare only fill request.cf.country. */
+function cfCountry(req: Request): string | undefined {
+  const country = (req as Request & { cf?: { country?: unknown } }).cf?.country;
+  return typeof country === 'string' && /^[A-Z]{2}$/i.test(country) ? country.toUpperCase() : undefined;
 }
 
 export function createWorker(opts: WorkerOptions = {}): WorkerHandler {
@@ -137,11 +139,15 @@ export function createWorker(opts: WorkerOptions = {}): WorkerHandler {
     const config = loadConfig(text, vars, source);
     const logger = createLogger({ level: config.logLevel });
     const deps: RuntimeDeps = {
-      runtime: 'worker',
-      upstreamFetch: createUpstreamFetch(env),
+      // Workers pass encoded bodies through and re-encode by Content-Encoding themselves.
+      forward: fetchForwarder(createUpstreamFetch(env), { keepContentEncoding: true }),
       idpFetch: globalFetch,
       // Cloudflare's edge sets CF-Connecting-IP; a client cannot (the edge overwrites it).
       peerAddress: (req) => req.headers.get('cf-connecting-ip') ?? undefined,
+      clientAddress: (req) => {
+        const client = edgeClientAddress(req.headers);
+        return { address: client.address, country: client.country ?? cfCountry(req) };
+      },
       rawTarget: (req) => rawTargetOf(req.url),
       sharedCache: createCacheApiSharedCache({
         onError: (op, e) => logger.warn('cache api error', { op, error: e instanceof Error ? e.message : String(e) }),
@@ -186,13 +192,7 @@ export function createWorker(opts: WorkerOptions = {}): WorkerHandler {
         // Hono's onError already answers route errors; this is the last line of defence.
         const requestId = newRequestId();
         built.logger.error('unhandled error', { requestId, error: e instanceof Error ? e.message : String(e) });
-        return renderError(request, {
-          status: 500,
-          code: 'internal_error',
-          title: 'Something went wrong',
-          message: 'The gateway hit an unexpected error. Try again; if it persists, quote the request id.',
-          requestId,
-        });
+        return errorResponse(request, 'internal_error', { requestId });
       }
     },
   };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE } from '../../src/http';
 import { TestBrowser } from '../helpers/browser';
 import { rawRequest } from '../helpers/raw';
 import { POOL, startStack, type Stack } from '../helpers/stack';
@@ -35,7 +36,7 @@ describe('error pages with request ids', () => {
     expect(html).toContain('access_denied');
     expect(html).toContain(res.headers.get('x-request-id')!);
     expect(html).not.toMatch(/at .*\.ts:\d+/); // no stack trace
-    expectLogged(res.headers.get('x-request-id'), 'sign-in failed');
+    expect(expectLogged(res.headers.get('x-request-id'), ERROR_CATALOGUE.idp_error.log)).toMatchObject({ level: 'warn', error: 'idp_error', idpError: 'access_denied' });
   });
 
   it('refuses a callback whose state this browser never started', async () => {
@@ -45,7 +46,7 @@ describe('error pages with request ids', () => {
     const res = await other.request(callback);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/start again/i);
-    expectLogged(res.headers.get('x-request-id'), 'sign-in failed');
+    expect(expectLogged(res.headers.get('x-request-id'), ERROR_CATALOGUE.login_expired.log)).toMatchObject({ level: 'warn', error: 'login_expired' });
   });
 
   it('refuses a replayed code', async () => {
@@ -102,7 +103,7 @@ describe('error pages with request ids', () => {
       expect(r.status).toBe(502);
       const html = await r.text();
       expect(html).toContain(r.headers.get('x-request-id')!);
-      expect(down.logs.some((l) => l.requestId === r.headers.get('x-request-id') && l.msg === 'upstream failed')).toBe(true);
+      expect(down.logs.some((l) => l.requestId === r.headers.get('x-request-id') && l.msg === ERROR_CATALOGUE.upstream_unreachable.log && l.error === 'upstream_unreachable')).toBe(true);
     } finally {
       await down.close();
     }

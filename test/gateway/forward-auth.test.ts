@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { originalRequest } from '../../src/gateway/forward-auth';
+import { originalRequest } from '../../src/gateway/routes/forward-auth';
 import { TestBrowser } from '../helpers/browser';
 import { startNginx, type RunningNginx } from '../helpers/nginx';
 import { rawRequest } from '../helpers/raw';

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestInfo } from '../../src/gateway/context';
-import { returnTarget } from '../../src/gateway/pipeline';
+import { returnTarget } from '../../src/gateway/decide';
 
-const info = (origin: string, host: string, proto: 'http' | 'https' = 'https') => ({ origin, host, proto }) as RequestInfo;
+const info = (origin: string, host: string, proto: 'http' | 'https' = 'https') => ({ origin, host, proto });
 
 describe('returnTarget', () => {
   it('is a same-origin path when the request came to the sign-in origin', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayError, type GatewayErrorKind } from '../../src/http/error-catalogue';
+import { ERROR_CATALOGUE, ErrorCode as ErrorCodes, gatewayError, type ErrorCode } from '../../src/http/error-catalogue';
 import { isSafeLinkTarget, renderError } from '../../src/http/error-page';
 import { prefersJson, wantsJsonError } from '../../src/http/negotiate';
 import { newRequestId, requestIdFor } from '../../src/http/request-id';
@@ -34,42 +34,48 @@ describe('wantsJsonError', () => {
   });
 });
 
-describe('renderError', () => {
-  const kinds: GatewayErrorKind[] = [
-    'bad_request', 'sign_in_required', 'access_denied', 'no_app', 'upstream_unreachable',
-    'idp_unavailable', 'upstream_timeout', 'login_idp_error', 'login_state_invalid', 'login_code_replayed',
-  ];
-  const expectedStatus: Record<GatewayErrorKind, number> = {
-    bad_request: 400, sign_in_required: 401, access_denied: 403, no_app: 404, upstream_unreachable: 502,
-    idp_unavailable: 503, upstream_timeout: 504, login_idp_error: 400, login_state_invalid: 400, login_code_replayed: 400,
-  };
+describe('renderError over the catalogue', () => {
+  const codes = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+  const pages = codes.filter((c) => !ERROR_CATALOGUE[c].json);
 
-  it.each(kinds)('%s: HTML for browsers with status, title, request id, no-store', async (kind) => {
-    const res = renderError(browser(), gatewayError(kind, { requestId: 'rid-123', app: 'Wiki', retryHref: '/_auth/login?rd=%2Fwiki' }));
-    expect(res.status).toBe(expectedStatus[kind]);
+  it('has one entry per exported code constant', () => {
+    expect(codes.sort()).toEqual(Object.values(ErrorCodes).sort());
+  });
+
+  it.each(pages)('%s: HTML for browsers with status, title, request id, no-store', async (code) => {
+    const res = renderError(browser(), gatewayError(code, { requestId: 'rid-123', app: 'Wiki', retryHref: '/_auth/login?rd=%2Fwiki' }));
+    expect(res.status).toBe(ERROR_CATALOGUE[code].status);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('x-request-id')).toBe('rid-123');
     const html = await res.text();
     expect(html).toContain('<code>rid-123</code>');
-    expect(html).toContain(`Error ${expectedStatus[kind]}`);
+    expect(html).toContain(`Error ${ERROR_CATALOGUE[code].status}`);
+    expect(html).toContain(`<h1>${ERROR_CATALOGUE[code].title}</h1>`);
     expect(html).not.toMatch(/<script|https?:\/\/(?!gw\.example)|\bat .*\(.*:\d+:\d+\)/); // no scripts, no external assets, no stack
   });
 
-  it.each(kinds)('%s: JSON for API clients', async (kind) => {
-    const res = renderError(api(), gatewayError(kind, { requestId: 'rid-9' }));
-    expect(res.status).toBe(expectedStatus[kind]);
+  it.each(codes)('%s: JSON for API clients (and always for JSON-only entries)', async (code) => {
+    const forBrowser = ERROR_CATALOGUE[code].json === true;
+    const res = renderError(forBrowser ? browser() : api(), gatewayError(code, { requestId: 'rid-9' }));
+    expect(res.status).toBe(ERROR_CATALOGUE[code].status);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = (await res.json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(['error', 'error_description', 'request_id']);
     expect(body.request_id).toBe('rid-9');
-    expect(body.error).toBe(gatewayError(kind, { requestId: 'x' }).code);
+    expect(body.error).toBe(code);
+  });
+
+  it('a status outside the entry\'s alternatives is ignored', () => {
+    expect(gatewayError('idp_unavailable', { requestId: 'r', status: 504 }).status).toBe(504);
+    expect(gatewayError('idp_unavailable', { requestId: 'r', status: 200 }).status).toBe(503);
+    expect(gatewayError('no_app', { requestId: 'r', status: 403 }).status).toBe(403);
   });
 
   it('401 carries WWW-Authenticate: Bearer; an explicit value wins', () => {
-    expect(renderError(api(), gatewayError('sign_in_required', { requestId: 'r' })).headers.get('www-authenticate')).toBe('Bearer');
-    const res = renderError(api(), { ...gatewayError('sign_in_required', { requestId: 'r' }), wwwAuthenticate: 'Bearer error="invalid_token"' });
+    expect(renderError(api(), gatewayError('unauthorized', { requestId: 'r' })).headers.get('www-authenticate')).toBe('Bearer');
+    const res = renderError(api(), { ...gatewayError('unauthorized', { requestId: 'r' }), wwwAuthenticate: 'Bearer error="invalid_token"' });
     expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     expect(renderError(api(), gatewayError('access_denied', { requestId: 'r' })).headers.get('www-authenticate')).toBeNull();
   });
@@ -85,26 +91,26 @@ describe('renderError', () => {
   });
 
   it('login errors offer a "start again" link; unsafe link targets are not shown', async () => {
-    const ok = await renderError(browser(), gatewayError('login_state_invalid', { requestId: 'r', retryHref: '/_auth/login?rd=%2Fa&x=1' })).text();
+    const ok = await renderError(browser(), gatewayError('login_expired', { requestId: 'r', retryHref: '/_auth/login?rd=%2Fa&x=1' })).text();
     expect(ok).toContain('href="/_auth/login?rd=%2Fa&amp;x=1">Start again</a>');
     for (const bad of ['javascript:alert(1)', '//evil.example/', '/\\evil.example', ' /x', 'data:text/html,x']) {
-      const html = await renderError(browser(), gatewayError('login_state_invalid', { requestId: 'r', retryHref: bad })).text();
+      const html = await renderError(browser(), gatewayError('login_expired', { requestId: 'r', retryHref: bad })).text();
       expect(html, bad).not.toContain('Start again</a>');
       expect(isSafeLinkTarget(bad), bad).toBe(false);
     }
   });
 
   it('echoes an IdP error only as an OAuth error code', async () => {
-    const good = await renderError(api(), gatewayError('login_idp_error', { requestId: 'r', idpError: 'access_denied' })).json();
+    const good = await renderError(api(), gatewayError('idp_error', { requestId: 'r', detail: 'access_denied' })).json();
     expect((good as { error_description: string }).error_description).toContain('(access_denied)');
-    const bad = await renderError(api(), gatewayError('login_idp_error', { requestId: 'r', idpError: 'Call +1-555 now <b>' })).json();
+    const bad = await renderError(api(), gatewayError('idp_error', { requestId: 'r', detail: 'Call +1-555 now <b>' })).json();
     expect((bad as { error_description: string }).error_description).toContain('(unknown_error)');
   });
 
   it('HEAD gets headers only; extra headers (clearing cookies) are kept', async () => {
     const extra = new Headers();
     extra.append('set-cookie', 'gw_login_abc=; Max-Age=0; Path=/');
-    const res = renderError(browser('HEAD'), gatewayError('login_state_invalid', { requestId: 'r', headers: extra }));
+    const res = renderError(browser('HEAD'), gatewayError('login_expired', { requestId: 'r', headers: extra }));
     expect(await res.text()).toBe('');
     expect(res.headers.getSetCookie()).toEqual(['gw_login_abc=; Max-Age=0; Path=/']);
     expect(res.headers.get('cache-control')).toBe('no-store');

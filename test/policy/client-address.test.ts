@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compileCidrs, resolveClientAddress } from '../../src/policy';
+import { compileCidrs, edgeClientAddress, resolveClientAddress } from '../../src/policy';
 
 const trusted = compileCidrs(['10.0.0.0/8', '::1']);
 const node = (peer: string | undefined, headers: Record<string, string> = {}) =>
-  resolveClientAddress({ peer, headers: new Headers(headers), trustedProxies: trusted, runtime: 'node' });
+  resolveClientAddress({ peer, headers: new Headers(headers), trustedProxies: trusted });
 
 describe('resolveClientAddress on Node', () => {
   it('uses the peer when it is not a trusted proxy, whatever X-Forwarded-For says', () => {
@@ -36,7 +36,7 @@ describe('resolveClientAddress on Node', () => {
     expect(r).toEqual({ address: '203.0.113.5', source: 'peer' });
   });
   it('accepts trusted proxies as CIDR texts', () => {
-    const r = resolveClientAddress({ peer: '10.0.0.2', headers: new Headers({ 'x-forwarded-for': '198.51.100.7' }), trustedProxies: ['10.0.0.0/8'], runtime: 'node' });
+    const r = resolveClientAddress({ peer: '10.0.0.2', headers: new Headers({ 'x-forwarded-for': '198.51.100.7' }), trustedProxies: ['10.0.0.0/8'] });
     expect(r.address).toBe('198.51.100.7');
   });
   it('no peer: unknown', () => {
@@ -45,7 +45,7 @@ describe('resolveClientAddress on Node', () => {
 });
 
 describe('resolveClientAddress on Workers', () => {
-  const worker = (headers: Record<string, string>) => resolveClientAddress({ peer: '10.0.0.1', headers: new Headers(headers), runtime: 'worker' });
+  const worker = (headers: Record<string, string>) => edgeClientAddress(new Headers(headers));
   it('reads CF-Connecting-IP and CF-IPCountry, not X-Forwarded-For', () => {
     expect(worker({ 'cf-connecting-ip': '2001:db8::5', 'cf-ipcountry': 'de', 'x-forwarded-for': '1.1.1.1' }))
       .toEqual({ address: '2001:db8::5', country: 'DE', source: 'cf-connecting-ip' });

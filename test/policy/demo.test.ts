@@ -3,17 +3,25 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Identity } from '../../src/identity';
-import { appsSchema, compileApps, decideRequest, unmatchedSchema, type Decision } from '../../src/policy';
-import { alice, bob, carol, machine, machineWith } from './helpers';
+import type { CompiledGateway } from '../../src/gateway/decide';
+import { headersConfigSchema } from '../../src/proxy';
+import { appsSchema, compileApps, unmatchedSchema, type Decision } from '../../src/policy';
+import { alice, bob, carol, decideAs, machine, machineWith } from './helpers';
 
 // The reference YAML lives in src/policy/README.md; this test keeps it honest.
 const readme = readFileSync(new URL('../../src/policy/README.md', import.meta.url), 'utf8');
 const yamlBlock = /```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
 const config = z.strictObject({ unmatched: unmatchedSchema, apps: appsSchema }).parse(parse(yamlBlock));
-const apps = compileApps(config.apps);
+const compiled: CompiledGateway = {
+  apps: compileApps(config.apps),
+  unmatched: config.unmatched,
+  passwordApps: new Set(),
+  appHeaders: {},
+  defaultHeaders: headersConfigSchema.parse({}),
+};
 
 function decide(method: string, path: string, identity?: Identity, host = 'localhost:8787'): Decision {
-  const outcome = decideRequest(apps, { method, host, rawPath: path }, identity);
+  const outcome = decideAs(compiled, { method, host, rawTarget: path }, identity);
   if (outcome.kind !== 'decided') throw new Error(`no decision: ${outcome.kind}`);
   return outcome.decision;
 }
@@ -70,6 +78,6 @@ describe('demo policy table (src/policy/README.md)', () => {
   });
 
   it('matches no app on another host', () => {
-    expect(decideRequest(apps, { method: 'GET', host: 'evil.example', rawPath: '/public/x' }, alice).kind).toBe('no-app');
+    expect(decideAs(compiled, { method: 'GET', host: 'evil.example', rawTarget: '/public/x' }, alice)).toMatchObject({ kind: 'refused', refusal: { status: 404, code: 'no_app' } });
   });
 });

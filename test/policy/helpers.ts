@@ -1,4 +1,5 @@
 import { identityFromClaims, type AuthMethod, type Identity } from '../../src/identity';
+import { decide as decideView, type CompiledGateway, type Outcome, type RequestView } from '../../src/gateway/decide';
 import { appsSchema, compileApps, type AppInput, type CompiledApp } from '../../src/policy';
 
 /** Parses apps through the real schema (defaults, validation) and compiles them. */
@@ -39,4 +40,34 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Decides a request the way the gateway does (src/gateway/decide.ts): anonymously first, then with
+ * the identity when the decision asks for a credential. The identity's auth method says which
+ * credential the request carries.
+ */
+export function decideAs(
+  compiled: CompiledGateway,
+  request: { method: string; host: string; rawTarget: string; clientAddress?: string; country?: string; accept?: string },
+  identity?: Identity,
+): Outcome {
+  const view: RequestView = {
+    method: request.method,
+    host: request.host,
+    rawTarget: request.rawTarget,
+    origin: `http://${request.host}`,
+    proto: 'http',
+    headers: new Headers({ accept: request.accept ?? 'text/html' }),
+    clientAddress: request.clientAddress,
+    country: request.country,
+    credentials: {
+      bearer: identity?.authMethod === 'bearer' ? 'token' : undefined,
+      basic: identity?.authMethod === 'basic' ? 'Basic x' : undefined,
+      session: identity?.authMethod === 'session',
+    },
+    canRedirect: true,
+  };
+  const first = decideView(view, compiled);
+  return first.kind === 'needs-credential' ? decideView(view, compiled, { credential: first.credential, identity }) : first;
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decideRequest, decisionExitCode, evaluate, formatTrace, identityFromExplainArgs } from '../../src/policy';
+import { decisionExitCode, evaluate, formatTrace, identityFromExplainArgs } from '../../src/policy';
+import type { CompiledGateway } from '../../src/gateway/decide';
+import { headersConfigSchema } from '../../src/proxy';
+import { decideAs } from './helpers';
 import { appWith } from './helpers';
 
 const app = appWith([
@@ -58,11 +61,15 @@ describe('formatTrace', () => {
   });
 });
 
-describe('decideRequest', () => {
-  it('normalises, matches and evaluates; bad paths are 400', () => {
-    expect(decideRequest([app], { method: 'GET', host: 'h', rawPath: '/public/%2e%2e/admin/x?y' })).toMatchObject({
-      kind: 'decided', path: '/admin/x', decision: { effect: 'authenticate', policy: 'admins-only' },
+describe('decide (the gateway\'s decision function)', () => {
+  const compiled: CompiledGateway = { apps: [app], unmatched: 404, passwordApps: new Set(), appHeaders: {}, defaultHeaders: headersConfigSchema.parse({}) };
+  it('normalises, matches and evaluates; bad paths are 400; /_auth/ is reserved', () => {
+    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/public/%2e%2e/admin/x?y' })).toMatchObject({
+      kind: 'decided', path: '/admin/x', query: '?y', answer: 'sign-in', returnTo: '/admin/x?y', decision: { effect: 'authenticate', policy: 'admins-only' },
     });
-    expect(decideRequest([app], { method: 'GET', host: 'h', rawPath: '/public/..%2fadmin' })).toMatchObject({ kind: 'bad-path', status: 400 });
+    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/public/..%2fadmin' })).toMatchObject({ kind: 'refused', refusal: { status: 400, code: 'bad_path' } });
+    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/_auth/anything' })).toMatchObject({ kind: 'refused', refusal: { status: 404, code: 'not_found' } });
+    expect(decideAs(compiled, { method: 'POST', host: 'h', rawTarget: '/_auth/login' })).toMatchObject({ kind: 'refused', refusal: { status: 405, code: 'method_not_allowed' }, allow: 'GET, HEAD' });
+    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/_auth/./login?rd=/' })).toMatchObject({ kind: 'endpoint', endpoint: 'login', query: '?rd=/' });
   });
 });

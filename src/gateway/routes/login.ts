@@ -1,7 +1,9 @@
 import * as oidc from 'openid-client';
-import type { Gateway, RequestInfo } from '../gateway/context';
-import type { CompiledApp } from '../policy';
-import { randomToken } from '../session';
+import { safeReturnTo } from '../../oidc/redirect';
+import type { CompiledApp } from '../../policy';
+import { randomToken } from '../../session';
+import type { Gateway, RequestInfo } from '../context';
+import { appServing } from '../decide';
 
 /** Where the IdP sends the browser back. One fixed path on every host the gateway serves. */
 export const CALLBACK_PATH = '/_auth/callback';
@@ -12,11 +14,6 @@ export function redirectResponse(location: string, setCookies: string[] = [], st
   return new Response(null, { status, headers });
 }
 
-/**
- * Starts the authorization-code flow with PKCE (S256), `state` and `nonce` always. The attempt's
- * secrets go into a login-state cookie keyed by `state`, so parallel sign-ins in several tabs do not
- * overwrite each other. Throws IdpUnavailableError when discovery fails.
- */
 /** Longer return targets would not fit the login-state cookie; such a user lands on the path alone. */
 const MAX_RETURN_TO = 1500;
 
@@ -26,6 +23,11 @@ function boundedReturnTo(returnTo: string): string {
   return path.length <= MAX_RETURN_TO ? path : '/';
 }
 
+/**
+ * Starts the authorization-code flow with PKCE (S256), `state` and `nonce` always. The attempt's
+ * secrets go into a login-state cookie keyed by `state`, so parallel sign-ins in several tabs do not
+ * overwrite each other. Throws IdpUnavailableError when discovery fails.
+ */
 export async function startLogin(
   gw: Gateway,
   info: RequestInfo,
@@ -60,4 +62,19 @@ export async function startLogin(
   );
   info.log.info('login started', { app: opts.app?.id, identityProvider: params.identity_provider });
   return redirectResponse(authorizeUrl.href, setCookies);
+}
+
+/**
+ * `/_auth/login?rd=…`: sign in, then return to `rd` (a same-origin path or an allowed host). The app
+ * that serves `rd` chooses its own login settings (identity_provider hint, extra scopes).
+ */
+export function handleLogin(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
+  const params = new URL(req.url).searchParams;
+  const returnTo = safeReturnTo(params.get('rd'), { requestOrigin: info.origin, allowedHosts: gw.config.redirects.allowedHosts, fallback: '/' });
+  const target = new URL(returnTo, info.origin);
+  return startLogin(gw, info, {
+    returnTo,
+    app: appServing(gw.compiled, target.host, target.pathname),
+    prompt: params.get('prompt') === 'login' ? 'login' : undefined,
+  });
 }

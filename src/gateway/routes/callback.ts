@@ -1,12 +1,13 @@
 import * as oidc from 'openid-client';
-import type { Gateway, RequestInfo } from '../gateway/context';
-import { escapeHtml, renderError } from '../http';
-import { randomToken, SessionTooLargeError } from '../session';
-import { writeSession } from '../gateway/session-write';
-import { JwtInvalidError, JwksUnavailableError } from '../tokens';
+import { escapeHtml, type ErrorCode } from '../../http';
+import { CLIENT_AUTH_ERRORS, IdpUnavailableError, oauthErrorCode, toIdpError } from '../../oidc/provider';
+import { sessionClaims, type SessionData } from '../../oidc/session-data';
+import { randomToken, SessionTooLargeError } from '../../session';
+import { JwtInvalidError, JwksUnavailableError } from '../../tokens';
+import type { Gateway, RequestInfo } from '../context';
+import { refuse } from '../handle';
+import { writeSession } from '../session-write';
 import { CALLBACK_PATH, redirectResponse } from './login';
-import { CLIENT_AUTH_ERRORS, IdpUnavailableError, oauthErrorCode, toIdpError } from './provider';
-import { sessionClaims, type SessionData } from './session-data';
 
 /**
  * Completes sign-in: checks the login-state cookie for this `state`, exchanges the code with the
@@ -22,24 +23,22 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
   const restart = '/_auth/login?rd=%2F';
 
   const consumed = state ? await gw.loginStates.consume(state, info.cookieHeader, info.origin) : { data: undefined, setCookies: [] };
-  const fail = (status: number, code: string, title: string, message: string, extra: Record<string, unknown> = {}) => {
-    info.log.warn('sign-in failed', { error: code, ...extra });
-    const res = renderError(req, { status, code, title, message, requestId: info.requestId, retryHref: restart });
+  const fail = (code: ErrorCode, extra: Record<string, unknown> = {}, ctx: { status?: number; detail?: string } = {}) => {
+    const res = refuse(req, info, code, { ...ctx, retryHref: restart }, extra);
     for (const c of consumed.setCookies) res.headers.append('set-cookie', c);
     return res;
   };
 
   const idpError = params.get('error');
   if (idpError) {
-    const description = (params.get('error_description') ?? '').slice(0, 200);
-    return fail(400, 'idp_error', 'Sign-in did not complete', `The identity provider answered: ${idpError}${description ? ` (${description})` : ''}.`, { idpError });
+    return fail('idp_error', { idpError: idpError.slice(0, 64) }, { detail: idpError });
   }
   if (!state || !params.get('code')) {
-    return fail(400, 'invalid_callback', 'Sign-in did not complete', 'The sign-in response is missing its code or state. Start again.');
+    return fail('invalid_callback');
   }
   const login = consumed.data;
   if (!login || login.state !== state) {
-    return fail(400, 'login_expired', 'Sign-in expired', 'This sign-in was not started in this browser or took too long. Start again.');
+    return fail('login_expired');
   }
 
   let tokens: oidc.TokenEndpointResponse;
@@ -54,17 +53,16 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
   } catch (e) {
     const err = e instanceof IdpUnavailableError ? e : toIdpError(e, 'code exchange');
     if (err instanceof IdpUnavailableError) {
-      return fail(err.timeout ? 504 : 503, 'idp_unavailable', 'Sign-in service unavailable', 'The identity provider did not answer in time. Try again in a moment.', { reason: err.message });
+      return fail('idp_unavailable', { reason: err.message }, { status: err.timeout ? 504 : 503 });
     }
     const code = oauthErrorCode(err);
     if (code && CLIENT_AUTH_ERRORS.has(code)) {
-      info.log.error('the identity provider refused the gateway\'s client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET', { error: code });
-      return fail(502, 'idp_rejected_client', 'Sign-in is misconfigured', 'The identity provider refused this gateway. The administrator has been told (see the gateway log).', { idpError: code });
+      return fail('idp_rejected_client', { idpError: code });
     }
     if (code) {
-      return fail(400, 'code_rejected', 'Sign-in code rejected', 'The sign-in code was already used or has expired. Start again.', { idpError: code });
+      return fail('code_rejected', { idpError: code });
     }
-    return fail(400, 'invalid_token_response', 'Sign-in failed', 'The identity provider sent a response the gateway cannot accept. Start again.', { reason: (err as Error).message });
+    return fail('invalid_token_response', { reason: (err as Error).message });
   }
 
   let claims: Record<string, unknown>;
@@ -72,10 +70,10 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     claims = await gw.verifier.verifyIdToken(tokens.id_token!, { nonce: login.nonce });
   } catch (e) {
     if (e instanceof JwksUnavailableError) {
-      return fail(503, 'jwks_unavailable', 'Sign-in service unavailable', 'The keys to check the sign-in could not be fetched. Try again in a moment.');
+      return fail('jwks_unavailable');
     }
     const code = e instanceof JwtInvalidError ? e.code : 'id_token_invalid';
-    return fail(400, 'id_token_invalid', 'Sign-in failed', 'The identity token could not be verified. Start again.', { reason: code });
+    return fail('id_token_invalid', { reason: code });
   }
 
   const lookupApp = login.app && gw.cognito?.lookupApps.has(login.app) ? login.app : undefined;
@@ -83,10 +81,10 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
   if (lookupApp && username) {
     const lookup = await gw.cognito!.directory.lookup(username, { signIn: true });
     if (lookup.status === 'unavailable') {
-      return fail(503, 'idp_unavailable', 'Sign-in service unavailable', 'The user directory could not be reached. Try again in a moment.');
+      return fail('idp_unavailable', { reason: 'user directory unavailable' });
     }
     if (lookup.status !== 'active') {
-      return fail(403, 'user_disabled', 'Account not available', 'This account is disabled. Ask your administrator.', { user: username });
+      return fail('user_disabled', { user: username });
     }
   }
 
@@ -109,7 +107,7 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     sessionCookies = await writeSession(gw, session, info);
   } catch (e) {
     if (!(e instanceof SessionTooLargeError)) throw e;
-    return fail(400, 'session_too_large', 'Sign-in could not be completed', 'Your account carries more groups or attributes than a browser session can hold. Ask your administrator.', { user: claims['cognito:username'] ?? claims.sub });
+    return fail('session_too_large', { user: claims['cognito:username'] ?? claims.sub });
   }
   info.log.info('signed in', { sid: session.sid, user: claims['cognito:username'] ?? claims.sub, app: login.app });
   const setCookies = [...consumed.setCookies, ...sessionCookies];

@@ -1,8 +1,8 @@
 import * as oidc from 'openid-client';
-import type { Gateway, RequestInfo } from '../gateway/context';
-import { safeReturnTo } from './redirect';
+import { signOutEverywhere } from '../../cognito';
+import { safeReturnTo } from '../../oidc/redirect';
+import type { Gateway, RequestInfo } from '../context';
 import { redirectResponse } from './login';
-import { signOutEverywhere } from '../cognito';
 
 /**
  * Signs out: clears every gateway cookie, revokes the refresh token (so the tokens minted from it

@@ -1,6 +1,5 @@
-import { renderError } from '../http';
-import type { Gateway, RequestInfo } from './context';
-import { decideGuarded, done, identityHeadersFor, refusal, returnTarget, withCookies } from './pipeline';
+import type { Gateway, RequestInfo } from '../context';
+import { done, identityHeadersFor, outcomeLog, refusalResponse, refusedResponse, refuse, resolve, viewOf, withCookies } from '../handle';
 
 /**
  * Forward-auth mode (`/_auth/verify`): another proxy asks whether a request may pass and copies the
@@ -53,50 +52,39 @@ export function originalRequest(headers: Headers): OriginalRequest | undefined {
 }
 
 export async function handleForwardAuth(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
+  const flag = { forwardAuth: true };
   if (!info.peerTrusted) {
-    const res = renderError(req, {
-      status: 403,
-      code: 'untrusted_proxy',
-      title: 'Access denied',
-      message: 'Forward-auth requests are accepted only from proxies listed in trustedProxies.',
-      requestId: info.requestId,
-      json: true,
-    });
-    return done(gw, info, req, res, { reason: 'forward-auth from an untrusted peer', peer: info.peerAddress });
+    const res = refuse(req, info, 'untrusted_proxy', {}, { peer: info.peerAddress });
+    return done(gw, info, req, res, { ...flag, error: 'untrusted_proxy', peer: info.peerAddress });
   }
   const original = originalRequest(req.headers);
-  if (!original) {
-    const res = renderError(req, {
-      status: 400,
-      code: 'missing_original_request',
-      title: 'Bad request',
-      message: 'Send X-Original-URL (nginx) or X-Forwarded-Host and X-Forwarded-Uri (Traefik, Caddy).',
-      requestId: info.requestId,
-      json: true,
-    });
-    return done(gw, info, req, res, { reason: 'no original request headers' });
-  }
+  if (!original) return done(gw, info, req, refuse(req, info, 'missing_original_request'), { ...flag, error: 'missing_original_request' });
+
   const origin = gw.publicUrl ? gw.publicUrl.origin : `${original.proto}://${original.host}`;
   const asked: RequestInfo = { ...info, host: original.host, proto: original.proto, origin, rawTarget: original.target };
-  const g = await decideGuarded(gw, req, asked, original.method, original.target);
-  if (g.kind === 'respond') return done(gw, asked, req, g.res, { ...g.log, forwardAuth: true });
+  const view = viewOf(gw, req, asked, { method: original.method, canRedirect: original.canRedirect });
+  const resolved = await resolve(gw, req, asked, view);
+  if (resolved.kind === 'respond') return done(gw, asked, req, resolved.res, { ...resolved.log, ...flag });
+  const { outcome, setCookies } = resolved;
+  if (outcome.kind === 'endpoint') {
+    // The gateway's own endpoints are served by the gateway, never guarded through another proxy.
+    return done(gw, asked, req, refuse(req, asked, 'not_found'), { ...flag, endpoint: outcome.endpoint, error: 'not_found' });
+  }
+  if (outcome.kind === 'refused') return done(gw, asked, req, withCookies(refusedResponse(req, asked, outcome), setCookies), { ...outcomeLog(outcome), ...flag });
 
-  const { decision } = g;
   let res: Response;
-  if (decision.effect === 'allow' || decision.effect === 'bypass') {
+  if (outcome.upstream) {
     const headers = new Headers({ 'cache-control': 'no-store' });
-    if (decision.effect === 'allow' && g.identity) {
-      for (const [k, v] of Object.entries(await identityHeadersFor(gw, g.app, g.identity, g.accessToken))) headers.set(k, v);
-    }
+    for (const [k, v] of Object.entries(await identityHeadersFor(gw, outcome, outcome.upstream))) headers.set(k, v);
     res = new Response(null, { status: 200, headers });
   } else {
-    res = await refusal(gw, req, asked, g, returnTarget(asked, g.path + g.query), original.canRedirect);
-    if (res.status === 401 && !decision.bearerOnly) {
+    res = await refusalResponse(gw, req, asked, outcome);
+    if (res.status === 401 && !outcome.decision.bearerOnly) {
       // nginx cannot follow a redirect from auth_request; its error_page reads this instead.
-      res = withHeader(res, 'x-auth-signin', `/_auth/login?rd=${encodeURIComponent(g.path + g.query)}`);
+      res = withHeader(res, 'x-auth-signin', `/_auth/login?rd=${encodeURIComponent(outcome.path + outcome.query)}`);
     }
   }
-  return done(gw, asked, req, withCookies(res, g.setCookies), { ...g.log, forwardAuth: true });
+  return done(gw, asked, req, withCookies(res, setCookies), { ...outcomeLog(outcome), ...flag });
 }
 
 function withHeader(res: Response, name: string, value: string): Response {

@@ -1,0 +1,257 @@
+/**
+ * The one decision function. Every request the gateway answers — proxied on Node or Workers, asked
+ * about by a proxy at /_auth/verify, or typed into `explain` — is decided here and nowhere else.
+ *
+ * Pure (Web APIs only, no I/O): a request view and the compiled config in, the whole outcome out —
+ * the reserved route, the app, the policy trace, the credential it needs or used, the answer, the
+ * status and error code of a refusal, and the header edits for the upstream.
+ *
+ * It runs in two steps when identity matters. Called without `auth`, it decides anonymously: bypass
+ * and unconditional blocks need no credential (a public page costs no token check, and a bad cookie
+ * cannot break it); otherwise it names the credential to check (`needs-credential`). The caller
+ * checks that credential (the only I/O: JWKS, refresh, admin API) and calls again with `auth`.
+ */
+import type { Identity } from '../identity';
+import type { ErrorCode } from '../http/error-catalogue';
+import { prefersJson } from '../http/negotiate';
+import { evaluate, matchApp, normalizePath, type CompiledApp, type Decision, type HeaderReader } from '../policy';
+import { mapIdentityHeaders, type HeadersConfig } from '../proxy';
+
+/** The gateway's own endpoints, reserved under /_auth/ on every host. */
+export type Endpoint = 'healthz' | 'login' | 'callback' | 'logout' | 'me' | 'jwks' | 'verify';
+
+const GET = ['GET', 'HEAD'] as const;
+export const ENDPOINTS: Readonly<Record<string, { endpoint: Endpoint; methods?: readonly string[] }>> = {
+  '/_auth/healthz': { endpoint: 'healthz', methods: GET },
+  '/_auth/login': { endpoint: 'login', methods: GET },
+  '/_auth/callback': { endpoint: 'callback', methods: GET },
+  '/_auth/logout': { endpoint: 'logout', methods: [...GET, 'POST'] },
+  '/_auth/me': { endpoint: 'me', methods: GET },
+  '/_auth/jwks': { endpoint: 'jwks', methods: GET },
+  '/_auth/verify': { endpoint: 'verify' },
+};
+
+/** How a caller proves who it is. */
+export type Credential = 'bearer' | 'basic' | 'session';
+
+/** Credentials present on the request, not yet checked. */
+export interface FoundCredentials {
+  /** `Authorization: Bearer <token>`. */
+  bearer?: string;
+  /** `Authorization: Basic …` (the header value). */
+  basic?: string;
+  /** A gateway session cookie is present. */
+  session: boolean;
+}
+
+/** Everything the decision looks at, normalised at the edge. */
+export interface RequestView {
+  /** The method being decided (forward auth: the original request's). */
+  method: string;
+  /** The Host asked for. */
+  host: string;
+  /** The request target as received (path + query); a fragment is cut, never matched. */
+  rawTarget: string;
+  /** The gateway's public origin for this request (sign-in return targets). */
+  origin: string;
+  /** The scheme the client used (trusted X-Forwarded-Proto, publicUrl, or the listener's). */
+  proto: 'http' | 'https';
+  headers: HeaderReader;
+  clientAddress?: string;
+  country?: string;
+  credentials: FoundCredentials;
+  /** Whether a sign-in redirect may be the answer (nginx auth_request cannot pass one on). */
+  canRedirect: boolean;
+}
+
+/** What a checked credential proved. No identity: the credential was absent, unreadable or ended. */
+export interface AuthResult {
+  credential?: Credential;
+  identity?: Identity;
+  /** Forwarded only when an app's headers.accessToken asks for it. */
+  accessToken?: string;
+}
+
+/** The config, compiled once, that decisions read. */
+export interface CompiledGateway {
+  apps: readonly CompiledApp[];
+  unmatched: 404 | 403;
+  /** Apps that accept `Authorization: Basic` (Cognito password sign-in). */
+  passwordApps: ReadonlySet<string>;
+  /** Identity-header config per app id (falls back to `defaultHeaders`). */
+  appHeaders: Readonly<Record<string, HeadersConfig>>;
+  defaultHeaders: HeadersConfig;
+  /** The assertion header, when the assertion is on. */
+  assertionHeader?: string;
+}
+
+/** The answer for a request an app serves. */
+export type Answer = 'allow' | 'bypass' | 'deny' | 'sign-in' | 'unauthorized';
+
+export interface UpstreamEdits {
+  /** The normalised path that policy matched: forwarded exactly. */
+  path: string;
+  /** The raw query string (with '?') or '': forwarded byte for byte. */
+  query: string;
+  /** Identity headers to set after every client identity header was stripped. */
+  identityHeaders: Record<string, string>;
+  /** The identity to sign into the assertion header (unverified email already removed). */
+  assertion?: { header: string; identity: Identity };
+  /** A password the gateway checked never travels on. */
+  dropAuthorization: boolean;
+}
+
+export interface Refusal {
+  status: number;
+  code: ErrorCode;
+  /** Text for the error page (token error description, missing scopes). */
+  detail?: string;
+  wwwAuthenticate?: string;
+}
+
+export type Outcome =
+  | { kind: 'endpoint'; endpoint: Endpoint; path: string; query: string }
+  /** Answered before any app: a bad path, a reserved near-miss, a wrong method on an endpoint, no app. */
+  | { kind: 'refused'; path?: string; refusal: Refusal; reason: string; allow?: string }
+  | { kind: 'needs-credential'; app: CompiledApp; path: string; query: string; credential: Credential; decision: Decision }
+  | {
+      kind: 'decided';
+      app: CompiledApp;
+      path: string;
+      query: string;
+      decision: Decision;
+      answer: Answer;
+      /** The credential that was checked (absent: decided anonymously). */
+      credential?: Credential;
+      identity?: Identity;
+      /** deny / unauthorized. */
+      refusal?: Refusal;
+      /** sign-in: where to come back to. */
+      returnTo?: string;
+      /** allow / bypass. */
+      upstream?: UpstreamEdits;
+    };
+
+/** Splits a raw target into path and query; a fragment neither matches nor travels. */
+export function splitTarget(rawTarget: string): { rawPath: string; query: string } {
+  const hash = rawTarget.indexOf('#');
+  const target = hash === -1 ? rawTarget : rawTarget.slice(0, hash);
+  const q = target.indexOf('?');
+  return { rawPath: q === -1 ? target : target.slice(0, q), query: q === -1 ? '' : target.slice(q) };
+}
+
+/** Which credential to check: Basic on apps that take passwords, else a bearer token, else the session. */
+function credentialFor(view: RequestView, app: CompiledApp, compiled: CompiledGateway): Credential | undefined {
+  if (view.credentials.basic !== undefined && compiled.passwordApps.has(app.id)) return 'basic';
+  if (view.credentials.bearer !== undefined) return 'bearer';
+  if (view.credentials.session) return 'session';
+  return undefined;
+}
+
+export function decide(view: RequestView, compiled: CompiledGateway, auth?: AuthResult): Outcome {
+  const { rawPath, query } = splitTarget(view.rawTarget);
+  const norm = normalizePath(rawPath);
+  if (!norm.ok) return { kind: 'refused', refusal: { status: 400, code: 'bad_path' }, reason: norm.reason };
+  const path = norm.path;
+
+  if (path === '/_auth' || path.startsWith('/_auth/')) {
+    const route = ENDPOINTS[path];
+    // Reserved on every host: a near-miss of an endpoint is never an app path.
+    if (!route) return { kind: 'refused', path, refusal: { status: 404, code: 'not_found' }, reason: 'reserved path, no such gateway endpoint' };
+    if (route.methods && !route.methods.includes(view.method)) {
+      return { kind: 'refused', path, refusal: { status: 405, code: 'method_not_allowed' }, reason: `${route.endpoint} does not accept ${view.method}`, allow: route.methods.join(', ') };
+    }
+    return { kind: 'endpoint', endpoint: route.endpoint, path, query };
+  }
+
+  const app = matchApp(compiled.apps, view.host, path);
+  if (!app) return { kind: 'refused', path, refusal: { status: compiled.unmatched, code: 'no_app' }, reason: 'no app serves this host and path' };
+  const request = { method: view.method, path, host: view.host, clientAddress: view.clientAddress, country: view.country };
+
+  if (!auth) {
+    const anonymous = evaluate(app, request, undefined);
+    if (anonymous.effect !== 'bypass' && anonymous.effect !== 'deny') {
+      const credential = credentialFor(view, app, compiled);
+      if (credential) return { kind: 'needs-credential', app, path, query, credential, decision: anonymous };
+    }
+    return finish(view, compiled, app, path, query, anonymous, {});
+  }
+  return finish(view, compiled, app, path, query, evaluate(app, request, auth.identity), auth);
+}
+
+/** The app that serves a host and raw path, if any (which app's login settings a sign-in uses). */
+export function appServing(compiled: CompiledGateway, host: string, rawPath: string): CompiledApp | undefined {
+  const norm = normalizePath(rawPath);
+  return norm.ok ? matchApp(compiled.apps, host, norm.path) : undefined;
+}
+
+function finish(view: RequestView, compiled: CompiledGateway, app: CompiledApp, path: string, query: string, decision: Decision, auth: AuthResult): Outcome {
+  const { identity, credential } = auth;
+  const base = { kind: 'decided' as const, app, path, query, decision, credential, identity };
+  switch (decision.effect) {
+    case 'bypass':
+      return { ...base, answer: 'bypass', upstream: { path, query, identityHeaders: {}, dropAuthorization: false } };
+    case 'allow': {
+      const cfg = compiled.appHeaders[app.id] ?? compiled.defaultHeaders;
+      // Anyone can type an address they do not own; upstreams that key accounts by email must only
+      // ever see a verified one (oauth2-proxy's default too).
+      const shown = identity!.email && !identity!.emailVerified && cfg.unverifiedEmail !== 'forward' ? withoutEmail(identity!) : identity!;
+      return {
+        ...base,
+        answer: 'allow',
+        upstream: {
+          path,
+          query,
+          identityHeaders: mapIdentityHeaders(shown, cfg, auth.accessToken),
+          assertion: compiled.assertionHeader ? { header: compiled.assertionHeader, identity: shown } : undefined,
+          dropAuthorization: identity!.authMethod === 'basic',
+        },
+      };
+    }
+    case 'deny':
+      return { ...base, answer: 'deny', refusal: denial(app, decision, identity) };
+    case 'authenticate': {
+      // Browsers without a session are sent to sign in; programs, bearer-only routes and callers
+      // who already proved an identity (which did not suffice) get 401.
+      const wantsJson = !view.canRedirect || decision.bearerOnly === true || identity !== undefined || prefersJson(view);
+      if (!wantsJson) return { ...base, answer: 'sign-in', returnTo: returnTarget(view, path + query) };
+      const basic = compiled.passwordApps.has(app.id) && !decision.bearerOnly;
+      return {
+        ...base,
+        answer: 'unauthorized',
+        refusal: {
+          status: 401,
+          code: 'unauthorized',
+          detail: decision.bearerOnly ? 'This address needs an access token (Authorization: Bearer).' : 'Sign in to continue.',
+          wwwAuthenticate: basic ? `Bearer realm="${app.id}", Basic realm="${app.id}", charset="UTF-8"` : `Bearer realm="${app.id}"`,
+        },
+      };
+    }
+  }
+}
+
+function denial(app: CompiledApp, decision: Decision, identity?: Identity): Refusal {
+  if (identity?.authMethod !== 'bearer') return { status: 403, code: 'access_denied' };
+  const scope = decision.insufficientScope;
+  if (!scope) return { status: 403, code: 'access_denied', detail: 'The access token does not grant access to this address.' };
+  return {
+    status: 403,
+    code: 'insufficient_scope',
+    detail: scope.join(' '),
+    wwwAuthenticate: `Bearer realm="${app.id}", error="insufficient_scope", scope="${scope.join(' ')}"`,
+  };
+}
+
+function withoutEmail(identity: Identity): Identity {
+  const { email: _email, ...claims } = identity.claims;
+  return { ...identity, email: undefined, claims };
+}
+
+/**
+ * Where to come back to after sign-in. Usually a same-origin path; when the gateway signs in on its
+ * publicUrl but the request came to another host (several apps on several hosts), the full URL, so
+ * the user lands back on the host they asked for.
+ */
+export function returnTarget(view: Pick<RequestView, 'origin' | 'host' | 'proto'>, pathAndQuery: string): string {
+  return new URL(view.origin).host === view.host ? pathAndQuery : `${view.proto}://${view.host}${pathAndQuery}`;
+}

@@ -1,0 +1,210 @@
+/**
+ * The request core: builds the request view, lets `decide` (src/gateway/decide.ts) decide, checks
+ * the credential the decision asks for, and carries the outcome out — serve an endpoint, forward, or
+ * answer from the error catalogue. Every branch ends in a precise status and one access-log line
+ * carrying the request id and the decision.
+ */
+import { ERROR_CATALOGUE, errorResponse, type ErrorCode, type ErrorContext } from '../http';
+import { IdpUnavailableError } from '../oidc/provider';
+import { UpstreamError } from '../proxy';
+import { authenticateBearer, authenticateSession } from './authenticate';
+import { authenticateBasic } from './cognito';
+import type { Gateway, RequestInfo } from './context';
+import { decide, type AuthResult, type FoundCredentials, type Outcome, type RequestView, type UpstreamEdits } from './decide';
+import { clientHeaderStripRules } from './headers';
+import { startLogin } from './routes/login';
+
+export type Decided = Extract<Outcome, { kind: 'decided' }>;
+
+/** Credentials on the request, found (not checked): the Authorization header and the session cookie. */
+export function findCredentials(authorization: string | null, gatewayCookieNames: readonly string[]): FoundCredentials {
+  const bearer = authorization ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(authorization)?.[1] : undefined;
+  const basic = authorization && /^basic\s/i.test(authorization) ? authorization : undefined;
+  return { bearer, basic, session: gatewayCookieNames.some((n) => !n.includes('_login_')) };
+}
+
+/** The request view for the request itself; forward auth overrides what the proxy reports. */
+export function viewOf(gw: Gateway, req: Request, info: RequestInfo, over: Partial<RequestView> = {}): RequestView {
+  return {
+    method: req.method,
+    host: info.host,
+    rawTarget: info.rawTarget,
+    origin: info.origin,
+    proto: info.proto,
+    headers: req.headers,
+    clientAddress: info.clientAddress,
+    country: info.country,
+    credentials: findCredentials(req.headers.get('authorization'), gw.sessions.cookieNames(info.cookieHeader)),
+    canRedirect: true,
+    ...over,
+  };
+}
+
+/** An answer from the catalogue; warn/error entries also get the operator's log line. */
+export function refuse(req: Request, info: RequestInfo, code: ErrorCode, ctx: Omit<ErrorContext, 'requestId'> = {}, logFields: Record<string, unknown> = {}): Response {
+  const entry = ERROR_CATALOGUE[code];
+  if (entry.level !== 'info') info.log[entry.level](entry.log, { error: code, ...logFields });
+  return errorResponse(req, code, { ...ctx, requestId: info.requestId });
+}
+
+export type Resolved =
+  | { kind: 'outcome'; outcome: Exclude<Outcome, { kind: 'needs-credential' }>; setCookies: string[] }
+  | { kind: 'respond'; res: Response; log: Record<string, unknown> };
+
+/**
+ * Decides, checking the credential the first decision asks for. Shared by the proxy and by forward
+ * auth, so both decide the same way.
+ */
+export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view: RequestView): Promise<Resolved> {
+  const first = decide(view, gw.compiled);
+  if (first.kind !== 'needs-credential') return { kind: 'outcome', outcome: first, setCookies: [] };
+  const { app, credential } = first;
+  const appCtx = { app: app.name, contact: app.contact };
+  let auth: AuthResult;
+  let setCookies: string[] = [];
+  if (credential === 'basic') {
+    const basic = await authenticateBasic(gw, app, view.credentials.basic!, info.clientAddress ?? info.peerAddress ?? '');
+    if (basic.kind === 'refused') {
+      const res = refuse(req, info, basic.code, {
+        ...appCtx,
+        detail: basic.detail,
+        wwwAuthenticate: basic.code === 'rate_limited' || basic.code === 'idp_unavailable' ? undefined : `Basic realm="${app.id}", charset="UTF-8"`,
+        headers: basic.retryAfterSeconds ? new Headers({ 'retry-after': String(basic.retryAfterSeconds) }) : undefined,
+      });
+      return { kind: 'respond', res, log: { app: app.id, decision: 'deny', reason: basic.code } };
+    }
+    auth = { credential, identity: basic.identity };
+  } else {
+    const checked = credential === 'bearer' ? await authenticateBearer(gw, view.credentials.bearer!) : await authenticateSession(gw, info, app);
+    if (checked.kind === 'bearer-invalid') {
+      const res = refuse(req, info, 'invalid_token', {
+        ...appCtx,
+        detail: checked.description,
+        wwwAuthenticate: `Bearer realm="${app.id}", error="invalid_token", error_description="${checked.description.replace(/["\\]/g, '')}"`,
+      });
+      return { kind: 'respond', res, log: { app: app.id, decision: 'deny', reason: checked.code } };
+    }
+    if (checked.kind === 'unavailable') {
+      const res = refuse(req, info, 'idp_unavailable', { ...appCtx, status: checked.status }, { reason: checked.message });
+      return { kind: 'respond', res: withCookies(res, checked.setCookies), log: { app: app.id, reason: checked.message } };
+    }
+    setCookies = checked.setCookies;
+    auth = checked.kind === 'identity' ? { credential, identity: checked.identity, accessToken: checked.accessToken } : { credential };
+  }
+  const outcome = decide(view, gw.compiled, auth) as Exclude<Outcome, { kind: 'needs-credential' }>;
+  return { kind: 'outcome', outcome, setCookies };
+}
+
+/** The access-log fields of an outcome. */
+export function outcomeLog(outcome: Exclude<Outcome, { kind: 'needs-credential' }>): Record<string, unknown> {
+  if (outcome.kind === 'endpoint') return { endpoint: outcome.endpoint };
+  if (outcome.kind === 'refused') return { error: outcome.refusal.code, reason: outcome.reason };
+  const { app, decision, identity } = outcome;
+  return {
+    app: app.id,
+    decision: decision.effect,
+    answer: outcome.answer,
+    policy: decision.policy,
+    rule: decision.rule,
+    auth: outcome.credential,
+    user: identity ? (identity.username ?? identity.sub) : undefined,
+    error: outcome.refusal?.code,
+  };
+}
+
+/** The answer for an outcome decided before any app (bad path, reserved near-miss, no app). */
+export function refusedResponse(req: Request, info: RequestInfo, outcome: Extract<Outcome, { kind: 'refused' }>): Response {
+  const { refusal } = outcome;
+  return refuse(req, info, refusal.code, {
+    status: refusal.status,
+    headers: outcome.allow ? new Headers({ allow: outcome.allow }) : undefined,
+  });
+}
+
+/** The answer for deny, sign-in and 401 outcomes. */
+export async function refusalResponse(gw: Gateway, req: Request, info: RequestInfo, outcome: Decided): Promise<Response> {
+  const { app, identity } = outcome;
+  if (outcome.answer === 'sign-in') {
+    try {
+      return await startLogin(gw, info, { returnTo: outcome.returnTo!, app });
+    } catch (e) {
+      if (!(e instanceof IdpUnavailableError)) throw e;
+      return refuse(req, info, 'idp_unavailable', { app: app.name, contact: app.contact }, { reason: e.message });
+    }
+  }
+  const refusal = outcome.refusal!;
+  const session = identity?.authMethod === 'session';
+  return refuse(req, info, refusal.code, {
+    app: app.name,
+    contact: app.contact,
+    detail: refusal.detail,
+    wwwAuthenticate: refusal.wwwAuthenticate,
+    status: refusal.status,
+    user: refusal.code === 'access_denied' && identity && identity.authMethod !== 'bearer' ? (identity.username ?? identity.email ?? identity.sub) : undefined,
+    // A person signed in with the wrong account can switch without signing out first.
+    retryHref: refusal.code === 'access_denied' && session ? `/_auth/login?prompt=login&rd=${encodeURIComponent(outcome.returnTo ?? outcome.path + outcome.query)}` : undefined,
+    retryLabel: 'Sign in as someone else',
+  });
+}
+
+/** The headers the gateway adds upstream for an allowed identity: mapped claims plus the assertion. */
+export async function identityHeadersFor(gw: Gateway, outcome: Decided, edits: UpstreamEdits): Promise<Record<string, string>> {
+  const headers = { ...edits.identityHeaders };
+  if (edits.assertion && gw.signer) headers[edits.assertion.header] = await gw.signer.sign(edits.assertion.identity, outcome.app.id);
+  return headers;
+}
+
+/** The proxied path: decide, then forward (allow, bypass) or answer. */
+export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo, resolved: Resolved): Promise<Response> {
+  if (resolved.kind === 'respond') return done(gw, info, req, resolved.res, resolved.log);
+  const { outcome, setCookies } = resolved;
+  if (outcome.kind === 'refused') return done(gw, info, req, withCookies(refusedResponse(req, info, outcome), setCookies), outcomeLog(outcome));
+  if (outcome.kind !== 'decided') throw new Error(`handleProxied: unexpected ${outcome.kind}`);
+  const res = outcome.upstream ? await forward(gw, req, info, outcome, outcome.upstream) : await refusalResponse(gw, req, info, outcome);
+  return done(gw, info, req, withCookies(res, setCookies), outcomeLog(outcome));
+}
+
+async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: Decided, edits: UpstreamEdits): Promise<Response> {
+  const { app } = outcome;
+  const identityHeaders = await identityHeadersFor(gw, outcome, edits);
+  const base = clientHeaderStripRules(gw);
+  const strip = edits.dropAuthorization ? { ...base, names: [...base.names, 'authorization'] } : base;
+  try {
+    return await gw.deps.forward(req, {
+      upstream: app.upstreamUrl,
+      path: edits.path,
+      query: edits.query,
+      identityHeaders,
+      strip,
+      isGatewayCookie: (name) => gw.sessions.isGatewayCookie(name),
+      clientAddress: info.clientAddress ?? info.peerAddress ?? '',
+      proto: info.proto,
+      host: info.host,
+      trustedForwardedFor: info.peerTrusted ? (req.headers.get('x-forwarded-for') ?? undefined) : undefined,
+      requestId: info.requestId,
+      timeoutMs: gw.config.upstreamTimeout * 1000,
+    });
+  } catch (e) {
+    if (!(e instanceof UpstreamError)) throw e;
+    return refuse(req, info, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable', { app: app.name, contact: app.contact }, { app: app.id, kind: e.kind });
+  }
+}
+
+export function withCookies(res: Response, setCookies: readonly string[]): Response {
+  if (setCookies.length === 0) return res;
+  const out = new Response(res.body, res);
+  for (const c of setCookies) out.headers.append('set-cookie', c);
+  return out;
+}
+
+/** One access-log line per request. */
+export function done(gw: Gateway, info: RequestInfo, req: Request, res: Response, fields: Record<string, unknown>): Response {
+  info.log.info('request', {
+    method: req.method,
+    path: info.rawTarget.split('?')[0],
+    status: res.status,
+    ms: gw.now() - info.startedAt,
+    ...fields,
+  });
+  return res;
+}

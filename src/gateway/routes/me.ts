@@ -1,0 +1,35 @@
+import { authenticateBearer, authenticateSession } from '../authenticate';
+import type { Gateway, RequestInfo } from '../context';
+import { refuse, withCookies } from '../handle';
+
+/** `/_auth/me`: the caller's identity as JSON (bearer token or session); 401 when signed out. */
+export async function handleMe(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
+  const credentials = gw.sessions.cookieNames(info.cookieHeader);
+  const token = /^Bearer[ ]+([^\s]+)\s*$/i.exec(req.headers.get('authorization') ?? '')?.[1];
+  const auth = token ? await authenticateBearer(gw, token) : await authenticateSession(gw, info);
+  if (auth.kind !== 'identity') {
+    const res = refuse(req, info, 'unauthorized', { detail: 'not signed in', wwwAuthenticate: 'Bearer realm="cognito-gateway"' }, { cookies: credentials.length });
+    return withCookies(res, auth.kind === 'anonymous' || auth.kind === 'unavailable' ? auth.setCookies : []);
+  }
+  const id = auth.identity;
+  const body = {
+    username: id.username ?? null,
+    sub: id.sub,
+    email: id.email ?? null,
+    emailVerified: id.emailVerified,
+    groups: id.groups,
+    identityProviders: id.identityProviders,
+    authMethod: id.authMethod,
+    scopes: id.scopes,
+    clientId: id.clientId ?? null,
+    sessionExpiresAt: auth.session ? new Date((auth.session.createdAt + gw.config.session.absoluteLifetime) * 1000).toISOString() : null,
+    tokensExpireAt: auth.session
+      ? new Date(auth.session.tokensExpireAt * 1000).toISOString()
+      : typeof id.claims.exp === 'number'
+        ? new Date(id.claims.exp * 1000).toISOString()
+        : null,
+  };
+  const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+  for (const cookie of auth.setCookies) headers.append('set-cookie', cookie);
+  return new Response(req.method === 'HEAD' ? null : JSON.stringify(body), { status: 200, headers });
+}
