@@ -12,7 +12,7 @@
  * checks that credential (the only I/O: JWKS, refresh, admin API) and calls again with `auth`.
  */
 import type { Identity } from '../identity';
-import type { ErrorCode } from '../http/error-catalogue';
+import { ERROR_CATALOGUE, type ErrorCode } from '../http/error-catalogue';
 import { prefersJson } from '../http/negotiate';
 import { evaluate, matchApp, normalizePath, type CompiledApp, type Decision, type HeaderReader } from '../policy';
 import { mapIdentityHeaders, type HeadersConfig } from '../proxy';
@@ -151,21 +151,21 @@ function credentialFor(view: RequestView, app: CompiledApp, compiled: CompiledGa
 export function decide(view: RequestView, compiled: CompiledGateway, auth?: AuthResult): Outcome {
   const { rawPath, query } = splitTarget(view.rawTarget);
   const norm = normalizePath(rawPath);
-  if (!norm.ok) return { kind: 'refused', refusal: { status: 400, code: 'bad_path' }, reason: norm.reason };
+  if (!norm.ok) return { kind: 'refused', refusal: refusal('bad_path'), reason: norm.reason };
   const path = norm.path;
 
   if (path === '/_auth' || path.startsWith('/_auth/')) {
     const route = ENDPOINTS[path];
     // Reserved on every host: a near-miss of an endpoint is never an app path.
-    if (!route) return { kind: 'refused', path, refusal: { status: 404, code: 'not_found' }, reason: 'reserved path, no such gateway endpoint' };
+    if (!route) return { kind: 'refused', path, refusal: refusal('not_found'), reason: 'reserved path, no such gateway endpoint' };
     if (route.methods && !route.methods.includes(view.method)) {
-      return { kind: 'refused', path, refusal: { status: 405, code: 'method_not_allowed' }, reason: `${route.endpoint} does not accept ${view.method}`, allow: route.methods.join(', ') };
+      return { kind: 'refused', path, refusal: refusal('method_not_allowed'), reason: `${route.endpoint} does not accept ${view.method}`, allow: route.methods.join(', ') };
     }
     return { kind: 'endpoint', endpoint: route.endpoint, path, query };
   }
 
   const app = matchApp(compiled.apps, view.host, path);
-  if (!app) return { kind: 'refused', path, refusal: { status: compiled.unmatched, code: 'no_app' }, reason: 'no app serves this host and path' };
+  if (!app) return { kind: 'refused', path, refusal: { ...refusal('no_app'), status: compiled.unmatched }, reason: 'no app serves this host and path' };
   const request = { method: view.method, path, host: view.host, clientAddress: view.clientAddress, country: view.country };
 
   if (!auth) {
@@ -220,8 +220,7 @@ function finish(view: RequestView, compiled: CompiledGateway, app: CompiledApp, 
         ...base,
         answer: 'unauthorized',
         refusal: {
-          status: 401,
-          code: 'unauthorized',
+          ...refusal('unauthorized'),
           detail: decision.bearerOnly ? 'This address needs an access token (Authorization: Bearer).' : 'Sign in to continue.',
           wwwAuthenticate: basic ? `Bearer realm="${app.id}", Basic realm="${app.id}", charset="UTF-8"` : `Bearer realm="${app.id}"`,
         },
@@ -231,15 +230,19 @@ function finish(view: RequestView, compiled: CompiledGateway, app: CompiledApp, 
 }
 
 function denial(app: CompiledApp, decision: Decision, identity?: Identity): Refusal {
-  if (identity?.authMethod !== 'bearer') return { status: 403, code: 'access_denied' };
+  if (identity?.authMethod !== 'bearer') return refusal('access_denied');
   const scope = decision.insufficientScope;
-  if (!scope) return { status: 403, code: 'access_denied', detail: 'The access token does not grant access to this address.' };
+  if (!scope) return { ...refusal('access_denied'), detail: 'The access token does not grant access to this address.' };
   return {
-    status: 403,
-    code: 'insufficient_scope',
+    ...refusal('insufficient_scope'),
     detail: scope.join(' '),
     wwwAuthenticate: `Bearer realm="${app.id}", error="insufficient_scope", scope="${scope.join(' ')}"`,
   };
+}
+
+/** A refusal with the catalogue's status for the code. */
+function refusal(code: ErrorCode): Refusal {
+  return { status: ERROR_CATALOGUE[code].status, code };
 }
 
 function withoutEmail(identity: Identity): Identity {

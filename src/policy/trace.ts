@@ -24,8 +24,8 @@ export function formatTrace(decision: Decision): string {
   verdict += decision.policy ? ` by policy "${decision.policy}"` : '';
   verdict += decision.rule ? ` (${decision.rule})` : '';
   lines.push(verdict, `reason: ${decision.reason}`);
-  if (decision.bearerOnly) lines.push('answer: 401 with WWW-Authenticate: Bearer (no redirect)');
-  if (decision.insufficientScope) lines.push(`answer: 403 insufficient_scope (scope="${decision.insufficientScope.join(' ')}")`);
+  if (decision.bearerOnly) lines.push('bearer only: a browser is never sent to sign in here');
+  if (decision.insufficientScope) lines.push(`missing scope: ${decision.insufficientScope.join(' or ')}`);
   return lines.join('\n');
 }
 

@@ -55,9 +55,9 @@ describe('formatTrace', () => {
   it('shows bearer-only and insufficient scope answers', () => {
     const session = evaluate(app, { method: 'GET', path: '/api/x', host: 'h' }, identityFromExplainArgs({ user: 'alice' }));
     expect(formatTrace(session)).toContain('note: service accepts only bearer tokens');
-    expect(formatTrace(session)).toContain('answer: 401 with WWW-Authenticate: Bearer');
+    expect(formatTrace(session)).toContain('bearer only: a browser is never sent to sign in here');
     const token = evaluate(app, { method: 'GET', path: '/api/x', host: 'h' }, identityFromExplainArgs({ clientId: 'm', scopes: 'other' }));
-    expect(formatTrace(token)).toContain('answer: 403 insufficient_scope (scope="demo-api/read")');
+    expect(formatTrace(token)).toContain('missing scope: demo-api/read');
   });
 });
 
