@@ -12,7 +12,7 @@ import { SessionTooLargeError } from '../session';
 /**
  * Finds out who is calling: a bearer access token if the request carries one, else the sealed
  * session cookie (refreshed when its tokens expired or revalidation is due). Never throws for bad
- * input: the outcome says what happened so the pipeline can answer precisely.
+ * input: the outcome says what happened so the request core (handle.ts) can answer precisely.
  */
 export type AuthOutcome =
   | { kind: 'anonymous'; setCookies: string[] }

@@ -70,7 +70,7 @@ export interface Gateway {
   cognito?: CognitoFeatures;
 }
 
-/** Per-request facts derived once at the edge of the pipeline. */
+/** Per-request facts derived once at the edge (src/gateway/app.ts requestInfo). */
 export interface RequestInfo {
   requestId: string;
   /** The gateway's public origin for this request, e.g. https://gw.example.com */
