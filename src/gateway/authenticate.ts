@@ -23,13 +23,6 @@ export type AuthOutcome =
 /** How often an unchanged session is written back just to move its idle timer (seconds). */
 const LAST_SEEN_WRITE_INTERVAL = 60;
 
-export function bearerToken(req: Request): string | undefined {
-  const h = req.headers.get('authorization');
-  if (!h) return undefined;
-  const m = /^Bearer[ ]+([^\s]+)\s*$/i.exec(h);
-  return m ? m[1] : undefined;
-}
-
 export function sessionLimits(gw: Gateway, app?: CompiledApp): SessionLimits {
   return {
     absoluteLifetime: app?.session?.absoluteLifetime ?? gw.config.session.absoluteLifetime,

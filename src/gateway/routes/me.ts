@@ -1,14 +1,13 @@
 import { authenticateBearer, authenticateSession } from '../authenticate';
 import type { Gateway, RequestInfo } from '../context';
-import { refuse, withCookies } from '../handle';
+import { findCredentials, refuse, withCookies } from '../handle';
 
 /** `/_auth/me`: the caller's identity as JSON (bearer token or session); 401 when signed out. */
 export async function handleMe(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
-  const credentials = gw.sessions.cookieNames(info.cookieHeader);
-  const token = /^Bearer[ ]+([^\s]+)\s*$/i.exec(req.headers.get('authorization') ?? '')?.[1];
-  const auth = token ? await authenticateBearer(gw, token) : await authenticateSession(gw, info);
+  const found = findCredentials(req.headers.get('authorization'), gw.sessions.cookieNames(info.cookieHeader));
+  const auth = found.bearer ? await authenticateBearer(gw, found.bearer) : await authenticateSession(gw, info);
   if (auth.kind !== 'identity') {
-    const res = refuse(req, info, 'unauthorized', { detail: 'not signed in', wwwAuthenticate: 'Bearer realm="cognito-gateway"' }, { cookies: credentials.length });
+    const res = refuse(req, info, 'unauthorized', { detail: 'not signed in', wwwAuthenticate: 'Bearer realm="cognito-gateway"' }, { session: found.session });
     return withCookies(res, auth.kind === 'anonymous' || auth.kind === 'unavailable' ? auth.setCookies : []);
   }
   const id = auth.identity;
