@@ -129,6 +129,12 @@ export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): R
     const r = parseCidr(cidr);
     if (!r.ok) issues.push({ path: `trustedProxies[${i}]`, message: `${r.message}; write e.g. 10.0.0.0/8 or 2001:db8::/32` });
   });
+  config.forwardAuth.proxies.forEach((entry, i) => {
+    entry.cidrs.forEach((cidr, j) => {
+      const r = parseCidr(cidr);
+      if (!r.ok) issues.push({ path: `forwardAuth.proxies[${i}].cidrs[${j}]`, message: `${r.message}; write e.g. 10.0.0.0/8` });
+    });
+  });
   // An app's `headers` overrides the global block field by field, then is validated as a whole.
   const appHeaders: Record<string, HeadersConfig> = {};
   config.apps.forEach((app, i) => {

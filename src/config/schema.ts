@@ -157,6 +157,18 @@ export const listenSchema = z
   .strict()
   .default({ host: '127.0.0.1', port: 8787 });
 
+/** Which proxy calls /_auth/verify decides which headers carry the original request. */
+export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'caddy'] as const;
+export const forwardAuthSchema = z
+  .object({
+    /** The proxy in front (nginx: X-Original-URL; traefik, caddy: X-Forwarded-*). Unset: /_auth/verify is off. */
+    proxy: z.enum(FORWARD_AUTH_PROXIES).optional(),
+    /** Several kinds of proxy: the first entry whose CIDRs hold the peer wins; else `proxy`. */
+    proxies: z.array(z.object({ cidrs: z.array(z.string()).min(1), proxy: z.enum(FORWARD_AUTH_PROXIES) }).strict()).default([]),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     /** The gateway's external origin (https://gw.example.com). Default: taken from each request's Host. */
@@ -173,6 +185,7 @@ export const configSchema = z
     cognitoAdmin: cognitoAdminSchema,
     /** Peers (CIDRs) whose X-Forwarded-* headers are believed. None by default. */
     trustedProxies: z.array(z.string()).default([]),
+    forwardAuth: forwardAuthSchema,
     upstreamTimeout: duration().default(30),
     unmatched: unmatchedSchema,
     apps: appsSchema,

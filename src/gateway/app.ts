@@ -71,6 +71,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     apps,
     publicUrl: config.publicUrl ? new URL(config.publicUrl) : undefined,
     trustedProxies: compileCidrs(config.trustedProxies),
+    forwardAuthProxy: forwardAuthProxyOf(config),
     provider,
     verifier,
     refresher: createRefresher({ provider, now }),
@@ -83,6 +84,12 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   };
 }
 
+
+/** Which kind of proxy a forward-auth peer is: the first `forwardAuth.proxies` entry that holds it, else `forwardAuth.proxy`. */
+function forwardAuthProxyOf(config: ResolvedConfig): Gateway['forwardAuthProxy'] {
+  const entries = config.forwardAuth.proxies.map((e) => ({ cidrs: compileCidrs(e.cidrs), proxy: e.proxy }));
+  return (peer) => (peer ? entries.find((e) => e.cidrs.matches(peer))?.proxy : undefined) ?? config.forwardAuth.proxy;
+}
 
 /** What decisions read, compiled once per config. Pure: `explain` and every runtime build it the same way. */
 export function compileConfig(config: ResolvedConfig, apps: readonly CompiledApp[] = compileApps(config.apps)): CompiledGateway {

@@ -9,6 +9,7 @@ import type { LoginStateStore, SessionStore } from '../session';
 import type { Forwarder } from '../proxy';
 import type { AssertionSigner, SharedCache, TokenVerifier } from '../tokens';
 import type { CompiledGateway } from './decide';
+import type { ForwardAuthProxy } from './routes/forward-auth';
 
 /** What a sign-in attempt remembers between /_auth/login and /_auth/callback (sealed cookie). */
 export interface LoginState {
@@ -56,6 +57,8 @@ export interface Gateway {
   publicUrl?: URL;
   /** Peers whose X-Forwarded-* and X-Request-Id headers are believed. */
   trustedProxies: CidrSet;
+  /** The kind of proxy a forward-auth peer is (forwardAuth), or undefined when forward auth is off. */
+  forwardAuthProxy(peer: string | undefined): ForwardAuthProxy | undefined;
   provider: IdentityProvider;
   verifier: TokenVerifier;
   refresher: Refresher;

@@ -22,6 +22,8 @@ export const ErrorCode = {
   InsufficientScope: 'insufficient_scope',
   UntrustedProxy: 'untrusted_proxy',
   MissingOriginalRequest: 'missing_original_request',
+  ConflictingOriginalRequest: 'conflicting_original_request',
+  ForwardAuthDisabled: 'forward_auth_disabled',
   IdpError: 'idp_error',
   InvalidCallback: 'invalid_callback',
   LoginExpired: 'login_expired',
@@ -141,7 +143,15 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   },
   missing_original_request: {
     status: 400, json: true, title: 'Bad request', level: 'warn', log: 'forward-auth request without the original-request headers',
-    message: () => 'Send X-Original-URL (nginx) or X-Forwarded-Host and X-Forwarded-Uri (Traefik, Caddy).',
+    message: () => 'Send X-Original-URL (nginx) or X-Forwarded-Host and X-Forwarded-Uri (Traefik, Caddy), as forwardAuth.proxy says.',
+  },
+  conflicting_original_request: {
+    status: 400, json: true, title: 'Bad request', level: 'warn', log: 'forward-auth request names two different original requests (a client added the other proxy family)',
+    message: () => 'The request names two different original requests.',
+  },
+  forward_auth_disabled: {
+    status: 404, json: true, title: 'Not found', level: 'warn', log: 'forward-auth request, but forwardAuth.proxy is not configured',
+    message: () => 'Forward auth is not enabled on this gateway (forwardAuth.proxy).',
   },
   idp_error: {
     status: 400, title: 'Sign-in did not complete', level: 'warn', log: 'sign-in failed: the identity provider returned an error',
