@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/load';
 import type { AuthMethod, Identity } from '../identity';
 import { identityFromClaims } from '../identity';
 import { compileApps, decideRequest, decisionExitCode, formatTrace, identityFromExplainArgs } from '../policy';
-import { flag, listFlag, type ParsedArgs, UsageError } from './args';
+import { type FlagSpec, flag, listFlag, type ParsedArgs, UsageError } from './args';
 
 export const EXPLAIN_USAGE = `usage: cognito-gateway explain --config FILE [identity] METHOD URL
 
@@ -21,6 +21,13 @@ identity (omit all for an anonymous request):
   --token JWT            take the claims of a real ID or access token (decoded, NOT verified)
 request:
   --ip ADDR              client address            --country CC        CF-IPCountry (Workers)`;
+
+/** What `explain` accepts (see EXPLAIN_USAGE); anything else is refused with exit 2. */
+export const EXPLAIN_FLAGS = {
+  values: ['config', 'user', 'groups', 'email', 'claim', 'scopes', 'client', 'auth', 'token', 'ip', 'country'],
+  booleans: ['email-unverified'],
+  positionals: true,
+} as const satisfies FlagSpec;
 
 export function explainIdentity(args: ParsedArgs, groupsClaim: string): Identity | undefined {
   const token = flag(args, 'token');
