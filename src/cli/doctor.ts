@@ -7,7 +7,7 @@ import type { Env, ResolvedConfig } from '../config/load';
 import { checkClient, clientRequirements } from '../cognito/app-client';
 import { createCognitoAdmin, type CognitoAdmin, type CognitoAdminOptions } from '../cognito/client';
 import { adminOptionsFromSettings, cognitoAdminSettings, type CognitoAdminSettings } from '../cognito/config';
-import { CognitoAdminError, toCognitoAdminError } from '../cognito/errors';
+import { type CognitoAdminError, toCognitoAdminError } from '../cognito/errors';
 import { computeSecretHash } from '../cognito/password-auth';
 import { readConfigFile } from './config-file';
 

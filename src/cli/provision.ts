@@ -127,7 +127,7 @@ export async function runProvision(configPath: string, opts: ProvisionOptions): 
 
     // 3. Desired settings and the diff.
     const before = current ? canonicalOf(current) : undefined;
-    let desired;
+    let desired: ReturnType<typeof desiredClient>;
     try {
       desired = desiredClient(before, req, template, { defaultName: 'cognito-gateway' });
     } catch (e) {
