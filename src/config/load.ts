@@ -3,10 +3,13 @@ import { ZodError } from 'zod';
 import { COGNITO_POOL_ID, configSchema, type GatewayConfig } from './schema';
 import { parseCidr, validateApps } from '../policy';
 import { headersOverrideSchema, mergeHeadersConfig, type HeadersConfig } from '../proxy';
+import { closestWord } from '../spelling';
 
 /**
- * Turns config text plus environment into a validated, resolved config. Pure (no file system):
- * the Node runtime reads the file, the Worker gets the text from a bundled file or a var.
+ * Turns config text plus environment into a validated, resolved config. Pure and synchronous (no file
+ * system): the Node CLI reads the file, the Worker gets the text from a bundled file or a var. The
+ * checks that need async work or the runtime's environment (assertion keys, COGNITO_ENDPOINT) are
+ * `checkConfig` in ./check.ts, which every entry runs after this.
  */
 
 /** Environment variables that carry secrets; they override the file. */
@@ -51,10 +54,48 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function zodIssues(error: ZodError): ConfigIssue[] {
+/** Zod's own wrappers (default, prefault, pipe, optional) around an object or array schema. */
+interface SchemaNode {
+  shape?: Record<string, unknown>;
+  _zod?: { def?: { innerType?: unknown; in?: unknown; schema?: unknown; element?: unknown } };
+}
+
+function unwrapSchema(node: unknown): SchemaNode | undefined {
+  let t = node as SchemaNode | undefined;
+  for (let i = 0; i < 10 && t; i++) {
+    if (t.shape || t._zod?.def?.element) return t;
+    const def = t._zod?.def;
+    t = (def?.innerType ?? def?.in ?? def?.schema) as SchemaNode | undefined;
+  }
+  return undefined;
+}
+
+/** The keys the schema allows at `path` (for "did you mean"), when it is an object there. */
+function allowedKeysAt(path: ReadonlyArray<PropertyKey>): string[] | undefined {
+  let node = unwrapSchema(configSchema);
+  for (const seg of path) {
+    const next: unknown = typeof seg === 'number' ? node?._zod?.def?.element : node?.shape?.[String(seg)];
+    node = unwrapSchema(next);
+  }
+  return node?.shape ? Object.keys(node.shape) : undefined;
+}
+
+function unknownKeyMessage(keys: readonly string[], path: ReadonlyArray<PropertyKey>): string {
+  const allowed = allowedKeysAt(path) ?? [];
+  return keys
+    .map((k) => {
+      const near = closestWord(k, allowed);
+      return `unknown key "${k}"${near ? ` (did you mean "${near}"?)` : ''}${allowed.length ? `; allowed keys: ${allowed.join(', ')}` : ''}`;
+    })
+    .join('; ');
+}
+
+/** `schemaAt`: where the validated value sits in the root schema (an app's `headers` override is checked like the root `headers`). */
+function zodIssues(error: ZodError, schemaAt: ReadonlyArray<PropertyKey> = []): ConfigIssue[] {
   return error.issues.map((i) => {
     let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: check the spelling against the configuration reference in README.md`;
+    // Zod's default wording only; the apps schema writes its own (with the same suggestion).
+    if (i.code === 'unrecognized_keys' && /^Unrecognized key/.test(i.message)) message = unknownKeyMessage(i.keys, [...schemaAt, ...i.path]);
     if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = 'is required';
     return { path: formatPath(i.path), message };
   });
@@ -172,7 +213,7 @@ export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): R
         error = e;
       }
     }
-    if (error) issues.push(...zodIssues(error).map((x) => ({ path: `apps[${i}].headers${x.path ? `.${x.path}` : ''}`, message: x.message })));
+    if (error) issues.push(...zodIssues(error, ['headers']).map((x) => ({ path: `apps[${i}].headers${x.path ? `.${x.path}` : ''}`, message: x.message })));
   });
 
   let issuer = config.idp.issuer;
