@@ -1,7 +1,8 @@
 /**
  * `check` exit 0 means `serve` starts: every invalid config in the table is fed to both commands as
  * real processes (the package bin), and both must refuse it with exit 2 and the same message, naming
- * the key. A valid config passes `check` and `serve` listens.
+ * the key; `doctor` refuses it with the same words before it calls anything. A valid config passes
+ * `check` and `serve` answers on it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDoctor } from '../../src/cli/doctor';
 import { generateAssertionKey } from '../../src/tokens';
 
 const SECRET = 'check-serve-test-cookie-secret-0123456789';
@@ -121,6 +123,9 @@ describe('check and serve refuse the same configs', () => {
     expect(check.stderr.trim().split('\n')).toEqual([`${path} is invalid:`, expect.stringMatching(row.expected)]);
     expect(serve.stderr.trim()).toBe(check.stderr.trim());
     expect(serve.health).toBeUndefined();
+    const doctorLines: string[] = [];
+    expect(await runDoctor(path, { env, out: (l) => doctorLines.push(l) })).toBe(2);
+    expect(doctorLines).toEqual([`doctor: cannot load ${path}: ${check.stderr.trim()}`]);
   }, 30_000);
 
   it('a config check accepts is one serve starts with', async () => {
