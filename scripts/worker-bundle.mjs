@@ -17,8 +17,8 @@ import { ROOT, runWrangler } from './worker-wrangler.mjs';
 export const GZIP_BUDGET_BYTES = 1024 * 1024;
 
 const BUILTINS = [...new Set(builtinModules.map((m) => m.replace(/^node:/, '')))];
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-const BUILTIN_RE = `(?:node:[\\w/.-]+|(?:${BUILTINS.map(escape).join('|')})(?:/[\\w/.-]*)?)`;
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const BUILTIN_RE = `(?:node:[\\w/.-]+|(?:${BUILTINS.map(escapeRegExp).join('|')})(?:/[\\w/.-]*)?)`;
 /** import x from 'fs' · import 'node:fs' · export * from 'fs' · import('node:fs') · require('fs') · __require('fs') */
 const NODE_API_PATTERNS = [
   new RegExp(`\\b(?:from|import)\\s*\\(?\\s*["'\`](${BUILTIN_RE})["'\`]`, 'g'),

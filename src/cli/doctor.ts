@@ -6,8 +6,8 @@
 import type { Env, ResolvedConfig } from '../config/load';
 import { checkClient, clientRequirements } from '../cognito/app-client';
 import { createCognitoAdmin, type CognitoAdmin, type CognitoAdminOptions } from '../cognito/client';
-import { adminOptionsFromConfig, cognitoAdminSettings, type CognitoAdminSettings } from '../cognito/config';
-import { CognitoAdminError, toCognitoAdminError } from '../cognito/errors';
+import { adminOptionsFromSettings, cognitoAdminSettings, type CognitoAdminSettings } from '../cognito/config';
+import { type CognitoAdminError, toCognitoAdminError } from '../cognito/errors';
 import { computeSecretHash } from '../cognito/password-auth';
 import { readConfigFile } from './config-file';
 
@@ -175,7 +175,7 @@ export async function runDoctor(configPath: string, opts: DoctorOptions): Promis
       rows.push({ check: 'app client', result: 'FAIL', detail: (e as Error).message, fix: 'set idp.userPoolId' });
     }
     if (settings) {
-      const admin = (opts.adminFactory ?? createCognitoAdmin)(adminOptionsFromConfig(config, env));
+      const admin = (opts.adminFactory ?? createCognitoAdmin)(adminOptionsFromSettings(settings, env));
       rows.push(...(await clientChecks(config, admin, settings)));
       rows.push(...(await iamChecks(config, admin, settings)));
     }

@@ -10,7 +10,7 @@ import { identityFromClaims } from '../identity';
 import { compileConfig } from '../gateway/app';
 import { decide, type Outcome, type RequestView } from '../gateway/decide';
 import { decisionExitCode, formatTrace, identityFromExplainArgs } from '../policy';
-import { flag, listFlag, type ParsedArgs, UsageError } from './args';
+import { type FlagSpec, flag, listFlag, type ParsedArgs, UsageError } from './args';
 
 export const EXPLAIN_USAGE = `usage: cognito-gateway explain --config FILE [identity] METHOD URL
 
@@ -25,6 +25,13 @@ request:
   --ip ADDR              client address            --country CC        CF-IPCountry (Workers)
   --header 'NAME: VALUE' a request header, repeatable (default Accept: text/html, a browser navigation;
                          e.g. --header 'Accept: application/json' for an API client)`;
+
+/** What `explain` accepts (see EXPLAIN_USAGE); anything else is refused with exit 2. */
+export const EXPLAIN_FLAGS = {
+  values: ['config', 'user', 'groups', 'email', 'claim', 'scopes', 'client', 'auth', 'token', 'ip', 'country', 'header'],
+  booleans: ['email-unverified'],
+  positionals: true,
+} as const satisfies FlagSpec;
 
 export function explainIdentity(args: ParsedArgs, groupsClaim: string): Identity | undefined {
   const token = flag(args, 'token');

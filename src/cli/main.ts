@@ -4,55 +4,74 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/load';
 import { generateAssertionKey } from '../tokens';
-import { parseArgs, UsageError } from './args';
+import { type FlagSpec, parseArgs, UsageError } from './args';
 import { readConfigFile } from './config-file';
-import { EXPLAIN_USAGE, runExplain } from './explain';
+import { EXPLAIN_FLAGS, EXPLAIN_USAGE, runExplain } from './explain';
 
 const USAGE = `cognito-gateway: identity-aware reverse proxy for Amazon Cognito
 
 commands:
   serve     --config FILE [--watch]      run the gateway (Node)
   explain   --config FILE … METHOD URL   show how the policies decide one request (exit 0 allow, 1 deny)
-  check     --config FILE                validate a config file (exit 0 valid, 2 invalid)
+  check     --config FILE                run every check serve runs, without starting (exit 0: serve starts; 2 invalid)
   doctor    --config FILE                check the Cognito app client and pool against the config
   provision --config FILE [--dry-run] [--template FILE] [--create-pool]
                                          create or update the app client from the config
   gen-key                                print a new ES256 private JWK for GATEWAY_ASSERTION_KEYS
 
+Unknown flags are refused (exit 2) with the flags the command knows.
+
 ${EXPLAIN_USAGE}`;
+
+/** The flags each command accepts; anything else exits 2 naming these (src/cli/args.ts). */
+export const COMMAND_FLAGS = {
+  serve: { values: ['config'], booleans: ['watch'] },
+  explain: EXPLAIN_FLAGS,
+  check: { values: ['config'] },
+  doctor: { values: ['config'] },
+  provision: { values: ['config', 'template'], booleans: ['dry-run', 'create-pool'] },
+  'gen-key': { values: [] },
+} as const satisfies Record<string, FlagSpec>;
 
 export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && command in COMMAND_FLAGS && (rest.includes('--help') || rest.includes('-h'))) {
+    out(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'explain': {
-        const args = parseArgs(rest, ['email-unverified']);
+        const args = parseArgs(rest, COMMAND_FLAGS.explain, command);
         const config = await readConfigFile(requireConfig(args.flags.get('config')?.at(-1)));
         return runExplain(config, args, out);
       }
       case 'check': {
-        const args = parseArgs(rest);
+        const args = parseArgs(rest, COMMAND_FLAGS.check, command);
         const path = requireConfig(args.flags.get('config')?.at(-1));
+        // The same loading and checks as serve (readConfigFile runs checkConfig): valid here means serve starts.
         const config = await readConfigFile(path);
         for (const w of config.warnings) out(`warning: ${w}`);
         out(`${path}: valid (${config.apps.length} app${config.apps.length === 1 ? '' : 's'}: ${config.apps.map((a) => a.id).join(', ')})`);
         return 0;
       }
       case 'gen-key':
+        parseArgs(rest, COMMAND_FLAGS['gen-key'], command);
         out(await generateAssertionKey());
         return 0;
       case 'serve': {
+        parseArgs(rest, COMMAND_FLAGS.serve, command);
         const { runNodeMain } = await import('../runtime/node');
         await runNodeMain(rest);
         return 0;
       }
       case 'doctor': {
-        const args = parseArgs(rest);
+        const args = parseArgs(rest, COMMAND_FLAGS.doctor, command);
         const { runDoctor } = await import('./doctor');
         return await runDoctor(requireConfig(args.flags.get('config')?.at(-1)), { env: process.env, out });
       }
       case 'provision': {
-        const args = parseArgs(rest, ['dry-run', 'create-pool']);
+        const args = parseArgs(rest, COMMAND_FLAGS.provision, command);
         const { runProvision } = await import('./provision');
         return await runProvision(requireConfig(args.flags.get('config')?.at(-1)), {
           dryRun: args.bools.has('dry-run'),

@@ -20,7 +20,7 @@ import {
   type ClientTemplate,
 } from '../cognito/app-client';
 import { createCognitoAdmin, type CognitoAdmin, type CognitoAdminOptions } from '../cognito/client';
-import { adminOptionsFromConfig, cognitoAdminSettings } from '../cognito/config';
+import { adminOptionsFromSettings, cognitoAdminSettings, type CognitoAdminSettings } from '../cognito/config';
 import { toCognitoAdminError } from '../cognito/errors';
 import { readConfigFile } from './config-file';
 
@@ -78,7 +78,7 @@ export async function runProvision(configPath: string, opts: ProvisionOptions): 
     out('provision: idp.type is oidc; provision only manages Cognito app clients');
     return 2;
   }
-  let settings;
+  let settings: CognitoAdminSettings;
   try {
     settings = cognitoAdminSettings(config, env);
   } catch (e) {
@@ -87,7 +87,7 @@ export async function runProvision(configPath: string, opts: ProvisionOptions): 
   }
   const req = clientRequirements(config, { passwordAuth: settings.passwordAuthApps.length > 0 });
   for (const note of req.notes) out(`note: ${note}`);
-  let admin = (opts.adminFactory ?? createCognitoAdmin)(adminOptionsFromConfig(config, env));
+  let admin = (opts.adminFactory ?? createCognitoAdmin)(adminOptionsFromSettings(settings, env));
   const prefix = opts.dryRun ? 'would ' : '';
 
   try {
@@ -127,7 +127,7 @@ export async function runProvision(configPath: string, opts: ProvisionOptions): 
 
     // 3. Desired settings and the diff.
     const before = current ? canonicalOf(current) : undefined;
-    let desired;
+    let desired: ReturnType<typeof desiredClient>;
     try {
       desired = desiredClient(before, req, template, { defaultName: 'cognito-gateway' });
     } catch (e) {

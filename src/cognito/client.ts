@@ -158,7 +158,9 @@ export function fetchRequestHandler(fetchImpl: typeof fetch, timeoutMs: number) 
         });
         const body = new Uint8Array(await res.arrayBuffer());
         const resHeaders: Record<string, string> = {};
-        res.headers.forEach((v, k) => (resHeaders[k] = v));
+        res.headers.forEach((v, k) => {
+          resHeaders[k] = v;
+        });
         return { response: { statusCode: res.status, reason: res.statusText, headers: resHeaders, body } };
       } catch (e) {
         if (timeout.aborted) {
@@ -338,7 +340,7 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
       call('DescribeUserPoolDomain', async (sdk, client) => {
         const out = await client.send(new sdk.DescribeUserPoolDomainCommand({ Domain: domain }));
         const d = out.DomainDescription;
-        return d && d.UserPoolId ? d : undefined;
+        return d?.UserPoolId ? d : undefined;
       }),
 
     withUserPool: (otherPoolId) => build(shared, otherPoolId),

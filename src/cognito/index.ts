@@ -12,7 +12,7 @@ export { signOutEverywhere } from './sign-out';
 export type { SignOutEverywhereResult } from './sign-out';
 export { addressKey, computeSecretHash, createPasswordAuthenticator, parseBasicAuth } from './password-auth';
 export type { PasswordAuthenticator, PasswordAuthFailure, PasswordAuthOptions, PasswordAuthResult, RateLimit } from './password-auth';
-export { adminOptionsFromConfig, cognitoAdminSettings, credentialsFromEnv, userPoolIdOf } from './config';
+export { adminOptionsFromSettings, cognitoAdminSettings, credentialsFromEnv, userPoolIdOf } from './config';
 export type { CognitoAdminSettings } from './config';
 export { checkClient, clientRequirements, validitySeconds } from './app-client';
 export type { ClientFinding, ClientRequirements } from './app-client';

@@ -1,12 +1,15 @@
 import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
-import { configSchema, type GatewayConfig } from './schema';
+import { COGNITO_POOL_ID, configSchema, type GatewayConfig } from './schema';
 import { parseCidr, validateApps } from '../policy';
 import { headersOverrideSchema, mergeHeadersConfig, type HeadersConfig } from '../proxy';
+import { closestWord } from '../spelling';
 
 /**
- * Turns config text plus environment into a validated, resolved config. Pure (no file system):
- * the Node runtime reads the file, the Worker gets the text from a bundled file or a var.
+ * Turns config text plus environment into a validated, resolved config. Pure and synchronous (no file
+ * system): the Node CLI reads the file, the Worker gets the text from a bundled file or a var. The
+ * checks that need async work or the runtime's environment (assertion keys, COGNITO_ENDPOINT) are
+ * `checkConfig` in ./check.ts, which every entry runs after this.
  */
 
 /** Environment variables that carry secrets; they override the file. */
@@ -51,10 +54,48 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-function zodIssues(error: ZodError): ConfigIssue[] {
+/** Zod's own wrappers (default, prefault, pipe, optional) around an object or array schema. */
+interface SchemaNode {
+  shape?: Record<string, unknown>;
+  _zod?: { def?: { innerType?: unknown; in?: unknown; schema?: unknown; element?: unknown } };
+}
+
+function unwrapSchema(node: unknown): SchemaNode | undefined {
+  let t = node as SchemaNode | undefined;
+  for (let i = 0; i < 10 && t; i++) {
+    if (t.shape || t._zod?.def?.element) return t;
+    const def = t._zod?.def;
+    t = (def?.innerType ?? def?.in ?? def?.schema) as SchemaNode | undefined;
+  }
+  return undefined;
+}
+
+/** The keys the schema allows at `path` (for "did you mean"), when it is an object there. */
+function allowedKeysAt(path: ReadonlyArray<PropertyKey>): string[] | undefined {
+  let node = unwrapSchema(configSchema);
+  for (const seg of path) {
+    const next: unknown = typeof seg === 'number' ? node?._zod?.def?.element : node?.shape?.[String(seg)];
+    node = unwrapSchema(next);
+  }
+  return node?.shape ? Object.keys(node.shape) : undefined;
+}
+
+function unknownKeyMessage(keys: readonly string[], path: ReadonlyArray<PropertyKey>): string {
+  const allowed = allowedKeysAt(path) ?? [];
+  return keys
+    .map((k) => {
+      const near = closestWord(k, allowed);
+      return `unknown key "${k}"${near ? ` (did you mean "${near}"?)` : ''}${allowed.length ? `; allowed keys: ${allowed.join(', ')}` : ''}`;
+    })
+    .join('; ');
+}
+
+/** `schemaAt`: where the validated value sits in the root schema (an app's `headers` override is checked like the root `headers`). */
+function zodIssues(error: ZodError, schemaAt: ReadonlyArray<PropertyKey> = []): ConfigIssue[] {
   return error.issues.map((i) => {
     let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: check the spelling against the configuration reference in README.md`;
+    // Zod's default wording only; the apps schema writes its own (with the same suggestion).
+    if (i.code === 'unrecognized_keys' && /^Unrecognized key/.test(i.message)) message = unknownKeyMessage(i.keys, [...schemaAt, ...i.path]);
     if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = 'is required';
     return { path: formatPath(i.path), message };
   });
@@ -78,7 +119,12 @@ function splitList(v: string): string[] {
 
 function parseAssertionKeys(v: string): string[] {
   const t = v.trim();
-  if (t.startsWith('[')) return JSON.parse(t) as string[];
+  if (t.startsWith('[')) {
+    const list: unknown = JSON.parse(t);
+    if (!Array.isArray(list)) throw new TypeError('not a list');
+    // A list of JWK objects or of strings (JWK JSON or PEM): each key ends up as one string.
+    return list.map((k) => (typeof k === 'string' ? k : JSON.stringify(k)));
+  }
   if (t.startsWith('{')) return [t];
   // PEM blocks, possibly several, newest first.
   return t.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [t];
@@ -88,22 +134,46 @@ export function cognitoIssuer(region: string, userPoolId: string): string {
   return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
 }
 
+/** The Cognito pool id: `idp.userPoolId`, else the issuer's last path segment when it is one (`.../us-east-1_Abc`). */
+export function userPoolIdOf(config: Pick<ResolvedConfig, 'idp' | 'issuers'>): string | undefined {
+  if (config.idp.userPoolId) return config.idp.userPoolId;
+  const last = (config.issuers[0] ?? '').replace(/\/+$/, '').split('/').pop() ?? '';
+  return COGNITO_POOL_ID.test(last) ? last : undefined;
+}
+
+type Mapping = Record<string, unknown>;
+const isMapping = (v: unknown): v is Mapping => !!v && typeof v === 'object' && !Array.isArray(v);
+/** The mapping at `input[key]`, created when absent (env overrides write into it). */
+function section(input: Mapping, key: string): Mapping {
+  const v = input[key];
+  if (isMapping(v)) return v;
+  const created: Mapping = {};
+  input[key] = created;
+  return created;
+}
+const hasEntries = (v: unknown) => Array.isArray(v) && v.length > 0;
+
 /** Validates raw config (already parsed from YAML/JSON) and applies environment overrides. */
 export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): ResolvedConfig {
   const warnings: string[] = [];
-  const input = (raw && typeof raw === 'object' ? structuredClone(raw) : raw) as Record<string, any>;
-  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+  if (!isMapping(raw)) {
     throw new ConfigError([{ path: '', message: 'the config must be a mapping with at least idp, session and apps' }], source);
   }
-  if (input.idp?.clientSecret) warnings.push(`idp.clientSecret is in the config file; prefer the ${SECRET_ENV.clientSecret} environment variable`);
-  if (input.session?.secrets?.length) warnings.push(`session.secrets is in the config file; prefer the ${SECRET_ENV.cookieSecrets} environment variable`);
-  if (input.assertion?.keys?.length) warnings.push(`assertion.keys is in the config file; prefer the ${SECRET_ENV.assertionKeys} environment variable`);
+  const input = structuredClone(raw);
+  // Read before the overrides: only what the file itself carries earns a warning.
+  const inFile = (key: string) => (isMapping(input[key]) ? input[key] : {});
+  if (inFile('idp').clientSecret) warnings.push(`idp.clientSecret is in the config file; prefer the ${SECRET_ENV.clientSecret} environment variable`);
+  if (hasEntries(inFile('session').secrets)) warnings.push(`session.secrets is in the config file; prefer the ${SECRET_ENV.cookieSecrets} environment variable`);
+  if (hasEntries(inFile('assertion').keys)) warnings.push(`assertion.keys is in the config file; prefer the ${SECRET_ENV.assertionKeys} environment variable`);
 
-  if (env[SECRET_ENV.clientSecret]) (input.idp ??= {}).clientSecret = env[SECRET_ENV.clientSecret];
-  if (env[SECRET_ENV.cookieSecrets]) (input.session ??= {}).secrets = splitList(env[SECRET_ENV.cookieSecrets]!);
-  if (env[SECRET_ENV.assertionKeys]) {
+  const clientSecret = env[SECRET_ENV.clientSecret];
+  const cookieSecrets = env[SECRET_ENV.cookieSecrets];
+  const assertionKeys = env[SECRET_ENV.assertionKeys];
+  if (clientSecret) section(input, 'idp').clientSecret = clientSecret;
+  if (cookieSecrets) section(input, 'session').secrets = splitList(cookieSecrets);
+  if (assertionKeys) {
     try {
-      (input.assertion ??= {}).keys = parseAssertionKeys(env[SECRET_ENV.assertionKeys]!);
+      section(input, 'assertion').keys = parseAssertionKeys(assertionKeys);
     } catch {
       throw new ConfigError([{ path: SECRET_ENV.assertionKeys, message: 'must be a JWK JSON object, a JSON array of keys, or PEM text' }], source);
     }
@@ -111,7 +181,7 @@ export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): R
   if (env.PORT) {
     const port = Number(env.PORT);
     if (!Number.isInteger(port)) throw new ConfigError([{ path: 'PORT', message: `"${env.PORT}" is not a port number` }], source);
-    (input.listen ??= {}).port = port;
+    section(input, 'listen').port = port;
   }
 
   const parsed = configSchema.safeParse(input);
@@ -149,7 +219,7 @@ export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): R
         error = e;
       }
     }
-    if (error) issues.push(...zodIssues(error).map((x) => ({ path: `apps[${i}].headers${x.path ? `.${x.path}` : ''}`, message: x.message })));
+    if (error) issues.push(...zodIssues(error, ['headers']).map((x) => ({ path: `apps[${i}].headers${x.path ? `.${x.path}` : ''}`, message: x.message })));
   });
 
   let issuer = config.idp.issuer;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './duration';
+import { duration, durationBetween } from '../duration';
 import { appsSchema, unmatchedSchema } from '../policy';
 import { cookieConfigSchema } from '../session';
 import { headersConfigSchema } from '../proxy';
@@ -14,7 +14,7 @@ import { headersConfigSchema } from '../proxy';
  * the environment variables in `src/config/load.ts` override them, and that is the recommended way.
  */
 
-const COGNITO_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
+export const COGNITO_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
 
 const httpUrl = (what: string) =>
   z.string().refine(
@@ -57,7 +57,7 @@ export const idpSchema = z
     /** Override the hosted-UI base (custom domain). Discovery already reports it for real pools. */
     domain: httpUrl('idp.domain').optional(),
     /** Time limit for each call to the IdP (discovery, token, revoke). */
-    timeout: duration().default(5),
+    timeout: durationBetween('idp.timeout', 1, 60, 'each discovery, token and revoke call; 0 would fail every sign-in').default(5),
     /** Claim holding group names (Cognito: cognito:groups; many OIDC providers: groups). */
     groupsClaim: z.string().default('cognito:groups'),
   })
@@ -77,7 +77,10 @@ export const idpSchema = z
 export const sessionSchema = z
   .object({
     /** Cookie sealing secrets, newest first, each >= 32 characters. Prefer GATEWAY_COOKIE_SECRETS. */
-    secrets: z.array(z.string().min(32, { message: 'each session secret needs at least 32 characters; generate one with `openssl rand -base64 32`' })).default([]),
+    secrets: z
+      .array(z.string().min(32, { message: 'each session secret needs at least 32 characters; generate one with `openssl rand -base64 32`' }))
+      .refine((list) => new Set(list).size === list.length, { message: 'the same secret is listed twice; remove the duplicate' })
+      .default([]),
     absoluteLifetime: duration().prefault('12h').refine((v) => v >= 60, { message: 'session.absoluteLifetime must be at least 1m' }),
     idleTimeout: duration().prefault('1h').refine((v) => v >= 60, { message: 'session.idleTimeout must be at least 1m' }),
     /** Refresh tokens at least this often, so revocation and group changes take effect within it. */
@@ -92,7 +95,7 @@ export const assertionSchema = z
     enabled: z.boolean().default(true),
     header: z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'assertion.header must be a header name like X-Auth-Assertion' }).default('X-Auth-Assertion'),
     /** `iss` of the assertion. Default: the gateway's public origin. */
-    issuer: z.string().optional(),
+    issuer: z.string().min(1, { message: 'assertion.issuer must not be empty; remove it to use publicUrl' }).optional(),
     ttl: duration().default(60).refine((s) => s >= 10 && s <= 300, { message: 'assertion.ttl must be between 10s and 5m' }),
     /** EC P-256 private keys (JWK JSON or PKCS8 PEM), newest first. Prefer GATEWAY_ASSERTION_KEYS. */
     keys: z.array(z.string()).default([]),
@@ -103,7 +106,7 @@ export const assertionSchema = z
 export const tokensSchema = z
   .object({
     /** Tolerance for exp / nbf / iat between the gateway's clock and the IdP's. */
-    clockSkew: duration().prefault('60s'),
+    clockSkew: durationBetween('tokens.clockSkew', 0, 600).prefault('60s'),
     /** Accepted JWS algorithms (asymmetric only). Cognito signs with RS256. */
     algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256']),
     /** Verified-token cache: a hot bearer token costs one signature check, not one per request. */
@@ -117,7 +120,7 @@ export const tokensSchema = z
 
 const rateLimit = (max: number) =>
   z
-    .object({ max: z.number().int().min(1).default(max), window: duration().prefault('15m') })
+    .object({ max: z.number().int().min(1).default(max), window: durationBetween('cognitoAdmin.passwordAuth window', 1, 86400).prefault('15m') })
     .strict()
     .prefault({});
 
@@ -128,10 +131,10 @@ export const cognitoAdminSchema = z
     region: z.string().optional(),
     /** Default: AWS. The COGNITO_ENDPOINT environment variable overrides it (the emulator). */
     endpoint: httpUrl('cognitoAdmin.endpoint').optional(),
-    timeout: duration().prefault('3s'),
+    timeout: durationBetween('cognitoAdmin.timeout', 1, 60, 'each admin-API attempt; 0 would fail every call').prefault('3s'),
     maxAttempts: z.number().int().min(1).max(10).default(3),
     /** AdminGetUser at most once per this, per user. */
-    userCacheRetention: duration().prefault('5m'),
+    userCacheRetention: durationBetween('cognitoAdmin.userCacheRetention', 1, 86400).prefault('5m'),
     userCacheMaxEntries: z.number().int().min(1).default(10_000),
     /** What /_auth/logout does without ?everywhere=: also AdminUserGlobalSignOut. */
     signOutEverywhere: z.boolean().default(false),
@@ -144,7 +147,9 @@ export const cognitoAdminSchema = z
 export const redirectsSchema = z
   .object({
     /** Hosts besides the gateway's own that `rd` may point to (`app.example.com`, `*.example.com`). */
-    allowedHosts: z.array(z.string().min(1)).default([]),
+    allowedHosts: z
+      .array(z.string().regex(/^(\*\.)?[^\s/\\@?#*]+$/, { message: 'write a host such as app.example.com, app.example.com:8443 or *.example.com (no scheme or path)' }))
+      .default([]),
   })
   .strict()
   .default({ allowedHosts: [] });
@@ -186,7 +191,8 @@ export const configSchema = z
     /** Peers (CIDRs) whose X-Forwarded-* headers are believed. None by default. */
     trustedProxies: z.array(z.string()).default([]),
     forwardAuth: forwardAuthSchema,
-    upstreamTimeout: duration().default(30),
+    /** Time to the upstream's response headers. */
+    upstreamTimeout: durationBetween('upstreamTimeout', 1, 3600, 'time to the response headers; 0 would answer every request with 504').default(30),
     unmatched: unmatchedSchema,
     apps: appsSchema,
   })

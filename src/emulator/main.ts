@@ -13,7 +13,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-let seed;
+let seed: ReturnType<typeof loadSeedFile>;
 try {
   seed = loadSeedFile(seedPath);
 } catch (e) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { duration } from '../config/duration';
+import { duration } from '../duration';
 
 /**
  * The emulator's seed: user pools with their app clients, resource servers, groups, users and

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { checkConfig } from '../config/check';
 import type { ResolvedConfig } from '../config/load';
 import { errorResponse, requestIdFor } from '../http';
 import { createIdentityProvider } from '../oidc/provider';
@@ -23,6 +24,7 @@ const SESSION_MAX_CHUNKS = 4;
 
 /** Builds the long-lived gateway state from a validated config. */
 export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): Promise<Gateway> {
+  await checkConfig(config, deps.env ?? {});
   const now = deps.now ?? Date.now;
   const idpFetch = deps.idpFetch;
   const provider = createIdentityProvider({ idp: config.idp, issuer: config.issuers[0]!, fetch: idpFetch, now });

@@ -1,6 +1,6 @@
-import type { Env, ResolvedConfig } from '../config/load';
+import { type Env, type ResolvedConfig, userPoolIdOf } from '../config/load';
 import {
-  adminOptionsFromConfig,
+  adminOptionsFromSettings,
   cognitoAdminSettings,
   createCognitoAdmin,
   createPasswordAuthenticator,
@@ -47,23 +47,23 @@ export function createCognitoFeatures(
   config: ResolvedConfig,
   opts: { env: Env; log: Logger; now: () => number; sharedCache?: SharedCache },
 ): CognitoFeatures | undefined {
-  if (config.idp.type !== 'cognito' || !config.idp.userPoolId) return undefined;
+  if (config.idp.type !== 'cognito' || !userPoolIdOf(config)) return undefined;
+  // One reading of the settings for every feature (src/cognito/config.ts).
   const settings = cognitoAdminSettings(config, opts.env);
-  const admin = createCognitoAdmin({ ...adminOptionsFromConfig(config, opts.env), log: opts.log });
+  const admin = createCognitoAdmin({ ...adminOptionsFromSettings(settings, opts.env), log: opts.log });
   const directory = createUserDirectory({
     admin,
-    retentionSeconds: config.cognitoAdmin.userCacheRetention,
-    maxEntries: config.cognitoAdmin.userCacheMaxEntries,
+    retentionSeconds: settings.userCacheRetentionSeconds,
+    maxEntries: settings.userCacheMaxEntries,
     sharedCache: opts.sharedCache,
     now: opts.now,
     log: opts.log,
   });
-  const limit = (l: { max: number; window: number }) => ({ max: l.max, windowSeconds: l.window });
   const passwords = createPasswordAuthenticator({
     admin,
     clientId: config.idp.clientId,
     clientSecret: config.idp.clientSecret,
-    limits: { perUser: limit(config.cognitoAdmin.passwordAuth.perUser), perAddress: limit(config.cognitoAdmin.passwordAuth.perAddress) },
+    limits: settings.passwordAuth,
     now: opts.now,
     log: opts.log,
   });
@@ -71,7 +71,7 @@ export function createCognitoFeatures(
     admin,
     directory,
     passwords,
-    signOutEverywhereByDefault: config.cognitoAdmin.signOutEverywhere,
+    signOutEverywhereByDefault: settings.signOutEverywhere,
     lookupApps: new Set(settings.userLookupApps),
     passwordApps: new Set(settings.passwordAuthApps),
     basicCache: new Map(),

@@ -56,7 +56,7 @@ export function resolveClientAddress(input: ClientAddressInput): ClientAddress {
   const trusted = Array.isArray(input.trustedProxies)
     ? compileCidrs(input.trustedProxies)
     : (input.trustedProxies as CidrSet | undefined);
-  if (!trusted || !trusted.matches(peer)) return { address: formatIp(peer), source: 'peer' };
+  if (!trusted?.matches(peer)) return { address: formatIp(peer), source: 'peer' };
 
   const hops = (input.headers.get('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
   let client = peer;

@@ -73,7 +73,7 @@ const describe = (e: Evaluated) => `${e.clause}[${e.index}] ${e.rule.label}`;
 function evaluateRules(policy: CompiledPolicy, ctx: RuleContext): Evaluated[] {
   const out: Evaluated[] = [];
   for (const clause of ['include', 'require', 'exclude'] as const) {
-    policy[clause]?.forEach((rule, index) => out.push({ clause, index, rule, result: rule.test(ctx) }));
+    for (const [index, rule] of (policy[clause] ?? []).entries()) out.push({ clause, index, rule, result: rule.test(ctx) });
   }
   return out;
 }

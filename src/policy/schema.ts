@@ -3,27 +3,10 @@
  * cannot express; `appsSchema` runs it, so parsing the root config reports every problem with its path.
  */
 import { z } from 'zod';
-import { duration } from '../config/duration';
+import { durationBetween } from '../duration';
+import { closestWord } from '../spelling';
 import { ACTIONS, AUTH_METHODS } from './selectors';
 import { validateApps } from './validate';
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  const dist = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const tmp = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = tmp;
-      }
-    }
-    return row[b.length]!;
-  };
-  const best = candidates.map((c) => [c, dist(word.toLowerCase(), c.toLowerCase())] as const).sort((a, b) => a[1] - b[1])[0];
-  return best && best[1] <= 2 ? best[0] : undefined;
-}
 
 /** A strict object whose unknown-key error lists the allowed keys and suggests the nearest one. */
 function strictObject<S extends z.ZodRawShape>(shape: S, what: string) {
@@ -33,7 +16,7 @@ function strictObject<S extends z.ZodRawShape>(shape: S, what: string) {
       if (iss.code !== 'unrecognized_keys') return undefined;
       return iss.keys
         .map((k) => {
-          const near = closest(k, allowed);
+          const near = closestWord(k, allowed);
           return `unknown key "${k}" in ${what}${near ? ` (did you mean "${near}"?)` : ''}; allowed keys: ${allowed.join(', ')}`;
         })
         .join('; ');
@@ -124,7 +107,10 @@ export const appSchema = strictObject(
       .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') || '/' : p)),
     upstream: upstreamSchema,
     caseSensitive: z.boolean().default(true),
-    session: strictObject({ absoluteLifetime: duration().optional(), idleTimeout: duration().optional() }, 'session').optional(),
+    session: strictObject(
+      { absoluteLifetime: durationBetween('session.absoluteLifetime', 60, 365 * 86400).optional(), idleTimeout: durationBetween('session.idleTimeout', 60, 365 * 86400).optional() },
+      'session',
+    ).optional(),
     login: strictObject(
       {
         identityProvider: nonEmpty('identityProvider').optional(),

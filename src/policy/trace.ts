@@ -19,7 +19,7 @@ function formatPolicy(t: PolicyTrace, n: number): string[] {
 export function formatTrace(decision: Decision): string {
   const lines = [`app: ${decision.app}`];
   if (decision.trace.length === 0) lines.push('  (no policies)');
-  decision.trace.forEach((t, i) => lines.push(...formatPolicy(t, i + 1)));
+  for (const [i, t] of decision.trace.entries()) lines.push(...formatPolicy(t, i + 1));
   let verdict = `decision: ${decision.effect.toUpperCase()}`;
   verdict += decision.policy ? ` by policy "${decision.policy}"` : '';
   verdict += decision.rule ? ` (${decision.rule})` : '';

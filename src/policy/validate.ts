@@ -128,7 +128,7 @@ function checkPolicy(app: App, policy: Policy, at: KeyPath, prefixOk: boolean, r
   for (const clause of CLAUSES) {
     const rules = policy[clause];
     if (rules && rules.length === 0) report([...at, clause], `${clause} is empty; add a rule or remove ${clause}`);
-    rules?.forEach((rule, r) => checkRule(policy, rule, clause, [...at, clause, r], report));
+    for (const [r, rule] of (rules ?? []).entries()) checkRule(policy, rule, clause, [...at, clause, r], report);
   }
 }
 

@@ -3,7 +3,7 @@ export { createTokenVerifier, resolveVerifierOptions } from './verifier';
 export type { TokenVerifier, VerifierOptions, VerifierStats } from './verifier';
 export { createAssertionSigner, ASSERTION_MAX_TTL_SECONDS } from './assertion';
 export type { AssertionSigner, AssertionSignerOptions } from './assertion';
-export { generateAssertionKey } from './assertion-keys';
+export { generateAssertionKey, loadAssertionKeys, parseAssertionKey } from './assertion-keys';
 export { createMemorySharedCache } from './shared-cache';
 export type { SharedCache } from './shared-cache';
 export { AssertionKeyError, JwksUnavailableError, JwtInvalidError, TokenConfigError, TokenError } from './errors';

@@ -111,6 +111,7 @@ describe('the README policy table: gateway over HTTP and explain agree row by ro
     const port = await freePort();
     const demo = parse(DEMO_CONFIG) as Record<string, any>;
     const readme = parse(README_YAML.replaceAll(':8787', `:${port}`)) as Record<string, any>;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} interpolation
     for (const app of readme.apps) app.upstream = '${DEMO_UPSTREAM_URL:-http://127.0.0.1:9080}';
     side = await startSide(JSON.stringify({ ...demo, unmatched: readme.unmatched, apps: readme.apps }), port);
   }, 60_000);

@@ -35,7 +35,7 @@ export function parseUserFilter(filter: string | undefined): UserFilter | undefi
   return { attribute, op: m[2] as UserFilter['op'], value: m[3]!.replace(/\\(.)/g, '$1') };
 }
 
-function valueOf(user: UserRecord, attribute: string): string | undefined {
+function attributeValue(user: UserRecord, attribute: string): string | undefined {
   switch (attribute) {
     case 'username':
       return user.username;
@@ -52,7 +52,7 @@ function valueOf(user: UserRecord, attribute: string): string | undefined {
 
 export function matchesFilter(user: UserRecord, filter: UserFilter | undefined): boolean {
   if (!filter) return true;
-  const v = valueOf(user, filter.attribute);
+  const v = attributeValue(user, filter.attribute);
   if (v === undefined) return false;
   // Usernames are case-insensitive in this pool, so is their search.
   const [have, want] = filter.attribute === 'username' ? [v.toLowerCase(), filter.value.toLowerCase()] : [v, filter.value];

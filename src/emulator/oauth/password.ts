@@ -10,7 +10,7 @@ export type PasswordCheck =
       user?: UserRecord;
     };
 
-export function checkPassword(state: EmulatorState, pool: PoolState, username: string, password: string): PasswordCheck {
+export function checkPassword(_state: EmulatorState, pool: PoolState, username: string, password: string): PasswordCheck {
   const user = pool.users.get(username.toLowerCase());
   if (!user) return { ok: false, reason: 'no-such-user' };
   // Federated users have no pool password.

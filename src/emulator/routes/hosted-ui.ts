@@ -48,7 +48,7 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
     const session = id ? state.hostedSessions.get(id) : undefined;
     if (!session || session.poolId !== pool.id || state.now() >= session.expiresAt) return undefined;
     const user = state.userBySub(pool, session.sub);
-    return user && user.enabled ? { user, authTime: session.authTime } : undefined;
+    return user?.enabled ? { user, authTime: session.authTime } : undefined;
   };
 
   const startHostedSession = (c: Context, pool: PoolState, user: UserRecord, authTime: number) => {

@@ -45,7 +45,7 @@ export function tokenRoutes(ctx: EmulatorContext): Hono {
     }
     const pool = state.pool(issued.poolId);
     const user = pool && state.userBySub(pool, issued.sub);
-    if (!pool || !user || !user.enabled) return fail('invalid_grant');
+    if (!pool || !user?.enabled) return fail('invalid_grant');
     const { session, refreshToken } = startSession(state, pool, client, user, issued.scopes, issued.authTime);
     const tokens = mintUserTokens(
       { issuer: issuerOf(ctx.baseUrl, pool.id), pool, client, user, session, nowSeconds: nowSeconds(), nonce: issued.nonce },

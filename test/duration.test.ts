@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, parseDuration } from '../../src/config/duration';
+import { duration, parseDuration } from '../src/duration';
 
 describe('parseDuration', () => {
   it('parses seconds and units', () => {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * Durations in config: a number of seconds, or a string such as `90s`, `5m`, `12h`, `30d`.
- * Parsed to whole seconds.
+ * Parsed to whole seconds. A leaf module (zod only): the root config schema, the apps schema in
+ * src/policy and the emulator's seed all use it, so it belongs to none of them.
  */
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -25,4 +26,19 @@ export const duration = () =>
       ctx.addIssue({ code: 'custom', message: (e as Error).message });
       return z.NEVER;
     }
+  });
+
+/** Writes whole seconds the way config does: `90s`, `5m`, `12h`. */
+export function formatDuration(seconds: number): string {
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
+
+/**
+ * A duration that must lie in [min, max] seconds. `key` and `why` make the message: a zero timeout
+ * would fail every call, so it is refused here rather than discovered in production.
+ */
+export const durationBetween = (key: string, min: number, max: number, why = '') =>
+  duration().refine((s) => s >= min && s <= max, {
+    message: `${key} must be from ${formatDuration(min)} to ${formatDuration(max)}${why ? ` (${why})` : ''}`,
   });
