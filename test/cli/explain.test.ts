@@ -70,7 +70,7 @@ describe('cognito-gateway check and gen-key', () => {
     const r = await run('gen-key');
     const jwk = JSON.parse(r.out) as Record<string, string>;
     expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256' });
-    expect(jwk.d).toBeTruthy();
-    expect(jwk.kid).toBeTruthy();
+    expect(jwk.d).toMatch(/^[A-Za-z0-9_-]{43}$/); // a P-256 private scalar, base64url
+    expect(jwk.kid).toMatch(/^[A-Za-z0-9_-]{43}$/); // its RFC 7638 thumbprint
   });
 });

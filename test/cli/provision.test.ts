@@ -199,8 +199,9 @@ describe('provision', () => {
     expect(r.code, r.text).toBe(0);
     expect(r.writes).toEqual(['CreateUserPoolClient']);
     const id = /created app client (\S+) \(with a secret\)/.exec(r.text)?.[1];
-    expect(id).toBeTruthy();
+    expect(id).toMatch(/^[a-z0-9]{26}$/); // Cognito's client id shape
     const created = await describeClient(id!);
+    expect(created.ClientId).toBe(id);
     expect(created.ClientSecret).toBeTruthy();
     expect(created.AllowedOAuthFlows).toEqual(['code']);
     expect(created.CallbackURLs).toEqual(expect.arrayContaining(['https://gw.example.com/_auth/callback', 'https://admin.example.com/_auth/callback']));

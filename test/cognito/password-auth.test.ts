@@ -52,7 +52,7 @@ describe('password sign-in (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH)', () =>
     if (!r.ok) throw new Error('unreachable');
     expect(claimsOf(r.tokens.idToken)).toMatchObject({ 'cognito:username': 'alice', aud: 'demo-gateway', token_use: 'id' });
     expect(claimsOf(r.tokens.accessToken)).toMatchObject({ client_id: 'demo-gateway', token_use: 'access' });
-    expect(r.tokens.refreshToken).toBeTruthy();
+    expect(r.tokens.refreshToken).toMatch(/^eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ(\.[A-Za-z0-9_-]+){4}$/); // the emulator's JWE-shaped refresh token
     expect(r.tokens.expiresIn).toBe(3600);
   });
 

@@ -48,7 +48,7 @@ describe('authorize and sign-in form', () => {
     const cb = new URL(r.location!);
     expect(`${cb.origin}${cb.pathname}`).toBe(CALLBACK);
     expect(cb.searchParams.get('state')).toBe('abc_-123');
-    expect(cb.searchParams.get('code')).toBeTruthy();
+    expect(cb.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{36}$/); // 27 random bytes, base64url
     expect(r.session).toMatch(/^cognito=.+/);
   });
 
@@ -57,7 +57,7 @@ describe('authorize and sign-in form', () => {
     const again = await get(authorizeUrl(emu, { state: 's2' }), first.session);
     expect(again.status).toBe(302);
     const cb = new URL(again.location!);
-    expect(cb.searchParams.get('code')).toBeTruthy();
+    expect(cb.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{36}$/); // 27 random bytes, base64url
     expect(cb.searchParams.get('state')).toBe('s2');
     const forced = await get(authorizeUrl(emu, { prompt: 'login' }), first.session);
     expect(new URL(forced.location!).pathname).toBe('/login');

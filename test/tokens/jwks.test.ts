@@ -87,14 +87,14 @@ describe('JWKS cache', () => {
 
     // k1 retired at the endpoint: still in our set until something makes us refetch.
     server.keys = [k2.publicJwk, k3.publicJwk];
-    await expect(verifier.verifyIdToken(old)).resolves.toBeTruthy();
+    await expect(verifier.verifyIdToken(old)).resolves.toMatchObject({ sub: 'b4c8-user-1' });
     clock.advance(10_000);
-    await expect(verifier.verifyIdToken(await token(k3))).resolves.toBeTruthy();
+    await expect(verifier.verifyIdToken(await token(k3))).resolves.toMatchObject({ sub: 'b4c8-user-1' });
     expect(server.fetches).toBe(3);
     const e = await rejection(verifier.verifyIdToken(old));
     expect((e as JwtInvalidError).code).toBe('kid_not_found');
     // Only tokens with the retired kid fail.
-    await expect(verifier.verifyIdToken(await token(k2))).resolves.toBeTruthy();
+    await expect(verifier.verifyIdToken(await token(k2))).resolves.toMatchObject({ sub: 'b4c8-user-1' });
   });
 
   it('keeps known keys usable while the endpoint is down', async () => {
@@ -108,20 +108,20 @@ describe('JWKS cache', () => {
     expect(e).toBeInstanceOf(JwksUnavailableError);
     expect((e as JwksUnavailableError).httpStatus).toBe(503);
     expect(server.fetches).toBe(2);
-    await expect(verifier.verifyIdToken(jwt)).resolves.toBeTruthy();
+    await expect(verifier.verifyIdToken(jwt)).resolves.toMatchObject({ sub: 'b4c8-user-1' });
 
     // Past the max age the set is refreshed; the failed refresh keeps it.
     clock.advance(61_000);
-    await expect(verifier.verifyIdToken(await token(k1))).resolves.toBeTruthy();
+    await expect(verifier.verifyIdToken(await token(k1))).resolves.toMatchObject({ sub: 'b4c8-user-1' });
     expect(server.fetches).toBe(3);
-    await expect(verifier.verifyIdToken(await token(k1))).resolves.toBeTruthy();
+    await expect(verifier.verifyIdToken(await token(k1))).resolves.toMatchObject({ sub: 'b4c8-user-1' });
     expect(server.fetches).toBe(3);
 
     // Endpoint back: the next refetch (after the cool-down) learns k2.
     server.mode = 'ok';
     server.keys = [k1.publicJwk, k2.publicJwk];
     clock.advance(10_000);
-    await expect(verifier.verifyIdToken(await token(k2))).resolves.toBeTruthy();
+    await expect(verifier.verifyIdToken(await token(k2))).resolves.toMatchObject({ sub: 'b4c8-user-1' });
   });
 
   it('gives JwksUnavailableError when no key set was ever fetched, and recovers', async () => {
@@ -134,7 +134,7 @@ describe('JWKS cache', () => {
     expect(server.fetches).toBe(1);
     server.mode = 'ok';
     clock.advance(10_000);
-    await expect(verifier.verifyIdToken(jwt)).resolves.toBeTruthy();
+    await expect(verifier.verifyIdToken(jwt)).resolves.toMatchObject({ sub: 'b4c8-user-1' });
     expect(server.fetches).toBe(2);
   });
 
@@ -166,9 +166,9 @@ describe('JWKS cache', () => {
 
     // A key the shared copy lacks still reaches the origin, once.
     server.keys = [k1.publicJwk, k2.publicJwk];
-    await expect(second.verifyIdToken(await token(k2))).resolves.toBeTruthy();
+    await expect(second.verifyIdToken(await token(k2))).resolves.toMatchObject({ sub: 'b4c8-user-1' });
     expect(server.fetches).toBe(2);
-    await expect(make().verifyIdToken(await token(k2))).resolves.toBeTruthy();
+    await expect(make().verifyIdToken(await token(k2))).resolves.toMatchObject({ sub: 'b4c8-user-1' });
     expect(server.fetches).toBe(2);
   });
 });
