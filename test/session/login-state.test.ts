@@ -70,13 +70,14 @@ describe('login state', () => {
   it('checks the full state, not only the 8-character prefix in the name', async () => {
     const { store, jar } = setup();
     const state = randomToken();
-    jar.apply(await store.create(state, attempt(), null, HTTPS));
+    const real = attempt();
+    jar.apply(await store.create(state, real, null, HTTPS));
     const forged = state.slice(0, 8) + randomToken().slice(0, 35);
     const result = await store.consume(forged, jar.header(), HTTPS);
     expect(result.data).toBeUndefined();
     // The real attempt's cookie is left for its own callback.
     expect(result.setCookies).toEqual([]);
-    expect((await store.consume(state, jar.header(), HTTPS)).data).toBeDefined();
+    expect((await store.consume(state, jar.header(), HTTPS)).data).toEqual(real);
   });
 
   it('deletes a tampered cookie for this state and returns nothing', async () => {
@@ -103,9 +104,10 @@ describe('login state', () => {
   it('expires after the TTL (stubbed clock), and consume clears expired attempts', async () => {
     const { store, jar, clock } = setup({ ttlSeconds: 600 });
     const [old, fresh] = [randomToken(), randomToken()];
-    jar.apply(await store.create(old, attempt(), null, HTTPS));
+    const first = attempt();
+    jar.apply(await store.create(old, first, null, HTTPS));
     clock.now += 599_000;
-    expect((await store.consume(old, jar.header(), HTTPS)).data).toBeDefined();
+    expect((await store.consume(old, jar.header(), HTTPS)).data).toEqual(first);
 
     jar.apply(await store.create(old, attempt(), null, HTTPS));
     clock.now += 300_000;
@@ -126,17 +128,19 @@ describe('login state', () => {
   it('30 attempts keep only the newest 5 and a small Cookie header; the newest stays consumable', async () => {
     const { store, jar, clock } = setup();
     const states: string[] = [];
+    const attempts = new Map<string, Attempt>();
     for (let i = 0; i < 30; i++) {
       const state = randomToken();
       states.push(state);
-      jar.apply(await store.create(state, attempt('/reports/2026/q3?filter=open&sort=desc'), jar.header(), HTTPS));
+      attempts.set(state, attempt('/reports/2026/q3?filter=open&sort=desc'));
+      jar.apply(await store.create(state, attempts.get(state)!, jar.header(), HTTPS));
       clock.now += 1500;
       expect(jar.cookies.size).toBeLessThanOrEqual(5);
     }
     expect(jar.cookies.size).toBe(5);
     expect(new TextEncoder().encode(`Cookie: ${jar.header()}`).length).toBeLessThan(4096);
     expect((await store.consume(states[0]!, jar.header(), HTTPS)).data).toBeUndefined();
-    for (const state of states.slice(-5)) expect((await store.consume(state, jar.header(), HTTPS)).data).toBeDefined();
+    for (const state of states.slice(-5)) expect((await store.consume(state, jar.header(), HTTPS)).data).toEqual(attempts.get(state));
   });
 
   it('evicts by bytes too: long return URLs never add up past the budget', async () => {
