@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import {
   basic,
@@ -279,13 +279,16 @@ describe('revoke, userInfo, global sign-out', () => {
     expect((await userInfo(again.access_token)).status).toBe(200);
   });
 
-  it('the token endpoint delay hook slows the token endpoint', async () => {
-    emu.setTokenEndpointDelay(300);
+  it('the token endpoint delay hook makes the token endpoint wait on a timer of that length', async () => {
+    // Timers are spied, not faked (they still run): the answer waited on exactly one of 311 ms.
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    emu.setTokenEndpointDelay(311);
     try {
-      const started = Date.now();
-      await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic('demo-machine', 'demo-machine-secret') });
-      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      const res = await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic('demo-machine', 'demo-machine-secret') });
+      expect(res.status).toBe(200);
+      expect(timers.mock.calls.filter(([, ms]) => ms === 311).length).toBe(1);
     } finally {
+      timers.mockRestore();
       emu.setTokenEndpointDelay(0);
     }
   });
