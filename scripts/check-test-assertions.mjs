@@ -86,7 +86,15 @@ function readAssertion(sf, call) {
     const name = node.parent.name.text;
     const next = node.parent.parent;
     if (next && isCallExpression(next) && next.expression === node.parent) {
-      return { subject: compact(sf, subject), negated: modifiers.includes('not'), matcher: name, args: next.arguments.map((a) => compact(sf, a)), argNodes: [...next.arguments], node: call };
+      return {
+        subject: compact(sf, subject),
+        negated: modifiers.includes('not'),
+        written: [...modifiers, name].join('.'),
+        matcher: name,
+        args: next.arguments.map((a) => compact(sf, a)),
+        argNodes: [...next.arguments],
+        node: call,
+      };
     }
     modifiers.push(name);
     node = node.parent;
@@ -156,12 +164,12 @@ export function findWeakAssertions(sf) {
       const presence = (a) => (!a.negated && PRESENCE.has(a.matcher)) || (a.negated && PRESENCE_NEGATED.has(a.matcher));
       if (own.every(presence) && !namedElsewhere) {
         const a = own[0];
-        findings.push({ ...at(a.node), message: `expect(${subject}).${a.negated ? 'not.' : ''}${a.matcher}() is the only assertion on this value: pin what it must be` });
+        findings.push({ ...at(a.node), message: `expect(${subject}).${a.written}() is the only assertion on this value: pin what it must be` });
       }
       const negatedStatus = own.find((a) => a.negated && NEGATED_STATUS.has(a.matcher) && statusLiteral(a.argNodes[0]));
       const pinned = own.some((a) => !a.negated && EXACT.has(a.matcher)) || others.some((a) => !a.negated && EXACT.has(a.matcher) && a.args.some((t) => mentions(t, subject)));
       if (negatedStatus && !pinned) {
-        findings.push({ ...at(negatedStatus.node), message: `expect(${subject}).not.${negatedStatus.matcher}(${negatedStatus.args[0]}) is the only status assertion: pin the status it must be` });
+        findings.push({ ...at(negatedStatus.node), message: `expect(${subject}).${negatedStatus.written}(${negatedStatus.args[0]}) is the only status assertion: pin the status it must be` });
       }
     }
   }

@@ -77,6 +77,13 @@ describe('loadConfig', () => {
     expect(found.some((i) => pattern.test(i)), found.join('\n')).toBe(true);
   });
 
+  it('names a misspelled policy key by its path, as check and serve print it', () => {
+    const text = minimal().replace('        action: allow', '        action: allow\n        path: ["/x"]');
+    expect(issues(text, { GATEWAY_COOKIE_SECRETS: SECRET })).toEqual([
+      'apps[0].policies[0]: unknown key "path": check the spelling against the configuration reference in README.md',
+    ]);
+  });
+
   it('refuses text that is not YAML', () => {
     expect(issues('idp: [unclosed')).toEqual([expect.stringMatching(/not valid YAML/)]);
   });
