@@ -1,3 +1,10 @@
+/**
+ * `cognito-gateway explain` decides one request exactly as the gateway would and says why (which
+ * policy and rule; exit 0 allow, 1 deny), for users by name, for anonymous requests, and for a real
+ * token's claims (--token); refuses bad paths like the gateway; exit 2 with usage on bad arguments or
+ * config; runs as the package bin. `check` validates a config file and `gen-key` prints an ES256
+ * private JWK with its RFC 7638 kid.
+ */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';

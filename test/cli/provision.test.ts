@@ -1,3 +1,10 @@
+/**
+ * `cognito-gateway provision` against the emulator: --dry-run prints the diff and writes nothing; a
+ * run applies every setting the gateway needs, keeps the client's own, and a second run changes
+ * nothing; token lifetimes are raised to the session settings; template overrides apply unless they
+ * break the gateway (naming the field); a missing client is created with a secret; --create-pool
+ * creates the pool and domain, then the client, and a second run reuses the pool.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

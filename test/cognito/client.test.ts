@@ -1,3 +1,11 @@
+/**
+ * createCognitoAdmin (the official SDK over loopback) against the emulator and against misbehaving
+ * servers: user look-ups, pool/client descriptions and global sign-out work; failures become typed
+ * CognitoAdminErrors (unknown user non-retryable; refused connection NetworkError; silent server
+ * TimeoutError after one time limit per attempt; AccessDeniedException names the IAM permission);
+ * throttling and 5xx are retried, a create is never retried after a time-out. Attempts are counted,
+ * never timed.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CognitoAdminError } from '../../src/cognito/errors';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';

@@ -1,3 +1,11 @@
+/**
+ * Password sign-in for API clients (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH) against the
+ * emulator: SECRET_HASH as Cognito computes it; confidential and public clients; a wrong password and an
+ * unknown user answered alike; disabled users, challenges and a wrong client secret (a
+ * misconfiguration, not the user's fault) told apart; the password never logged. Failed attempts are
+ * rate-limited per user and per client address (an IPv6 /64 as one), successes are not counted, and
+ * concurrent attempts cannot overshoot the limit (stubbed clock). parseBasicAuth follows RFC 7617.
+ */
 import { AdminCreateUserCommand, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressKey, computeSecretHash, createPasswordAuthenticator, parseBasicAuth, type RateLimit } from '../../src/cognito/password-auth';

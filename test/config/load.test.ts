@@ -1,3 +1,10 @@
+/**
+ * loadConfig: the demo config and the documented Cognito example load; secrets come from the
+ * environment (with a warning when the file carries them); a missing cookie secret is named with how
+ * to make one; ${VAR} and ${VAR:-default} interpolate and a missing variable is reported; each invalid
+ * input gets its path and message, exactly as `check` and `serve` print them (a misspelled policy
+ * key included); non-YAML is refused; an app's headers override is validated after merging.
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load';

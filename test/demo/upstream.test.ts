@@ -1,3 +1,8 @@
+/**
+ * The demo upstream: JSON of what it received (method, path, raw query, headers) for any method and
+ * path when asked for JSON; otherwise a readable HTML page, escaped, with who you are, your groups, the
+ * assertion's presence and the links, or a note that no identity arrived.
+ */
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

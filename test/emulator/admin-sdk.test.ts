@@ -1,3 +1,11 @@
+/**
+ * The emulator's admin API through the official SDK client: pools, domains and app clients (create,
+ * describe, update replacing the whole configuration), users, groups and ListUsers filters and
+ * pagination; AdminInitiateAuth with SECRET_HASH, typed errors, refresh (REFRESH_TOKEN_AUTH and
+ * rotating GetTokensFromRefreshToken); disabled users cannot refresh; global sign-out and RevokeToken
+ * revoke refresh tokens. On the wire: errors as {"__type","message"} with x-amzn-RequestId, and bad
+ * JSON, unknown operations and missing members answered without crashing.
+ */
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,

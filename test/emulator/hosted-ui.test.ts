@@ -1,3 +1,12 @@
+/**
+ * The emulator's hosted UI as Cognito's behaves: authorize shows the form and redirects to the
+ * redirect_uri with a code and the state; its session cookie skips the form (not with prompt=login);
+ * prompt=none without a session answers login_required; form errors for a wrong password, unknown or
+ * disabled user; no form post without the CSRF cookie; an unknown client or unregistered redirect_uri
+ * goes to /error, never to the redirect_uri; request errors go to a valid redirect_uri; unknown scopes
+ * are dropped. Also the signInWithPassword helper, /logout (registered logout_uri only), and federated
+ * sign-in through PartnerIdP (replayed or forged provider answers refused).
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInWithPassword, startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { authorizeUrl, basic, CALLBACK, claimsOf, PASSWORDS, pkce, POOL, postForm } from './helpers';

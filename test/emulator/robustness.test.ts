@@ -1,3 +1,9 @@
+/**
+ * The emulator under bad input and its test hooks: garbage on every endpoint gets a 4xx or a
+ * redirect, never a 5xx; the user-enabled, client-settings, token-endpoint-delay (the answer waits on
+ * one timer of the configured length, spied) and jwks-available hooks change behaviour over HTTP; the
+ * request log holds method, path and status, never passwords, secrets, codes or tokens.
+ */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signInWithPassword, startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { authorizeUrl, basic, CALLBACK, GATEWAY, PASSWORDS, POOL, postForm, signIn } from './helpers';

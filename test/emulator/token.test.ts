@@ -1,3 +1,12 @@
+/**
+ * The emulator's /oauth2/token, /oauth2/userInfo and /oauth2/revoke, on a stubbed clock:
+ * authorization_code (single use, PKCE S256, same redirect_uri, client authentication by Basic or post,
+ * public clients, 5-minute codes, Cognito's error answers, disabled users), client_credentials (only the
+ * requested custom scopes), refresh_token (rotation with a grace period, or none; lifetimes from the
+ * client settings; group changes in the next tokens; bound to its client; disabled users), userInfo,
+ * revoke and global sign-out killing what they should; the token-endpoint delay hook (one timer of
+ * that length, spied); pruning of dead refresh tokens.
+ */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import {

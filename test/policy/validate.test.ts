@@ -1,3 +1,11 @@
+/**
+ * Apps config validation through the same schema the root config uses: each invalid input gets the
+ * key's path and a message with the fix (unknown keys, selectors, actions, ids, upstreams, durations,
+ * CIDRs, globs, regexes, countries, emails and domains, unreachable and duplicate policies, app
+ * routing clashes); valid configs pass; validateApps reports paths directly, compileApps refuses
+ * invalid apps; `unmatched` and the defaults. (What `check`/`serve` print for an unknown key:
+ * test/config/load.test.ts.)
+ */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { appsSchema, compileApps, formatKeyPath, PolicyConfigError, unmatchedSchema, validateApps, type AppInput } from '../../src/policy';

@@ -1,3 +1,11 @@
+/**
+ * Identity headers: headersConfigSchema's defaults, errors naming the key and fix, no two mappings to
+ * the same upstream header, app overrides merged field by field; mapIdentityHeaders maps claims and
+ * presets (oauth2-proxy, authelia, alb), omits absent claims, adds the access token unmodified,
+ * percent-encodes control and non-ASCII characters reversibly, bounds many groups at whole groups
+ * (saying so) and leaves out a single oversized value; encodeHeaderValue; stripRulesFor covers every
+ * name an upstream could confuse with the gateway's.
+ */
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { identityFromClaims } from '../../src/identity';

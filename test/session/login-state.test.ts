@@ -1,3 +1,10 @@
+/**
+ * Login-state cookies (one per sign-in attempt, on a stubbed clock): named by creation time and state
+ * prefix, short-lived, HttpOnly, Lax even when sessions are Strict; concurrent attempts each
+ * consumable once, returning exactly the attempt stored; the full state checked, tampering deleted, a
+ * seal bound to its own name; TTL expiry and clean-up; at most 5 pending (and a byte budget) with the
+ * newest consumable; oversized attempts and nonsense states refused without throwing.
+ */
 import { describe, expect, it } from 'vitest';
 import { cookieConfigSchema } from '../../src/session/cookie-settings';
 import { randomToken } from '../../src/session/crypto';

@@ -1,3 +1,10 @@
+/**
+ * The signed identity assertion: verified by an independent jose verifier (claims, ES256 header,
+ * ttl), public keys only in the JWKS, rejected when tampered, for another app or expired; key rotation
+ * (newest signs, older stays verifiable while listed, then not); PKCS8 PEM and kid-less JWK keys;
+ * reuse per identity and app for half the ttl (stubbed clock); machine identities; key-material and
+ * ttl/issuer errors that name the fix; generateAssertionKey.
+ */
 import { describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader, exportJWK, exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { identityFromClaims } from '../../src/identity';

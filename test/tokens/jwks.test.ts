@@ -1,3 +1,11 @@
+/**
+ * The JWKS cache over a counting loopback JWKS server, on a stubbed clock: one lazy fetch for many
+ * verifications, concurrent first fetches coalesced, a flood of unknown kids bounded to one fetch per
+ * cool-down; rotation (new key picked up, retired key dropped only after a refetch); known keys kept
+ * usable while the endpoint is down (503 for unknown kids), recovery afterwards; a hanging endpoint
+ * cut off by the configured time limit (timers spied); key sets without usable keys as failures;
+ * sharing through a SharedCache.
+ */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMemorySharedCache, createTokenVerifier, JwksUnavailableError, JwtInvalidError } from '../../src/tokens';
 import type { VerifierOptions } from '../../src/tokens';

@@ -1,3 +1,10 @@
+/**
+ * The token verifier: each forged or broken token (alg none, HS256 with the RSA key, jwk/jku headers,
+ * wrong issuer, audience, token_use, expired, garbled, oversized …) gets its exact error code, and a
+ * garbled token never reaches the JWKS endpoint; valid Cognito ID, user and machine access tokens,
+ * extra issuers, clock skew, nonce and per-call clientIds; algorithm rules beyond the allow-list; oidc
+ * mode (aud, azp, audiences, client_id); option validation.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { createTokenVerifier, JwtInvalidError, MAX_TOKEN_LENGTH, TokenConfigError } from '../../src/tokens';
