@@ -1,3 +1,7 @@
+/**
+ * parseDuration: seconds and unit suffixes, and a message that says how to write a duration for
+ * anything else.
+ */
 import { describe, expect, it } from 'vitest';
 import { duration, parseDuration } from '../src/duration';
 

@@ -1,3 +1,9 @@
+/**
+ * identityFromClaims: Cognito ID tokens, federated users and machine access tokens; userInfo's "true"
+ * as the only verified email; groups from the configured claim for generic OIDC providers; where the
+ * user signed in (identities as a JSON string, the automatic group of a federated user, never COGNITO
+ * for them; another pool's look-alike group ignored; no provider claimed for non-Cognito tokens).
+ */
 import { describe, expect, it } from 'vitest';
 import { identityFromClaims } from '../src/identity';
 

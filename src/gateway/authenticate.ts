@@ -55,7 +55,7 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
     info.log.info('session ended', { sid: session?.sid, reason: why });
     return { kind: 'anonymous' as const, setCookies: gw.sessions.clearSession(info.cookieHeader, info.origin) };
   };
-  if (!session || session.v !== 1) return endSession('unreadable session cookie');
+  if (session?.v !== 1) return endSession('unreadable session cookie');
 
   const nowSec = Math.floor(gw.now() / 1000);
   const state = sessionState(session, sessionLimits(gw, app), nowSec);

@@ -45,7 +45,7 @@ export function createCacheApiSharedCache(opts: CacheApiSharedCacheOptions = {})
     async get(key) {
       try {
         const res = await cache.match(request(key));
-        if (!res || !res.ok) return undefined;
+        if (!res?.ok) return undefined;
         return await res.text();
       } catch (e) {
         opts.onError?.('get', e);

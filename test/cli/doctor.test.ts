@@ -1,3 +1,10 @@
+/**
+ * `cognito-gateway doctor` against the emulator: exit 0 with every check ok on a correct config, and
+ * for each misconfiguration of the app client or pool (callback URL, code flow, scopes incl. an app's
+ * extraScopes, secret missing or wrong, identity provider, short token lifetimes, revocation off, no
+ * such client, issuer differing from discovery, unreachable discovery/JWKS, a missing IAM permission)
+ * a finding that names it and the fix; exit 2 when the config cannot be read.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

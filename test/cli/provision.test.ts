@@ -1,3 +1,10 @@
+/**
+ * `cognito-gateway provision` against the emulator: --dry-run prints the diff and writes nothing; a
+ * run applies every setting the gateway needs, keeps the client's own, and a second run changes
+ * nothing; token lifetimes are raised to the session settings; template overrides apply unless they
+ * break the gateway (naming the field); a missing client is created with a secret; --create-pool
+ * creates the pool and domain, then the client, and a second run reuses the pool.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,8 +206,9 @@ describe('provision', () => {
     expect(r.code, r.text).toBe(0);
     expect(r.writes).toEqual(['CreateUserPoolClient']);
     const id = /created app client (\S+) \(with a secret\)/.exec(r.text)?.[1];
-    expect(id).toBeTruthy();
+    expect(id).toMatch(/^[a-z0-9]{26}$/); // Cognito's client id shape
     const created = await describeClient(id!);
+    expect(created.ClientId).toBe(id);
     expect(created.ClientSecret).toBeTruthy();
     expect(created.AllowedOAuthFlows).toEqual(['code']);
     expect(created.CallbackURLs).toEqual(expect.arrayContaining(['https://gw.example.com/_auth/callback', 'https://admin.example.com/_auth/callback']));

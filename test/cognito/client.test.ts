@@ -1,3 +1,11 @@
+/**
+ * createCognitoAdmin (the official SDK over loopback) against the emulator and against misbehaving
+ * servers: user look-ups, pool/client descriptions and global sign-out work; failures become typed
+ * CognitoAdminErrors (unknown user non-retryable; refused connection NetworkError; silent server
+ * TimeoutError after one time limit per attempt; AccessDeniedException names the IAM permission);
+ * throttling and 5xx are retried, a create is never retried after a time-out. Attempts are counted,
+ * never timed.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CognitoAdminError } from '../../src/cognito/errors';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
@@ -98,18 +106,19 @@ describe('createCognitoAdmin against the emulator (official SDK over loopback)',
     expect(attempts).toBe(2);
   });
 
-  it('gives up on a silent server after the time limit (TimeoutError)', async () => {
+  it('gives up on a silent server after the time limit, once per attempt (TimeoutError)', async () => {
+    let requests = 0;
     const silent = await startServer(() => {
-      /* never answers */
+      requests++; // never answers
     });
     try {
       const admin = emulatorAdmin(emu, { endpoint: silent.url, timeoutMs: 150, maxAttempts: 2 });
-      const started = Date.now();
       const err = await failure(admin.getUser('alice'));
       expect(err.name).toBe('TimeoutError');
+      expect(err.detail).toBe('no answer within 150 ms');
       expect(err.retryable).toBe(true);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
-      expect(Date.now() - started).toBeLessThan(3000);
+      // Each attempt waited for its own time limit: the silent server saw both, no more.
+      expect(requests).toBe(2);
     } finally {
       await silent.close();
     }

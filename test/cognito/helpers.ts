@@ -1,3 +1,8 @@
+/**
+ * Helpers for the src/cognito tests: the official SDK client and a CognitoAdmin pointed at an
+ * in-process emulator, a fetch that counts admin operations, a closed port, a bare node:http server,
+ * and a manual clock.
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';

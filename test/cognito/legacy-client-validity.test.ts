@@ -1,10 +1,10 @@
 /**
- * DescribeUserPoolClient for app clients created before token-validity settings existed
- * (and clients created without them through the API) omits AccessTokenValidity / IdTokenValidity /
- * TokenValidityUnits. Cognito's default is then 60 MINUTES (1 h). The emulator always returns every
- * field, so only the pure function shows it.
- */
-import type { OAuthFlowType, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
+ * App clients created before token-validity settings existed (or through the API without them):
+ * DescribeUserPoolClient omits AccessTokenValidity / IdTokenValidity / TokenValidityUnits, and
+ * Cognito's default is then 60 minutes. validitySeconds reads that as 1 h (not 60 h), and provision
+ * keeps that 1 h (never a lifetime above Cognito's 1-day maximum). The emulator always returns
+ * every field, so only the pure functions show it.
+ */import type { OAuthFlowType, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
 import { canonicalOf, clientRequirements, desiredClient, toClientInput, validitySeconds } from '../../src/cognito/app-client';
 import { loadConfig } from '../../src/config/load';
@@ -37,6 +37,7 @@ describe('app client without explicit access/ID token validity', () => {
     const input = toClientInput('legacyclient', d);
     const unit = { seconds: 1, minutes: 60, hours: 3600, days: 86400 } as const;
     const seconds = (input.AccessTokenValidity as number) * unit[input.TokenValidityUnits!.AccessToken as keyof typeof unit];
-    expect(seconds).toBeLessThanOrEqual(86400);
+    // It keeps the client's effective 1 h (Cognito's maximum is 1 day).
+    expect(seconds).toBe(3600);
   });
 });

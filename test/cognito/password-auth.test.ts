@@ -1,3 +1,11 @@
+/**
+ * Password sign-in for API clients (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH) against the
+ * emulator: SECRET_HASH as Cognito computes it; confidential and public clients; a wrong password and an
+ * unknown user answered alike; disabled users, challenges and a wrong client secret (a
+ * misconfiguration, not the user's fault) told apart; the password never logged. Failed attempts are
+ * rate-limited per user and per client address (an IPv6 /64 as one), successes are not counted, and
+ * concurrent attempts cannot overshoot the limit (stubbed clock). parseBasicAuth follows RFC 7617.
+ */
 import { AdminCreateUserCommand, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressKey, computeSecretHash, createPasswordAuthenticator, parseBasicAuth, type RateLimit } from '../../src/cognito/password-auth';
@@ -52,7 +60,7 @@ describe('password sign-in (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH)', () =>
     if (!r.ok) throw new Error('unreachable');
     expect(claimsOf(r.tokens.idToken)).toMatchObject({ 'cognito:username': 'alice', aud: 'demo-gateway', token_use: 'id' });
     expect(claimsOf(r.tokens.accessToken)).toMatchObject({ client_id: 'demo-gateway', token_use: 'access' });
-    expect(r.tokens.refreshToken).toBeTruthy();
+    expect(r.tokens.refreshToken).toMatch(/^eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ(\.[A-Za-z0-9_-]+){4}$/); // the emulator's JWE-shaped refresh token
     expect(r.tokens.expiresIn).toBe(3600);
   });
 

@@ -1,3 +1,11 @@
+/**
+ * The user directory (AdminGetUser with a retention period) against the emulator, on a stubbed
+ * clock: one call per user per retention period and always one at sign-in; disabled and deleted users
+ * reported once the period has passed; concurrent look-ups coalesced; the cache bounded (LRU) and
+ * shared through the second-level cache; a stale entry served (and marked) while Cognito is
+ * unreachable, but never past maxStaleSeconds; sign-out everywhere calls AdminUserGlobalSignOut and
+ * drops the cached entry.
+ */
 import { AdminCreateUserCommand, AdminDeleteUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserDirectory } from '../../src/cognito/user-directory';

@@ -1,3 +1,7 @@
+/**
+ * src/cognito stays Web-API only (it runs in workerd too): no `node:` modules, Buffer or process in
+ * any of its files, and the AWS SDK only as types or a dynamic import().
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

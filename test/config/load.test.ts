@@ -1,3 +1,10 @@
+/**
+ * loadConfig: the demo config and the documented Cognito example load; secrets come from the
+ * environment (with a warning when the file carries them); a missing cookie secret is named with how
+ * to make one; ${VAR} and ${VAR:-default} interpolate and a missing variable is reported; each invalid
+ * input gets its path and message, exactly as `check` and `serve` print them (a misspelled policy
+ * key included); non-YAML is refused; an app's headers override is validated after merging.
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load';
@@ -83,6 +90,13 @@ describe('loadConfig', () => {
   ])('reports %s with the key path', (_name, text, pattern) => {
     const found = issues(text, { GATEWAY_COOKIE_SECRETS: SECRET });
     expect(found.some((i) => pattern.test(i)), found.join('\n')).toBe(true);
+  });
+
+  it('names a misspelled policy key by its path, as check and serve print it', () => {
+    const text = minimal().replace('        action: allow', '        action: allow\n        path: ["/x"]');
+    expect(issues(text, { GATEWAY_COOKIE_SECRETS: SECRET })).toEqual([
+      'apps[0].policies[0]: unknown key "path": check the spelling against the configuration reference in README.md',
+    ]);
   });
 
   it('refuses text that is not YAML', () => {

@@ -1,3 +1,8 @@
+/**
+ * The demo upstream: JSON of what it received (method, path, raw query, headers) for any method and
+ * path when asked for JSON; otherwise a readable HTML page, escaped, with who you are, your groups, the
+ * assertion's presence and the links, or a note that no identity arrived.
+ */
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +38,7 @@ describe('demo upstream', () => {
         'x-auth-user': 'jos%C3%A9',
         'x-auth-email': 'jose@example.com',
         'x-auth-groups': 'admins,a%2Cb,<img>',
-        'x-auth-assertion': 'eyJ' + 'a'.repeat(300),
+        'x-auth-assertion': `eyJ${'a'.repeat(300)}`,
       },
     });
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);

@@ -1,3 +1,11 @@
+/**
+ * The emulator's admin API through the official SDK client: pools, domains and app clients (create,
+ * describe, update replacing the whole configuration), users, groups and ListUsers filters and
+ * pagination; AdminInitiateAuth with SECRET_HASH, typed errors, refresh (REFRESH_TOKEN_AUTH and
+ * rotating GetTokensFromRefreshToken); disabled users cannot refresh; global sign-out and RevokeToken
+ * revoke refresh tokens. On the wire: errors as {"__type","message"} with x-amzn-RequestId, and bad
+ * JSON, unknown operations and missing members answered without crashing.
+ */
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -29,6 +37,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretHash, startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { claimsOf, GATEWAY, PASSWORDS, POOL, refresh } from './helpers';
+
+/** The emulator's refresh tokens: five base64url parts, like Cognito's encrypted JWE. */
+const JWE_SHAPED = /^eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ(\.[A-Za-z0-9_-]+){4}$/;
 
 let emu: RunningEmulator;
 let sdk: CognitoIdentityProviderClient;
@@ -71,7 +82,7 @@ describe('admin API through the official SDK client', () => {
     expect(UserPool?.Id).toMatch(/^us-east-1_[0-9A-Za-z]+$/);
     expect((await fetch(`${emu.issuer(UserPool!.Id!)}/.well-known/jwks.json`)).status).toBe(200);
     const created = await sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: UserPool!.Id!, Domain: 'my-app-login' }));
-    expect(created.CloudFrontDomain).toBeTruthy();
+    expect(created.CloudFrontDomain).toBe('my-app-login.cloudfront.emulator.invalid');
     const described = await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'my-app-login' }));
     expect(described.DomainDescription).toMatchObject({ UserPoolId: UserPool!.Id, Domain: 'my-app-login', Status: 'ACTIVE' });
     expect((await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'unknown-x' }))).DomainDescription).toEqual({});
@@ -154,7 +165,7 @@ describe('admin API through the official SDK client', () => {
     expect(challenge.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
     await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: POOL, Username: 'frank', Password: 'Frank-Passw0rd!', Permanent: true }));
     const ok = await passwordAuth('frank', 'Frank-Passw0rd!');
-    expect(ok.AuthenticationResult?.AccessToken).toBeTruthy();
+    expect(claimsOf(ok.AuthenticationResult!.AccessToken!)).toMatchObject({ username: 'frank', token_use: 'access' });
 
     const missing = sdk.send(new AdminGetUserCommand({ UserPoolId: POOL, Username: 'nobody' }));
     await expect(missing).rejects.toBeInstanceOf(UserNotFoundException);
@@ -229,13 +240,13 @@ describe('admin API through the official SDK client', () => {
         AuthParameters: { REFRESH_TOKEN: first!.RefreshToken!, SECRET_HASH: secretHash(GATEWAY.secret, 'bob', GATEWAY.id) },
       }),
     );
-    expect(refreshed.AuthenticationResult?.IdToken).toBeTruthy();
+    expect(claimsOf(refreshed.AuthenticationResult!.IdToken!)).toMatchObject({ 'cognito:username': 'bob', token_use: 'id' });
     expect(refreshed.AuthenticationResult?.RefreshToken).toBeUndefined();
 
     const rotated = await sdk.send(
       new GetTokensFromRefreshTokenCommand({ ClientId: GATEWAY.id, ClientSecret: GATEWAY.secret, RefreshToken: first!.RefreshToken! }),
     );
-    expect(rotated.AuthenticationResult?.RefreshToken).toBeTruthy();
+    expect(rotated.AuthenticationResult?.RefreshToken).toMatch(JWE_SHAPED);
     expect(rotated.AuthenticationResult?.RefreshToken).not.toBe(first!.RefreshToken);
   });
 
@@ -259,7 +270,7 @@ describe('admin API through the official SDK client', () => {
     } finally {
       await sdk.send(new AdminEnableUserCommand({ UserPoolId: POOL, Username: 'carol' }));
     }
-    expect((await passwordAuth('carol', PASSWORDS.carol!)).AuthenticationResult).toBeTruthy();
+    expect(claimsOf((await passwordAuth('carol', PASSWORDS.carol!)).AuthenticationResult!.AccessToken!)).toMatchObject({ username: 'carol', token_use: 'access' });
     // Disabling revoked the tokens issued before: they stay dead after re-enabling.
     expect((await refresh(emu, t!.RefreshToken!)).json).toEqual({ error: 'invalid_grant' });
   });
@@ -295,7 +306,7 @@ describe('admin API on the wire', () => {
   it('answers errors as {"__type","message"} with x-amzn-RequestId', async () => {
     const res = await post('AWSCognitoIdentityProviderService.AdminGetUser', JSON.stringify({ UserPoolId: POOL, Username: 'nobody' }));
     expect(res.status).toBe(400);
-    expect(res.headers.get('x-amzn-requestid')).toBeTruthy();
+    expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(await res.json()).toEqual({ __type: 'UserNotFoundException', message: 'User does not exist.' });
   });
 

@@ -1,3 +1,10 @@
+/**
+ * The emulator's discovery document and JWKS: what Cognito publishes, with endpoints on the hosted-UI
+ * host, 404 for an unknown pool, reachable on localhost and 127.0.0.1; two RS256 keys (ID and access)
+ * whose tokens pass aws-jwt-verify with claims shaped like Cognito's (incl. users without groups and
+ * machine tokens); key rotation through the in-process and HTTP hooks (old kid published until
+ * retired) and 503 while the JWKS is down.
+ */
 import { JwtVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import type { Jwks } from 'aws-jwt-verify/jwk';

@@ -1,3 +1,8 @@
+/**
+ * Helpers for the emulator tests: the demo pool's fixed values, PKCE, Basic auth, authorize URLs, form
+ * posts, a code-and-tokens sign-in over HTTP, refresh, JWT claim/header decoding (no verification) and
+ * an offset clock.
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import { signInWithPassword, type RunningEmulator } from '../../src/emulator/index';
 

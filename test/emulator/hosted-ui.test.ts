@@ -1,3 +1,12 @@
+/**
+ * The emulator's hosted UI as Cognito's behaves: authorize shows the form and redirects to the
+ * redirect_uri with a code and the state; its session cookie skips the form (not with prompt=login);
+ * prompt=none without a session answers login_required; form errors for a wrong password, unknown or
+ * disabled user; no form post without the CSRF cookie; an unknown client or unregistered redirect_uri
+ * goes to /error, never to the redirect_uri; request errors go to a valid redirect_uri; unknown scopes
+ * are dropped. Also the signInWithPassword helper, /logout (registered logout_uri only), and federated
+ * sign-in through PartnerIdP (replayed or forged provider answers refused).
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInWithPassword, startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { authorizeUrl, basic, CALLBACK, claimsOf, PASSWORDS, pkce, POOL, postForm } from './helpers';
@@ -48,7 +57,7 @@ describe('authorize and sign-in form', () => {
     const cb = new URL(r.location!);
     expect(`${cb.origin}${cb.pathname}`).toBe(CALLBACK);
     expect(cb.searchParams.get('state')).toBe('abc_-123');
-    expect(cb.searchParams.get('code')).toBeTruthy();
+    expect(cb.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{36}$/); // 27 random bytes, base64url
     expect(r.session).toMatch(/^cognito=.+/);
   });
 
@@ -57,7 +66,7 @@ describe('authorize and sign-in form', () => {
     const again = await get(authorizeUrl(emu, { state: 's2' }), first.session);
     expect(again.status).toBe(302);
     const cb = new URL(again.location!);
-    expect(cb.searchParams.get('code')).toBeTruthy();
+    expect(cb.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{36}$/); // 27 random bytes, base64url
     expect(cb.searchParams.get('state')).toBe('s2');
     const forced = await get(authorizeUrl(emu, { prompt: 'login' }), first.session);
     expect(new URL(forced.location!).pathname).toBe('/login');

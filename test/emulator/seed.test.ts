@@ -1,3 +1,9 @@
+/**
+ * Emulator seeds: the demo seed holds the fixed demo values; Cognito defaults are filled and
+ * attribute values turned into strings; every problem in a bad seed is listed with its path.
+ * startEmulator takes a seed object and a hostedUiBase with a {port} placeholder, answers on ::1 when
+ * the machine has it, and refuses an invalid seed before listening.
+ */
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SEED_PATH, loadSeedFile, parseSeed, startEmulator } from '../../src/emulator/index';

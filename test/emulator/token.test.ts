@@ -1,4 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+/**
+ * The emulator's /oauth2/token, /oauth2/userInfo and /oauth2/revoke, on a stubbed clock:
+ * authorization_code (single use, PKCE S256, same redirect_uri, client authentication by Basic or post,
+ * public clients, 5-minute codes, Cognito's error answers, disabled users), client_credentials (only the
+ * requested custom scopes), refresh_token (rotation with a grace period, or none; lifetimes from the
+ * client settings; group changes in the next tokens; bound to its client; disabled users), userInfo,
+ * revoke and global sign-out killing what they should; the token-endpoint delay hook (one timer of
+ * that length, spied); pruning of dead refresh tokens.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import {
   basic,
@@ -279,13 +288,16 @@ describe('revoke, userInfo, global sign-out', () => {
     expect((await userInfo(again.access_token)).status).toBe(200);
   });
 
-  it('the token endpoint delay hook slows the token endpoint', async () => {
-    emu.setTokenEndpointDelay(300);
+  it('the token endpoint delay hook makes the token endpoint wait on a timer of that length', async () => {
+    // Timers are spied, not faked (they still run): the answer waited on exactly one of 311 ms.
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    emu.setTokenEndpointDelay(311);
     try {
-      const started = Date.now();
-      await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic('demo-machine', 'demo-machine-secret') });
-      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      const res = await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic('demo-machine', 'demo-machine-secret') });
+      expect(res.status).toBe(200);
+      expect(timers.mock.calls.filter(([, ms]) => ms === 311).length).toBe(1);
     } finally {
+      timers.mockRestore();
       emu.setTokenEndpointDelay(0);
     }
   });

@@ -1,24 +1,33 @@
 /**
  * The Cognito admin-API features through the running gateway, against the emulator with the
- * official SDK: user look-ups with a retention period, sign-out everywhere, password sign-in.
+ * official SDK: user look-ups with a retention period (a disabled user is cut off, renamed attributes
+ * reach the headers), sign-out everywhere (ignored cross-site), and password sign-in for API clients
+ * (Basic: no password forwarded, 401 + WWW-Authenticate, rate limit with Retry-After).
+ *
+ * Each test starts its own stack on its own clock (set to a fixed start, moved only by that test), so
+ * no user cache, session or rate-limit state and no clock position carries from one test to another.
  */
 import {
   AdminDisableUserCommand,
-  AdminEnableUserCommand,
   AdminUpdateUserAttributesCommand,
   CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
 import { POOL, startStack, type Stack } from '../helpers/stack';
 
-let offset = 0;
-const now = () => Date.now() + offset;
-const advance = (s: number) => (offset += s * 1000);
+/** Where every test's clock starts (2027-01-15T08:00:00Z): tokens, sessions and caches all read it. */
+const START_MS = Date.UTC(2027, 0, 15, 8, 0, 0);
+/** carol's `custom:tenant` in config/demo-pool.yaml. */
+const CAROL_TENANT = 'partner-co';
+let clockMs = START_MS;
+const now = () => clockMs;
+const advance = (s: number) => (clockMs += s * 1000);
 let stack: Stack;
 let sdk: CognitoIdentityProviderClient;
 
-beforeAll(async () => {
+beforeEach(async () => {
+  clockMs = START_MS;
   stack = await startStack({
     now,
     emulatorNow: now,
@@ -32,7 +41,10 @@ beforeAll(async () => {
   });
   sdk = new CognitoIdentityProviderClient({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 });
-afterAll(() => stack?.close());
+afterEach(async () => {
+  sdk?.destroy();
+  await stack?.close();
+});
 
 const seen = async (b: TestBrowser) => {
   const res = await b.request(`${stack.url}/whoami`, { headers: { accept: 'application/json' } });
@@ -45,30 +57,23 @@ describe('user look-ups with a retention period', () => {
     await b.signIn(`${stack.url}/`, 'carol', 'Carol-Passw0rd!');
     expect((await seen(b)).status).toBe(200);
     await sdk.send(new AdminDisableUserCommand({ UserPoolId: POOL, Username: 'carol' }));
-    try {
-      advance(30);
-      expect((await seen(b)).status, 'still inside the retention period').toBe(200);
-      advance(45);
-      const after = await b.request(`${stack.url}/whoami`);
-      expect(after.status).toBe(302);
-      expect(stack.logs.some((l) => l.msg === 'session ended' && String(l.reason).includes('disabled'))).toBe(true);
-    } finally {
-      await sdk.send(new AdminEnableUserCommand({ UserPoolId: POOL, Username: 'carol' }));
-    }
+    advance(30);
+    expect((await seen(b)).status, 'still inside the retention period').toBe(200);
+    advance(45);
+    const after = await b.request(`${stack.url}/whoami`);
+    expect(after.status).toBe(302);
+    expect(stack.logs.some((l) => l.msg === 'session ended' && String(l.reason).includes('disabled'))).toBe(true);
   });
 
   it('maps current attributes to headers after the retention period', async () => {
     const b = new TestBrowser();
     await b.signIn(`${stack.url}/`, 'carol', 'Carol-Passw0rd!');
-    const before = (await seen(b)).headers['x-auth-tenant'];
-    expect(before).toBeTruthy();
+    expect((await seen(b)).headers['x-auth-tenant']).toBe(CAROL_TENANT);
     await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: POOL, Username: 'carol', UserAttributes: [{ Name: 'custom:tenant', Value: 'tenant-renamed' }] }));
-    try {
-      advance(75);
-      expect((await seen(b)).headers['x-auth-tenant']).toBe('tenant-renamed');
-    } finally {
-      await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: POOL, Username: 'carol', UserAttributes: [{ Name: 'custom:tenant', Value: before! }] }));
-    }
+    advance(30);
+    expect((await seen(b)).headers['x-auth-tenant'], 'still the cached value inside the retention period').toBe(CAROL_TENANT);
+    advance(45);
+    expect((await seen(b)).headers['x-auth-tenant']).toBe('tenant-renamed');
   });
 });
 

@@ -1,3 +1,11 @@
+/**
+ * Forward auth (/_auth/verify): originalRequest reads nginx's X-Original-URL (raw path kept) and
+ * Traefik/Caddy's X-Forwarded-*, refusing malformed input; as Traefik and Caddy call it, an anonymous
+ * browser is sent to sign in (302) and an API client gets 401, an allowed user 200 with identity
+ * headers, a denied one 403, a bypass 200 bare, decided on the normalised original path and method;
+ * forwarded headers are believed only from trustedProxies. With real nginx auth_request in front, a
+ * browser signs in through nginx and the upstream gets the identity nginx copied; a denial is 403.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originalRequest } from '../../src/gateway/routes/forward-auth';
 import { TestBrowser } from '../helpers/browser';

@@ -1,11 +1,10 @@
 /**
- * `identity_providers` must tell a federated user from a pool user on every path.
- * Cognito access tokens carry no `identities` claim, and AdminGetUser returns `identities` as a JSON
- * string; identityFromClaims (src/identity.ts:46-64) turns both into ['COGNITO'], so a federated
- * PartnerIdP user passes `identity_providers: [COGNITO]` with a bearer token, or with a browser
- * session on an app that has user look-ups on.
- */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+ * `identity_providers` tells a federated user from a pool user on every path: a pool user (alice)
+ * passes `identity_providers: [COGNITO]`; a PartnerIdP user (erin) is reported with her provider by
+ * /_auth/me and refused (403), with a bearer access token (which carries no `identities` claim) and
+ * with a browser session on an app with user look-ups (where AdminGetUser returns `identities` as a
+ * JSON string).
+ */import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInWithPassword } from '../../src/emulator/index';
 import { TestBrowser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
@@ -58,7 +57,7 @@ describe('identity_providers: [COGNITO] keeps federated users out', () => {
     const token = await erinAccessToken();
     const me = (await (await fetch(`${stack.url}/_auth/me`, { headers: { authorization: `Bearer ${token}` } })).json()) as { username: string; identityProviders: string[] };
     expect(me.username).toMatch(/^partneridp_/);
-    expect(me.identityProviders).not.toContain('COGNITO');
+    expect(me.identityProviders).toEqual(['PartnerIdP']);
     const res = await fetch(`${stack.url}/local/x`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
     expect(res.status).toBe(403);
   });

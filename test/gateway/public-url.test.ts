@@ -1,11 +1,9 @@
 /**
- * behind a TLS terminator the gateway listens on plain HTTP and `publicUrl` says the origin
- * users see is https. The gateway itself uses that origin (callback URL, Secure cookies), but what it
- * tells the upstream comes from the socket: `X-Forwarded-Proto: http`. Upstreams that build absolute
- * URLs or enforce https from that header then redirect users to http:// or loop.
- * (A terminator that is in trustedProxies AND sends X-Forwarded-Proto hides this; many do not send it.)
- */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+ * Behind a TLS terminator the gateway listens on plain HTTP while `publicUrl` says users see https:
+ * the upstream is told the scheme and host users actually use (`X-Forwarded-Proto: https`,
+ * `X-Forwarded-Host: gw.example.com`), so upstreams that build absolute URLs or enforce https from
+ * those headers neither send users to http:// nor loop.
+ */import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../helpers/raw';
 import { startStack, type Stack } from '../helpers/stack';
 

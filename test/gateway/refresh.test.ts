@@ -1,3 +1,11 @@
+/**
+ * Sessions over time through the running gateway, on a stubbed clock: expired tokens refreshed
+ * transparently; revalidation brings group changes to the headers; a revoked refresh token ends the
+ * session at the next revalidation; 20 parallel requests on an expired session with rotating refresh
+ * tokens all succeed; the absolute lifetime (12 h) and idle timeout end sessions, not before; a refresh
+ * while the pool keys cannot be fetched keeps the rotated refresh token. Sign-out clears the gateway's
+ * cookies, revokes the refresh token, ends the hosted-UI session, and validates its target.
+ */
 import { AdminAddUserToGroupCommand, AdminRemoveUserFromGroupCommand, AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';

@@ -1,3 +1,7 @@
+/**
+ * returnTarget: a same-origin path when the request came to the sign-in origin, the full URL when
+ * it came to another host than publicUrl.
+ */
 import { describe, expect, it } from 'vitest';
 import { returnTarget } from '../../src/gateway/decide';
 

@@ -42,7 +42,10 @@ export class TestBrowser {
 
   cookies(host: string): Map<string, string> {
     let jar = this.jar.get(host);
-    if (!jar) this.jar.set(host, (jar = new Map()));
+    if (!jar) {
+      jar = new Map();
+      this.jar.set(host, jar);
+    }
     return jar;
   }
 

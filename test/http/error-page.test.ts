@@ -1,3 +1,11 @@
+/**
+ * The error catalogue's rendering: prefersJson and wantsJsonError choose JSON for API clients and
+ * HTML for browsers (form posts included); renderError gives every kind its status, title, request id
+ * and no-store, as HTML or JSON; 401 carries WWW-Authenticate; 403 names app, user and who to ask,
+ * escaped; login errors offer "start again" and never unsafe link targets; an IdP error is echoed only
+ * as an OAuth error code; HEAD gets headers only. Request ids are short, URL-safe and random, and an
+ * incoming X-Request-Id is honoured only from a trusted peer and only when well-formed.
+ */
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, ErrorCode as ErrorCodes, gatewayError, type ErrorCode } from '../../src/http/error-catalogue';
 import { isSafeLinkTarget, renderError } from '../../src/http/error-page';

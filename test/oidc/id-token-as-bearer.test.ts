@@ -1,11 +1,10 @@
 /**
- * Regression: with `idp.type: oidc`, an ID token must never work as a bearer access token.
- * src/gateway/app.ts:41 passes the client ids as accepted access-token *audiences*; an ID token's
- * `aud` is exactly the client id and generic providers send no `token_use`, so checkAccessTokenClient
- * (src/tokens/claims.ts:292-298) accepts any ID token as an access token. The verifier alone refuses
- * it (test/tokens/verifier.test.ts "without audiences, checks access tokens on client_id").
- */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+ * With `idp.type: oidc`, an ID token never works as a bearer access token: an ordinary ID token for
+ * the gateway's own client (its `aud` is the client id, and generic providers send no `token_use`)
+ * offered as `Authorization: Bearer` gets 401 invalid_token through the running gateway. (The
+ * verifier's own rule: test/tokens/verifier.test.ts "without audiences, checks access tokens on
+ * client_id".)
+ */import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoUpstream } from '../../src/cli/demo';
 import { loadConfig } from '../../src/config/load';
 import { createMemoryLogger } from '../../src/log';
@@ -61,4 +60,5 @@ it('refuses an OpenID Connect ID token offered as Authorization: Bearer', async 
   }, { typ: 'JWT' });
   const res = await fetch(`${gateway.url}/reports`, { headers: { authorization: `Bearer ${idToken}`, accept: 'application/json' } });
   expect(res.status).toBe(401);
+  expect(res.headers.get('www-authenticate')).toMatch(/^Bearer .*error="invalid_token"/);
 });

@@ -1,3 +1,10 @@
+/**
+ * Return targets (open-redirect corpus): safeReturnTo accepts same-origin and allowed-host targets and
+ * refuses protocol-relative, backslash, encoded-whitespace, user-info and look-alike-host forms, using
+ * the fallback for refused input; it never emits a protocol-relative or backslash-leading Location,
+ * returns same-origin absolute URLs as a path, and refuses the gateway host's other scheme unless
+ * listed. isAllowedHost matches exact and wildcard entries and ignores malformed ones.
+ */
 import { describe, expect, it } from 'vitest';
 import { isAllowedHost, safeReturnTo } from '../../src/oidc/redirect';
 
@@ -101,7 +108,7 @@ const refused: string[] = [
   '.',
   '/\u2028/evil.example',
   '/\u00a0/evil.example',
-  '/' + 'a'.repeat(5000),
+  `/${'a'.repeat(5000)}`,
 ];
 
 describe('safeReturnTo', () => {

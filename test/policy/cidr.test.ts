@@ -1,3 +1,9 @@
+/**
+ * IP parsing and CIDR matching: parseIp/formatIp round-trip IPv4 and IPv6 (incl. mapped forms) and
+ * refuse ambiguous or malformed addresses (leading zeros, zones, extra groups); parseCidr matches
+ * inside and outside v4/v6 ranges, canonicalises, refuses malformed ranges, and never matches an
+ * unparseable address.
+ */
 import { describe, expect, it } from 'vitest';
 import { compileCidrs, formatIp, parseCidr, parseIp } from '../../src/policy';
 

@@ -1,3 +1,9 @@
+/**
+ * resolveClientAddress: on Node the peer unless it is a trusted proxy, then X-Forwarded-For walked
+ * from the right over trusted hops (prepended entries cannot spoof; a malformed hop stops the walk;
+ * ports and brackets accepted; CF headers ignored; CIDR texts as trusted proxies); on Workers
+ * CF-Connecting-IP and CF-IPCountry, never X-Forwarded-For; unknown when nothing usable is there.
+ */
 import { describe, expect, it } from 'vitest';
 import { compileCidrs, edgeClientAddress, resolveClientAddress } from '../../src/policy';
 

@@ -1,3 +1,7 @@
+/**
+ * email_domains and emails selectors: exact domain matches only (no `a@evil@corp`, subdomain or
+ * suffix tricks), IDNs compared after lowercasing and NFC, addresses case-insensitively exact.
+ */
 import { describe, expect, it } from 'vitest';
 import { canonicalText, emailDomainMatches, emailMatches } from '../../src/policy';
 

@@ -1,3 +1,11 @@
+/**
+ * Policy evaluation (evaluate): every selector in an allow policy; include/require/exclude and the
+ * rules recorded as deciding; first decisive policy wins, identity-dependent blocks cannot be dodged
+ * anonymously, methods restrict a policy, deny by default with a trace, ** globs, case-insensitive
+ * apps; service policies for bearer tokens with scopes (insufficientScope only for a missing scope,
+ * bearer never satisfying allow without auth_methods: [bearer]); three-valued logic for anonymous
+ * requests (unknown vs definite answers, Kleene or).
+ */
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/identity';
 import { evaluate, type AppInput, type Decision, type PolicyRequest } from '../../src/policy';

@@ -1,3 +1,10 @@
+/**
+ * Seeded fuzz over normalizePath + matchApp + evaluate with 4000 hostile paths (dot segments and
+ * their encodings, %2f, backslashes, `;`, NUL, case, query and fragment pieces): every accepted path is
+ * canonical and idempotent, one decoding by an upstream adds no separators or dot segments, and the
+ * decision is the one for the app prefix and policy paths the request really reaches; everything
+ * ambiguous is a 400.
+ */
 import { describe, expect, it } from 'vitest';
 import { evaluate, matchApp, normalizePath, pathHasPrefix } from '../../src/policy';
 import { alice, bob, compile, prng } from './helpers';

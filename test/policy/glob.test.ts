@@ -1,3 +1,8 @@
+/**
+ * compileGlob: `*` within a segment, `**` across segments, a final `/*` also guarding the directory
+ * itself; case folded only for case-insensitive apps; malformed or non-normalised patterns refused with
+ * the fix.
+ */
 import { describe, expect, it } from 'vitest';
 import { compileGlob } from '../../src/policy';
 

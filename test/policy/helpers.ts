@@ -1,3 +1,7 @@
+/**
+ * Helpers for the policy tests: compiling apps (throws on invalid ones), identities of the demo
+ * users and a machine client, and a seeded PRNG for the fuzz test.
+ */
 import { identityFromClaims, type AuthMethod, type Identity } from '../../src/identity';
 import { decide as decideView, type CompiledGateway, type Outcome, type RequestView } from '../../src/gateway/decide';
 import { appsSchema, compileApps, type AppInput, type CompiledApp } from '../../src/policy';

@@ -1,3 +1,8 @@
+/**
+ * matchApp: the app for a host (exact, wildcard or any; ports; IPv6 literals) and path (the longest
+ * pathPrefix on segment boundaries, folded for case-insensitive apps), undefined when none matches;
+ * host patterns normalised (case, default ports, trailing dot) and malformed patterns refused.
+ */
 import { describe, expect, it } from 'vitest';
 import { matchApp, normalizeHost, parseHostPattern, type AppInput } from '../../src/policy';
 import { compile } from './helpers';

@@ -1,3 +1,8 @@
+/**
+ * normalizePath canonicalises (query and fragment cut off; dot segments, also encoded; doubled
+ * slashes; unreserved escapes decoded, other escapes upper-cased) and refuses ambiguity with 400 (encoded slashes and backslashes, `;` parameters, NUL and control
+ * characters, bad escapes); pathHasPrefix respects segment boundaries.
+ */
 import { describe, expect, it } from 'vitest';
 import { normalizePath, pathHasPrefix } from '../../src/policy';
 

@@ -1,3 +1,10 @@
+/**
+ * Header helpers: stripIdentityHeaders treats case and `_`/`-` alike and always covers other proxies'
+ * identity headers (an empty prefix never matches everything); removeHopByHopHeaders removes the fixed
+ * list and what Connection names; filterCookieHeader keeps other pairs byte-for-byte; upstreamUrl
+ * appends path and raw query without re-encoding, cannot leave the upstream origin, and refuses a
+ * decoded path or malformed query.
+ */
 import { describe, expect, it } from 'vitest';
 import { cookiePairName, filterCookieHeader } from '../../src/proxy/cookies';
 import {

@@ -1,3 +1,11 @@
+/**
+ * Identity headers: headersConfigSchema's defaults, errors naming the key and fix, no two mappings to
+ * the same upstream header, app overrides merged field by field; mapIdentityHeaders maps claims and
+ * presets (oauth2-proxy, authelia, alb), omits absent claims, adds the access token unmodified,
+ * percent-encodes control and non-ASCII characters reversibly, bounds many groups at whole groups
+ * (saying so) and leaves out a single oversized value; encodeHeaderValue; stripRulesFor covers every
+ * name an upstream could confuse with the gateway's.
+ */
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { identityFromClaims } from '../../src/identity';
@@ -96,7 +104,7 @@ describe('mapIdentityHeaders', () => {
   });
 
   it('adds the access token as Authorization or as a named header, never encoded or cut', () => {
-    const token = 'eyJhbGciOiJSUzI1NiJ9.' + 'a'.repeat(5000) + '.sig';
+    const token = `eyJhbGciOiJSUzI1NiJ9.${'a'.repeat(5000)}.sig`;
     expect(mapIdentityHeaders(alice, parse({ accessToken: 'authorization', claims: {} }), token)).toEqual({ Authorization: `Bearer ${token}` });
     expect(mapIdentityHeaders(alice, parse({ accessToken: 'X-Forwarded-Access-Token', claims: {} }), token)).toEqual({ 'X-Forwarded-Access-Token': token });
     expect(mapIdentityHeaders(alice, parse({ claims: {} }), token)).toEqual({});

@@ -1,3 +1,8 @@
+/**
+ * parseCookieHeader keeps pairs in order, `=` in values, strips quotes, skips only malformed pairs,
+ * and firstCookie takes the first duplicate; serializeSetCookie writes every attribute, deletions with
+ * a past Expires, and refuses unsafe names and values.
+ */
 import { describe, expect, it } from 'vitest';
 import { firstCookie, parseCookieHeader, serializeSetCookie } from '../../src/session/cookie-header';
 

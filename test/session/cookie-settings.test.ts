@@ -1,3 +1,8 @@
+/**
+ * cookieConfigSchema: defaults (also with the key omitted), unknown keys refused, sameSite none needs
+ * secure, namePrefix and domain validated; resolveCookieScope: Secure and __Host- on https, neither on
+ * plain-HTTP loopback, a Domain (or hostPrefix false) disabling the prefix, explicit secure winning.
+ */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { cookieConfigSchema, isPlainHttpLoopback, resolveCookieScope } from '../../src/session/cookie-settings';

@@ -1,3 +1,7 @@
+/**
+ * randomToken (base64url of the requested length, different each call, nonsense sizes refused),
+ * sha256Base64url (RFC 7636 appendix B example) and constantTimeEqual.
+ */
 import { describe, expect, it } from 'vitest';
 import { constantTimeEqual, randomToken, sha256Base64url } from '../../src/session/crypto';
 

@@ -1,3 +1,10 @@
+/**
+ * Login-state cookies (one per sign-in attempt, on a stubbed clock): named by creation time and state
+ * prefix, short-lived, HttpOnly, Lax even when sessions are Strict; concurrent attempts each
+ * consumable once, returning exactly the attempt stored; the full state checked, tampering deleted, a
+ * seal bound to its own name; TTL expiry and clean-up; at most 5 pending (and a byte budget) with the
+ * newest consumable; oversized attempts and nonsense states refused without throwing.
+ */
 import { describe, expect, it } from 'vitest';
 import { cookieConfigSchema } from '../../src/session/cookie-settings';
 import { randomToken } from '../../src/session/crypto';
@@ -70,13 +77,14 @@ describe('login state', () => {
   it('checks the full state, not only the 8-character prefix in the name', async () => {
     const { store, jar } = setup();
     const state = randomToken();
-    jar.apply(await store.create(state, attempt(), null, HTTPS));
+    const real = attempt();
+    jar.apply(await store.create(state, real, null, HTTPS));
     const forged = state.slice(0, 8) + randomToken().slice(0, 35);
     const result = await store.consume(forged, jar.header(), HTTPS);
     expect(result.data).toBeUndefined();
     // The real attempt's cookie is left for its own callback.
     expect(result.setCookies).toEqual([]);
-    expect((await store.consume(state, jar.header(), HTTPS)).data).toBeDefined();
+    expect((await store.consume(state, jar.header(), HTTPS)).data).toEqual(real);
   });
 
   it('deletes a tampered cookie for this state and returns nothing', async () => {
@@ -84,7 +92,7 @@ describe('login state', () => {
     const state = randomToken();
     jar.apply(await store.create(state, attempt(), null, HTTPS));
     const [name, value] = [...jar.cookies][0]!;
-    jar.cookies.set(name, value.slice(0, -4) + 'AAAA');
+    jar.cookies.set(name, `${value.slice(0, -4)}AAAA`);
     const result = await store.consume(state, jar.header(), HTTPS);
     expect(result.data).toBeUndefined();
     jar.apply(result.setCookies);
@@ -103,9 +111,10 @@ describe('login state', () => {
   it('expires after the TTL (stubbed clock), and consume clears expired attempts', async () => {
     const { store, jar, clock } = setup({ ttlSeconds: 600 });
     const [old, fresh] = [randomToken(), randomToken()];
-    jar.apply(await store.create(old, attempt(), null, HTTPS));
+    const first = attempt();
+    jar.apply(await store.create(old, first, null, HTTPS));
     clock.now += 599_000;
-    expect((await store.consume(old, jar.header(), HTTPS)).data).toBeDefined();
+    expect((await store.consume(old, jar.header(), HTTPS)).data).toEqual(first);
 
     jar.apply(await store.create(old, attempt(), null, HTTPS));
     clock.now += 300_000;
@@ -126,17 +135,19 @@ describe('login state', () => {
   it('30 attempts keep only the newest 5 and a small Cookie header; the newest stays consumable', async () => {
     const { store, jar, clock } = setup();
     const states: string[] = [];
+    const attempts = new Map<string, Attempt>();
     for (let i = 0; i < 30; i++) {
       const state = randomToken();
       states.push(state);
-      jar.apply(await store.create(state, attempt('/reports/2026/q3?filter=open&sort=desc'), jar.header(), HTTPS));
+      attempts.set(state, attempt('/reports/2026/q3?filter=open&sort=desc'));
+      jar.apply(await store.create(state, attempts.get(state)!, jar.header(), HTTPS));
       clock.now += 1500;
       expect(jar.cookies.size).toBeLessThanOrEqual(5);
     }
     expect(jar.cookies.size).toBe(5);
     expect(new TextEncoder().encode(`Cookie: ${jar.header()}`).length).toBeLessThan(4096);
     expect((await store.consume(states[0]!, jar.header(), HTTPS)).data).toBeUndefined();
-    for (const state of states.slice(-5)) expect((await store.consume(state, jar.header(), HTTPS)).data).toBeDefined();
+    for (const state of states.slice(-5)) expect((await store.consume(state, jar.header(), HTTPS)).data).toEqual(attempts.get(state));
   });
 
   it('evicts by bytes too: long return URLs never add up past the budget', async () => {
@@ -145,7 +156,7 @@ describe('login state', () => {
     for (let i = 0; i < 12; i++) {
       const state = randomToken();
       states.push(state);
-      jar.apply(await store.create(state, attempt('/search?q=' + 'x'.repeat(1400)), jar.header(), HTTPS));
+      jar.apply(await store.create(state, attempt(`/search?q=${'x'.repeat(1400)}`), jar.header(), HTTPS));
       clock.now += 10;
       expect(new TextEncoder().encode(jar.header() ?? '').length).toBeLessThanOrEqual(4096);
     }
@@ -165,7 +176,7 @@ describe('login state', () => {
 
   it('refuses an oversized attempt and a malformed state', async () => {
     const { store } = setup();
-    await expect(store.create(randomToken(), attempt('/' + 'x'.repeat(2500)), null, HTTPS)).rejects.toBeInstanceOf(LoginStateTooLargeError);
+    await expect(store.create(randomToken(), attempt(`/${'x'.repeat(2500)}`), null, HTTPS)).rejects.toBeInstanceOf(LoginStateTooLargeError);
     await expect(store.create('short', attempt(), null, HTTPS)).rejects.toThrow(/state/);
     await expect(store.create('x;y=z'.repeat(5), attempt(), null, HTTPS)).rejects.toThrow(/state/);
   });

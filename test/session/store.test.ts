@@ -1,3 +1,11 @@
+/**
+ * The session store: round trip with HttpOnly/Secure/Path/SameSite/Max-Age and __Host- on https (not
+ * on plain-HTTP loopback), domain/strict/prefix honoured; chunking across numbered cookies (stale
+ * chunks cleared, SessionTooLargeError beyond maxChunks); tampered, truncated, reordered or missing
+ * chunks, oversized cookies, a login-state seal and expiry (injected clock) are no session, never a
+ * throw; secret rotation; listing and clearing every gateway cookie in any scope variant; the
+ * opened-value cache never outliving the seal.
+ */
 import { describe, expect, it } from 'vitest';
 import { cookieConfigSchema } from '../../src/session/cookie-settings';
 import type { CookieSettings } from '../../src/session/cookie-settings';
@@ -5,8 +13,8 @@ import { createSessionStore, SessionTooLargeError } from '../../src/session/stor
 import type { SessionRejection, SessionStoreOptions } from '../../src/session/store';
 import { attributesOf, Jar } from './jar';
 
-const SECRET_A = 'a'.repeat(16) + 'secret-number-one-0123456789';
-const SECRET_B = 'b'.repeat(16) + 'secret-number-two-0123456789';
+const SECRET_A = `${'a'.repeat(16)}secret-number-one-0123456789`;
+const SECRET_B = `${'b'.repeat(16)}secret-number-two-0123456789`;
 const HTTPS = 'https://gw.example.com';
 const LOCAL = 'http://127.0.0.1:8787';
 const cookie: CookieSettings = cookieConfigSchema.parse({});

@@ -1,3 +1,10 @@
+/**
+ * The signed identity assertion: verified by an independent jose verifier (claims, ES256 header,
+ * ttl), public keys only in the JWKS, rejected when tampered, for another app or expired; key rotation
+ * (newest signs, older stays verifiable while listed, then not); PKCS8 PEM and kid-less JWK keys;
+ * reuse per identity and app for half the ttl (stubbed clock); machine identities; key-material and
+ * ttl/issuer errors that name the fix; generateAssertionKey.
+ */
 import { describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader, exportJWK, exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { identityFromClaims } from '../../src/identity';
@@ -63,9 +70,9 @@ describe('signed identity assertion', () => {
     expect(kids).toEqual([JSON.parse(newKey).kid, JSON.parse(oldKey).kid]);
     const fresh = await after.sign(alice, 'wiki');
     expect(decodeProtectedHeader(fresh).kid).toBe(JSON.parse(newKey).kid);
-    await expect(upstreamVerify(after, fresh)).resolves.toBeTruthy();
+    await expect(upstreamVerify(after, fresh)).resolves.toMatchObject({ protectedHeader: { kid: JSON.parse(newKey).kid }, payload: { sub: alice.sub, aud: 'wiki' } });
     // Assertions signed before the rotation stay verifiable while the old key is listed.
-    await expect(upstreamVerify(after, oldAssertion)).resolves.toBeTruthy();
+    await expect(upstreamVerify(after, oldAssertion)).resolves.toMatchObject({ protectedHeader: { kid: JSON.parse(oldKey).kid }, payload: { sub: alice.sub, aud: 'wiki' } });
     const dropped = await createAssertionSigner({ issuer: GATEWAY, keys: [newKey] });
     expect(await failure(upstreamVerify(dropped, oldAssertion))).toHaveProperty('code', 'ERR_JWKS_NO_MATCHING_KEY');
   });
@@ -78,7 +85,7 @@ describe('signed identity assertion', () => {
     const fromJwk = await createAssertionSigner({ issuer: GATEWAY, keys: [jwk] });
     expect(fromPem.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(fromPem.kid).toBe(fromJwk.kid);
-    await expect(upstreamVerify(fromJwk, await fromPem.sign(alice, 'wiki'))).resolves.toBeTruthy();
+    await expect(upstreamVerify(fromJwk, await fromPem.sign(alice, 'wiki'))).resolves.toMatchObject({ protectedHeader: { kid: fromJwk.kid }, payload: { sub: alice.sub } });
   });
 
   it('reuses an assertion per identity and app for half its ttl', async () => {
@@ -93,7 +100,7 @@ describe('signed identity assertion', () => {
     clock.advance(1);
     const renewed = await signer.sign(alice, 'wiki');
     expect(renewed).not.toBe(first);
-    await expect(upstreamVerify(signer, renewed, 'wiki', new Date(clock.now()))).resolves.toBeTruthy();
+    await expect(upstreamVerify(signer, renewed, 'wiki', new Date(clock.now()))).resolves.toMatchObject({ payload: { sub: alice.sub, iat: clock.seconds() } });
   });
 
   it('signs machine identities (no email, no username)', async () => {
@@ -140,7 +147,9 @@ describe('assertion key material', () => {
     expect(ttl).toBeInstanceOf(TokenConfigError);
     expect((ttl as TokenConfigError).key).toBe('assertion.ttl');
     expect((await failure(createAssertionSigner({ issuer: '' }))) as TokenConfigError).toHaveProperty('key', 'assertion.issuer');
-    await expect(createAssertionSigner({ issuer: GATEWAY, ttlSeconds: 300 })).resolves.toBeTruthy();
+    const longest = await createAssertionSigner({ issuer: GATEWAY, ttlSeconds: 300, now: () => 1_800_000_000_000 });
+    const { payload } = await upstreamVerify(longest, await longest.sign(alice, 'wiki'), 'wiki', new Date(1_800_000_000_000));
+    expect(payload.exp! - payload.iat!).toBe(300);
   });
 
   it('generateAssertionKey returns a private ES256 JWK with a kid', async () => {

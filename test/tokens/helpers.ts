@@ -98,7 +98,7 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
         server.close(() => resolve());
       }),
   };
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((_req, res) => {
     state.fetches++;
     if (state.mode === 'hang') {
       hanging.push(res);

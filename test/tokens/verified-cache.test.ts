@@ -1,3 +1,8 @@
+/**
+ * The verified-token cache: a hot token verified once; a hit still checks token use, client and the
+ * clock; entries kept until exp and never beyond; bounded (LRU); rejected tokens never cached; can be
+ * turned off; shared through a SharedCache keyed by token hash.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemorySharedCache, createTokenVerifier, JwtInvalidError } from '../../src/tokens';
 import type { VerifierOptions } from '../../src/tokens';

@@ -80,7 +80,7 @@ describe('the Worker entry', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('served by the APP binding');
     expect(res.headers.get('x-from')).toBe('binding');
-    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9_-]{16}$/); // newRequestId: 96 random bits
     expect(seen).toHaveLength(1);
     expect(seen[0]!.url).toBe('https://app.internal/reports/q1?x=1&x=2');
     expect(seen[0]!.headers['x-forwarded-for']).toBe('198.51.100.7');

@@ -59,7 +59,7 @@ describe('wrangler.toml', () => {
     const { loadConfig } = await import('../../src/config/load');
     const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
     const block = /^# GATEWAY_CONFIG = """\n([\s\S]*?)^# """/m.exec(toml)?.[1];
-    expect(block).toBeDefined();
+    expect(block, 'wrangler.toml has a commented GATEWAY_CONFIG block').toMatch(/^# publicUrl: https:\/\/gateway\.example\.com$/m);
     const text = block!.replace(/^# ?/gm, '');
     const config = loadConfig(text, { COGNITO_USER_POOL_ID: 'eu-west-1_AbC123xyz', COGNITO_CLIENT_ID: 'abc', APP_ORIGIN: 'https://origin.example.com', GATEWAY_COOKIE_SECRETS: 'y'.repeat(40) }, 'wrangler.toml');
     expect(config.issuers[0]).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz');
