@@ -95,7 +95,7 @@ describe('loadConfig', () => {
   it('names a misspelled policy key by its path, as check and serve print it', () => {
     const text = minimal().replace('        action: allow', '        action: allow\n        path: ["/x"]');
     expect(issues(text, { GATEWAY_COOKIE_SECRETS: SECRET })).toEqual([
-      'apps[0].policies[0]: unknown key "path": check the spelling against the configuration reference in README.md',
+      'apps[0].policies[0]: unknown key "path" in a policy (did you mean "paths"?); allowed keys: name, action, paths, methods, include, require, exclude, allowUnverifiedEmail',
     ]);
   });
 

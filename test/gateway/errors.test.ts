@@ -30,6 +30,7 @@ function expectLogged(requestId: string | null, msg: string) {
   expect(requestId).toMatch(/^[A-Za-z0-9_-]{16}$/);
   const line = stack.logs.find((l) => l.requestId === requestId && l.msg === msg);
   expect(line?.msg, `log line for ${requestId}`).toBe(msg);
+  return line!;
 }
 
 describe('error pages with request ids', () => {
