@@ -9,7 +9,7 @@ import type { AuthMethod, Identity } from '../identity';
 import { identityFromClaims } from '../identity';
 import { compileConfig } from '../gateway/app';
 import { decide, type Outcome, type RequestView } from '../gateway/decide';
-import { decisionExitCode, formatTrace, identityFromExplainArgs } from '../policy';
+import { decisionExitCode, describeMethodGap, formatTrace, identityFromExplainArgs, methodGaps } from '../policy';
 import { type FlagSpec, flag, listFlag, type ParsedArgs, UsageError } from './args';
 
 export const EXPLAIN_USAGE = `usage: cognito-gateway explain --config FILE [identity] METHOD URL
@@ -126,6 +126,9 @@ export function runExplain(config: ResolvedConfig, args: ParsedArgs, out: (line:
     }
     case 'decided':
       out(formatTrace(outcome.decision));
+      for (const gap of methodGaps(outcome.app)) {
+        if (gap.methods.includes(view.method) && gap.fallsTo.name === outcome.decision.policy) out(`note      ${describeMethodGap(gap)}`);
+      }
       out(`answer    ${describeAnswer(outcome)}`);
       return decisionExitCode(outcome.decision);
     default:

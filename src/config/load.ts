@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
 import { COGNITO_POOL_ID, configSchema, type GatewayConfig } from './schema';
-import { parseCidr, validateApps } from '../policy';
+import { parseCidr, validateApps, compileApps, describeMethodGap, methodGaps } from '../policy';
 import { headersOverrideSchema, mergeHeadersConfig, type HeadersConfig } from '../proxy';
 import { closestWord } from '../spelling';
 
@@ -231,6 +231,7 @@ export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): R
     issuer = cognitoIssuer(region, config.idp.userPoolId);
   }
   if (issues.length) throw new ConfigError(issues, source);
+  for (const app of compileApps(config.apps)) for (const gap of methodGaps(app)) warnings.push(describeMethodGap(gap));
 
   return { ...config, issuers: [issuer!, ...config.idp.extraIssuers], appHeaders, warnings };
 }

@@ -14,7 +14,7 @@
 import type { Identity } from '../identity';
 import { ERROR_CATALOGUE, type ErrorCode } from '../http/error-catalogue';
 import { prefersJson } from '../http/negotiate';
-import { evaluate, matchApp, normalizePath, type CompiledApp, type Decision, type HeaderReader } from '../policy';
+import { evaluate as evaluateRaw, foldPathCase, matchApp, normalizePath, unusualSpellings, type CompiledApp, type Decision, type HeaderReader, type PolicyRequest } from '../policy';
 import { mapIdentityHeaders, type HeadersConfig } from '../proxy';
 
 /** The gateway's own endpoints, reserved under /_auth/ on every host. */
@@ -164,19 +164,48 @@ export function decide(view: RequestView, compiled: CompiledGateway, auth?: Auth
     return { kind: 'endpoint', endpoint: route.endpoint, path, query };
   }
 
+  // A client's method is never an outage: diagnostics and tunnels are not for apps behind the gateway.
+  if (REFUSED_METHODS.has(view.method)) return { kind: 'refused', path, refusal: refusal('method_not_allowed'), reason: `${view.method} is not passed on`, allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' };
+
   const app = matchApp(compiled.apps, view.host, path);
   if (!app) return { kind: 'refused', path, refusal: { ...refusal('no_app'), status: compiled.unmatched }, reason: 'no app serves this host and path' };
+  if (app.refuseUnusualPaths) {
+    const unusual = unusualSpellings(path);
+    if (unusual.length) return { kind: 'refused', path, refusal: refusal('bad_path'), reason: `spelling some upstreams read as another path: ${unusual.join('; ')}` };
+  }
+  const folded = app.foldCheck ? foldPathCase(path) : path;
+  if (folded !== path && matchApp(compiled.apps, view.host, folded) !== app) {
+    return { kind: 'refused', path, refusal: refusal('bad_path'), reason: `${path} differs only in letter case from a path another app serves` };
+  }
   const request = { method: view.method, path, host: view.host, clientAddress: view.clientAddress, country: view.country };
+  const evaluate = (req: PolicyRequest, identity?: Identity) => evaluateSpellings(app, req, folded, identity);
 
   if (!auth) {
-    const anonymous = evaluate(app, request, undefined);
+    const anonymous = evaluate(request, undefined);
     if (anonymous.effect !== 'bypass' && anonymous.effect !== 'deny') {
       const credential = credentialFor(view, app, compiled);
       if (credential) return { kind: 'needs-credential', app, path, query, credential, decision: anonymous };
     }
     return finish(view, compiled, app, path, query, anonymous, {});
   }
-  return finish(view, compiled, app, path, query, evaluate(app, request, auth.identity), auth);
+  return finish(view, compiled, app, path, query, evaluate(request, auth.identity), auth);
+}
+
+/** Methods refused before any app (405): TRACE/TRACK echo requests (cookies included), CONNECT opens tunnels. */
+const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
+
+const STRICTNESS: Record<Decision['effect'], number> = { bypass: 0, allow: 1, authenticate: 2, deny: 3 };
+
+/**
+ * The decision for a path and, when the app folds case, for its lower-case spelling: the stricter one
+ * wins, so no spelling an upstream treats as the same path gets a weaker answer.
+ */
+function evaluateSpellings(app: CompiledApp, request: PolicyRequest, folded: string, identity?: Identity): Decision {
+  const asSent = evaluateRaw(app, request, identity);
+  if (folded === request.path) return asSent;
+  const lower = evaluateRaw(app, { ...request, path: folded }, identity);
+  if (STRICTNESS[lower.effect] <= STRICTNESS[asSent.effect]) return asSent;
+  return { ...lower, reason: `${lower.reason} (decided as ${folded}: the stricter of the two spellings)` };
 }
 
 /** The app that serves a host and raw path, if any (which app's login settings a sign-in uses). */

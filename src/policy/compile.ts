@@ -50,6 +50,10 @@ export interface CompiledApp {
   hosts?: readonly HostPattern[];
   pathPrefix: string;
   caseSensitive: boolean;
+  /** Decide a mixed-case path as its lower-case form too; the stricter answer wins (caseSensitive unset). */
+  foldCheck: boolean;
+  /** Refuse spellings that some upstreams read as another path. */
+  refuseUnusualPaths: boolean;
   upstream: string;
   /** `upstream`, parsed once. */
   upstreamUrl: URL;
@@ -87,13 +91,15 @@ function compileApp(app: App): CompiledApp {
     contact: app.contact,
     hosts,
     pathPrefix: app.pathPrefix,
-    caseSensitive: app.caseSensitive,
+    caseSensitive: app.caseSensitive !== false,
+    foldCheck: app.caseSensitive === undefined,
+    refuseUnusualPaths: app.unusualPaths === 'refuse',
     upstream: app.upstream,
     upstreamUrl: new URL(app.upstream),
     session: app.session,
     login: app.login,
     headers: app.headers,
-    policies: app.policies.map((p) => compilePolicy(p, app.caseSensitive)),
+    policies: app.policies.map((p) => compilePolicy(p, app.caseSensitive !== false)),
     source: app,
   };
 }

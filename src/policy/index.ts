@@ -13,7 +13,7 @@ export { evaluate, type Decision, type Effect, type PolicyRequest, type PolicyTr
 export { formatTrace, decisionExitCode } from './trace';
 export { identityFromExplainArgs, type ExplainIdentityArgs } from './explain-identity';
 export { matchApp } from './match-app';
-export { normalizePath, pathHasPrefix, type NormalizedPath } from './path';
+export { foldPathCase, normalizePath, pathHasPrefix, unusualSpellings, type NormalizedPath } from './path';
 export { compileGlob, globProblem, type CompiledGlob, type GlobResult } from './glob';
 export { normalizeHost, parseHostPattern, hostMatchRank, type HostPattern } from './host';
 export {
@@ -23,3 +23,4 @@ export {
 } from './cidr';
 export { edgeClientAddress, resolveClientAddress, parseAddressToken, type ClientAddress, type ClientAddressInput, type HeaderReader } from './client-address';
 export { emailDomainMatches, emailMatches, splitEmail, canonicalText } from './email';
+export { describeMethodGap, methodGaps, PROBE_METHODS, type MethodGap } from './method-gaps';

@@ -94,3 +94,62 @@ export function pathHasPrefix(path: string, prefix: string): boolean {
   if (prefix === '/') return true;
   return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
 }
+
+/** Non-ASCII characters whose compatibility form is a dot, slash or backslash (fullwidth `．／＼`, `․`, `∕`, `⁄` …). */
+function looksLikeSeparator(ch: string): boolean {
+  // NFKC maps fullwidth and small forms; the slash-like math symbols it keeps are listed.
+  return /[./\\]/.test(ch.normalize('NFKC')) || /[\u2044\u2215\u2216\u29f5\u29f8\u29f9]/.test(ch);
+}
+
+const ENCODED_DANGER = /%25(2e|2f|5c|[01][0-9a-f]|7f)/i;
+
+/**
+ * Spellings of a normalised path that some upstreams read as another path (IIS and Windows file
+ * systems drop a trailing dot or space and read `::$DATA` as the file; a decoder that runs twice
+ * turns `%252e` into `.`; lax UTF-8 decoders turn overlong `%C0%AE` into `.`; NFKC-normalising
+ * frameworks turn `．` into `.`). Pure. Returns why, or an empty list.
+ */
+export function unusualSpellings(path: string): string[] {
+  const reasons: string[] = [];
+  if (ENCODED_DANGER.test(path)) reasons.push('a double-encoded dot, slash, backslash or control character (%25…)');
+  const bytes: number[] = [];
+  for (let i = 0; i < path.length; i++) {
+    if (path[i] === '%') {
+      bytes.push(parseInt(path.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(path.charCodeAt(i));
+  }
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
+  } catch {
+    reasons.push('invalid or overlong UTF-8');
+    return reasons;
+  }
+  for (const segment of decoded.split('/')) {
+    if (segment.length > 0 && /[. ]$/.test(segment) && segment !== '.' && segment !== '..') {
+      reasons.push(`a segment ending in a dot or space ("${segment.slice(-24)}")`);
+      break;
+    }
+  }
+  if (decoded.includes('::$')) reasons.push('an NTFS stream name (::$…)');
+  for (const ch of decoded) {
+    if (ch.charCodeAt(0) > 0x7f && looksLikeSeparator(ch)) {
+      reasons.push(`a look-alike of ".", "/" or "\\" (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
+      break;
+    }
+  }
+  return reasons;
+}
+
+/** ASCII letters folded to lower case; percent-escapes keep their (upper-case) hex digits. */
+export function foldPathCase(path: string): string {
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    if (path[i] === '%') {
+      out += path.slice(i, i + 3);
+      i += 2;
+    } else out += path[i]!.toLowerCase();
+  }
+  return out;
+}

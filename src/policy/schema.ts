@@ -106,7 +106,15 @@ export const appSchema = strictObject(
       .default('/')
       .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') || '/' : p)),
     upstream: upstreamSchema,
-    caseSensitive: z.boolean().default(true),
+    /**
+     * Unset (the default): paths match case-sensitively, and a path that differs from its lower-case
+     * form is decided as both, the stricter answer winning (Express, ASP.NET, IIS serve `/Admin` as
+     * `/admin`). `true`: the upstream really is case-sensitive, `/Admin` is another resource.
+     * `false`: match case-insensitively.
+     */
+    caseSensitive: z.boolean().optional(),
+    /** `refuse` (default): 400 for spellings some upstreams read as another path (see unusualSpellings). `forward`: accept them. */
+    unusualPaths: z.enum(['refuse', 'forward']).default('refuse'),
     session: strictObject(
       { absoluteLifetime: durationBetween('session.absoluteLifetime', 60, 365 * 86400).optional(), idleTimeout: durationBetween('session.idleTimeout', 60, 365 * 86400).optional() },
       'session',

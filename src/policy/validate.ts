@@ -63,7 +63,7 @@ export function validateApps(apps: readonly App[]): ConfigIssue[] {
       if (!r.ok) report([...at, 'hosts', i], r.message);
       else hostKeys.push(hostPatternKey(r.pattern));
     });
-    const prefixKey = app.caseSensitive ? app.pathPrefix : app.pathPrefix.toLowerCase();
+    const prefixKey = app.caseSensitive !== false ? app.pathPrefix : app.pathPrefix.toLowerCase();
     for (const host of app.hosts ? hostKeys : ['(any host)']) {
       const key = `${host} ${prefixKey}`;
       const other = routeSeen.get(key);
@@ -117,7 +117,7 @@ function checkPolicy(app: App, policy: Policy, at: KeyPath, prefixOk: boolean, r
   policy.paths?.forEach((glob, i) => {
     const problem = globProblem(glob);
     if (problem) report([...at, 'paths', i], problem);
-    else if (prefixOk && !globCanMatchUnder(glob, app.pathPrefix, app.caseSensitive)) {
+    else if (prefixOk && !globCanMatchUnder(glob, app.pathPrefix, app.caseSensitive !== false)) {
       report([...at, 'paths', i], `"${glob}" can never match under the app's pathPrefix ${app.pathPrefix}; policy paths are full request paths, e.g. ${app.pathPrefix === '/' ? '' : app.pathPrefix}${glob}`);
     }
   });

@@ -35,7 +35,8 @@ describe('demo policy table (src/policy/README.md)', () => {
   it('parses the README config with defaults and the unmatched status', () => {
     expect(config.unmatched).toBe(404);
     expect(config.apps[0]!.session).toEqual({ absoluteLifetime: 43200, idleTimeout: 3600 });
-    expect(config.apps[0]!.caseSensitive).toBe(true);
+    expect(config.apps[0]!.caseSensitive).toBeUndefined();
+    expect(config.apps[0]!.unusualPaths).toBe('refuse');
     expect(config.apps[1]!.login).toEqual({ identityProvider: 'PartnerIdP', extraScopes: ['phone'] });
   });
 

@@ -92,6 +92,7 @@ describe('apps config validation (paths and fixes)', () => {
 
   it('applies defaults', () => {
     const [app] = appsSchema.parse([base([{ ...ok, methods: ['get'] }])] as AppInput[]);
-    expect(app).toMatchObject({ pathPrefix: '/', caseSensitive: true, policies: [{ allowUnverifiedEmail: false, methods: ['GET'] }] });
+    expect(app).toMatchObject({ pathPrefix: '/', unusualPaths: 'refuse', policies: [{ allowUnverifiedEmail: false, methods: ['GET'] }] });
+    expect(app!.caseSensitive).toBeUndefined();
   });
 });

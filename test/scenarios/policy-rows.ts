@@ -44,4 +44,20 @@ export const DEMO_POLICY_ROWS: readonly PolicyRow[] = [
   row('anonymous', 'GET', '/_auth/anything', 404),
   row('anonymous', 'POST', '/_auth/login', 405),
   row('anonymous', 'GET', '/_auth/healthz', 200),
+  // Methods: /api/* is bearer-only for every method, WebDAV and extension methods included; TRACE is refused
+  // (TRACK never reaches the gateway on Node: its HTTP parser answers 400 for unknown methods).
+  row('bob', 'PROPFIND', '/api/things', 401),
+  row('bob', 'OPTIONS', '/api/things', 401),
+  row('bob', 'QUERY', '/api/things', 401),
+  row('anonymous', 'TRACE', '/public/x', 405),
+  // Spellings an upstream may read as /admin/... get the answer /admin/... gets, or 400.
+  row('bob', 'GET', '/Admin/users', 403),
+  row('anonymous', 'GET', '/ADMIN/users', 401),
+  row('alice', 'GET', '/Admin/users', 200),
+  row('anonymous', 'GET', '/public/x.', 400),
+  row('anonymous', 'GET', '/public/x%20', 400),
+  row('anonymous', 'GET', '/public/x::$DATA', 400),
+  row('anonymous', 'GET', '/public/%252e%252e/admin', 400),
+  row('anonymous', 'GET', '/public/%c0%ae%c0%ae/admin', 400),
+  row('anonymous', 'GET', '/public/%EF%BC%8E%EF%BC%8E/admin', 400),
 ];
