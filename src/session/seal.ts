@@ -83,6 +83,10 @@ export function createSealer(secrets: readonly string[]): Sealer {
       return sealData(plain, { password: newest, ttl: Math.max(1, Math.ceil(ttlSeconds)) });
     },
     async open(sealed, purpose, nowMs, onFailure) {
+      if (!isCanonicalSeal(sealed)) {
+        onFailure?.('invalid');
+        return undefined;
+      }
       try {
         const { all } = await getKeyring();
         let failure: UnsealFailure | undefined;
@@ -116,6 +120,29 @@ export function createSealer(secrets: readonly string[]): Sealer {
       }
     },
   };
+}
+
+/** iron's seal as iron-session writes it: `Fe26.2*id*salt*iv*data*expiry*hmacSalt*hmac~2`. */
+const SEAL = /^Fe26\.2\*\d{1,20}\*[0-9a-f]{64}\*([A-Za-z0-9_-]{22})\*([A-Za-z0-9_-]+)\*\d{0,16}\*[0-9a-f]{64}\*([A-Za-z0-9_-]{43})~2$/;
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Base64url without padding whose unused low bits are zero: the one spelling of its bytes. */
+function isCanonicalBase64url(text: string): boolean {
+  const rest = text.length % 4;
+  if (rest === 1) return false;
+  if (rest === 0) return true;
+  const last = B64URL.indexOf(text[text.length - 1]!);
+  return (last & (rest === 2 ? 0b1111 : 0b11)) === 0;
+}
+
+/**
+ * One accepted spelling per sealed value: iron's parser ignores what follows the `~` version marker
+ * and base64 decoders ignore a last character's unused bits, so without this check several strings
+ * open to the same session.
+ */
+export function isCanonicalSeal(sealed: string): boolean {
+  const m = SEAL.exec(sealed);
+  return !!m && isCanonicalBase64url(m[1]!) && isCanonicalBase64url(m[2]!) && isCanonicalBase64url(m[3]!);
 }
 
 function isEnvelope(value: unknown): value is Envelope {
