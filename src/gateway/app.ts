@@ -8,6 +8,8 @@ import type { SessionData } from '../oidc/session-data';
 import { compileApps, compileCidrs, resolveClientAddress, type CompiledApp } from '../policy';
 import { createLoginStateStore, createSessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
+import { jsonLinesAudit } from '../audit';
+import { createGatewayMetrics, idpCallName } from '../metrics';
 import { createCognitoFeatures, passwordAuthApps } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
 import type { CompiledGateway } from './decide';
@@ -26,7 +28,13 @@ const SESSION_MAX_CHUNKS = 4;
 export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): Promise<Gateway> {
   await checkConfig(config, deps.env ?? {});
   const now = deps.now ?? Date.now;
-  const idpFetch = deps.idpFetch;
+  const metrics = deps.metrics ?? createGatewayMetrics();
+  const idpFetch = timedFetch(deps.idpFetch, (url, seconds, failed) => {
+    const call = idpCallName(url);
+    metrics.idpDuration.observe({ call }, seconds);
+    if (failed) metrics.idpErrors.inc({ call });
+    if (call === 'jwks') metrics.jwksFetches.inc({ outcome: failed ? 'error' : 'ok' });
+  }, now);
   const provider = createIdentityProvider({ idp: config.idp, issuer: config.issuers[0]!, fetch: idpFetch, now });
   // Cognito publishes its keys at a fixed place; other providers say where in discovery.
   const jwksUri = config.idp.jwksUri ?? `${config.issuers[0]!.replace(/\/$/, '')}/.well-known/jwks.json`;
@@ -63,8 +71,10 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const sessions = createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
-  const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: deps.sharedCache });
+  const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: deps.sharedCache, metrics });
   const apps = compileApps(config.apps);
+  metrics.sources.tokens = () => verifier.stats();
+  metrics.sources.users = cognito ? () => cognito.directory.stats : undefined;
   return {
     cognito,
     config,
@@ -81,11 +91,32 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     loginStates,
     signer,
     log: deps.logger,
+    metrics,
+    audit: deps.audit ?? jsonLinesAudit((line) => console.log(line)),
     now,
     keepAccessToken,
   };
 }
 
+
+/**
+ * A fetch that reports each call's URL, duration and whether it failed (network error or 5xx) — for
+ * metrics; the URL is reduced to a bounded call name by the caller.
+ */
+export function timedFetch(inner: typeof fetch, report: (url: string, seconds: number, failed: boolean) => void, now: () => number): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const started = now();
+    try {
+      const res = await inner(input, init);
+      report(url, (now() - started) / 1000, res.status >= 500);
+      return res;
+    } catch (e) {
+      report(url, (now() - started) / 1000, true);
+      throw e;
+    }
+  }) as typeof fetch;
+}
 
 /** Which kind of proxy a forward-auth peer is: the first `forwardAuth.proxies` entry that holds it, else `forwardAuth.proxy`. */
 function forwardAuthProxyOf(config: ResolvedConfig): Gateway['forwardAuthProxy'] {

@@ -88,16 +88,28 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
         validatedAt: nowSec,
         lastSeenAt: nowSec,
       };
+      gw.metrics.refreshes.inc({ outcome: r.shared ? 'shared' : 'ok' });
       if (r.shared) info.log.debug('session refresh shared', { sid: session.sid });
       else info.log.info('session refreshed', { sid: session.sid, rotated: r.refreshToken !== session.refreshToken });
     } catch (e) {
       if (e instanceof RefreshRejectedError) {
+        gw.metrics.refreshes.inc({ outcome: 'rejected' });
+        gw.audit({
+          type: 'refresh-failed',
+          time: new Date(gw.now()).toISOString(),
+          requestId: info.requestId,
+          sub: typeof session.claims.sub === 'string' ? session.claims.sub : undefined,
+          user: typeof session.claims['cognito:username'] === 'string' ? (session.claims['cognito:username'] as string) : undefined,
+          reason: e.error,
+          clientAddress: info.clientAddress,
+        });
         if (CLIENT_AUTH_ERRORS.has(e.error)) {
           info.log.error('the identity provider refused the gateway\'s client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET', { error: e.error });
         }
         return endSession(`refresh refused (${e.error})`);
       }
       const unavailable = e instanceof IdpUnavailableError || e instanceof JwksUnavailableError;
+      if (unavailable) gw.metrics.refreshes.inc({ outcome: 'unavailable' });
       if (!unavailable) {
         if (e instanceof JwtInvalidError) return endSession(`refreshed ID token invalid (${e.code})`);
         throw e;

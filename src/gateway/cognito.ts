@@ -13,6 +13,7 @@ import {
 } from '../cognito';
 import { identityFromClaims, type Identity } from '../identity';
 import type { Logger } from '../log';
+import type { GatewayMetrics } from '../metrics';
 import type { CompiledApp } from '../policy';
 import { sha256Base64url } from '../session';
 import type { SharedCache } from '../tokens';
@@ -39,18 +40,34 @@ const BASIC_CACHE_MAX = 1_000;
 
 /** Apps that accept `Authorization: Basic` (Cognito password sign-in): only with a Cognito pool. */
 export function passwordAuthApps(config: ResolvedConfig): ReadonlySet<string> {
-  if (config.idp.type !== 'cognito' || !config.idp.userPoolId) return new Set();
+  if (config.idp.type !== 'cognito' || !userPoolIdOf(config)) return new Set();
   return new Set(cognitoAdminSettings(config).passwordAuthApps);
 }
 
 export function createCognitoFeatures(
   config: ResolvedConfig,
-  opts: { env: Env; log: Logger; now: () => number; sharedCache?: SharedCache },
+  opts: { env: Env; log: Logger; now: () => number; sharedCache?: SharedCache; metrics?: GatewayMetrics },
 ): CognitoFeatures | undefined {
   if (config.idp.type !== 'cognito' || !userPoolIdOf(config)) return undefined;
   // One reading of the settings for every feature (src/cognito/config.ts).
   const settings = cognitoAdminSettings(config, opts.env);
-  const admin = createCognitoAdmin({ ...adminOptionsFromSettings(settings, opts.env), log: opts.log });
+  const metrics = opts.metrics;
+  // Each admin-API call timed by its operation (X-Amz-Target names it; a fixed set).
+  const adminFetch: typeof fetch = async (input, init) => {
+    const operation = (new Headers(init?.headers).get('x-amz-target') ?? '').split('.').pop() || 'unknown';
+    const started = opts.now();
+    try {
+      const res = await globalThis.fetch(input, init);
+      metrics?.adminDuration.observe({ operation }, (opts.now() - started) / 1000);
+      if (res.status >= 500) metrics?.adminErrors.inc({ operation });
+      return res;
+    } catch (e) {
+      metrics?.adminDuration.observe({ operation }, (opts.now() - started) / 1000);
+      metrics?.adminErrors.inc({ operation });
+      throw e;
+    }
+  };
+  const admin = createCognitoAdmin({ ...adminOptionsFromSettings(settings, opts.env), log: opts.log, fetch: adminFetch });
   const directory = createUserDirectory({
     admin,
     retentionSeconds: settings.userCacheRetentionSeconds,

@@ -1,6 +1,8 @@
 import type { Env, ResolvedConfig } from '../config/load';
 import type { CognitoFeatures } from './cognito';
+import type { AuditSink } from '../audit';
 import type { Logger } from '../log';
+import type { GatewayMetrics } from '../metrics';
 import type { IdentityProvider } from '../oidc/provider';
 import type { Refresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
@@ -41,6 +43,12 @@ export interface RuntimeDeps {
   rawTarget(req: Request, env: unknown): string;
   sharedCache?: SharedCache;
   logger: Logger;
+  /** Metrics kept across config reloads (one set per process or isolate); default a fresh set. */
+  metrics?: GatewayMetrics;
+  /** Where audit events go; default JSON lines on the console (stdout). */
+  audit?: AuditSink;
+  /** True once the process drains (readiness then answers 503). */
+  isDraining?: () => boolean;
   now?: () => number;
   /** Environment for the admin API (COGNITO_ENDPOINT, AWS credentials). */
   env?: Env;
@@ -66,6 +74,8 @@ export interface Gateway {
   loginStates: LoginStateStore<LoginState>;
   signer?: AssertionSigner;
   log: Logger;
+  metrics: GatewayMetrics;
+  audit: AuditSink;
   now: () => number;
   /** Whether any app forwards the access token upstream (then sessions keep it). */
   keepAccessToken: boolean;

@@ -5,6 +5,7 @@
  * carrying the request id and the decision.
  */
 import { ERROR_CATALOGUE, errorResponse, type ErrorCode, type ErrorContext } from '../http';
+import { statusClass } from '../metrics';
 import { IdpUnavailableError } from '../oidc/provider';
 import { UpstreamError } from '../proxy';
 import { authenticateBearer, authenticateSession } from './authenticate';
@@ -41,7 +42,7 @@ export function viewOf(gw: Gateway, req: Request, info: RequestInfo, over: Parti
 }
 
 /** An answer from the catalogue; warn/error entries also get the operator's log line. */
-export function refuse(req: Request, info: RequestInfo, code: ErrorCode, ctx: Omit<ErrorContext, 'requestId'> = {}, logFields: Record<string, unknown> = {}): Response {
+export function refuse(req: Request, info: Pick<RequestInfo, 'requestId' | 'log'>, code: ErrorCode, ctx: Omit<ErrorContext, 'requestId'> = {}, logFields: Record<string, unknown> = {}): Response {
   const entry = ERROR_CATALOGUE[code];
   if (entry.level !== 'info') info.log[entry.level](entry.log, { error: code, ...logFields });
   return errorResponse(req, code, { ...ctx, requestId: info.requestId });
@@ -108,6 +109,7 @@ export function outcomeLog(outcome: Exclude<Outcome, { kind: 'needs-credential' 
     rule: decision.rule,
     auth: outcome.credential,
     user: identity ? (identity.username ?? identity.sub) : undefined,
+    sub: identity?.sub,
     error: outcome.refusal?.code,
   };
 }
@@ -161,6 +163,7 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
   if (outcome.kind === 'refused') return done(gw, info, req, withCookies(refusedResponse(req, info, outcome), setCookies), outcomeLog(outcome));
   if (outcome.kind !== 'decided') throw new Error(`handleProxied: unexpected ${outcome.kind}`);
   const res = outcome.upstream ? await forward(gw, req, info, outcome, outcome.upstream) : await refusalResponse(gw, req, info, outcome);
+  auditDecision(gw, info, outcome, res.status);
   return done(gw, info, req, withCookies(res, setCookies), outcomeLog(outcome));
 }
 
@@ -169,8 +172,9 @@ async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: De
   const identityHeaders = await identityHeadersFor(gw, outcome, edits);
   const base = clientHeaderStripRules(gw);
   const strip = edits.dropAuthorization ? { ...base, names: [...base.names, 'authorization'] } : base;
+  const started = gw.now();
   try {
-    return await gw.deps.forward(req, {
+    const res = await gw.deps.forward(req, {
       upstream: app.upstreamUrl,
       path: edits.path,
       query: edits.query,
@@ -184,8 +188,11 @@ async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: De
       requestId: info.requestId,
       timeoutMs: gw.config.upstreamTimeout * 1000,
     });
+    gw.metrics.upstreamDuration.observe({ app: app.id }, (gw.now() - started) / 1000);
+    return res;
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;
+    gw.metrics.upstreamErrors.inc({ app: app.id, kind: e.kind });
     return refuse(req, info, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable', { app: app.name, contact: app.contact }, { app: app.id, kind: e.kind });
   }
 }
@@ -197,14 +204,41 @@ export function withCookies(res: Response, setCookies: readonly string[]): Respo
   return out;
 }
 
-/** One access-log line per request. */
+/** One access-log line per request, and the request metrics. */
 export function done(gw: Gateway, info: RequestInfo, req: Request, res: Response, fields: Record<string, unknown>): Response {
+  const ms = gw.now() - info.startedAt;
+  const app = typeof fields.app === 'string' ? fields.app : '';
+  const answer = typeof fields.answer === 'string' ? fields.answer : fields.endpoint ? 'endpoint' : 'refused';
+  gw.metrics.requests.inc({ app, answer, status_class: statusClass(res.status) });
+  gw.metrics.requestDuration.observe({ app }, ms / 1000);
   info.log.info('request', {
     method: req.method,
     path: info.rawTarget.split('?')[0],
     status: res.status,
-    ms: gw.now() - info.startedAt,
+    ms,
+    client: info.clientAddress,
     ...fields,
   });
   return res;
+}
+
+/** An audit event for a decision that used an identity (who, which app and policy, the answer, why). */
+export function auditDecision(gw: Gateway, info: RequestInfo, outcome: Decided, status: number, extra: Record<string, unknown> = {}): void {
+  const { identity } = outcome;
+  if (!identity) return;
+  gw.audit({
+    type: 'decision',
+    time: new Date(gw.now()).toISOString(),
+    requestId: info.requestId,
+    sub: identity.sub,
+    user: identity.username,
+    authMethod: identity.authMethod,
+    app: outcome.app.id,
+    policy: outcome.decision.policy,
+    decision: outcome.answer,
+    reason: outcome.decision.reason,
+    status,
+    clientAddress: info.clientAddress,
+    ...extra,
+  });
 }

@@ -37,6 +37,7 @@ export const ErrorCode = {
   IdpUnavailable: 'idp_unavailable',
   JwksUnavailable: 'jwks_unavailable',
   UpstreamTimeout: 'upstream_timeout',
+  NotReady: 'not_ready',
   InternalError: 'internal_error',
   GatewayMisconfigured: 'gateway_misconfigured',
 } as const;
@@ -207,6 +208,10 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   upstream_timeout: {
     status: 504, title: 'Application did not respond in time', level: 'warn', log: 'upstream did not answer in time',
     message: (c) => `${capitalise(appName(c))} took too long to answer.`, action: (c) => `Try again in a moment. ${report(c)}`,
+  },
+  not_ready: {
+    status: 503, json: true, title: 'Not ready', level: 'info', log: 'readiness check failed',
+    message: (c) => `The gateway is not ready: ${c.detail ?? 'starting'}.`,
   },
   internal_error: {
     status: 500, title: 'Something went wrong', level: 'error', log: 'unhandled error',

@@ -27,6 +27,8 @@ export interface JwksCache {
   getKey(kid: string | undefined, alg: string): Promise<CryptoKey>;
   /** Number of fetches made to the JWKS endpoint (not counting shared-cache reads). */
   fetchCount(): number;
+  /** Whether a key set is held; without one, loads it (within the cool-down). Readiness asks this. */
+  ensureLoaded(): Promise<boolean>;
 }
 
 /** Larger JWKS documents are refused (Cognito's is ~1 KB). */
@@ -138,6 +140,10 @@ export function createJwksCache(opts: JwksCacheOptions): JwksCache {
 
   return {
     fetchCount: () => fetches,
+    async ensureLoaded() {
+      if (!keys && (inflight || cooledDown())) await coalescedRefresh('initial');
+      return keys !== undefined;
+    },
     async getKey(kid, alg) {
       if (kid === undefined) throw new JwtInvalidError('kid_not_found', 'token has no kid');
       if (!keys) {

@@ -56,6 +56,8 @@ export interface TokenVerifier {
   /** Verifies an access token (user or machine). Returns its claims (deep-frozen). */
   verifyAccessToken(jwt: string, opts?: { clientIds?: string[] }): Promise<Record<string, unknown>>;
   stats(): VerifierStats;
+  /** Whether the signing keys have been fetched; tries once if not (readiness). */
+  keysLoaded(): Promise<boolean>;
 }
 
 interface ResolvedOptions {
@@ -194,5 +196,6 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       cacheSize: cache?.size ?? 0,
       jwksFetches: jwks.fetchCount(),
     }),
+    keysLoaded: () => jwks.ensureLoaded(),
   };
 }

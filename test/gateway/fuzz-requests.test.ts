@@ -37,7 +37,7 @@ function send(port: number, bytes: string): Promise<number> {
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'PROPFIND', 'QUERY', 'get', 'G\u00c9T', 'CONNECT', 'X', ''];
-const TARGETS = ['/', '/public/x', '/admin/', '/api/things', '/_auth/login', '/_auth/me', '/_auth/verify', '/_auth/callback?code=x&state=y', '/_auth/logout?rd=//evil', '*', 'http://evil.example/admin', '/%', '/%zz', '/%00', '/..%2f', '/a/../../b', '//x//y', '/\u00ff', '/public/%c0%ae', '/public/x#frag', '/?q=\u0001', '/' + 'a'.repeat(3000), '/_auth/login?rd=%0d%0aSet-Cookie:x=1'];
+const TARGETS = ['/', '/public/x', '/admin/', '/api/things', '/_auth/login', '/_auth/me', '/_auth/verify', '/_auth/callback?code=x&state=y', '/_auth/logout?rd=//evil', '*', 'http://evil.example/admin', '/%', '/%zz', '/%00', '/..%2f', '/a/../../b', '//x//y', '/\u00ff', '/public/%c0%ae', '/public/x#frag', '/?q=\u0001', `/${'a'.repeat(3000)}`, '/_auth/login?rd=%0d%0aSet-Cookie:x=1'];
 const HEADERS = [
   'Host: 127.0.0.1', 'Host: evil.example', 'Host:', 'Host: a b', 'Host: [::1', 'Content-Length: 5', 'Content-Length: -1', 'Content-Length: 1, 2', 'Transfer-Encoding: chunked',
   'Transfer-Encoding: gzip, chunked', 'Cookie: _cgw_session=Fe26.2**~2', 'Cookie: _cgw_session_0=x; _cgw_session_1=y', 'Cookie: =; ;;', 'Authorization: Bearer x.y.z', 'Authorization: Basic !!!',

@@ -24,6 +24,8 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
 
   const consumed = state ? await gw.loginStates.consume(state, info.cookieHeader, info.origin) : { data: undefined, setCookies: [] };
   const fail = (code: ErrorCode, extra: Record<string, unknown> = {}, ctx: { status?: number; detail?: string } = {}) => {
+    gw.metrics.signIns.inc({ outcome: 'failed', reason: code });
+    gw.audit({ type: 'sign-in-failed', time: new Date(gw.now()).toISOString(), requestId: info.requestId, reason: code, app: consumed.data?.app, clientAddress: info.clientAddress, user: typeof extra.user === 'string' ? extra.user : undefined });
     const res = refuse(req, info, code, { ...ctx, retryHref: restart }, extra);
     for (const c of consumed.setCookies) res.headers.append('set-cookie', c);
     return res;
@@ -110,6 +112,17 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     return fail('session_too_large', { user: claims['cognito:username'] ?? claims.sub });
   }
   info.log.info('signed in', { sid: session.sid, user: claims['cognito:username'] ?? claims.sub, app: login.app });
+  gw.metrics.signIns.inc({ outcome: 'completed', reason: '' });
+  gw.audit({
+    type: 'sign-in',
+    time: new Date(gw.now()).toISOString(),
+    requestId: info.requestId,
+    sub: String(claims.sub),
+    user: typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : undefined,
+    authMethod: 'session',
+    app: login.app,
+    clientAddress: info.clientAddress,
+  });
   const setCookies = [...consumed.setCookies, ...sessionCookies];
   // The callback is a cross-site navigation (from the IdP), and a redirect keeps it one: a browser
   // would not send a SameSite=Strict session cookie on it and sign-in would loop. A page that moves

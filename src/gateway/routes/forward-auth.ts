@@ -1,7 +1,7 @@
 import type { CompiledApp } from '../../policy';
 import { mappedHeaderNames } from '../../proxy';
 import type { Gateway, RequestInfo } from '../context';
-import { done, identityHeadersFor, outcomeLog, refusalResponse, refusedResponse, refuse, resolve, viewOf, withCookies } from '../handle';
+import { auditDecision, done, identityHeadersFor, outcomeLog, refusalResponse, refusedResponse, refuse, resolve, viewOf, withCookies } from '../handle';
 
 /**
  * Forward-auth mode (`/_auth/verify`): another proxy asks whether a request may pass and copies the
@@ -129,6 +129,7 @@ export async function handleForwardAuth(gw: Gateway, req: Request, info: Request
       res = withHeader(res, 'x-auth-signin', `/_auth/login?rd=${encodeURIComponent(outcome.path + outcome.query)}`);
     }
   }
+  auditDecision(gw, asked, outcome, res.status, { forwardAuth: true });
   return done(gw, asked, req, withCookies(res, setCookies), { ...outcomeLog(outcome), ...flag });
 }
 

@@ -14,6 +14,8 @@ export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo
     case 'healthz':
       // Liveness only: it proxies nothing, so it is no side door.
       return new Response(req.method === 'HEAD' ? null : 'ok', { status: 200, headers: { 'content-type': 'text/plain; charset=UTF-8', 'cache-control': 'no-store' } });
+    case 'readyz':
+      return readiness(gw, req, info);
     case 'login':
       try {
         return await handleLogin(gw, req, info);
@@ -34,4 +36,15 @@ export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo
     case 'verify':
       return handleForwardAuth(gw, req, info);
   }
+}
+
+/**
+ * Readiness: 200 once the config is loaded and the pool's signing keys have been fetched (it tries a
+ * fetch when they have not); 503 with the reason otherwise, and 503 while the process drains, so a
+ * load balancer stops sending before the listener closes. Liveness stays /_auth/healthz.
+ */
+export async function readiness(gw: Gateway, req: Request, info: Pick<RequestInfo, 'requestId' | 'log'>): Promise<Response> {
+  if (gw.deps.isDraining?.()) return refuse(req, info, 'not_ready', { detail: 'draining' });
+  if (!(await gw.verifier.keysLoaded())) return refuse(req, info, 'not_ready', { detail: 'the signing keys (JWKS) could not be fetched yet' });
+  return new Response(req.method === 'HEAD' ? null : JSON.stringify({ ready: true }), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
 }

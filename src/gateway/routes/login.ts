@@ -61,6 +61,7 @@ export async function startLogin(
     info.origin,
   );
   info.log.info('login started', { app: opts.app?.id, identityProvider: params.identity_provider });
+  gw.metrics.signIns.inc({ outcome: 'started', reason: '' });
   return redirectResponse(authorizeUrl.href, setCookies);
 }
 

@@ -48,6 +48,17 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
     }
   }
   info.log.info('signed out', { sid: session?.sid });
+  if (session) {
+    gw.audit({
+      type: 'sign-out',
+      time: new Date(gw.now()).toISOString(),
+      requestId: info.requestId,
+      sub: typeof session.claims.sub === 'string' ? session.claims.sub : undefined,
+      user: username,
+      everywhere,
+      clientAddress: info.clientAddress,
+    });
+  }
 
   const endSession = config?.serverMetadata().end_session_endpoint;
   if (!config || !endSession) return redirectResponse(target, clear);

@@ -1,0 +1,39 @@
+/**
+ * The audit stream: one JSON line per decision that used an identity (who, which app and policy,
+ * allow or deny, why), and per sign-in, sign-in failure, sign-out, refresh failure and config reload.
+ * Separate from the access log so an auditor reads who may reach what without the traffic. Where the
+ * lines go is the runtime's choice (Node: `audit.file` or stdout; Workers: the console).
+ */
+export type AuditEventType = 'decision' | 'sign-in' | 'sign-in-failed' | 'sign-out' | 'refresh-failed' | 'config-reload';
+
+export interface AuditEvent {
+  type: AuditEventType;
+  /** ISO time. */
+  time: string;
+  requestId?: string;
+  /** Who: `sub`, plus the user name when there is one. Never a token or password. */
+  sub?: string;
+  user?: string;
+  authMethod?: string;
+  app?: string;
+  policy?: string;
+  /** decision: allow / deny / sign-in / unauthorized / bypass. */
+  decision?: string;
+  /** Why (the decision's reason, an error code). */
+  reason?: string;
+  clientAddress?: string;
+  [field: string]: unknown;
+}
+
+export type AuditSink = (event: AuditEvent) => void;
+
+/** JSON lines to a writer (stdout, a file, the console). */
+export function jsonLinesAudit(write: (line: string) => void): AuditSink {
+  return (event) => write(JSON.stringify({ stream: 'audit', ...event }));
+}
+
+/** Keeps events in memory (tests). */
+export function memoryAudit(): AuditSink & { events: AuditEvent[] } {
+  const events: AuditEvent[] = [];
+  return Object.assign((e: AuditEvent) => void events.push(e), { events });
+}
