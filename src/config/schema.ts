@@ -162,6 +162,32 @@ export const listenSchema = z
   .strict()
   .default({ host: '127.0.0.1', port: 8787 });
 
+/**
+ * Client headers an upstream must not trust, stripped from every request on top of the identity
+ * headers: method overrides (the upstream would act on a method the policy never saw) and the
+ * identity headers of other products (an upstream once set up for them may still read them).
+ */
+export const DEFAULT_UNTRUSTED_HEADERS = {
+  names: [
+    'X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override',
+    'X-Remote-User', 'X-Remote-Email', 'X-Remote-Groups', 'X-WebAuth-User', 'X-WebAuth-Email', 'X-WebAuth-Groups',
+    'X-Authenticated-User', 'X-Authenticated-Userid', 'X-Authenticated-Email', 'X-Authenticated-Groups',
+    'X-Consumer-Username', 'X-Consumer-Id', 'X-Consumer-Custom-Id', 'X-Credential-Identifier',
+    'X-User', 'X-User-Id', 'X-Username', 'X-Email', 'X-Groups', 'X-Roles',
+  ],
+  prefixes: ['Cf-Access-', 'X-Goog-Authenticated-', 'X-Goog-Iap-', 'X-Ms-Client-Principal', 'X-Pomerium-', 'X-Vouch-', 'OIDC-Claim-', 'OIDC-Access-Token', 'OIDC-Id-Token'],
+} as const;
+
+export const untrustedHeadersSchema = z
+  .object({
+    /** More exact names to strip (added to the defaults). */
+    names: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'a header name')).default([]),
+    /** More name prefixes to strip (added to the defaults). */
+    prefixes: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'a header name prefix')).default([]),
+  })
+  .strict()
+  .prefault({});
+
 /** Which proxy calls /_auth/verify decides which headers carry the original request. */
 export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'caddy'] as const;
 export const forwardAuthSchema = z
@@ -191,6 +217,7 @@ export const configSchema = z
     /** Peers (CIDRs) whose X-Forwarded-* headers are believed. None by default. */
     trustedProxies: z.array(z.string()).default([]),
     forwardAuth: forwardAuthSchema,
+    untrustedHeaders: untrustedHeadersSchema,
     /** Time to the upstream's response headers. */
     upstreamTimeout: durationBetween('upstreamTimeout', 1, 3600, 'time to the response headers; 0 would answer every request with 504').default(30),
     unmatched: unmatchedSchema,

@@ -12,7 +12,7 @@ import { authenticateBearer, authenticateSession } from './authenticate';
 import { authenticateBasic } from './cognito';
 import type { Gateway, RequestInfo } from './context';
 import { decide, type AuthResult, type FoundCredentials, type Outcome, type RequestView, type UpstreamEdits } from './decide';
-import { clientHeaderStripRules } from './headers';
+import { stripRulesForApp } from './headers';
 import { startLogin } from './routes/login';
 
 export type Decided = Extract<Outcome, { kind: 'decided' }>;
@@ -170,7 +170,7 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
 async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: Decided, edits: UpstreamEdits): Promise<Response> {
   const { app } = outcome;
   const identityHeaders = await identityHeadersFor(gw, outcome, edits);
-  const base = clientHeaderStripRules(gw);
+  const base = stripRulesForApp(gw, app);
   const strip = edits.dropAuthorization ? { ...base, names: [...base.names, 'authorization'] } : base;
   const started = gw.now();
   try {

@@ -1,3 +1,4 @@
+import { DEFAULT_UNTRUSTED_HEADERS } from '../config/schema';
 import type { CompiledApp } from '../policy';
 import { stripRulesFor, type HeadersConfig, type HeaderStripRules } from '../proxy';
 import type { Gateway } from './context';
@@ -24,6 +25,34 @@ export function clientHeaderStripRules(gw: Gateway): HeaderStripRules {
       prefixes: [...new Set(all.flatMap((r) => r.prefixes))],
     };
     stripCache.set(gw, rules);
+  }
+  return rules;
+}
+
+const appStripCache = new WeakMap<Gateway, Map<string, HeaderStripRules>>();
+const canonical = (h: string) => h.toLowerCase().replaceAll('_', '-');
+
+/**
+ * What is stripped from client requests to one app: the identity headers of every app (above) plus
+ * the untrusted headers (method overrides, other products' identity headers: defaults and
+ * `untrustedHeaders`), less the names this app trusts (`trustClientHeaders`).
+ */
+export function stripRulesForApp(gw: Gateway, app: CompiledApp): HeaderStripRules {
+  let perApp = appStripCache.get(gw);
+  if (!perApp) {
+    perApp = new Map();
+    appStripCache.set(gw, perApp);
+  }
+  let rules = perApp.get(app.id);
+  if (!rules) {
+    const base = clientHeaderStripRules(gw);
+    const trusted = new Set(app.trustClientHeaders);
+    const names = [...DEFAULT_UNTRUSTED_HEADERS.names, ...gw.config.untrustedHeaders.names].filter((n) => !trusted.has(canonical(n)));
+    rules = {
+      names: [...new Set([...base.names, ...names])],
+      prefixes: [...new Set([...base.prefixes, ...DEFAULT_UNTRUSTED_HEADERS.prefixes, ...gw.config.untrustedHeaders.prefixes])],
+    };
+    perApp.set(app.id, rules);
   }
   return rules;
 }

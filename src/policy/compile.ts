@@ -54,6 +54,8 @@ export interface CompiledApp {
   foldCheck: boolean;
   /** Refuse spellings that some upstreams read as another path. */
   refuseUnusualPaths: boolean;
+  /** Untrusted client headers this app's upstream may still receive (canonical lower-case names). */
+  trustClientHeaders: readonly string[];
   upstream: string;
   /** `upstream`, parsed once. */
   upstreamUrl: URL;
@@ -94,6 +96,7 @@ function compileApp(app: App): CompiledApp {
     caseSensitive: app.caseSensitive !== false,
     foldCheck: app.caseSensitive === undefined,
     refuseUnusualPaths: app.unusualPaths === 'refuse',
+    trustClientHeaders: app.trustClientHeaders.map((h) => h.toLowerCase().replaceAll('_', '-')),
     upstream: app.upstream,
     upstreamUrl: new URL(app.upstream),
     session: app.session,

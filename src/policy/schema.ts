@@ -115,6 +115,8 @@ export const appSchema = strictObject(
     caseSensitive: z.boolean().optional(),
     /** `refuse` (default): 400 for spellings some upstreams read as another path (see unusualSpellings). `forward`: accept them. */
     unusualPaths: z.enum(['refuse', 'forward']).default('refuse'),
+    /** Names from `untrustedHeaders` (method overrides, other products' identity headers) this app's upstream may receive from clients. */
+    trustClientHeaders: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'a header name')).default([]),
     session: strictObject(
       { absoluteLifetime: durationBetween('session.absoluteLifetime', 60, 365 * 86400).optional(), idleTimeout: durationBetween('session.idleTimeout', 60, 365 * 86400).optional() },
       'session',

@@ -15,4 +15,22 @@ export const SPOOFED_IDENTITY_HEADERS: Record<string, string> = {
   Remote_Groups: 'admins',
   'X-Amzn-Oidc-Identity': 'mallory',
   'X-Auth-Request-User': 'mallory',
+  // Method overrides: the upstream would act on a method the policy never saw.
+  'X-HTTP-Method-Override': 'DELETE',
+  'X-Method-Override': 'DELETE',
+  'X-HTTP-Method': 'DELETE',
+  // Other products' identity headers.
+  'X-Remote-User': 'mallory',
+  'X-WebAuth-User': 'mallory',
+  'Cf-Access-Authenticated-User-Email': 'mallory@evil.example',
+  'X-Goog-Authenticated-User-Email': 'accounts.google.com:mallory@evil.example',
+  'X-Ms-Client-Principal-Name': 'mallory',
+  'X-Pomerium-Claim-Email': 'mallory@evil.example',
+  'X-Vouch-User': 'mallory',
+  'X-Authenticated-User': 'mallory',
+  'X-Consumer-Username': 'mallory',
+  'X-User': 'mallory',
+  'X-Email': 'mallory@evil.example',
+  'X-Groups': 'admins',
+  OIDC_CLAIM_email: 'mallory@evil.example',
 };
