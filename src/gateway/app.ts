@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { checkConfig } from '../config/check';
 import type { ResolvedConfig } from '../config/load';
-import { errorResponse, requestIdFor } from '../http';
+import { errorResponse, requestIdFor, traceContextFor } from '../http';
 import { createIdentityProvider } from '../oidc/provider';
 import { createRefresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
@@ -153,6 +153,7 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   const requestId = requestIdFor(req.headers, peerTrusted);
   return {
     requestId,
+    trace: traceContextFor(req.headers.get('traceparent')),
     origin,
     proto,
     host,

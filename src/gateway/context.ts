@@ -1,6 +1,7 @@
 import type { Env, ResolvedConfig } from '../config/load';
 import type { CognitoFeatures } from './cognito';
 import type { AuditSink } from '../audit';
+import type { TraceContext } from '../http';
 import type { Logger } from '../log';
 import type { GatewayMetrics } from '../metrics';
 import type { IdentityProvider } from '../oidc/provider';
@@ -86,6 +87,8 @@ export interface Gateway {
 /** Per-request facts derived once at the edge (src/gateway/app.ts requestInfo). */
 export interface RequestInfo {
   requestId: string;
+  /** W3C trace context: the client's traceparent, or one the gateway made. */
+  trace: TraceContext;
   /** The gateway's public origin for this request, e.g. https://gw.example.com */
   origin: string;
   proto: 'http' | 'https';

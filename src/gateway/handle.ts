@@ -170,6 +170,7 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
 async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: Decided, edits: UpstreamEdits): Promise<Response> {
   const { app } = outcome;
   const identityHeaders = await identityHeadersFor(gw, outcome, edits);
+  if (info.trace.added) identityHeaders.traceparent = info.trace.traceparent;
   const base = stripRulesForApp(gw, app);
   const strip = edits.dropAuthorization ? { ...base, names: [...base.names, 'authorization'] } : base;
   const started = gw.now();
@@ -217,6 +218,7 @@ export function done(gw: Gateway, info: RequestInfo, req: Request, res: Response
     status: res.status,
     ms,
     client: info.clientAddress,
+    traceId: info.trace?.traceId,
     ...fields,
   });
   return res;

@@ -2,3 +2,4 @@ export { ERROR_CATALOGUE, ErrorCode, errorResponse, gatewayError, type Catalogue
 export { escapeHtml, isSafeLinkTarget, type ErrorJson, type ErrorPageOptions } from './error-page';
 export { acceptsJsonOverHtml, prefersJson, wantsJsonError, type NegotiationInput } from './negotiate';
 export { newRequestId, REQUEST_ID_HEADER, requestIdFor } from './request-id';
+export { traceContextFor, type TraceContext } from './trace-context';
