@@ -188,6 +188,26 @@ export const untrustedHeadersSchema = z
   .strict()
   .prefault({});
 
+/** The admin listener (Node): /metrics, /healthz, /readyz. Off unless `admin.listen` is set; never the public port. */
+export const adminSchema = z
+  .object({
+    listen: z
+      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .prefault({});
+
+/** The audit stream (JSON lines). Node: appended to `file`, else stdout; Workers: the console. */
+export const auditSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    file: z.string().min(1).optional(),
+  })
+  .strict()
+  .prefault({});
+
 /** Which proxy calls /_auth/verify decides which headers carry the original request. */
 export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'caddy'] as const;
 export const forwardAuthSchema = z
@@ -218,6 +238,8 @@ export const configSchema = z
     trustedProxies: z.array(z.string()).default([]),
     forwardAuth: forwardAuthSchema,
     untrustedHeaders: untrustedHeadersSchema,
+    admin: adminSchema,
+    audit: auditSchema,
     /** Time to the upstream's response headers. */
     upstreamTimeout: durationBetween('upstreamTimeout', 1, 3600, 'time to the response headers; 0 would answer every request with 504').default(30),
     unmatched: unmatchedSchema,

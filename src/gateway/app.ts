@@ -92,7 +92,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     signer,
     log: deps.logger,
     metrics,
-    audit: deps.audit ?? jsonLinesAudit((line) => console.log(line)),
+    audit: !config.audit.enabled ? () => {} : (deps.audit ?? jsonLinesAudit((line) => console.log(line))),
     now,
     keepAccessToken,
   };
