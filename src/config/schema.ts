@@ -99,9 +99,16 @@ export const assertionSchema = z
     ttl: duration().default(60).refine((s) => s >= 10 && s <= 300, { message: 'assertion.ttl must be between 10s and 5m' }),
     /** EC P-256 private keys (JWK JSON or PKCS8 PEM), newest first. Prefer GATEWAY_ASSERTION_KEYS. */
     keys: z.array(z.string()).default([]),
+    /** More identity claims to carry (`name`, `custom:tenant`, any); also listed by /_auth/me. */
+    claims: z
+      .array(z.string().min(1))
+      .default([])
+      .refine((cs) => !cs.some((c) => ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'groups', 'email', 'username'].includes(c)), {
+        message: 'assertion.claims must not name a claim the assertion sets itself (iss aud sub iat exp nbf jti groups email username)',
+      }),
   })
   .strict()
-  .default({ enabled: true, header: 'X-Auth-Assertion', ttl: 60, keys: [] });
+  .default({ enabled: true, header: 'X-Auth-Assertion', ttl: 60, keys: [], claims: [] });
 
 export const tokensSchema = z
   .object({

@@ -60,7 +60,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     sharedCache: deps.sharedCache,
   });
   const signer = config.assertion.enabled
-    ? await createAssertionSigner({ issuer: config.assertion.issuer ?? config.publicUrl ?? 'cognito-gateway', keys: config.assertion.keys, ttlSeconds: config.assertion.ttl, now })
+    ? await createAssertionSigner({ issuer: config.assertion.issuer ?? config.publicUrl ?? 'cognito-gateway', keys: config.assertion.keys, ttlSeconds: config.assertion.ttl, claims: config.assertion.claims, now })
     : undefined;
   if (signer?.ephemeral) deps.logger.warn('assertion signing key is ephemeral: set GATEWAY_ASSERTION_KEYS so upstreams can pin it across restarts');
   for (const w of config.warnings) deps.logger.warn(w);
