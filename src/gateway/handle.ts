@@ -99,6 +99,7 @@ export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view
 /** The access-log fields of an outcome. */
 export function outcomeLog(outcome: Exclude<Outcome, { kind: 'needs-credential' }>): Record<string, unknown> {
   if (outcome.kind === 'endpoint') return { endpoint: outcome.endpoint };
+  if (outcome.kind === 'preflight') return { app: outcome.app.id, answer: 'preflight' };
   if (outcome.kind === 'refused') return { error: outcome.refusal.code, reason: outcome.reason };
   const { app, decision, identity } = outcome;
   return {
@@ -161,8 +162,13 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
   if (resolved.kind === 'respond') return done(gw, info, req, resolved.res, resolved.log);
   const { outcome, setCookies } = resolved;
   if (outcome.kind === 'refused') return done(gw, info, req, withCookies(refusedResponse(req, info, outcome), setCookies), outcomeLog(outcome));
+  if (outcome.kind === 'preflight') {
+    const res = new Response(null, { status: 204, headers: { ...outcome.headers, 'cache-control': 'no-store' } });
+    return done(gw, info, req, res, { app: outcome.app.id, answer: 'preflight', granted: 'access-control-allow-origin' in outcome.headers });
+  }
   if (outcome.kind !== 'decided') throw new Error(`handleProxied: unexpected ${outcome.kind}`);
-  const res = outcome.upstream ? await forward(gw, req, info, outcome, outcome.upstream) : await refusalResponse(gw, req, info, outcome);
+  let res = outcome.upstream ? await forward(gw, req, info, outcome, outcome.upstream) : await refusalResponse(gw, req, info, outcome);
+  if (outcome.cors) res = withHeaders(res, outcome.cors);
   auditDecision(gw, info, outcome, res.status);
   return done(gw, info, req, withCookies(res, setCookies), outcomeLog(outcome));
 }
@@ -196,6 +202,13 @@ async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: De
     gw.metrics.upstreamErrors.inc({ app: app.id, kind: e.kind });
     return refuse(req, info, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable', { app: app.name, contact: app.contact }, { app: app.id, kind: e.kind });
   }
+}
+
+/** The response with headers set (CORS); a copy when its headers are immutable (straight from fetch). */
+export function withHeaders(res: Response, headers: Record<string, string>): Response {
+  const out = new Response(res.body, res);
+  for (const [k, v] of Object.entries(headers)) out.headers.set(k, v);
+  return out;
 }
 
 export function withCookies(res: Response, setCookies: readonly string[]): Response {

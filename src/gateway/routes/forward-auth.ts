@@ -112,6 +112,10 @@ export async function handleForwardAuth(gw: Gateway, req: Request, info: Request
     return done(gw, asked, req, refuse(req, asked, 'not_found'), { ...flag, endpoint: outcome.endpoint, error: 'not_found' });
   }
   if (outcome.kind === 'refused') return done(gw, asked, req, withCookies(refusedResponse(req, asked, outcome), setCookies), { ...outcomeLog(outcome), ...flag });
+  if (outcome.kind === 'preflight') {
+    // A CORS preflight carries no credentials: let it through to the app, with no identity.
+    return done(gw, asked, req, new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } }), { ...outcomeLog(outcome), ...flag });
+  }
 
   let res: Response;
   if (outcome.upstream) {
