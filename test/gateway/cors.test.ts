@@ -52,6 +52,7 @@ describe('CORS per app', () => {
     expect([evil.status, evil.headers['access-control-allow-origin']]).toEqual([200, undefined]);
   });
   it('refuses allowedOrigins "*" with allowCredentials', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} interpolation
     const text = DEMO_CONFIG.replace('    upstream: ${DEMO_UPSTREAM_URL:-http://127.0.0.1:9080}\n    policies:\n      - name: public-pages', '    upstream: ${DEMO_UPSTREAM_URL:-http://127.0.0.1:9080}\n    cors: { allowedOrigins: ["*"], allowCredentials: true }\n    policies:\n      - name: public-pages');
     expect(() => loadConfig(text, {})).toThrow(/cors: allowedOrigins "\*" cannot be used with allowCredentials: true/);
   });
