@@ -33,7 +33,7 @@ describe('CORS per app', () => {
     });
   });
   it('grants nothing to another origin, an unlisted method or header', async () => {
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
       { origin: SPA, 'access-control-request-method': 'PROPFIND' },
       { origin: SPA, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-secret' },
