@@ -18,6 +18,9 @@ commands:
   provision --config FILE [--dry-run] [--template FILE] [--create-pool]
                                          create or update the app client from the config
   gen-key                                print a new ES256 private JWK for GATEWAY_ASSERTION_KEYS
+  access-report --config FILE [--users] [--format markdown|json|html] [--out FILE]
+                                         who may reach what: rules per app and policy; --users adds the
+                                         pool's users (ListUsers, ListGroups, ListUsersInGroup)
 
 Unknown flags are refused (exit 2) with the flags the command knows.
 
@@ -31,6 +34,7 @@ export const COMMAND_FLAGS = {
   doctor: { values: ['config'] },
   provision: { values: ['config', 'template'], booleans: ['dry-run', 'create-pool'] },
   'gen-key': { values: [] },
+  'access-report': { values: ['config', 'format', 'out'], booleans: ['users'] },
 } as const satisfies Record<string, FlagSpec>;
 
 export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
@@ -80,6 +84,14 @@ export async function main(argv: string[], out: (line: string) => void = console
           env: process.env,
           out,
         });
+      }
+      case 'access-report': {
+        const args = parseArgs(rest, COMMAND_FLAGS['access-report'], command);
+        const format = args.flags.get('format')?.at(-1) ?? 'markdown';
+        if (!['markdown', 'json', 'html'].includes(format)) throw new UsageError(`access-report: --format is markdown, json or html (got "${format}")`);
+        const config = await readConfigFile(requireConfig(args.flags.get('config')?.at(-1)));
+        const { runAccessReport } = await import('./access-report');
+        return await runAccessReport(config, { users: args.bools.has('users'), format, outFile: args.flags.get('out')?.at(-1), env: process.env, out });
       }
       case undefined:
       case 'help':
