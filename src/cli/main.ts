@@ -42,7 +42,7 @@ export async function main(argv: string[], out: (line: string) => void = console
         out(await generateAssertionKey());
         return 0;
       case 'serve': {
-        const { runNodeMain } = await import('../runtime/node');
+        const { runNodeMain } = await import('./serve');
         await runNodeMain(rest);
         return 0;
       }

@@ -153,9 +153,20 @@ export const listenSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8787),
+    /** Node listener hygiene (ignored on Workers). Durations in seconds; 0 turns a timeout off. */
+    headersTimeout: duration().default(20),
+    requestTimeout: duration().default(300),
+    keepAliveTimeout: duration().default(5),
+    idleTimeout: duration().default(120),
+    maxConnections: z.number().int().min(1).default(10_000),
+    maxHeaderCount: z.number().int().min(16).max(10_000).default(200),
+    maxHeaderSize: z.number().int().min(8 * 1024).max(1024 * 1024).default(32 * 1024),
+    shutdownTimeout: duration().default(20),
+    /** Processes serving the port (node:cluster): a number, or `auto` for one per core. */
+    workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 8787 });
+  .prefault({});
 
 export const configSchema = z
   .object({

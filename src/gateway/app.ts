@@ -28,7 +28,7 @@ const SESSION_MAX_CHUNKS = 4;
 /** Builds the long-lived gateway state from a validated config. */
 export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): Promise<Gateway> {
   const now = deps.now ?? Date.now;
-  const idpFetch = deps.idpFetch ?? deps.upstreamFetch;
+  const idpFetch = deps.idpFetch;
   const provider = createIdentityProvider({ idp: config.idp, issuer: config.issuers[0]!, fetch: idpFetch, now });
   // Cognito publishes its keys at a fixed place; other providers say where in discovery.
   const jwksUri = config.idp.jwksUri ?? `${config.issuers[0]!.replace(/\/$/, '')}/.well-known/jwks.json`;

@@ -5,6 +5,7 @@ import type { IdentityProvider } from '../oidc/provider';
 import type { Refresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
 import type { CidrSet, CompiledApp } from '../policy';
+import type { Forwarder } from '../proxy';
 import type { LoginStateStore, SessionStore } from '../session';
 import type { AssertionSigner, SharedCache, TokenVerifier } from '../tokens';
 
@@ -24,10 +25,10 @@ export interface LoginState {
  */
 export interface RuntimeDeps {
   runtime: 'node' | 'worker';
-  /** Upstream fetch: undici's on Node, the global one on Workers. */
-  upstreamFetch: typeof fetch;
-  /** Fetch for the IdP (discovery, token, JWKS). Defaults to upstreamFetch. */
-  idpFetch?: typeof fetch;
+  /** Upstream calls: undici's dispatcher on Node (writes the response itself), fetch on Workers. */
+  forward: Forwarder;
+  /** Fetch for the IdP (discovery, token, JWKS): a client, so fetch is right here. */
+  idpFetch: typeof fetch;
   /** The immediate peer's address (Node: socket; Workers: CF-Connecting-IP is read by policy code). */
   peerAddress(req: Request, env: unknown): string | undefined;
   /** The request target exactly as received (path + query), before any URL normalisation. */

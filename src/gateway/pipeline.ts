@@ -3,7 +3,7 @@ import { gatewayError, prefersJson, renderError } from '../http';
 import { startLogin } from '../oidc/login';
 import { IdpUnavailableError } from '../oidc/provider';
 import { evaluate, matchApp, normalizePath, type CompiledApp, type Decision } from '../policy';
-import { forwardRequest, mapIdentityHeaders, UpstreamError } from '../proxy';
+import { mapIdentityHeaders, UpstreamError } from '../proxy';
 import { authenticateBearer, authenticateSession, bearerToken, type AuthOutcome } from './authenticate';
 import { authenticateBasic } from './cognito';
 import type { Gateway, RequestInfo } from './context';
@@ -21,6 +21,8 @@ export type Guarded =
       identity?: Identity;
       accessToken?: string;
       setCookies: string[];
+      /** Epoch seconds when the credentials end: the session's absolute lifetime or the token's exp. */
+      credentialsEndAt?: number;
       log: Record<string, unknown>;
     };
 
@@ -110,6 +112,7 @@ export async function decideGuarded(gw: Gateway, req: Request, info: RequestInfo
     identity,
     accessToken: auth.kind === 'identity' ? auth.accessToken : undefined,
     setCookies: auth.setCookies,
+    credentialsEndAt: auth.kind === 'identity' ? credentialsEndAt(gw, app, auth.identity, auth.session) : undefined,
     log: { app: app.id, decision: decision.effect, policy: decision.policy, rule: decision.rule, user: identity ? userLabel(identity) : undefined },
   };
 }
@@ -153,10 +156,11 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
   if (g.kind === 'respond') return done(gw, info, req, g.res, g.log);
   const { app, path, query, decision } = g;
   let res: Response;
-  if (decision.effect === 'allow') res = await forward(gw, req, info, app, path, query, g.identity, g.accessToken);
-  else if (decision.effect === 'bypass') res = await forward(gw, req, info, app, path, query);
-  else res = await refusal(gw, req, info, g, returnTarget(info, path + query), true);
-  return done(gw, info, req, withCookies(res, g.setCookies), g.log);
+  // A forwarded response already carries g.setCookies (the forwarder adds them).
+  if (decision.effect === 'allow') res = await forward(gw, req, info, g, g.identity, g.accessToken);
+  else if (decision.effect === 'bypass') res = await forward(gw, req, info, g);
+  else res = withCookies(await refusal(gw, req, info, g, returnTarget(info, path + query), true), g.setCookies);
+  return done(gw, info, req, res, g.log);
 }
 
 /**
@@ -213,18 +217,17 @@ async function forward(
   gw: Gateway,
   req: Request,
   info: RequestInfo,
-  app: CompiledApp,
-  path: string,
-  query: string,
+  g: Extract<Guarded, { kind: 'decided' }>,
   identity?: Identity,
   accessToken?: string,
 ): Promise<Response> {
+  const { app, path, query } = g;
   const identityHeaders = identity ? await identityHeadersFor(gw, app, identity, accessToken) : {};
   // A password the gateway checked never travels on to the upstream.
   const base = clientHeaderStripRules(gw);
   const strip = identity?.authMethod === 'basic' ? { ...base, names: [...base.names, 'authorization'] } : base;
   try {
-    return await forwardRequest(req, {
+    return await gw.deps.forward(req, {
       upstream: new URL(app.upstream),
       path,
       query,
@@ -236,18 +239,22 @@ async function forward(
       host: info.host,
       trustedForwardedFor: info.peerTrusted ? (req.headers.get('x-forwarded-for') ?? undefined) : undefined,
       requestId: info.requestId,
-      fetch: gw.deps.upstreamFetch,
       timeoutMs: gw.config.upstreamTimeout * 1000,
-      // undici decompresses and would hand on a body that no longer matches Content-Encoding; the
-      // Workers runtime passes encoded bodies through and re-compresses itself.
-      keepContentEncoding: gw.deps.runtime === 'worker',
+      setCookies: g.setCookies,
+      closeAt: identity && g.credentialsEndAt !== undefined ? g.credentialsEndAt * 1000 : undefined,
     });
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;
     info.log.warn('upstream failed', { app: app.id, kind: e.kind });
     const ctx = { requestId: info.requestId, app: app.name, contact: app.contact };
-    return renderError(req, gatewayError(e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable', ctx));
+    return withCookies(renderError(req, gatewayError(e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable', ctx)), g.setCookies);
   }
+}
+
+/** When what authenticated this request stops being valid (for long-lived exchanges). */
+function credentialsEndAt(gw: Gateway, app: CompiledApp, identity: Identity, session?: { createdAt: number }): number | undefined {
+  if (session) return session.createdAt + (app.session?.absoluteLifetime ?? gw.config.session.absoluteLifetime);
+  return typeof identity.claims.exp === 'number' ? identity.claims.exp : undefined;
 }
 
 function userLabel(identity: Identity): string {

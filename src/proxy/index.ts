@@ -1,11 +1,13 @@
 export { filterCookieHeader, cookiePairName } from './cookies';
-export { forwardRequest, upstreamRequestHeaders, downstreamResponseHeaders, type ForwardOptions } from './forward';
+export { fetchForwarder, forwardRequest, upstreamRequestHeaders, downstreamResponseHeaders, type Forwarder, type ForwardOptions, type UpstreamRequest } from './forward';
+export { downstreamRawHeaders, upstreamRawHeaders, type DownstreamHead } from './raw-headers';
 export { encodeHeaderValue, boundedListValue, boundedScalarValue } from './header-value';
 export {
   BASE_IDENTITY_STRIP_RULES,
   FORWARDING_STRIP_RULES,
   HOP_BY_HOP_HEADERS,
   canonicalHeaderName,
+  compileStripRules,
   matchesStripRules,
   mergeStripRules,
   removeHopByHopHeaders,

@@ -21,6 +21,7 @@ import { createGateway, createGatewayApp } from '../gateway/app';
 import type { RuntimeDeps } from '../gateway/context';
 import { renderError, newRequestId } from '../http';
 import { createLogger, type Logger } from '../log';
+import { fetchForwarder } from '../proxy';
 import { createCacheApiSharedCache } from './cache-api';
 
 /** A service binding (or any fetcher binding) as the runtime hands it over. */
@@ -138,7 +139,8 @@ export function createWorker(opts: WorkerOptions = {}): WorkerHandler {
     const logger = createLogger({ level: config.logLevel });
     const deps: RuntimeDeps = {
       runtime: 'worker',
-      upstreamFetch: createUpstreamFetch(env),
+      // Workers pass encoded bodies through and re-compress themselves: keep Content-Encoding.
+      forward: fetchForwarder(createUpstreamFetch(env), { keepContentEncoding: true }),
       idpFetch: globalFetch,
       // Cloudflare's edge sets CF-Connecting-IP; a client cannot (the edge overwrites it).
       peerAddress: (req) => req.headers.get('cf-connecting-ip') ?? undefined,
