@@ -167,6 +167,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     }
     const head = downstreamRawHeaders(asStrings(controller.rawHeaders), this.opts);
     this.expected = head.contentLength;
+    // Only the upstream's Date (if any): the gateway adds nothing to the response head.
+    this.res.sendDate = false;
     this.res.writeHead(statusCode, statusMessage || undefined, head.headers);
     this.headSent = true;
     if (this.upgrade) this.res.once('finish', () => this.upgrade!.socket.end());
