@@ -241,7 +241,7 @@ async function forward(
       requestId: info.requestId,
       timeoutMs: gw.config.upstreamTimeout * 1000,
       setCookies: g.setCookies,
-      closeAt: identity && g.credentialsEndAt !== undefined ? g.credentialsEndAt * 1000 : undefined,
+      closeAfterMs: identity && g.credentialsEndAt !== undefined ? g.credentialsEndAt * 1000 - gw.now() : undefined,
     });
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;

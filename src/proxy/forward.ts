@@ -42,10 +42,10 @@ export interface UpstreamRequest {
   /** Set-Cookie lines the gateway adds to the client response (a re-sealed session). */
   setCookies?: readonly string[];
   /**
-   * Epoch ms when the credentials behind this request stop being valid (session absolute
-   * lifetime, token expiry). A long-lived exchange (WebSocket) is closed then.
+   * How long the credentials behind this request stay valid (session absolute lifetime, token
+   * expiry), in ms from now. A long-lived exchange (WebSocket) is closed then.
    */
-  closeAt?: number;
+  closeAfterMs?: number;
 }
 
 /**

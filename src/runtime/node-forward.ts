@@ -227,9 +227,9 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     const link = { destroy: () => { client.destroy(); upstream.destroy(); } };
     this.upgrades.add(link);
     let timer: NodeJS.Timeout | undefined;
-    if (this.opts.closeAt !== undefined) {
+    if (this.opts.closeAfterMs !== undefined) {
       // setTimeout caps at ~24.8 days; a session is never that long.
-      timer = setTimeout(link.destroy, Math.max(0, Math.min(this.opts.closeAt - Date.now(), 2 ** 31 - 1)));
+      timer = setTimeout(link.destroy, Math.max(0, Math.min(this.opts.closeAfterMs, 2 ** 31 - 1)));
       timer.unref();
     }
     const finish = () => {
