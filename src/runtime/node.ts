@@ -105,6 +105,9 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       keepAliveTimeout: listen.keepAliveTimeout * 1000,
       // Node adds 1 s of grace to keepAliveTimeout before closing; the config says what it means.
       keepAliveTimeoutBuffer: 0,
+      // How often headersTimeout/requestTimeout are checked (Node's default, 30 s, would let a
+      // 20 s headersTimeout run to 50 s).
+      connectionsCheckingInterval: 1000,
     } as http.ServerOptions,
     (req, res) => {
       inFlight++;
