@@ -36,6 +36,12 @@ export interface SessionStoreOptions {
   now?: () => number;
   /** Told why a present cookie was not accepted (never its value), e.g. to log probing or a bad rotation. */
   onRejected?: (reason: SessionRejection) => void;
+  /**
+   * Opened sessions kept in memory (least recently used evicted first), so an active user's
+   * cookie is unsealed about once a minute rather than on every request. Default 10,000: size it
+   * for the users active within a minute. Per process.
+   */
+  cacheSize?: number;
 }
 
 export interface SessionStore<T> {
@@ -50,6 +56,20 @@ export interface SessionStore<T> {
   /** Every gateway-owned cookie name present (to strip before forwarding). */
   cookieNames(cookieHeader: string | null): string[];
   isGatewayCookie(name: string): boolean;
+  /** Counters of the opened-session cache (per process), for tests and diagnostics. */
+  cacheStats(): SessionCacheStats;
+}
+
+export interface SessionCacheStats {
+  size: number;
+  /** Reads answered from the cache. */
+  hits: number;
+  /** Reads that had to unseal. */
+  unsealed: number;
+  /** Writes that had to seal. */
+  sealed: number;
+  /** Writes answered with the memoised Set-Cookie lines of an unchanged session. */
+  memoised: number;
 }
 
 /** The sealed session needs more than `maxChunks` cookies; drop optional fields and write again. */
@@ -115,12 +135,40 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     return joined.length > limitBytes ? 'oversized' : joined;
   };
 
+  const sealAndSplit = async (data: T, cookieHeader: string | null, scope: CookieScope): Promise<string[]> => {
+    const sealed = await sealer.seal({ p: SESSION_PURPOSE, exp: now() + opts.maxAgeSeconds * 1000, d: data }, opts.maxAgeSeconds);
+    if (sealed.length > limitBytes) throw new SessionTooLargeError(sealed.length, limitBytes);
+
+    const written = new Map<string, string>();
+    if (sealed.length <= chunkSize) {
+      written.set(sessionCookieName(scope.baseName), sealed);
+    } else {
+      for (let i = 0; i * chunkSize < sealed.length; i++) {
+        written.set(sessionChunkName(scope.baseName, i), sealed.slice(i * chunkSize, (i + 1) * chunkSize));
+      }
+    }
+    const setCookies = [...written].map(([name, value]) => gatewaySetCookie(name, value, opts.maxAgeSeconds, scope));
+    // Stale chunks, the other layout, and other scope variants would otherwise linger and be sent forever.
+    for (const name of presentGatewayNames(parseCookieHeader(cookieHeader))) {
+      if (isSessionCookieName(prefix, name) && !written.has(name)) setCookies.push(gatewayDeleteCookie(name, scope));
+    }
+    return setCookies;
+  };
+
   // Unsealing costs about half a millisecond; a browser sends the same sealed value on every request
   // until the session is written again. Opened values are kept briefly, keyed by the exact sealed
   // text (which was authenticated when it was first opened), never past the seal's own expiry.
-  const opened = new Map<string, { data: T; until: number }>();
-  const OPENED_MAX = 2_000;
+  // A Map iterates in insertion order: re-inserting on every hit makes its first key the least
+  // recently used, so eviction is O(1).
+  const opened = new Map<string, Opened<T>>();
+  const OPENED_MAX = opts.cacheSize ?? 10_000;
   const OPENED_MS = 60_000;
+  // A client that never stores the re-sealed cookie (a script replaying one cookie, a browser
+  // whose cookie write failed) would otherwise cost a seal on every request once the session's
+  // last-seen time is due to move. The Set-Cookie lines written for an unchanged session are
+  // reused for this long; the idle timer is then at most this much behind.
+  const REWRITE_MEMO_MS = 30_000;
+  const stats = { hits: 0, unsealed: 0, sealed: 0, memoised: 0 };
 
   return {
     async read(cookieHeader, requestOrigin) {
@@ -130,33 +178,35 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
       if (sealed === 'missing-chunk' || sealed === 'oversized') return reject(sealed);
       const t = now();
       const hit = opened.get(sealed);
-      if (hit && hit.until > t) return hit.data;
-      if (hit) opened.delete(sealed);
+      if (hit) {
+        opened.delete(sealed);
+        if (hit.until > t) {
+          opened.set(sealed, hit);
+          stats.hits++;
+          return hit.data;
+        }
+      }
+      stats.unsealed++;
       const envelope = await sealer.open(sealed, SESSION_PURPOSE, t, (reason) => opts.onRejected?.(reason));
       if (!envelope || typeof envelope.d !== 'object' || envelope.d === null) return undefined;
-      if (opened.size >= OPENED_MAX) opened.delete(opened.keys().next().value!);
+      while (opened.size >= OPENED_MAX) opened.delete(opened.keys().next().value!);
       opened.set(sealed, { data: envelope.d as T, until: Math.min(t + OPENED_MS, envelope.exp) });
       return envelope.d as T;
     },
 
     async write(data, cookieHeader, requestOrigin) {
       const scope = resolveCookieScope(opts.cookie, requestOrigin);
-      const sealed = await sealer.seal({ p: SESSION_PURPOSE, exp: now() + opts.maxAgeSeconds * 1000, d: data }, opts.maxAgeSeconds);
-      if (sealed.length > limitBytes) throw new SessionTooLargeError(sealed.length, limitBytes);
-
-      const written = new Map<string, string>();
-      if (sealed.length <= chunkSize) {
-        written.set(sessionCookieName(scope.baseName), sealed);
-      } else {
-        for (let i = 0; i * chunkSize < sealed.length; i++) {
-          written.set(sessionChunkName(scope.baseName, i), sealed.slice(i * chunkSize, (i + 1) * chunkSize));
-        }
+      // The same unchanged session re-sealed from the same cookie moments ago: same answer.
+      const source = assemble(parseCookieHeader(cookieHeader), scope);
+      const entry = typeof source === 'string' ? opened.get(source) : undefined;
+      const t = now();
+      if (entry?.rewrite && entry.rewrite.until > t && entry.rewrite.origin === requestOrigin && sameExceptLastSeen(entry.data, data)) {
+        stats.memoised++;
+        return entry.rewrite.setCookies;
       }
-      const setCookies = [...written].map(([name, value]) => gatewaySetCookie(name, value, opts.maxAgeSeconds, scope));
-      // Stale chunks, the other layout, and other scope variants would otherwise linger and be sent forever.
-      for (const name of presentGatewayNames(parseCookieHeader(cookieHeader))) {
-        if (isSessionCookieName(prefix, name) && !written.has(name)) setCookies.push(gatewayDeleteCookie(name, scope));
-      }
+      stats.sealed++;
+      const setCookies = await sealAndSplit(data, cookieHeader, scope);
+      if (entry && sameExceptLastSeen(entry.data, data)) entry.rewrite = { setCookies, origin: requestOrigin, until: t + REWRITE_MEMO_MS };
       return setCookies;
     },
 
@@ -179,5 +229,25 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     isGatewayCookie(name) {
       return isGatewayCookieName(prefix, name);
     },
+
+    cacheStats: () => ({ size: opened.size, ...stats }),
   };
+}
+
+interface Opened<T> {
+  data: T;
+  until: number;
+  /** Set-Cookie lines last written for this session unchanged but for lastSeenAt. */
+  rewrite?: { setCookies: string[]; origin: string; until: number };
+}
+
+/** Shallow equality of two sessions, ignoring `lastSeenAt` (the only field a touch moves). */
+function sameExceptLastSeen(a: object, b: object): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (k === 'lastSeenAt') continue;
+    if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  }
+  return true;
 }

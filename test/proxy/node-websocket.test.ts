@@ -48,7 +48,11 @@ async function startWsUpstream(): Promise<WsUpstream> {
   return up;
 }
 
-type Opened = { ws: WebSocket; status?: undefined } | { ws?: undefined; status: number; location?: string };
+interface Opened {
+  ws?: WebSocket;
+  status?: number;
+  location?: string;
+}
 
 function connect(url: string, headers: Record<string, string>): Promise<Opened> {
   return new Promise((resolve, reject) => {
