@@ -16,6 +16,7 @@ import type { Gateway } from '../gateway/context';
 import { newRequestId, renderError } from '../http';
 import { createLogger, type Logger } from '../log';
 import { createNodeForwarder, rememberBindings, type NodeBindings } from './node-forward';
+import { createBatchedSink } from './node-log';
 
 export interface NodeGatewayOptions {
   config: ResolvedConfig;
@@ -62,7 +63,7 @@ export function createIdpFetch(): typeof fetch {
 const READINESS_PATH = '/_auth/readyz';
 
 export async function startNodeGateway(opts: NodeGatewayOptions): Promise<RunningGateway> {
-  const logger = opts.logger ?? createLogger({ level: opts.config.logLevel });
+  const logger = opts.logger ?? createLogger({ level: opts.config.logLevel, sink: createBatchedSink() });
   const listen = opts.config.listen;
   const forwarder = createNodeForwarder();
   const idpFetch = createIdpFetch();
