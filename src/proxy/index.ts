@@ -29,4 +29,4 @@ export {
   type HeadersOverride,
 } from './identity-headers';
 export { UpstreamError, type UpstreamErrorKind } from './upstream-error';
-export { upstreamUrl } from './upstream-url';
+export { upstreamPath, upstreamUrl } from './upstream-url';

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
-import { downstreamRawHeaders, upstreamRawHeaders, upstreamUrl, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
+import { downstreamRawHeaders, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
 
 /** What @hono/node-server hands the app as `env`, plus the socket of an Upgrade request. */
 export interface NodeBindings {
@@ -30,8 +30,19 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** @hono/node-server's marker for "the response was written directly". */
 const ALREADY_SENT_HEADER = 'x-hono-already-sent';
 
-/** A Response that tells @hono/node-server to write nothing, reporting `status` to the access log. */
+const markers = new Map<number, Response>();
+
+/**
+ * A Response that tells @hono/node-server to write nothing, reporting `status` to the access log.
+ * One per status, shared: it has no body and nothing reads its headers but that marker.
+ */
 function alreadySent(status: number): Response {
+  let marker = markers.get(status);
+  if (!marker) markers.set(status, (marker = newMarker(status)));
+  return marker;
+}
+
+function newMarker(status: number): Response {
   const res = new Response(null, { headers: { [ALREADY_SENT_HEADER]: 'true' } });
   // @hono/node-server's own Response keeps a fast-path cache under a symbol and would write that
   // cache (a 200) without looking at the marker header: drop it so the marker is honoured.
@@ -68,9 +79,9 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
     if (!bindings) throw new Error('node forwarder: request did not come through the Node entry');
     return new Promise<Response>((resolve, reject) => {
       const { incoming, outgoing } = bindings;
-      const url = upstreamUrl(opts.upstream, opts.path, opts.query);
+      // The origin goes to undici on its own: the path cannot change where the request goes.
       const origin = opts.upstream.origin;
-      const path = url.slice(origin.length);
+      const path = upstreamPath(opts.upstream, opts.path, opts.query);
       const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const headers = upstreamRawHeaders(incoming.rawHeaders, opts);
       const te = incoming.headers['transfer-encoding'];

@@ -158,11 +158,13 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
   // Unsealing costs about half a millisecond; a browser sends the same sealed value on every request
   // until the session is written again. Opened values are kept briefly, keyed by the exact sealed
   // text (which was authenticated when it was first opened), never past the seal's own expiry.
+  // The secrets cannot change under a store (a reload builds a new one), so the only reason to
+  // forget an entry sooner is memory, which the LRU bound takes care of.
   // A Map iterates in insertion order: re-inserting on every hit makes its first key the least
   // recently used, so eviction is O(1).
   const opened = new Map<string, Opened<T>>();
   const OPENED_MAX = opts.cacheSize ?? 10_000;
-  const OPENED_MS = 60_000;
+  const OPENED_MS = 10 * 60_000;
   // A client that never stores the re-sealed cookie (a script replaying one cookie, a browser
   // whose cookie write failed) would otherwise cost a seal on every request once the session's
   // last-seen time is due to move. The Set-Cookie lines written for an unchanged session are
