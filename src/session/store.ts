@@ -68,7 +68,7 @@ export interface SessionCacheStats {
   unsealed: number;
   /** Writes that had to seal. */
   sealed: number;
-  /** Writes answered with the memoised Set-Cookie lines of an unchanged session. */
+  /** Writes skipped: the same unchanged session was re-sealed from the same cookie moments ago. */
   memoised: number;
 }
 
@@ -165,10 +165,11 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
   const opened = new Map<string, Opened<T>>();
   const OPENED_MAX = opts.cacheSize ?? 10_000;
   const OPENED_MS = 10 * 60_000;
-  // A client that never stores the re-sealed cookie (a script replaying one cookie, a browser
-  // whose cookie write failed) would otherwise cost a seal on every request once the session's
-  // last-seen time is due to move. The Set-Cookie lines written for an unchanged session are
-  // reused for this long; the idle timer is then at most this much behind.
+  // A client that never stores the re-sealed cookie (a script replaying one cookie, requests in
+  // flight together with the old cookie) would otherwise cost a seal and a ~4 KB Set-Cookie on
+  // every request once the session's last-seen time is due to move. For this long after an
+  // unchanged session was re-sealed from a cookie, that cookie gets no new Set-Cookie: the client
+  // already has one on its way. Its idle timer is then at most this much behind.
   const REWRITE_MEMO_MS = 30_000;
   const stats = { hits: 0, unsealed: 0, sealed: 0, memoised: 0 };
 
@@ -198,17 +199,17 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
 
     async write(data, cookieHeader, requestOrigin) {
       const scope = resolveCookieScope(opts.cookie, requestOrigin);
-      // The same unchanged session re-sealed from the same cookie moments ago: same answer.
+      // The same unchanged session re-sealed from the same cookie moments ago: nothing new to send.
       const source = assemble(parseCookieHeader(cookieHeader), scope);
       const entry = typeof source === 'string' ? opened.get(source) : undefined;
       const t = now();
       if (entry?.rewrite && entry.rewrite.until > t && entry.rewrite.origin === requestOrigin && sameExceptLastSeen(entry.data, data)) {
         stats.memoised++;
-        return entry.rewrite.setCookies;
+        return [];
       }
       stats.sealed++;
       const setCookies = await sealAndSplit(data, cookieHeader, scope);
-      if (entry && sameExceptLastSeen(entry.data, data)) entry.rewrite = { setCookies, origin: requestOrigin, until: t + REWRITE_MEMO_MS };
+      if (entry && sameExceptLastSeen(entry.data, data)) entry.rewrite = { origin: requestOrigin, until: t + REWRITE_MEMO_MS };
       return setCookies;
     },
 
@@ -239,8 +240,8 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
 interface Opened<T> {
   data: T;
   until: number;
-  /** Set-Cookie lines last written for this session unchanged but for lastSeenAt. */
-  rewrite?: { setCookies: string[]; origin: string; until: number };
+  /** When this session, unchanged but for lastSeenAt, was last re-sealed (and for which origin). */
+  rewrite?: { origin: string; until: number };
 }
 
 /** Shallow equality of two sessions, ignoring `lastSeenAt` (the only field a touch moves). */
