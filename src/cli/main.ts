@@ -11,7 +11,7 @@ import { EXPLAIN_USAGE, runExplain } from './explain';
 const USAGE = `cognito-gateway: identity-aware reverse proxy for Amazon Cognito
 
 commands:
-  serve     --config FILE [--watch]      run the gateway (Node)
+  serve     --config FILE [--watch]      run the gateway (Node; --workers N|auto for several processes)
   explain   --config FILE … METHOD URL   show how the policies decide one request (exit 0 allow, 1 deny)
   check     --config FILE                validate a config file (exit 0 valid, 2 invalid)
   doctor    --config FILE                check the Cognito app client and pool against the config

@@ -106,6 +106,18 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     return undefined;
   };
 
+  // The cookie scope depends only on the request origin (parsing it costs a URL per request).
+  const scopes = new Map<string, CookieScope>();
+  const scopeFor = (requestOrigin: string): CookieScope => {
+    let scope = scopes.get(requestOrigin);
+    if (!scope) {
+      scope = resolveCookieScope(opts.cookie, requestOrigin);
+      if (scopes.size >= 256) scopes.delete(scopes.keys().next().value!);
+      scopes.set(requestOrigin, scope);
+    }
+    return scope;
+  };
+
   const presentGatewayNames = (pairs: readonly CookiePair[]) => [
     ...new Set(pairs.map((p) => p.name).filter((name) => isGatewayCookieName(prefix, name))),
   ];
@@ -176,7 +188,7 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
   return {
     async read(cookieHeader, requestOrigin) {
       const pairs = parseCookieHeader(cookieHeader);
-      const sealed = assemble(pairs, resolveCookieScope(opts.cookie, requestOrigin));
+      const sealed = assemble(pairs, scopeFor(requestOrigin));
       if (sealed === undefined) return undefined;
       if (sealed === 'missing-chunk' || sealed === 'oversized') return reject(sealed);
       const t = now();
@@ -198,7 +210,7 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     },
 
     async write(data, cookieHeader, requestOrigin) {
-      const scope = resolveCookieScope(opts.cookie, requestOrigin);
+      const scope = scopeFor(requestOrigin);
       // The same unchanged session re-sealed from the same cookie moments ago: nothing new to send.
       const source = assemble(parseCookieHeader(cookieHeader), scope);
       const entry = typeof source === 'string' ? opened.get(source) : undefined;
@@ -214,12 +226,12 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     },
 
     clear(cookieHeader, requestOrigin) {
-      const scope = resolveCookieScope(opts.cookie, requestOrigin);
+      const scope = scopeFor(requestOrigin);
       return presentGatewayNames(parseCookieHeader(cookieHeader)).map((name) => gatewayDeleteCookie(name, scope));
     },
 
     clearSession(cookieHeader, requestOrigin) {
-      const scope = resolveCookieScope(opts.cookie, requestOrigin);
+      const scope = scopeFor(requestOrigin);
       return presentGatewayNames(parseCookieHeader(cookieHeader))
         .filter((name) => isSessionCookieName(prefix, name))
         .map((name) => gatewayDeleteCookie(name, scope));
