@@ -1,7 +1,8 @@
 /**
- * The Node log sink: lines are collected and written once per event-loop turn with asynchronous
- * fs.write on stdout (info, debug) and stderr (warn, error), so a request never waits on a write
- * syscall (stdout to a pipe or file is synchronous in Node). Bounded: past `maxBufferedBytes` lines
+ * The Node log sink: lines are collected for up to 10 ms (or 64 KB) and written with one
+ * asynchronous fs.write on stdout (info, debug) or stderr (warn, error), so a request never waits on
+ * a write syscall (stdout to a pipe or file is synchronous in Node) and a busy gateway makes one
+ * write per batch rather than one per line. Bounded: past `maxBufferedBytes` lines
  * are dropped and counted, and the count is written with the next batch. Whatever is still buffered
  * at exit is written synchronously.
  */
@@ -24,6 +25,9 @@ export function createBatchedSink(o: BatchedSinkOptions = {}): (line: string, le
   return (line, level) => (level === 'warn' || level === 'error' ? err : out).push(line);
 }
 
+const FLUSH_MS = 10;
+const FLUSH_BYTES = 64 * 1024;
+
 class BatchedFd {
   private lines: string[] = [];
   private bytes = 0;
@@ -40,9 +44,13 @@ class BatchedFd {
     }
     this.lines.push(line);
     this.bytes += line.length + 1;
-    if (!this.scheduled && !this.writing) {
+    if (this.writing) return;
+    if (this.bytes >= FLUSH_BYTES) {
+      this.flush();
+    } else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      // Unref'd: a pending batch never keeps the process alive; the exit hook writes it.
+      setTimeout(() => this.flush(), FLUSH_MS).unref();
     }
   }
 

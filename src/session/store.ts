@@ -118,8 +118,31 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     return scope;
   };
 
+  // The same Cookie header is parsed by several steps of one request: keep the last parse. The
+  // identity check is a pointer comparison for the same string, a memcmp for an equal copy.
+  let lastHeader: string | null | undefined;
+  let lastPairs: CookiePair[] = [];
+  const parsePairs = (cookieHeader: string | null): CookiePair[] => {
+    if (cookieHeader !== lastHeader) {
+      lastPairs = parseCookieHeader(cookieHeader);
+      lastHeader = cookieHeader;
+    }
+    return lastPairs;
+  };
+  // Cookie names are few per deployment but client-chosen: a bounded memo of the name check.
+  const gatewayNames = new Map<string, boolean>();
+  const isOurs = (name: string): boolean => {
+    let ours = gatewayNames.get(name);
+    if (ours === undefined) {
+      ours = isGatewayCookieName(prefix, name);
+      if (gatewayNames.size >= 1000) gatewayNames.clear();
+      gatewayNames.set(name, ours);
+    }
+    return ours;
+  };
+
   const presentGatewayNames = (pairs: readonly CookiePair[]) => [
-    ...new Set(pairs.map((p) => p.name).filter((name) => isGatewayCookieName(prefix, name))),
+    ...new Set(pairs.map((p) => p.name).filter(isOurs)),
   ];
 
   /** The sealed value from this scope's cookies, 'missing-chunk'/'oversized' when unusable, undefined when absent. */
@@ -161,7 +184,7 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     }
     const setCookies = [...written].map(([name, value]) => gatewaySetCookie(name, value, opts.maxAgeSeconds, scope));
     // Stale chunks, the other layout, and other scope variants would otherwise linger and be sent forever.
-    for (const name of presentGatewayNames(parseCookieHeader(cookieHeader))) {
+    for (const name of presentGatewayNames(parsePairs(cookieHeader))) {
       if (isSessionCookieName(prefix, name) && !written.has(name)) setCookies.push(gatewayDeleteCookie(name, scope));
     }
     return setCookies;
@@ -187,16 +210,18 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
 
   return {
     async read(cookieHeader, requestOrigin) {
-      const pairs = parseCookieHeader(cookieHeader);
+      const pairs = parsePairs(cookieHeader);
       const sealed = assemble(pairs, scopeFor(requestOrigin));
       if (sealed === undefined) return undefined;
       if (sealed === 'missing-chunk' || sealed === 'oversized') return reject(sealed);
       const t = now();
-      const hit = opened.get(sealed);
+      const key = cacheKey(sealed);
+      const found = opened.get(key);
+      const hit = found?.sealed === sealed ? found : undefined;
       if (hit) {
-        opened.delete(sealed);
+        opened.delete(key);
         if (hit.until > t) {
-          opened.set(sealed, hit);
+          opened.set(key, hit);
           stats.hits++;
           return hit.data;
         }
@@ -205,15 +230,16 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
       const envelope = await sealer.open(sealed, SESSION_PURPOSE, t, (reason) => opts.onRejected?.(reason));
       if (!envelope || typeof envelope.d !== 'object' || envelope.d === null) return undefined;
       while (opened.size >= OPENED_MAX) opened.delete(opened.keys().next().value!);
-      opened.set(sealed, { data: envelope.d as T, until: Math.min(t + OPENED_MS, envelope.exp) });
+      opened.set(key, { sealed, data: envelope.d as T, until: Math.min(t + OPENED_MS, envelope.exp) });
       return envelope.d as T;
     },
 
     async write(data, cookieHeader, requestOrigin) {
       const scope = scopeFor(requestOrigin);
       // The same unchanged session re-sealed from the same cookie moments ago: nothing new to send.
-      const source = assemble(parseCookieHeader(cookieHeader), scope);
-      const entry = typeof source === 'string' ? opened.get(source) : undefined;
+      const source = assemble(parsePairs(cookieHeader), scope);
+      const found = typeof source === 'string' ? opened.get(cacheKey(source)) : undefined;
+      const entry = found?.sealed === source ? found : undefined;
       const t = now();
       if (entry?.rewrite && entry.rewrite.until > t && entry.rewrite.origin === requestOrigin && sameExceptLastSeen(entry.data, data)) {
         stats.memoised++;
@@ -227,29 +253,40 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
 
     clear(cookieHeader, requestOrigin) {
       const scope = scopeFor(requestOrigin);
-      return presentGatewayNames(parseCookieHeader(cookieHeader)).map((name) => gatewayDeleteCookie(name, scope));
+      return presentGatewayNames(parsePairs(cookieHeader)).map((name) => gatewayDeleteCookie(name, scope));
     },
 
     clearSession(cookieHeader, requestOrigin) {
       const scope = scopeFor(requestOrigin);
-      return presentGatewayNames(parseCookieHeader(cookieHeader))
+      return presentGatewayNames(parsePairs(cookieHeader))
         .filter((name) => isSessionCookieName(prefix, name))
         .map((name) => gatewayDeleteCookie(name, scope));
     },
 
     cookieNames(cookieHeader) {
-      return presentGatewayNames(parseCookieHeader(cookieHeader));
+      return presentGatewayNames(parsePairs(cookieHeader));
     },
 
     isGatewayCookie(name) {
-      return isGatewayCookieName(prefix, name);
+      return isOurs(name);
     },
 
     cacheStats: () => ({ size: opened.size, ...stats }),
   };
 }
 
+/**
+ * The cache key of a sealed value: its last 64 characters, which hold the seal's MAC (hashing the
+ * whole ~4 KB value on every look-up would cost more than the rest of the look-up). An entry is
+ * used only when its full sealed text is equal, so a forged value with a known suffix is a miss.
+ */
+function cacheKey(sealed: string): string {
+  return sealed.length > 64 ? sealed.slice(-64) : sealed;
+}
+
 interface Opened<T> {
+  /** The exact sealed text that was authenticated. */
+  sealed: string;
   data: T;
   until: number;
   /** When this session, unchanged but for lastSeenAt, was last re-sealed (and for which origin). */

@@ -56,3 +56,16 @@ describe('opened-session cache', () => {
     expect((await store.read(new Jar().apply(later).header()!, ORIGIN))?.lastSeenAt).toBe(135);
   });
 });
+
+describe('opened-session cache keys', () => {
+  it('never answers a forged value that shares the cached seal\'s tail', async () => {
+    const store = createSessionStore<Session>({ cookie, secrets: [SECRET], maxAgeSeconds: 3600 });
+    const header = await cookieFor(store, 'alice');
+    expect((await store.read(header, ORIGIN))?.sub).toBe('alice');
+    const [name, value] = header.split('=') as [string, string];
+    // Same last 64 characters (the MAC end), different beginning.
+    const forged = `${name}=${'X'.repeat(value.length - 64)}${value.slice(-64)}`;
+    expect(await store.read(forged, ORIGIN)).toBeUndefined();
+    expect((await store.read(header, ORIGIN))?.sub).toBe('alice');
+  });
+});
