@@ -11,7 +11,9 @@
  * proxy of a baseline row) over the run, divided by the requests wrk completed.
  *
  * The machine is shared and small (2 cores): read the ratios, not the absolute numbers.
- * Env: BENCH_SECONDS (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32).
+ * Env: BENCH_SECONDS (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32); BENCH_COMPARE=<dir> adds
+ * the /public and session rows for the gateway of another checkout (its bench/gateway-process.ts,
+ * run from that directory), for before/after numbers from one run.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -160,7 +162,12 @@ async function main() {
   const nginx = await startNginxProxy(upstream.url);
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
   const gw = await spawnReady(['bench/gateway-process.ts'], env, 'stderr');
-  emulator.setClientSettings(POOL_ID, 'demo-gateway', { callbackUrls: [`${gw.url}/_auth/callback`], logoutUrls: [`${gw.url}/`] });
+  const compareDir = process.env.BENCH_COMPARE;
+  const other = compareDir ? await spawnReady([join(compareDir, 'bench/gateway-process.ts')], env, 'stderr') : undefined;
+  emulator.setClientSettings(POOL_ID, 'demo-gateway', {
+    callbackUrls: [gw, other].filter((g) => g).map((g) => `${g!.url}/_auth/callback`),
+    logoutUrls: [gw, other].filter((g) => g).map((g) => `${g!.url}/`),
+  });
 
   // One signed-in browser; the stale and the 5,000 sessions are sealed here with the same secrets.
   const b = new TestBrowser();
@@ -206,6 +213,12 @@ end
     { name: 'gateway stale session cookie', url: `${gw.url}/dashboard`, pid: gw.pid, headers: { ...json, cookie: stale }, isGateway: true },
     { name: `gateway ${SESSIONS.toLocaleString('en')} distinct sessions`, url: `${gw.url}/dashboard`, pid: gw.pid, script, isGateway: true },
     { name: 'gateway bearer token', url: `${gw.url}/api/things`, pid: gw.pid, headers: { ...json, authorization: `Bearer ${token}` }, isGateway: true },
+    ...(other
+      ? [
+          { name: 'compared checkout: /public', url: `${other.url}/public/x`, pid: other.pid, headers: json },
+          { name: 'compared checkout: session cookie', url: `${other.url}/dashboard`, pid: other.pid, headers: { ...json, cookie } },
+        ]
+      : []),
   ];
 
   // BENCH_ONLY=<substring> runs only the matching rows (for profiling one case).
