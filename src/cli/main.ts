@@ -11,7 +11,7 @@ import { EXPLAIN_FLAGS, EXPLAIN_USAGE, runExplain } from './explain';
 const USAGE = `cognito-gateway: identity-aware reverse proxy for Amazon Cognito
 
 commands:
-  serve     --config FILE [--watch]      run the gateway (Node)
+  serve     --config FILE [--watch]      run the gateway (Node; --workers N|auto for several processes)
   explain   --config FILE … METHOD URL   show how the policies decide one request (exit 0 allow, 1 deny)
   check     --config FILE                run every check serve runs, without starting (exit 0: serve starts; 2 invalid)
   doctor    --config FILE                check the Cognito app client and pool against the config
@@ -28,7 +28,7 @@ ${EXPLAIN_USAGE}`;
 
 /** The flags each command accepts; anything else exits 2 naming these (src/cli/args.ts). */
 export const COMMAND_FLAGS = {
-  serve: { values: ['config'], booleans: ['watch'] },
+  serve: { values: ['config', 'workers'], booleans: ['watch'] },
   explain: EXPLAIN_FLAGS,
   check: { values: ['config'] },
   doctor: { values: ['config'] },
@@ -65,7 +65,7 @@ export async function main(argv: string[], out: (line: string) => void = console
         return 0;
       case 'serve': {
         parseArgs(rest, COMMAND_FLAGS.serve, command);
-        const { runNodeMain } = await import('../runtime/node');
+        const { runNodeMain } = await import('./serve');
         await runNodeMain(rest);
         return 0;
       }

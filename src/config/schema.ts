@@ -85,10 +85,12 @@ export const sessionSchema = z
     idleTimeout: duration().prefault('1h').refine((v) => v >= 60, { message: 'session.idleTimeout must be at least 1m' }),
     /** Refresh tokens at least this often, so revocation and group changes take effect within it. */
     revalidateAfter: duration().prefault('5m').refine((v) => v >= 1, { message: 'session.revalidateAfter must be at least 1s' }),
+    /** Opened sessions kept in memory per process (LRU): size it for the users active within ten minutes. */
+    cacheSize: z.number().int().min(100).max(1_000_000).default(10_000),
     /** Also keep the access token in the session (needed when headers.accessToken forwards it). */
   })
   .strict()
-  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300 });
+  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300, cacheSize: 10_000 });
 
 export const assertionSchema = z
   .object({
@@ -165,9 +167,20 @@ export const listenSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8787),
+    /** Node listener hygiene (ignored on Workers). Durations in seconds; 0 turns a timeout off. */
+    headersTimeout: duration().default(20),
+    requestTimeout: duration().default(300),
+    keepAliveTimeout: duration().default(5),
+    idleTimeout: duration().default(120),
+    maxConnections: z.number().int().min(1).default(10_000),
+    maxHeaderCount: z.number().int().min(16).max(10_000).default(200),
+    maxHeaderSize: z.number().int().min(8 * 1024).max(1024 * 1024).default(32 * 1024),
+    shutdownTimeout: duration().default(20),
+    /** Processes serving the port (node:cluster): a number, or `auto` for one per core. */
+    workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 8787 });
+  .prefault({});
 
 /**
  * Client headers an upstream must not trust, stripped from every request on top of the identity

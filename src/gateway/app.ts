@@ -68,13 +68,17 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const cookie = config.cookies;
   // The cookie must outlive the longest lifetime any app allows; each app's own limit is enforced per request.
   const longestLifetime = Math.max(config.session.absoluteLifetime, ...config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
-  const sessions = createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS });
+  const sessions = createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS, cacheSize: config.session.cacheSize });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
   const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: deps.sharedCache, metrics });
   const apps = compileApps(config.apps);
   metrics.sources.tokens = () => verifier.stats();
   metrics.sources.users = cognito ? () => cognito.directory.stats : undefined;
+  metrics.sources.sessions = () => {
+    const s = sessions.cacheStats();
+    return { hits: s.hits, misses: s.unsealed };
+  };
   return {
     cognito,
     config,
