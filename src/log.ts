@@ -88,3 +88,18 @@ export function createMemoryLogger(level: LogLevel = 'debug'): Logger & { lines:
   const logger = createLogger({ level, sink: (line) => lines.push(JSON.parse(line)) });
   return Object.assign(logger, { lines });
 }
+
+/** A JSON log line as a line for people (`logFormat: pretty`): time, level, message, then key=value. */
+export function prettyLine(jsonLine: string): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(jsonLine) as Record<string, unknown>;
+  } catch {
+    return jsonLine;
+  }
+  const { time, level, msg, ...rest } = o;
+  const fields = Object.entries(rest)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"=]/.test(v) ? v : JSON.stringify(v)}`);
+  return [String(time ?? ''), String(level ?? '').toUpperCase().padEnd(5), String(msg ?? ''), ...fields].join(' ');
+}

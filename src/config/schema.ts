@@ -246,6 +246,8 @@ export const configSchema = z
     publicUrl: httpUrl('publicUrl').optional(),
     listen: listenSchema,
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** `json` (one object per line, for machines) or `pretty` (time, level, message, key=value). */
+    logFormat: z.enum(['json', 'pretty']).default('json'),
     idp: idpSchema,
     session: sessionSchema,
     cookies: cookieConfigSchema.prefault({}),

@@ -17,7 +17,7 @@ import { createWriteStream } from 'node:fs';
 import { jsonLinesAudit, type AuditSink } from '../audit';
 import { createAdminHandler } from '../gateway/admin';
 import { errorResponse, newRequestId } from '../http';
-import { createLogger, type Logger } from '../log';
+import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { GATEWAY_VERSION } from '../version';
 import { createNodeForwarder, rememberBindings, type NodeBindings } from './node-forward';
@@ -81,7 +81,9 @@ function auditSinkFor(config: ResolvedConfig): AuditSink {
 }
 
 export async function startNodeGateway(opts: NodeGatewayOptions): Promise<RunningGateway> {
-  const logger = opts.logger ?? createLogger({ level: opts.config.logLevel, sink: createBatchedSink() });
+  const batched = createBatchedSink();
+  const sink = opts.config.logFormat === 'pretty' ? (line: string, level: LogLevel) => batched(prettyLine(line), level) : batched;
+  const logger = opts.logger ?? createLogger({ level: opts.config.logLevel, sink });
   const listen = opts.config.listen;
   const forwarder = createNodeForwarder();
   const idpFetch = createIdpFetch();

@@ -143,3 +143,12 @@ describe('readiness while draining', () => {
     }
   });
 });
+
+describe('log format', () => {
+  it('pretty turns a JSON line into time, level, message and key=value', async () => {
+    const { prettyLine } = await import('../../src/log');
+    expect(prettyLine('{"time":"2026-12-01T10:00:00.000Z","level":"info","msg":"request","status":200,"path":"/a b","app":"demo"}')).toBe(
+      '2026-12-01T10:00:00.000Z INFO  request status=200 path="/a b" app=demo',
+    );
+  });
+});
