@@ -148,7 +148,9 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     // The same pipeline decides; a refusal is an ordinary response on this socket, an allowed
     // upgrade is taken over by the forwarder.
     if (draining) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      // The catalogue's answer, written by hand: this socket never reached the HTTP listener.
+      const body = JSON.stringify({ error: 'not_ready', error_description: 'The gateway is not ready: draining.', request_id: newRequestId() });
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
     const res = new http.ServerResponse(req);
