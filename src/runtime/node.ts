@@ -16,7 +16,7 @@ import type { Gateway } from '../gateway/context';
 import { createWriteStream } from 'node:fs';
 import { jsonLinesAudit, type AuditSink } from '../audit';
 import { createAdminHandler } from '../gateway/admin';
-import { errorResponse, newRequestId } from '../http';
+import { errorResponse, gatewayError, newRequestId } from '../http';
 import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { GATEWAY_VERSION } from '../version';
@@ -149,7 +149,8 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     // upgrade is taken over by the forwarder.
     if (draining) {
       // The catalogue's answer, written by hand: this socket never reached the HTTP listener.
-      const body = JSON.stringify({ error: 'not_ready', error_description: 'The gateway is not ready: draining.', request_id: newRequestId() });
+      const e = gatewayError('not_ready', { requestId: newRequestId(), detail: 'draining' });
+      const body = JSON.stringify({ error: e.code, error_description: e.message, request_id: e.requestId });
       socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
