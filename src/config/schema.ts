@@ -229,10 +229,10 @@ export const auditSchema = z
   .prefault({});
 
 /** Which proxy calls /_auth/verify decides which headers carry the original request. */
-export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'caddy'] as const;
+export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'caddy', 'envoy'] as const;
 export const forwardAuthSchema = z
   .object({
-    /** The proxy in front (nginx: X-Original-URL; traefik, caddy: X-Forwarded-*). Unset: /_auth/verify is off. */
+    /** The proxy in front (nginx: X-Original-URL; traefik, caddy: X-Forwarded-*; envoy: ext_authz with path_prefix /_auth/verify). Unset: /_auth/verify is off. */
     proxy: z.enum(FORWARD_AUTH_PROXIES).optional(),
     /** Several kinds of proxy: the first entry whose CIDRs hold the peer wins; else `proxy`. */
     proxies: z.array(z.object({ cidrs: z.array(z.string()).min(1), proxy: z.enum(FORWARD_AUTH_PROXIES) }).strict()).default([]),

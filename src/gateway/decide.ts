@@ -160,7 +160,8 @@ export function decide(view: RequestView, compiled: CompiledGateway, auth?: Auth
   const path = norm.path;
 
   if (path === '/_auth' || path.startsWith('/_auth/')) {
-    const route = ENDPOINTS[path];
+    // Envoy's ext_authz asks with the original path after a path_prefix: /_auth/verify/<path>.
+    const route = ENDPOINTS[path] ?? (path.startsWith('/_auth/verify/') ? ENDPOINTS['/_auth/verify'] : undefined);
     // Reserved on every host: a near-miss of an endpoint is never an app path.
     if (!route) return { kind: 'refused', path, refusal: refusal('not_found'), reason: 'reserved path, no such gateway endpoint' };
     if (route.methods && !route.methods.includes(view.method)) {
