@@ -34,7 +34,10 @@ function connectionNamed(raw: readonly string[]): Set<string> | undefined {
   let values: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 10 && canonical(name) === 'connection') (values ??= []).push(raw[i + 1]!);
+    if (name.length === 10 && canonical(name) === 'connection') {
+      values ??= [];
+      values.push(raw[i + 1]!);
+    }
   }
   return values ? connectionTokens(values) : undefined;
 }

@@ -38,7 +38,10 @@ const markers = new Map<number, Response>();
  */
 function alreadySent(status: number): Response {
   let marker = markers.get(status);
-  if (!marker) markers.set(status, (marker = newMarker(status)));
+  if (!marker) {
+    marker = newMarker(status);
+    markers.set(status, marker);
+  }
   return marker;
 }
 
@@ -135,7 +138,6 @@ function failureCode(e: unknown): string {
 }
 
 class ProxyHandler implements Dispatcher.DispatchHandler {
-  private controller?: Dispatcher.DispatchController;
   private headSent = false;
   /** A first chunk that may be the whole known-length body: held so head and body go out in one write. */
   private held?: Buffer;
@@ -154,7 +156,6 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
     const abortIfGone = () => {
       if (!this.res.writableFinished && !controller.aborted) controller.abort(new Error('client went away'));
     };
@@ -257,7 +258,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
 
   private earlyHints(raw: string[]): void {
     const hints: Record<string, string[]> = {};
-    for (let i = 0; i < raw.length; i += 2) (hints[raw[i]!.toLowerCase()] ??= []).push(raw[i + 1]!);
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      hints[name] = [...(hints[name] ?? []), raw[i + 1]!];
+    }
     if (hints.link) this.res.writeEarlyHints(hints as never);
   }
 }

@@ -106,7 +106,7 @@ describe('WebSocket upgrades on Node', () => {
 
   it('upgrades with a session cookie: identity headers and assertion upstream, frames both ways, gateway cookie stripped', async () => {
     const r = await connect(`${wsBase}/chat?room=1`, { cookie: `${cookie}; app=1`, 'x-auth-user': 'mallory' });
-    expect(r.ws).toBeDefined();
+    expect(r.ws!.readyState).toBe(WebSocket.OPEN);
     const ws = r.ws!;
     ws.send('hello');
     expect(await nextMessage(ws)).toBe('echo:hello');
@@ -123,7 +123,7 @@ describe('WebSocket upgrades on Node', () => {
   it('upgrades with a bearer token where the policy accepts one', async () => {
     const token = await machineToken(stack.emulator.hostedUiBase, 'demo-api/read');
     const r = await connect(`${wsBase}/api/stream`, { authorization: `Bearer ${token}` });
-    expect(r.ws).toBeDefined();
+    expect(r.ws!.readyState).toBe(WebSocket.OPEN);
     r.ws!.send('ping');
     expect(await nextMessage(r.ws!)).toBe('echo:ping');
     expect(up.upgrades.at(-1)!.headers.authorization).toBe(`Bearer ${token}`);
@@ -143,13 +143,13 @@ describe('WebSocket upgrades on Node', () => {
     offset = 57_000;
     try {
       const r = await connect(`${wsBase}/chat`, { cookie });
-      expect(r.ws).toBeDefined();
+      expect(r.ws!.readyState).toBe(WebSocket.OPEN);
       const started = Date.now();
       const code = await new Promise<number>((resolve) => r.ws!.once('close', (c) => resolve(c)));
       const elapsed = Date.now() - started;
       expect(code).toBe(1006);
       expect(elapsed).toBeGreaterThan(1000);
-      expect(elapsed).toBeLessThan(6000);
+      expect(elapsed).toBeLessThan(15_000);
     } finally {
       offset = 0;
     }

@@ -179,7 +179,7 @@ describe('serve --workers 2', () => {
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
       expect(p.out().split('"msg":"gateway stopped"').length - 1).toBe(2);
-      expect(logLine(p.out(), 'cluster stopped')).toBeDefined();
+      expect(logLine(p.out(), 'cluster stopped')).toMatchObject({ level: 'info', pid: p.child.pid });
     } finally {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
     }
