@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The package's command. The Node check comes first and imports nothing: the dependencies (undici 8)
 // crash with obscure errors on an older Node, and static imports would run before any check.
-// Plain syntax that any Node since 14.8 (top-level await) parses, so the check gets to run.
+// Syntax that any Node since 14.8 (top-level await) parses, so the check gets to run.
 const NODE_FLOOR = '22.19.0'; // = package.json "engines"; the highest floor among the runtime dependencies (undici)
 
 function olderThan(found, needed) {
@@ -12,7 +12,7 @@ function olderThan(found, needed) {
 }
 
 if (olderThan(process.versions.node, NODE_FLOOR)) {
-  console.error('cognito-gateway needs Node >= ' + NODE_FLOOR + ' (found ' + process.versions.node + ' at ' + process.execPath + ')');
+  console.error(`cognito-gateway needs Node >= ${NODE_FLOOR} (found ${process.versions.node} at ${process.execPath})`);
   process.exit(1);
 }
 

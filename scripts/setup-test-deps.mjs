@@ -1,6 +1,6 @@
 /**
  * `pretest`, after the Node check: the Debian packages the suites drive for real (Chromium, nginx,
- * Caddy, redis-server). Installs the missing ones when it can (root, or passwordless sudo, and
+ * Caddy, redis-server, systemd's systemd-analyze). Installs the missing ones when it can (root, or passwordless sudo, and
  * apt-get); otherwise stops with the one command to run. So `npm test` alone works on a fresh machine.
  *
  *   node scripts/setup-test-deps.mjs          install what is missing, or say how
@@ -16,6 +16,8 @@ export const SYSTEM_PACKAGES = [
   { name: 'nginx', paths: ['/usr/sbin/nginx', '/usr/bin/nginx'] },
   { name: 'caddy', paths: ['/usr/bin/caddy', '/usr/local/bin/caddy'] },
   { name: 'redis-server', paths: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'] },
+  // systemd-analyze checks deploy/cognito-gateway.service (test/package/container.test.ts).
+  { name: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
 ];
 
 /** @param {{ name: string, paths: string[] }[]} packages  @param {(p: string) => boolean} exists */

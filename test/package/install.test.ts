@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoUpstream } from '../../src/cli/demo';
 import { type RunningEmulator, startEmulator } from '../../src/emulator';
 import { TestBrowser } from '../helpers/browser';
+import { BUILD, EMPTY_PACKAGE_JSON, installTarball, pack } from './commands';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
@@ -50,11 +51,13 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'cgw-package-'));
   app = join(work, 'app');
   mkdirSync(app);
-  run(process.execPath, ['scripts/build.mjs'], ROOT);
-  const packed = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT)) as (typeof tarball)[];
+  const [build, ...buildArgs] = BUILD;
+  run(build!, buildArgs, ROOT);
+  const [npm, ...packArgs] = pack(work);
+  const packed = JSON.parse(run(npm!, packArgs, ROOT)) as (typeof tarball)[];
   tarball = packed[0]!;
-  writeFileSync(join(app, 'package.json'), '{"private":true}\n');
-  run('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball.filename)], app);
+  writeFileSync(join(app, 'package.json'), `${EMPTY_PACKAGE_JSON}\n`);
+  run('npm', installTarball(join(work, tarball.filename)).slice(1), app);
   floorBin = floorNodeBin();
 }, 180_000);
 

@@ -17,8 +17,8 @@ describe('the pretest system-package step', () => {
   });
 
   it('knows the packages the suites drive, and finds each by its program', () => {
-    expect(SYSTEM_PACKAGES.map((p) => p.name)).toEqual(['chromium', 'nginx', 'caddy', 'redis-server']);
-    expect(missingPackages(SYSTEM_PACKAGES, (p) => p === '/usr/sbin/nginx' || p === '/usr/local/bin/caddy')).toEqual(['chromium', 'redis-server']);
+    expect(SYSTEM_PACKAGES.map((p) => p.name)).toEqual(['chromium', 'nginx', 'caddy', 'redis-server', 'systemd']);
+    expect(missingPackages(SYSTEM_PACKAGES, (p) => ['/usr/sbin/nginx', '/usr/local/bin/caddy', '/usr/bin/systemd-analyze'].includes(p))).toEqual(['chromium', 'redis-server']);
   });
 
   it('installs as root, through passwordless sudo otherwise, and stops with one command when it cannot', () => {
