@@ -1,4 +1,5 @@
-# cognito-gateway container image. Build:  podman build -t cognito-gateway .   (or docker build)
+# cognito-gateway container image. Build:  docker build -t cognito-gateway .
+#   (podman: podman build --format docker …, as the OCI format drops HEALTHCHECK)
 # Run (config by mount or GATEWAY_CONFIG, secrets by env, read-only root file system):
 #   podman run --read-only -p 8787:8787 \
 #     -v ./gateway.yaml:/etc/cognito-gateway/config.yaml:ro \

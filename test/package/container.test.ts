@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { readmeBlock } from '../helpers/readme';
 import { BUILD, EMPTY_PACKAGE_JSON, installTarball, pack } from './commands';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -21,6 +22,16 @@ const instructions = dockerfile
   .replace(/\s*\\\n\s*/g, ' ')
   .split('\n')
   .filter((l) => l.trim() && !l.trim().startsWith('#'));
+
+describe('the README recipe (Run in production, Deploy on Node)', () => {
+  it('is the pack-and-install test\'s commands', () => {
+    const recipe = readmeBlock('sh', 'node-install');
+    expect(recipe).toContain(`npm ci && ${BUILD.join(' ')} && npm pack --ignore-scripts `);
+    expect(recipe).toContain(`echo '${EMPTY_PACKAGE_JSON}' > package.json`);
+    expect(recipe).toContain(`${installTarball('/path/to/cognito-gateway-0.1.0.tgz').join(' ')}\n`);
+    expect(recipe).toMatch(/^npx cognito-gateway serve --config \S+$/m);
+  });
+});
 
 describe('the Dockerfile', () => {
   it('builds from the Node floor, pinned, in two stages', () => {
