@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, durationBetween } from '../duration';
 import { appsSchema, unmatchedSchema } from '../policy';
 import { cookieConfigSchema } from '../session';

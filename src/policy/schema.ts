@@ -2,7 +2,7 @@
  * Config fragment for apps and their policies (zod 4). Shape only, plus `validateApps` for what shape
  * cannot express; `appsSchema` runs it, so parsing the root config reports every problem with its path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationBetween } from '../duration';
 import { closestWord } from '../spelling';
 import { ACTIONS, AUTH_METHODS } from './selectors';

@@ -8,7 +8,7 @@
  * value that does not fit is left out rather than cut. Either way a companion header
  * `<Header>-Truncated: true` tells the upstream that it did not get everything.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Identity } from '../identity';
 import { boundedListValue, boundedScalarValue } from './header-value';
 import { BASE_IDENTITY_STRIP_RULES, canonicalHeaderName, mergeStripRules, type HeaderStripRules } from './headers';
