@@ -3,6 +3,7 @@ import { checkConfig } from '../config/check';
 import type { ResolvedConfig } from '../config/load';
 import { errorResponse, requestIdFor, traceContextFor } from '../http';
 import { createIdentityProvider } from '../oidc/provider';
+import { createGatewayStores } from '../store/gateway';
 import { createRefresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
 import { compileApps, compileCidrs, resolveClientAddress, type CompiledApp } from '../policy';
@@ -71,7 +72,8 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const sessions = createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
-  const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: deps.sharedCache, metrics });
+  const stores = createGatewayStores(config, { store: deps.store, log: deps.logger, metrics, now });
+  const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: stores.cache ?? deps.sharedCache, metrics, stores });
   const apps = compileApps(config.apps);
   metrics.sources.tokens = () => verifier.stats();
   metrics.sources.users = cognito ? () => cognito.directory.stats : undefined;
@@ -86,7 +88,8 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     forwardAuthProxy: forwardAuthProxyOf(config),
     provider,
     verifier,
-    refresher: createRefresher({ provider, now }),
+    refresher: createRefresher({ provider, now, store: stores.shared ? stores.store : undefined, waitMs: config.idp.timeout * 1000 + 1000 }),
+    stores,
     sessions,
     loginStates,
     signer,

@@ -14,6 +14,7 @@ import type { Gateway } from '../gateway/context';
 import { createLogger, type Logger } from '../log';
 import { fetchForwarder } from '../proxy';
 import { configPathFrom, readConfigFile } from '../cli/config-file';
+import { nodeStoreFor } from './node-store';
 
 export interface NodeGatewayOptions {
   config: ResolvedConfig;
@@ -54,6 +55,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       logger,
       now: opts.now,
       env: opts.env ?? process.env,
+      store: await nodeStoreFor(config, opts.env ?? process.env, logger),
     });
     return { gw, app: createGatewayApp(gw) };
   };
