@@ -18,7 +18,7 @@ export type RevocationVerdict = 'ok' | 'revoked' | 'unavailable';
 export interface RevocationList {
   /** Revokes a session and its token family until `untilSec`. False when the shared store could not record it (this instance still refuses it). */
   revoke(entry: { sub: string; sid?: string; originJti?: string; sessionUntilSec: number; originUntilSec: number }): Promise<boolean>;
-  /** Every session and token of `sub` issued before `atSec` is refused (sign-out everywhere, a disabled user). */
+  /** Every session and token of `sub` issued at or before `atSec` (whole seconds) is refused (sign-out everywhere, a disabled user). */
   revokeUserBefore(sub: string, atSec: number, ttlSeconds: number): Promise<boolean>;
   check(q: RevocationQuery): Promise<RevocationVerdict>;
 }
@@ -51,7 +51,7 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
     const flags = withNbf ? values.slice(0, -1) : values;
     if (flags.some((v) => v !== undefined)) return 'revoked';
     const nbf = withNbf ? Number(values.at(-1)) : Number.NaN;
-    return Number.isFinite(nbf) && q.issuedAt < nbf ? 'revoked' : 'ok';
+    return Number.isFinite(nbf) && q.issuedAt <= nbf ? 'revoked' : 'ok';
   };
 
   return {
