@@ -127,7 +127,12 @@ export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: s
   const now = gw.now();
   const cached = cognito.basicCache.get(key);
   if (cached && cached.until > now) {
-    return { kind: 'identity', identity: identityFromClaims(cached.claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };
+    // A cached sign-in still answers to sign-out everywhere and a disabled user (the user's not-before time).
+    const sub = typeof cached.claims.sub === 'string' ? cached.claims.sub : undefined;
+    const verdict = sub ? await gw.stores.revocations.check({ sub, issuedAt: typeof cached.claims.iat === 'number' ? cached.claims.iat : 0 }) : 'ok';
+    if (verdict === 'unavailable') return { kind: 'refused', code: 'store_unavailable', detail: 'revocation check' };
+    if (verdict === 'ok') return { kind: 'identity', identity: identityFromClaims(cached.claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };
+    cognito.basicCache.delete(key);
   }
   const result = await cognito.passwords.authenticate(creds.username, creds.password, clientAddress);
   if (!result.ok) {
