@@ -228,7 +228,8 @@ export const forwardAuthSchema = z
 const storeFailMode = z.enum(['closed', 'open']);
 export const storeSchema = z
   .object({
-    type: z.enum(['memory', 'redis']).default('memory'),
+    /** `durable-object`: Workers only, with the GATEWAY_STORE Durable Object binding (wrangler.toml). */
+    type: z.enum(['memory', 'redis', 'durable-object']).default('memory'),
     /** redis://[user:password@]host:port/db, or rediss:// for TLS. Prefer GATEWAY_REDIS_URL. */
     url: z.string().regex(/^rediss?:\/\//, { message: 'store.url looks like redis://127.0.0.1:6379/0 (rediss:// for TLS)' }).optional(),
     /** Prepended to every key: several gateways or environments on one Redis. */

@@ -54,9 +54,9 @@ export async function sharedOnce<T>(store: SharedStore, name: string, subject: s
   };
   if (acquired) return runAndPublish();
 
-  const deadline = Date.now() + opts.waitMs;
+  const deadline = performance.now() + opts.waitMs;
   const poll = opts.pollMs ?? 25;
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     await sleep(poll);
     try {
       const ready = await published();

@@ -86,14 +86,14 @@ describe('a fleet of three gateways on one Redis', () => {
     }
     const out = await b.request(`${nginx.url}/_auth/logout`, { redirect: 'manual' });
     expect(out.status).toBe(302);
-    const signedOutAt = Date.now();
+    const signedOutAt = performance.now();
     const statuses = await Promise.all(
       fleet.map(async (f) => {
         const res = await fetch(`${f.gateway.url}/whoami`, { headers: { cookie: copied, ...json }, redirect: 'manual' });
         return { status: res.status, error: ((await res.json()) as { error?: string }).error };
       }),
     );
-    expect(Date.now() - signedOutAt).toBeLessThan(1000);
+    expect(performance.now() - signedOutAt).toBeLessThan(1000);
     expect(statuses).toEqual(fleet.map(() => ({ status: 401, error: 'unauthorized' })));
     expect(fleet.every((f) => f.logs.some((l) => l.msg === 'session ended' && l.reason === 'session revoked'))).toBe(true);
   });
@@ -138,9 +138,9 @@ describe('a fleet of three gateways on one Redis', () => {
     // A hung Redis (SIGSTOP): every call gives up after store.timeoutMs (300 ms).
     redis.pause();
     try {
-      const started = Date.now();
+      const started = performance.now();
       const hung = await fetch(`${fleet[0]!.gateway.url}/whoami`, { headers: { cookie, ...json } });
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(performance.now() - started).toBeLessThan(2000);
       expect(hung.status).toBe(503);
       expect(((await hung.json()) as { error: string }).error).toBe('store_unavailable');
     } finally {
