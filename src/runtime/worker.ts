@@ -166,6 +166,8 @@ export function createWorker(opts: WorkerOptions = {}): WorkerHandler {
         onError: (op, e) => logger.warn('cache api error', { op, error: e instanceof Error ? e.message : String(e) }),
       }),
       logger,
+      // Vars and secrets: the admin API's COGNITO_ENDPOINT and AWS credentials (password sign-in, look-ups).
+      env: vars,
       store: workerStore(config, env),
     };
     const gw = await createGateway(config, deps);
