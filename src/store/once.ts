@@ -21,8 +21,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs `run` once across every instance that shares the store: the first takes a short lock and
- * publishes its result; the others wait for that result. When the store cannot answer, this instance
- * runs `run` itself (fail open: the per-process single flight still holds).
+ * publishes its result; the others wait for that result. When the store cannot answer before a lock
+ * is seen, this instance runs `run` itself (fail open: the per-process single flight still holds);
+ * once another holds the lock, it waits for that result until `waitMs`.
  */
 export async function sharedOnce<T>(store: SharedStore, name: string, subject: string, opts: SharedOnceOptions, run: () => Promise<T>): Promise<{ value: T; shared: boolean }> {
   const lockKey = await storeKeys.lock(name, subject);
@@ -64,8 +65,9 @@ export async function sharedOnce<T>(store: SharedStore, name: string, subject: s
       // The owner gave up without a result (its run failed): take the lock and try ourselves.
       if (await store.setIfAbsent(lockKey, owner, opts.lockMs)) return runAndPublish();
     } catch (e) {
+      // Someone else holds the lock: a store hiccup now is no reason to run a second time (with
+      // rotating refresh tokens that could fail); keep waiting until the deadline.
       if (!(e instanceof StoreUnavailableError)) throw e;
-      return { value: await run(), shared: false };
     }
   }
   throw new SharedOnceTimeoutError(`${name}: another instance did not finish within ${opts.waitMs} ms`);
