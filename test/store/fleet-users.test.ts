@@ -2,8 +2,9 @@
  * Three gateways on one real redis-server (in one process, each with its own Redis client), reached
  * directly: bearer tokens of a signed-out sign-in are refused everywhere (origin_jti); sign-out
  * everywhere ends the user's other sessions on every instance at once (the user's not-before time);
- * the user look-up cache is the fleet's (one AdminGetUser per retention period); sign-in starts are
- * limited per client address across the fleet.
+ * the user look-up cache is the fleet's (one AdminGetUser per retention period); a disabled user found
+ * by one instance's look-up is refused by every instance at once, also on apps without look-ups;
+ * sign-in starts are limited per client address across the fleet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -23,6 +24,8 @@ interface Instance {
   env: Record<string, string>;
 }
 
+let offset = 0;
+const now = () => Date.now() + offset;
 let redis: RunningRedis;
 let emulator: RunningEmulator;
 let upstream: { url: string; close(): Promise<void> };
@@ -31,13 +34,13 @@ const STARTS = 6;
 
 beforeAll(async () => {
   redis = await startRedis();
-  emulator = await startEmulator({ port: 0 });
+  emulator = await startEmulator({ port: 0, now });
   upstream = await startDemoUpstream(0);
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
   const raw = interpolateEnv(parse(DEMO_CONFIG), env) as Record<string, any>;
   raw.store = { type: 'redis', url: redis.url, keyPrefix: 'users-test:', signInStarts: { max: STARTS, window: '1m' } };
   raw.headers.accessToken = 'X-Access-Token';
-  raw.cognitoAdmin = { userCacheRetention: '5m' };
+  raw.cognitoAdmin = { userCacheRetention: '1m' };
   raw.apps.push({
     id: 'looked-up',
     name: 'Looked-up app',
@@ -52,7 +55,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
     const logger = createMemoryLogger('debug');
     const gwEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-    const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger, env: gwEnv });
+    const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger, env: gwEnv, now });
     fleet.push({ gateway, logs: logger.lines, env: gwEnv });
   }
   emulator.setClientSettings(POOL, 'demo-gateway', {
@@ -129,6 +132,30 @@ describe('users across a fleet on one Redis', () => {
       expect(res.status).toBe(200);
     }
     expect(lookups() - before).toBe(1);
+  });
+
+  it('refuses a user one instance found disabled on every instance, also where no look-up runs', async () => {
+    const b = new TestBrowser();
+    const origin = fleet[0]!.gateway.url;
+    await b.signIn(`${origin}/`, 'alice', 'Alice-Passw0rd!');
+    const cookie = b.cookieHeader(origin)!;
+    expect((await fetch(`${fleet[0]!.gateway.url}/looked/page`, { headers: { cookie, ...json } })).status).toBe(200);
+    emulator.setUserEnabled(POOL, 'alice', false);
+    try {
+      offset += 2 * 60 * 1000; // past userCacheRetention (1m), before revalidateAfter (5m): the next look-up asks Cognito
+      // Instance 0's look-up finds the user disabled; the others (on the demo app, which runs no
+      // look-up) refuse at once from the user's not-before time, before any refresh is tried.
+      const looked = await fetch(`${fleet[0]!.gateway.url}/looked/page`, { headers: { cookie, ...json } });
+      expect(looked.status).toBe(401);
+      expect(fleet[0]!.logs.some((l) => l.msg === 'session ended' && String(l.reason).includes('disabled'))).toBe(true);
+      for (const f of fleet.slice(1)) {
+        const r = await whoami(f.gateway.url, { cookie });
+        expect({ status: r.status, error: r.body.error }).toEqual({ status: 401, error: 'unauthorized' });
+        expect(f.logs.some((l) => l.msg === 'session ended' && l.reason === 'session revoked')).toBe(true);
+      }
+    } finally {
+      emulator.setUserEnabled(POOL, 'alice', true);
+    }
   });
 
   it('limits sign-in starts per client address across the fleet, with Retry-After', async () => {
