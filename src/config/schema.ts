@@ -85,10 +85,12 @@ export const sessionSchema = z
     idleTimeout: duration().prefault('1h').refine((v) => v >= 60, { message: 'session.idleTimeout must be at least 1m' }),
     /** Refresh tokens at least this often, so revocation and group changes take effect within it. */
     revalidateAfter: duration().prefault('5m').refine((v) => v >= 1, { message: 'session.revalidateAfter must be at least 1s' }),
+    /** `store`: the cookie carries only the sealed session id; the session lives (encrypted) in `store`. */
+    storage: z.enum(['cookie', 'store']).default('cookie'),
     /** Also keep the access token in the session (needed when headers.accessToken forwards it). */
   })
   .strict()
-  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300 });
+  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300, storage: 'cookie' });
 
 export const assertionSchema = z
   .object({

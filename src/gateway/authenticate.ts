@@ -8,6 +8,7 @@ import { applyLookup } from './cognito';
 import type { Gateway, RequestInfo } from './context';
 import { writeSession } from './session-write';
 import { SessionTooLargeError } from '../session';
+import { StoreUnavailableError } from '../store';
 
 /**
  * Finds out who is calling: a bearer access token if the request carries one, else the sealed
@@ -69,7 +70,14 @@ export async function authenticateBearer(gw: Gateway, token: string): Promise<Au
 export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: CompiledApp): Promise<AuthOutcome> {
   const hasGatewayCookies = gw.sessions.cookieNames(info.cookieHeader).some((n) => !n.includes('_login_'));
   if (!hasGatewayCookies) return { kind: 'anonymous', setCookies: [] };
-  const session = await gw.sessions.read(info.cookieHeader, info.origin);
+  let session: SessionData | undefined;
+  try {
+    session = await gw.sessions.read(info.cookieHeader, info.origin);
+  } catch (e) {
+    // session.storage: store, and the store cannot answer.
+    if (e instanceof StoreUnavailableError) return { ...STORE_UNAVAILABLE, message: 'shared store unavailable (session record)', setCookies: [] };
+    throw e;
+  }
   const endSession = (why: string) => {
     info.log.info('session ended', { sid: session?.sid, reason: why });
     return { kind: 'anonymous' as const, setCookies: gw.sessions.clearSession(info.cookieHeader, info.origin) };

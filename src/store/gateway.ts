@@ -21,6 +21,8 @@ export interface GatewayStores {
   signInStarts?: WindowLimiter;
   /** The store as a second-level cache (user look-ups); failures read as misses. */
   cache?: SharedCache;
+  /** With `session.storage: store`: the session records (logout deletes its own). */
+  sessionRecords?: { remove(sid: string): Promise<void> };
 }
 
 export function createGatewayStores(config: ResolvedConfig, opts: { store?: SharedStore; log: Logger; metrics: GatewayMetrics; now: () => number }): GatewayStores {

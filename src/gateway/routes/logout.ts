@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { signOutEverywhere } from '../../cognito';
 import { safeReturnTo } from '../../oidc/redirect';
 import type { Gateway, RequestInfo } from '../context';
+import { StoreUnavailableError } from '../../store';
 import { revocationHorizonSeconds } from '../authenticate';
 import { redirectResponse } from './login';
 
@@ -19,7 +20,11 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
     fallback: '/',
   });
   const target = new URL(rd, info.origin).href;
-  const session = await gw.sessions.read(info.cookieHeader, info.origin);
+  // With server-side sessions and the store down, sign out here anyway: the cookies are cleared.
+  const session = await gw.sessions.read(info.cookieHeader, info.origin).catch((e: unknown) => {
+    if (e instanceof StoreUnavailableError) return undefined;
+    throw e;
+  });
   const clear = gw.sessions.clear(info.cookieHeader, info.origin);
 
   let config: oidc.Configuration | undefined;
@@ -47,6 +52,7 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
       sessionUntilSec: session.createdAt + horizon,
       originUntilSec: nowSec + horizon,
     });
+    await gw.stores.sessionRecords?.remove(session.sid).catch(() => {});
     if (!recorded) info.log.warn('logout: the shared store did not record the revocation; other instances accept a copy of the cookie until revalidation', { sid: session.sid });
   }
   if (everywhere && gw.cognito && username) {
