@@ -72,9 +72,12 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   // The cookie must outlive the longest lifetime any app allows; each app's own limit is enforced per request.
   const longestLifetime = Math.max(config.session.absoluteLifetime, ...config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
   const stores = createGatewayStores(config, { store: deps.store, log: deps.logger, metrics, now });
-  const sessions = config.session.storage === 'store'
-    ? (stores.sessionRecords = serverSideSessions<SessionData>(createSessionStore<SessionRef>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 }), stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime }))
-    : createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS });
+  // session.storage: store keeps only the sealed id in the cookie (src/store/server-sessions.ts).
+  const serverSide = config.session.storage === 'store'
+    ? serverSideSessions<SessionData>(createSessionStore<SessionRef>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 }), stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime })
+    : undefined;
+  stores.sessionRecords = serverSide;
+  const sessions = serverSide ?? createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
   const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: stores.cache ?? deps.sharedCache, metrics, stores });
