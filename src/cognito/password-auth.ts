@@ -5,6 +5,7 @@
  * logged or kept. Web-API only.
  */
 import type { Logger } from '../log';
+import { StoreUnavailableError, windowLimiter, type FailMode, type LimitAttempt, type SharedStore } from '../store';
 import { Lru } from '../tokens/lru';
 import type { AuthTokens, CognitoAdmin } from './client';
 import { toCognitoAdminError } from './errors';
@@ -26,9 +27,16 @@ export interface PasswordAuthOptions {
   /** Distinct users and addresses tracked (each). Default 10,000; the least recently failing go first. */
   maxTrackedKeys?: number;
   log?: Logger;
+  /**
+   * A shared store: the limits count every instance's attempts (a fleet gets the configured count,
+   * not N times it). While it is unavailable, `onStoreError` closed refuses sign-in
+   * (`store_unavailable`), open falls back to this instance's counters.
+   */
+  store?: SharedStore;
+  onStoreError?: FailMode;
 }
 
-export type PasswordAuthFailure = 'invalid_credentials' | 'user_disabled' | 'challenge' | 'rate_limited' | 'unavailable';
+export type PasswordAuthFailure = 'invalid_credentials' | 'user_disabled' | 'challenge' | 'rate_limited' | 'unavailable' | 'store_unavailable';
 
 export type PasswordAuthResult =
   | { ok: true; tokens: AuthTokens }
@@ -160,6 +168,41 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
   const maxKeys = opts.maxTrackedKeys ?? 10_000;
   const perUser = new FailureWindow(opts.limits.perUser, maxKeys);
   const perAddress = new FailureWindow(opts.limits.perAddress, maxKeys);
+  const shared = opts.store?.shared
+    ? {
+        perUser: windowLimiter(opts.store, 'pw-user', { max: opts.limits.perUser.max, windowSeconds: opts.limits.perUser.windowSeconds }),
+        perAddress: windowLimiter(opts.store, 'pw-addr', { max: opts.limits.perAddress.max, windowSeconds: opts.limits.perAddress.windowSeconds }),
+      }
+    : undefined;
+
+  /** Counts the attempt in the shared store: undefined = store unavailable. */
+  const sharedAttempt = async (userKey: string, addrKey: string): Promise<{ refused?: number; undo(): Promise<void>; success(): Promise<void> } | undefined> => {
+    if (!shared) return undefined;
+    const taken: Array<Extract<LimitAttempt, { ok: true }>> = [];
+    try {
+      for (const [limiter, key] of [[shared.perUser, userKey], [shared.perAddress, addrKey]] as const) {
+        const a = await limiter.attempt(key);
+        if (!a.ok) {
+          for (const t of taken) await t.undo();
+          return { refused: a.retryAfterSeconds, undo: async () => {}, success: async () => {} };
+        }
+        taken.push(a);
+      }
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+      return undefined;
+    }
+    const quietly = (p: Promise<void>) => p.catch(() => {});
+    return {
+      undo: async () => {
+        for (const t of taken) await quietly(t.undo());
+      },
+      success: async () => {
+        await quietly(taken[1]!.undo());
+        await quietly(shared.perUser.clear(userKey));
+      },
+    };
+  };
 
   return {
     async authenticate(username, password, clientAddress) {
@@ -170,14 +213,19 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
       const userKey = username.normalize('NFC').toLowerCase();
       const addrKey = addressKey(clientAddress);
       const at = now();
-      const wait = Math.max(perUser.blockedFor(userKey, at), perAddress.blockedFor(addrKey, at));
+      const global = await sharedAttempt(userKey, addrKey);
+      if (shared && !global && opts.onStoreError !== 'open') return { ok: false, reason: 'store_unavailable' };
+      const wait = global ? (global.refused ?? 0) : Math.max(perUser.blockedFor(userKey, at), perAddress.blockedFor(addrKey, at));
       if (wait > 0) {
-        opts.log?.warn('password sign-in rate limited', { address: addrKey, retryAfterSeconds: wait });
+        opts.log?.warn('password sign-in rate limited', { address: addrKey, retryAfterSeconds: wait, global: !!global });
         return { ok: false, reason: 'rate_limited', retryAfterSeconds: wait };
       }
-      perUser.add(userKey, at);
-      perAddress.add(addrKey, at);
+      if (!global) {
+        perUser.add(userKey, at);
+        perAddress.add(addrKey, at);
+      }
       const notAFailure = () => {
+        if (global) void global.undo();
         perUser.remove(userKey, at);
         perAddress.remove(addrKey, at);
       };
@@ -186,11 +234,13 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
       try {
         if (opts.clientSecret) authParameters.SECRET_HASH = await computeSecretHash(opts.clientSecret, username, opts.clientId);
         const result = await opts.admin.adminInitiateAuth({ clientId: opts.clientId, authFlow: 'ADMIN_USER_PASSWORD_AUTH', authParameters });
-        notAFailure();
         if (result.kind === 'tokens') {
+          if (global) await global.success();
+          else notAFailure();
           perUser.clear(userKey);
           return { ok: true, tokens: result.tokens };
         }
+        notAFailure();
         return { ok: false, reason: 'challenge', challenge: result.challengeName };
       } catch (e) {
         const err = toCognitoAdminError('AdminInitiateAuth', e);

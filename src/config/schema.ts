@@ -87,10 +87,12 @@ export const sessionSchema = z
     revalidateAfter: duration().prefault('5m').refine((v) => v >= 1, { message: 'session.revalidateAfter must be at least 1s' }),
     /** Opened sessions kept in memory per process (LRU): size it for the users active within ten minutes. */
     cacheSize: z.number().int().min(100).max(1_000_000).default(10_000),
+    /** `store`: the cookie carries only the sealed session id; the session lives (encrypted) in `store`. */
+    storage: z.enum(['cookie', 'store']).default('cookie'),
     /** Also keep the access token in the session (needed when headers.accessToken forwards it). */
   })
   .strict()
-  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300, cacheSize: 10_000 });
+  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300, cacheSize: 10_000, storage: 'cookie' });
 
 export const assertionSchema = z
   .object({
@@ -240,6 +242,49 @@ export const forwardAuthSchema = z
   .strict()
   .prefault({});
 
+/**
+ * The shared store (src/store): what gateway instances share so revocations and limits hold across a
+ * fleet. `memory` (default) is this process only; `redis` is shared by every instance pointed at it.
+ * GATEWAY_REDIS_URL, GATEWAY_REDIS_USERNAME and GATEWAY_REDIS_PASSWORD override url and AUTH.
+ */
+const storeFailMode = z.enum(['closed', 'open']);
+export const storeSchema = z
+  .object({
+    /** `durable-object`: Workers only, with the GATEWAY_STORE Durable Object binding (wrangler.toml). */
+    type: z.enum(['memory', 'redis', 'durable-object']).default('memory'),
+    /** redis://[user:password@]host:port/db, or rediss:// for TLS. Prefer GATEWAY_REDIS_URL. */
+    url: z.string().regex(/^rediss?:\/\//, { message: 'store.url looks like redis://127.0.0.1:6379/0 (rediss:// for TLS)' }).optional(),
+    /** Prepended to every key: several gateways or environments on one Redis. */
+    keyPrefix: z.string().max(64).default('cgw:'),
+    /** TLS even for a redis:// URL. */
+    tls: z.boolean().default(false),
+    /** Redis Cluster: url is one seed node. Keys carry hash tags, so multi-key reads stay in one slot. */
+    cluster: z.boolean().default(false),
+    /** Each store call's time limit in milliseconds: the gateway never waits longer. */
+    timeoutMs: z.number().int().min(10, { message: 'store.timeoutMs must be at least 10 (ms)' }).max(10_000).default(250),
+    /** At most one "store unavailable" log line per this interval. */
+    errorLogInterval: durationBetween('store.errorLogInterval', 1, 3600).prefault('1m'),
+    /** What each feature does while the store is unavailable. */
+    onError: z
+      .object({
+        /** closed: answer 503 rather than accept a session or token that may be revoked. open: what this instance knows. */
+        revocation: storeFailMode.default('closed'),
+        /** closed: password sign-in answers 503. open: this instance's own counters. */
+        passwordRateLimits: storeFailMode.default('closed'),
+        /** open: sign-in starts are not limited. closed: 503. */
+        signInRateLimits: storeFailMode.default('open'),
+      })
+      .strict()
+      .prefault({}),
+    /** Sign-in starts (redirects to the IdP) per client address: off unless set. */
+    signInStarts: z
+      .object({ max: z.number().int().min(1), window: durationBetween('store.signInStarts.window', 1, 86400).prefault('1m') })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     /** The gateway's external origin (https://gw.example.com). Default: taken from each request's Host. */
@@ -262,6 +307,7 @@ export const configSchema = z
     untrustedHeaders: untrustedHeadersSchema,
     admin: adminSchema,
     audit: auditSchema,
+    store: storeSchema,
     /** Time to the upstream's response headers. */
     upstreamTimeout: durationBetween('upstreamTimeout', 1, 3600, 'time to the response headers; 0 would answer every request with 504').default(30),
     unmatched: unmatchedSchema,

@@ -8,6 +8,8 @@ export interface EmulatorHooks {
   retireKey(poolId: string, kid: string): void;
   setJwksAvailable(poolId: string, up: boolean): void;
   setTokenEndpointDelay(ms: number): void;
+  /** How many token-endpoint calls of this grant type the emulator answered. */
+  tokenGrantCount(grantType: string): number;
   setUserEnabled(poolId: string, username: string, enabled: boolean): void;
   setClientSettings(poolId: string, clientId: string, patch: Partial<ClientSeed>): void;
 }
@@ -35,6 +37,9 @@ export function createHooks(state: EmulatorState): EmulatorHooks {
     setTokenEndpointDelay(ms) {
       if (!Number.isFinite(ms) || ms < 0) throw new TypeError('delay must be >= 0 ms');
       state.tokenEndpointDelayMs = ms;
+    },
+    tokenGrantCount(grantType) {
+      return state.tokenGrants.get(grantType) ?? 0;
     },
     setUserEnabled(poolId, username, enabled) {
       const p = pool(poolId);

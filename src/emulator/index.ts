@@ -52,6 +52,7 @@ export interface RunningEmulator extends EmulatorHooks {
   retireKey(poolId: string, kid: string): void;
   setJwksAvailable(poolId: string, up: boolean): void;
   setTokenEndpointDelay(ms: number): void;
+  tokenGrantCount(grantType: string): number;
   setUserEnabled(poolId: string, username: string, enabled: boolean): void;
   setClientSettings(poolId: string, clientId: string, patch: Partial<ClientSeed>): void;
 }

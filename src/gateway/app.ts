@@ -3,17 +3,20 @@ import { checkConfig } from '../config/check';
 import type { ResolvedConfig } from '../config/load';
 import { errorResponse, requestIdFor, traceContextFor } from '../http';
 import { createIdentityProvider } from '../oidc/provider';
+import { StoreUnavailableError } from '../store';
+import { createGatewayStores } from '../store/gateway';
+import { serverSideSessions, type SessionRef } from '../store/server-sessions';
 import { createRefresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
 import { compileApps, compileCidrs, resolveClientAddress, type CompiledApp } from '../policy';
-import { createLoginStateStore, createSessionStore } from '../session';
+import { createLoginStateStore, createSessionStore, type SessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
 import { jsonLinesAudit } from '../audit';
 import { createGatewayMetrics, idpCallName } from '../metrics';
 import { createCognitoFeatures, passwordAuthApps } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
 import type { CompiledGateway } from './decide';
-import { done, handleProxied, resolve, viewOf } from './handle';
+import { done, handleProxied, refuse, resolve, viewOf } from './handle';
 import { serveEndpoint } from './routes';
 
 type Env = { Variables: { info: RequestInfo } };
@@ -68,10 +71,18 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const cookie = config.cookies;
   // The cookie must outlive the longest lifetime any app allows; each app's own limit is enforced per request.
   const longestLifetime = Math.max(config.session.absoluteLifetime, ...config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
-  const sessions = createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS, cacheSize: config.session.cacheSize });
+  const stores = createGatewayStores(config, { store: deps.store, log: deps.logger, metrics, now });
+  // session.storage: store keeps only the sealed id in the cookie (src/store/server-sessions.ts).
+  const refCookies = config.session.storage === 'store' ? createSessionStore<SessionRef>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 }) : undefined;
+  const serverSide = refCookies ? serverSideSessions<SessionData>(refCookies, stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime }) : undefined;
+  stores.sessionRecords = serverSide;
+  const sessions: SessionStore<SessionData> =
+    serverSide && refCookies
+      ? { ...serverSide, cacheStats: () => refCookies.cacheStats() }
+      : createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS, cacheSize: config.session.cacheSize });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
-  const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: deps.sharedCache, metrics });
+  const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: stores.cache ?? deps.sharedCache, metrics, stores });
   const apps = compileApps(config.apps);
   metrics.sources.tokens = () => verifier.stats();
   metrics.sources.users = cognito ? () => cognito.directory.stats : undefined;
@@ -90,7 +101,8 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     forwardAuthProxy: forwardAuthProxyOf(config),
     provider,
     verifier,
-    refresher: createRefresher({ provider, now }),
+    refresher: createRefresher({ provider, now, store: stores.shared ? stores.store : undefined, waitMs: config.idp.timeout * 1000 + 1000 }),
+    stores,
     sessions,
     loginStates,
     signer,
@@ -195,6 +207,8 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
 
   app.onError((err, c) => {
     const info = c.get('info');
+    // Server-side sessions: a store that cannot answer is a 503, not a crash.
+    if (err instanceof StoreUnavailableError) return refuse(c.req.raw, { requestId: info?.requestId ?? 'unknown', log: gw.log }, 'store_unavailable', {}, { op: err.op });
     gw.log.error('unhandled error', { requestId: info?.requestId, error: err.message, stack: err.stack });
     return errorResponse(c.req.raw, 'internal_error', { requestId: info?.requestId ?? 'unknown' });
   });

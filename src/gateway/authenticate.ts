@@ -8,6 +8,7 @@ import { applyLookup } from './cognito';
 import type { Gateway, RequestInfo } from './context';
 import { writeSession } from './session-write';
 import { SessionTooLargeError } from '../session';
+import { StoreUnavailableError } from '../store';
 
 /**
  * Finds out who is calling: a bearer access token if the request carries one, else the sealed
@@ -18,7 +19,19 @@ export type AuthOutcome =
   | { kind: 'anonymous'; setCookies: string[] }
   | { kind: 'identity'; identity: Identity; accessToken?: string; session?: SessionData; setCookies: string[] }
   | { kind: 'bearer-invalid'; code: string; description: string }
-  | { kind: 'unavailable'; status: 503 | 504; message: string; setCookies: string[] };
+  | { kind: 'unavailable'; status: 503 | 504; message: string; setCookies: string[]; code?: 'store_unavailable' };
+
+const claimText = (claims: Record<string, unknown>, name: string) => (typeof claims[name] === 'string' ? (claims[name] as string) : undefined);
+
+/**
+ * How long a revocation must be remembered: until every session that could carry it has expired
+ * (the longest absolute lifetime), and at least a day (Cognito's longest access-token validity).
+ */
+export function revocationHorizonSeconds(gw: Gateway): number {
+  return Math.max(86_400, gw.config.session.absoluteLifetime, ...gw.config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
+}
+
+const STORE_UNAVAILABLE = { kind: 'unavailable', status: 503, message: 'shared store unavailable (revocation check)', setCookies: [], code: 'store_unavailable' } as const;
 
 /** How often an unchanged session is written back just to move its idle timer (seconds). */
 const LAST_SEEN_WRITE_INTERVAL = 60;
@@ -34,6 +47,13 @@ export function sessionLimits(gw: Gateway, app?: CompiledApp): SessionLimits {
 export async function authenticateBearer(gw: Gateway, token: string): Promise<AuthOutcome> {
   try {
     const claims = await gw.verifier.verifyAccessToken(token);
+    const sub = claimText(claims, 'sub');
+    if (sub) {
+      // Logout revokes the sign-in's token family; sign-out everywhere and a disabled user, every token issued before.
+      const verdict = await gw.stores.revocations.check({ sub, originJti: claimText(claims, 'origin_jti'), issuedAt: typeof claims.iat === 'number' ? claims.iat : 0 });
+      if (verdict === 'unavailable') return { ...STORE_UNAVAILABLE, setCookies: [] };
+      if (verdict === 'revoked') return { kind: 'bearer-invalid', code: 'token_revoked', description: 'the access token has been revoked' };
+    }
     return {
       kind: 'identity',
       identity: identityFromClaims(claims, 'bearer', { groupsClaim: gw.config.idp.groupsClaim }),
@@ -50,12 +70,26 @@ export async function authenticateBearer(gw: Gateway, token: string): Promise<Au
 export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: CompiledApp): Promise<AuthOutcome> {
   const hasGatewayCookies = gw.sessions.cookieNames(info.cookieHeader).some((n) => !n.includes('_login_'));
   if (!hasGatewayCookies) return { kind: 'anonymous', setCookies: [] };
-  const session = await gw.sessions.read(info.cookieHeader, info.origin);
+  let session: SessionData | undefined;
+  try {
+    session = await gw.sessions.read(info.cookieHeader, info.origin);
+  } catch (e) {
+    // session.storage: store, and the store cannot answer.
+    if (e instanceof StoreUnavailableError) return { ...STORE_UNAVAILABLE, message: 'shared store unavailable (session record)', setCookies: [] };
+    throw e;
+  }
   const endSession = (why: string) => {
     info.log.info('session ended', { sid: session?.sid, reason: why });
     return { kind: 'anonymous' as const, setCookies: gw.sessions.clearSession(info.cookieHeader, info.origin) };
   };
   if (session?.v !== 1) return endSession('unreadable session cookie');
+
+  const sub = claimText(session.claims, 'sub');
+  if (sub) {
+    const verdict = await gw.stores.revocations.check({ sub, sid: session.sid, originJti: claimText(session.claims, 'origin_jti'), issuedAt: session.createdAt });
+    if (verdict === 'unavailable') return { ...STORE_UNAVAILABLE, setCookies: [] };
+    if (verdict === 'revoked') return endSession('session revoked');
+  }
 
   const nowSec = Math.floor(gw.now() / 1000);
   const state = sessionState(session, sessionLimits(gw, app), nowSec);
@@ -143,6 +177,8 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
       if (looked.reason === 'unavailable') {
         return { kind: 'unavailable', status: 503, message: 'user directory unavailable', setCookies: [] };
       }
+      // Every instance learns it at once: the user's sessions and tokens issued until now are refused.
+      if (sub) await gw.stores.revocations.revokeUserBefore(sub, nowSec, revocationHorizonSeconds(gw));
       return endSession(`user ${looked.reason} in Cognito`);
     }
     identity = looked.identity;

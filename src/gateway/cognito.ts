@@ -16,6 +16,7 @@ import type { Logger } from '../log';
 import type { GatewayMetrics } from '../metrics';
 import type { CompiledApp } from '../policy';
 import { sha256Base64url } from '../session';
+import type { GatewayStores } from '../store/gateway';
 import type { SharedCache } from '../tokens';
 import type { Gateway } from './context';
 
@@ -46,7 +47,7 @@ export function passwordAuthApps(config: ResolvedConfig): ReadonlySet<string> {
 
 export function createCognitoFeatures(
   config: ResolvedConfig,
-  opts: { env: Env; log: Logger; now: () => number; sharedCache?: SharedCache; metrics?: GatewayMetrics },
+  opts: { env: Env; log: Logger; now: () => number; sharedCache?: SharedCache; metrics?: GatewayMetrics; stores?: GatewayStores },
 ): CognitoFeatures | undefined {
   if (config.idp.type !== 'cognito' || !userPoolIdOf(config)) return undefined;
   // One reading of the settings for every feature (src/cognito/config.ts).
@@ -83,6 +84,8 @@ export function createCognitoFeatures(
     limits: settings.passwordAuth,
     now: opts.now,
     log: opts.log,
+    store: opts.stores?.shared ? opts.stores.store : undefined,
+    onStoreError: opts.stores?.settings.onError.passwordRateLimits,
   });
   return {
     admin,
@@ -113,7 +116,7 @@ const RESERVED_ATTRIBUTES = new Set(['sub', 'identities', 'iss', 'aud', 'token_u
 
 export type BasicOutcome =
   | { kind: 'identity'; identity: Identity }
-  | { kind: 'refused'; code: 'invalid_request' | 'invalid_credentials' | 'challenge_required' | 'rate_limited' | 'idp_unavailable'; detail?: string; retryAfterSeconds?: number };
+  | { kind: 'refused'; code: 'invalid_request' | 'invalid_credentials' | 'challenge_required' | 'rate_limited' | 'idp_unavailable' | 'store_unavailable'; detail?: string; retryAfterSeconds?: number };
 
 /** `Authorization: Basic` on an app that allows it: ADMIN_USER_PASSWORD_AUTH, then the ID token is verified like any other. */
 export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: string, clientAddress: string): Promise<BasicOutcome> {
@@ -124,7 +127,12 @@ export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: s
   const now = gw.now();
   const cached = cognito.basicCache.get(key);
   if (cached && cached.until > now) {
-    return { kind: 'identity', identity: identityFromClaims(cached.claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };
+    // A cached sign-in still answers to sign-out everywhere and a disabled user (the user's not-before time).
+    const sub = typeof cached.claims.sub === 'string' ? cached.claims.sub : undefined;
+    const verdict = sub ? await gw.stores.revocations.check({ sub, issuedAt: typeof cached.claims.iat === 'number' ? cached.claims.iat : 0 }) : 'ok';
+    if (verdict === 'unavailable') return { kind: 'refused', code: 'store_unavailable', detail: 'revocation check' };
+    if (verdict === 'ok') return { kind: 'identity', identity: identityFromClaims(cached.claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };
+    cognito.basicCache.delete(key);
   }
   const result = await cognito.passwords.authenticate(creds.username, creds.password, clientAddress);
   if (!result.ok) {
@@ -133,6 +141,8 @@ export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: s
         return { kind: 'refused', code: 'rate_limited', retryAfterSeconds: result.retryAfterSeconds };
       case 'unavailable':
         return { kind: 'refused', code: 'idp_unavailable' };
+      case 'store_unavailable':
+        return { kind: 'refused', code: 'store_unavailable', detail: 'password rate limits' };
       case 'challenge':
         return { kind: 'refused', code: 'challenge_required', detail: result.challenge ?? 'challenge' };
       default:

@@ -11,6 +11,8 @@ import type { CidrSet, CompiledApp } from '../policy';
 import type { Forwarder } from '../proxy';
 import type { LoginStateStore, SessionStore } from '../session';
 import type { AssertionSigner, SharedCache, TokenVerifier } from '../tokens';
+import type { GatewayStores } from '../store/gateway';
+import type { SharedStore } from '../store';
 import type { CompiledGateway } from './decide';
 import type { ForwardAuthProxy } from './routes/forward-auth';
 
@@ -43,6 +45,8 @@ export interface RuntimeDeps {
   /** The request target exactly as received (path + query), before any URL normalisation. */
   rawTarget(req: Request, env: unknown): string;
   sharedCache?: SharedCache;
+  /** The shared store (Redis, a Durable Object) built by the runtime entry; default this process's memory. */
+  store?: SharedStore;
   logger: Logger;
   /** Metrics kept across config reloads (one set per process or isolate); default a fresh set. */
   metrics?: GatewayMetrics;
@@ -80,6 +84,8 @@ export interface Gateway {
   now: () => number;
   /** Whether any app forwards the access token upstream (then sessions keep it). */
   keepAccessToken: boolean;
+  /** Revocations, rate-limit counters, refresh locks (src/store). */
+  stores: GatewayStores;
   /** Cognito admin-API features (user look-ups, sign-out everywhere, password sign-in). */
   cognito?: CognitoFeatures;
 }

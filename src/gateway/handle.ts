@@ -93,7 +93,7 @@ export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view
       return { kind: 'respond', res, log: { app: app.id, decision: 'deny', reason: checked.code } };
     }
     if (checked.kind === 'unavailable') {
-      const res = refuse(req, info, 'idp_unavailable', { ...appCtx, status: checked.status }, { reason: checked.message });
+      const res = refuse(req, info, checked.code ?? 'idp_unavailable', { ...appCtx, status: checked.status }, { reason: checked.message });
       return { kind: 'respond', res: withCookies(res, checked.setCookies), log: { app: app.id, reason: checked.message } };
     }
     setCookies = checked.setCookies;

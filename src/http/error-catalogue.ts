@@ -39,6 +39,8 @@ export const ErrorCode = {
   JwksUnavailable: 'jwks_unavailable',
   UpstreamTimeout: 'upstream_timeout',
   NotReady: 'not_ready',
+  StoreUnavailable: 'store_unavailable',
+  SignInRateLimited: 'sign_in_rate_limited',
   InternalError: 'internal_error',
   GatewayMisconfigured: 'gateway_misconfigured',
 } as const;
@@ -213,6 +215,16 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   upstream_timeout: {
     status: 504, title: 'Application did not respond in time', level: 'warn', log: 'upstream did not answer in time',
     message: (c) => `${capitalise(appName(c))} took too long to answer.`, action: (c) => `Try again in a moment. ${report(c)}`,
+  },
+  store_unavailable: {
+    status: 503, title: 'Sign-in service unavailable', level: 'warn', log: 'shared store unavailable; refusing rather than accepting what may be revoked',
+    message: () => 'The gateway could not check your sign-in against its shared store.',
+    action: (c) => `Try again in a moment. ${report(c)}`,
+  },
+  sign_in_rate_limited: {
+    status: 429, title: 'Too many sign-ins', level: 'warn', log: 'sign-in start rate limit reached',
+    message: () => 'Too many sign-ins were started from your address.',
+    action: () => 'Wait a minute, then try again.',
   },
   not_ready: {
     status: 503, json: true, title: 'Not ready', level: 'info', log: 'readiness check failed',

@@ -171,6 +171,7 @@ export function createGatewayMetrics() {
     adminDuration: r.histogram('admin_api_duration_seconds', 'Cognito admin-API calls, by operation.', ['operation'], LATENCY_BUCKETS),
     adminErrors: r.counter('admin_api_errors_total', 'Cognito admin-API calls that failed (network or 5xx), by operation.', ['operation']),
     jwksFetches: r.counter('jwks_fetches_total', 'JWKS fetches by outcome.', ['outcome']),
+    storeErrors: r.counter('store_errors_total', 'Shared-store calls that failed or timed out, by operation.', ['op']),
     configReloads: r.counter('config_reloads_total', 'Config reloads by outcome.', ['outcome']),
     buildInfo: r.gauge('build_info', 'Always 1; the labels say what runs.', ['version', 'runtime']),
   };

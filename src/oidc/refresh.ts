@@ -1,7 +1,8 @@
 import * as oidc from 'openid-client';
 import type { IdentityProvider } from './provider';
-import { oauthErrorCode, toIdpError } from './provider';
+import { IdpUnavailableError, oauthErrorCode, toIdpError } from './provider';
 import { sha256Base64url } from '../session';
+import { sharedOnce, SharedOnceTimeoutError, type SharedStore } from '../store';
 
 /**
  * Refreshes tokens with single flight: every request that carries the same refresh token while a
@@ -38,6 +39,14 @@ export function createRefresher(opts: {
   /** How long a finished refresh is reused for requests still carrying the old token (ms). */
   reuseMs?: number;
   maxEntries?: number;
+  /**
+   * A shared store (Redis, a Durable Object): one refresh per refresh token across every instance
+   * (a short lock; the others wait for its result, sealed with a key only holders of the old
+   * refresh token can derive). Without one, single flight is per process.
+   */
+  store?: SharedStore;
+  /** How long an instance waits for another's refresh (ms). */
+  waitMs?: number;
 }): Refresher {
   const now = opts.now ?? Date.now;
   const reuseMs = opts.reuseMs ?? 30_000;
@@ -63,6 +72,23 @@ export function createRefresher(opts: {
     };
   };
 
+  const runShared = async (store: SharedStore, key: string, refreshToken: string): Promise<RefreshResult> => {
+    const seal = await resultSeal(refreshToken);
+    try {
+      const { value, shared } = await sharedOnce(
+        store,
+        'refresh',
+        key,
+        { lockMs: (opts.waitMs ?? 6000) + 2000, resultMs: reuseMs, waitMs: opts.waitMs ?? 6000, encode: seal.encode, decode: seal.decode },
+        () => run(refreshToken),
+      );
+      return shared ? { ...(value as RefreshResult), shared: true } : (value as RefreshResult);
+    } catch (e) {
+      if (e instanceof SharedOnceTimeoutError) throw new IdpUnavailableError('token refresh (another instance holds the refresh lock)', true);
+      throw e;
+    }
+  };
+
   return {
     async refresh(refreshToken) {
       const key = await sha256Base64url(refreshToken);
@@ -73,11 +99,33 @@ export function createRefresher(opts: {
         for (const [k, v] of flights) if (t - v.at >= reuseMs) flights.delete(k);
         if (flights.size >= maxEntries) flights.delete(flights.keys().next().value!);
       }
-      const result = run(refreshToken);
+      const result = opts.store ? runShared(opts.store, key, refreshToken) : run(refreshToken);
       flights.set(key, { at: t, result });
       // A failure is not reused: the next request may find the IdP back.
       result.catch(() => flights.delete(key));
       return result;
+    },
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** AES-GCM with a key derived from the refresh token itself: the store never holds readable tokens. */
+async function resultSeal(refreshToken: string) {
+  const raw = await crypto.subtle.digest('SHA-256', encoder.encode(`cognito-gateway refresh result\u0000${refreshToken}`));
+  const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+  const unb64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  return {
+    async encode(value: unknown) {
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const data = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, encoder.encode(JSON.stringify(value))));
+      return `${b64(iv)}.${b64(data)}`;
+    },
+    async decode(text: string) {
+      const [iv = '', data = ''] = text.split('.');
+      const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: unb64(iv) }, key, unb64(data));
+      return JSON.parse(new TextDecoder().decode(plain)) as unknown;
     },
   };
 }

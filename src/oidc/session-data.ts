@@ -21,8 +21,11 @@ export interface SessionData {
   lastSeenAt: number;
 }
 
-/** Claims that only matter at the moment of verification; dropping them keeps the cookie small. */
-const TRANSIENT_CLAIMS = ['at_hash', 'c_hash', 'nonce', 'jti', 'origin_jti', 'event_id', 'iat', 'sid', 'azp'];
+/**
+ * Claims that only matter at the moment of verification; dropping them keeps the cookie small.
+ * `origin_jti` stays: it names the sign-in's token family, which logout revokes (src/store).
+ */
+const TRANSIENT_CLAIMS = ['at_hash', 'c_hash', 'nonce', 'jti', 'event_id', 'iat', 'sid', 'azp'];
 
 export function sessionClaims(claims: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -22,6 +22,7 @@ import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { GATEWAY_VERSION } from '../version';
 import { createNodeForwarder, rememberBindings, type NodeBindings } from './node-forward';
 import { createBatchedSink } from './node-log';
+import { nodeStoreFor } from './node-store';
 
 export interface NodeGatewayOptions {
   config: ResolvedConfig;
@@ -103,6 +104,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       logger,
       now: opts.now,
       env: opts.env ?? process.env,
+      store: await nodeStoreFor(config, opts.env ?? process.env, logger),
     });
     return { gw, app: createGatewayApp(gw) };
   };

@@ -24,6 +24,10 @@ import { edgeClientAddress } from '../policy';
 import { fetchForwarder } from '../proxy';
 import { createLogger, type Logger } from '../log';
 import { createCacheApiSharedCache } from './cache-api';
+import { createDurableObjectStore, type DurableObjectNamespaceLike } from '../store/durable-object';
+
+/** The Durable Object class behind `store.type: durable-object` (bound as GATEWAY_STORE in wrangler.toml). */
+export { GatewayStoreObject } from '../store/durable-object';
 
 /** A service binding (or any fetcher binding) as the runtime hands it over. */
 export interface FetcherLike {
@@ -33,6 +37,8 @@ export interface FetcherLike {
 export interface WorkerEnv {
   /** The gateway config as YAML (or JSON) text. Wins over a bundled file. */
   GATEWAY_CONFIG?: string;
+  /** The Durable Object namespace of GatewayStoreObject, for `store.type: durable-object`. */
+  GATEWAY_STORE?: DurableObjectNamespaceLike;
   /**
    * Upstream origins reached through service bindings instead of the network, comma-separated
    * `ORIGIN=BINDING` pairs, e.g. `https://app.internal=APP`: an app with `upstream: https://app.internal`
@@ -118,6 +124,13 @@ export function rawTargetOf(url: string): string {
   return hash < 0 ? url.slice(pathStart) : url.slice(pathStart, hash);
 }
 
+function workerStore(config: ReturnType<typeof loadConfig>, env: WorkerEnv) {
+  if (config.store.type === 'memory') return undefined;
+  if (config.store.type === 'redis') throw new Error('store.type redis is for Node; on Workers use durable-object (the GATEWAY_STORE binding)');
+  if (!env.GATEWAY_STORE) throw new Error('store.type durable-object needs the GATEWAY_STORE Durable Object binding (see wrangler.toml)');
+  return createDurableObjectStore(env.GATEWAY_STORE, { keyPrefix: config.store.keyPrefix });
+}
+
 function buildKey(text: string, vars: ConfigEnv): string {
   return JSON.stringify([text, Object.entries(vars).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
 }
@@ -153,6 +166,9 @@ export function createWorker(opts: WorkerOptions = {}): WorkerHandler {
         onError: (op, e) => logger.warn('cache api error', { op, error: e instanceof Error ? e.message : String(e) }),
       }),
       logger,
+      // Vars and secrets: the admin API's COGNITO_ENDPOINT and AWS credentials (password sign-in, look-ups).
+      env: vars,
+      store: workerStore(config, env),
     };
     const gw = await createGateway(config, deps);
     logger.info('gateway built', { source, apps: config.apps.map((a) => a.id) });

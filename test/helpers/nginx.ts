@@ -23,8 +23,8 @@ export interface RunningNginx {
   close(): Promise<void>;
 }
 
-/** `serverBlock` is the body of one `server { }` block; `listen` is added. */
-export async function startNginx(serverBlock: string): Promise<RunningNginx> {
+/** `serverBlock` is the body of one `server { }` block; `listen` is added. `httpBlock` goes beside it (e.g. an `upstream`). */
+export async function startNginx(serverBlock: string, httpBlock = ''): Promise<RunningNginx> {
   if (!NGINX) throw new Error('nginx not installed: apt-get install -y nginx (.ci/run does)');
   const dir = mkdtempSync(join(tmpdir(), 'cgw-nginx-'));
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'logs']) mkdirSync(join(dir, d));
@@ -34,7 +34,7 @@ worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/logs/error.log warn;
-events { worker_connections 64; }
+events { worker_connections 256; }
 http {
   access_log off;
   client_body_temp_path ${dir}/body;
@@ -42,6 +42,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+${httpBlock}
   server {
     listen 127.0.0.1:${port};
 ${serverBlock}

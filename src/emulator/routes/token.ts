@@ -117,6 +117,7 @@ export function tokenRoutes(ctx: EmulatorContext): Hono {
     if (!grant) return answer(c, fail('unsupported_grant_type'));
     const auth = authenticateClient(state, c.req.header('authorization'), params);
     if (!auth.ok) return answer(c, fail(auth.error));
+    state.tokenGrants.set(grantType, (state.tokenGrants.get(grantType) ?? 0) + 1);
     return answer(c, grant(auth.client, params));
   });
 

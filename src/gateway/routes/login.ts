@@ -2,7 +2,10 @@ import * as oidc from 'openid-client';
 import { safeReturnTo } from '../../oidc/redirect';
 import type { CompiledApp } from '../../policy';
 import { randomToken } from '../../session';
+import { addressKey } from '../../cognito/password-auth';
+import { StoreUnavailableError } from '../../store';
 import type { Gateway, RequestInfo } from '../context';
+import { refuse } from '../handle';
 import { appServing } from '../decide';
 
 /** Where the IdP sends the browser back. One fixed path on every host the gateway serves. */
@@ -33,6 +36,8 @@ export async function startLogin(
   info: RequestInfo,
   opts: { returnTo: string; app?: CompiledApp; prompt?: string; identityProvider?: string },
 ): Promise<Response> {
+  const limited = await signInStartLimited(gw, info);
+  if (limited) return limited;
   const config = await gw.provider.configuration();
   const state = randomToken(24);
   const nonce = randomToken(24);
@@ -64,6 +69,29 @@ export async function startLogin(
   info.log.info('login started', { app: opts.app?.id, identityProvider: params.identity_provider });
   gw.metrics.signIns.inc({ outcome: 'started', reason: '' });
   return redirectResponse(authorizeUrl.href, setCookies);
+}
+
+/**
+ * store.signInStarts: sign-in starts per client address, counted in the store (the fleet's limit
+ * with a shared store). A refusal is 429 with Retry-After; a store that cannot answer follows
+ * store.onError.signInRateLimits (open: not limited; closed: 503).
+ */
+async function signInStartLimited(gw: Gateway, info: RequestInfo): Promise<Response | undefined> {
+  const limiter = gw.stores.signInStarts;
+  if (!limiter) return undefined;
+  const address = addressKey(info.clientAddress ?? info.peerAddress ?? 'unknown');
+  try {
+    const attempt = await limiter.attempt(address);
+    if (attempt.ok) return undefined;
+    gw.metrics.signIns.inc({ outcome: 'failed', reason: 'sign_in_rate_limited' });
+    const req = new Request(`${info.origin}/_auth/login`, { headers: { accept: 'text/html' } });
+    return refuse(req, info, 'sign_in_rate_limited', { headers: new Headers({ 'retry-after': String(attempt.retryAfterSeconds) }) }, { address });
+  } catch (e) {
+    if (!(e instanceof StoreUnavailableError)) throw e;
+    if (gw.stores.settings.onError.signInRateLimits === 'open') return undefined;
+    const req = new Request(`${info.origin}/_auth/login`, { headers: { accept: 'text/html' } });
+    return refuse(req, info, 'store_unavailable', {}, { reason: 'sign-in rate limit' });
+  }
 }
 
 /**

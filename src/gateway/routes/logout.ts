@@ -2,6 +2,8 @@ import * as oidc from 'openid-client';
 import { signOutEverywhere } from '../../cognito';
 import { safeReturnTo } from '../../oidc/redirect';
 import type { Gateway, RequestInfo } from '../context';
+import { StoreUnavailableError } from '../../store';
+import { revocationHorizonSeconds } from '../authenticate';
 import { redirectResponse } from './login';
 
 /**
@@ -18,7 +20,11 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
     fallback: '/',
   });
   const target = new URL(rd, info.origin).href;
-  const session = await gw.sessions.read(info.cookieHeader, info.origin);
+  // With server-side sessions and the store down, sign out here anyway: the cookies are cleared.
+  const session = await gw.sessions.read(info.cookieHeader, info.origin).catch((e: unknown) => {
+    if (e instanceof StoreUnavailableError) return undefined;
+    throw e;
+  });
   const clear = gw.sessions.clear(info.cookieHeader, info.origin);
 
   let config: oidc.Configuration | undefined;
@@ -34,10 +40,27 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
   const everywhere = asked && !crossSite;
   if (asked && crossSite) info.log.warn('sign-out everywhere ignored for a cross-site request; signed out here only');
   const username = typeof session?.claims['cognito:username'] === 'string' ? (session.claims['cognito:username'] as string) : undefined;
+  const sub = typeof session?.claims.sub === 'string' ? session.claims.sub : undefined;
+  if (session && sub) {
+    // Every instance refuses a copy of this cookie from now on, and bearer tokens of this sign-in.
+    const nowSec = Math.floor(gw.now() / 1000);
+    const horizon = revocationHorizonSeconds(gw);
+    const recorded = await gw.stores.revocations.revoke({
+      sub,
+      sid: session.sid,
+      originJti: typeof session.claims.origin_jti === 'string' ? session.claims.origin_jti : undefined,
+      sessionUntilSec: session.createdAt + horizon,
+      originUntilSec: nowSec + horizon,
+    });
+    await gw.stores.sessionRecords?.remove(session.sid).catch(() => {});
+    if (!recorded) info.log.warn('logout: the shared store did not record the revocation; other instances accept a copy of the cookie until revalidation', { sid: session.sid });
+  }
   if (everywhere && gw.cognito && username) {
     // Other devices' sessions end at their next revalidation: their refresh tokens are dead now.
     const result = await signOutEverywhere({ admin: gw.cognito.admin, directory: gw.cognito.directory, log: info.log }, username);
     if (!result.ok) info.log.warn('sign-out everywhere failed; signed out here only', { sid: session?.sid });
+    // And at once on every instance, not at each session's next revalidation.
+    else if (sub) await gw.stores.revocations.revokeUserBefore(sub, Math.floor(gw.now() / 1000), revocationHorizonSeconds(gw));
   }
   if (config && session?.refreshToken && config.serverMetadata().revocation_endpoint) {
     try {

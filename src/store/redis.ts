@@ -1,0 +1,102 @@
+/**
+ * The Redis store for Node fleets (ioredis). Node only: imported by src/runtime/node-store.ts, never
+ * by code that also runs in workerd. Commands fail fast instead of queueing while Redis is away
+ * (`enableOfflineQueue: false`), each has a time limit, and the client reconnects by itself, so a
+ * Redis that comes back heals the gateway without a restart.
+ */
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { SharedStore } from './types';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Prepended to every key (several gateways or environments on one Redis). */
+  keyPrefix: string;
+  /** Each command's time limit (ms). */
+  timeoutMs: number;
+  tls: boolean;
+  username?: string;
+  password?: string;
+  /** Redis Cluster: `url` is one seed node; keys carry hash tags so multi-key reads stay in one slot. */
+  cluster: boolean;
+}
+
+// Fixed-window counter: the window opens with the first hit (PEXPIRE only when the key has none).
+const INCREMENT = `local c = redis.call('INCRBY', KEYS[1], ARGV[1])
+local t = redis.call('PTTL', KEYS[1])
+if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]); t = tonumber(ARGV[2]) end
+return {c, t}`;
+// Deletes a lock only while it still holds its owner's token.
+const DELETE_IF = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+type Client = Redis & {
+  gatewayIncrement(key: string, by: number, windowMs: number): Promise<[number, number]>;
+  gatewayDeleteIf(key: string, value: string): Promise<number>;
+};
+
+export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready(timeoutMs: number): Promise<boolean> } {
+  const url = new URL(opts.url);
+  const tls = opts.tls || url.protocol === 'rediss:';
+  const common: RedisOptions = {
+    keyPrefix: opts.keyPrefix,
+    commandTimeout: opts.timeoutMs,
+    connectTimeout: Math.max(opts.timeoutMs, 1000),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    // Reconnect for ever, backing off to 2 s: the store coming back heals the gateway.
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+    username: opts.username ?? (decodeURIComponent(url.username) || undefined),
+    password: opts.password ?? (decodeURIComponent(url.password) || undefined),
+    tls: tls ? { servername: url.hostname } : undefined,
+  };
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || 6379);
+  const db = Number(url.pathname.slice(1) || 0);
+  const client = (
+    opts.cluster
+      ? new Cluster([{ host, port }], { redisOptions: common, keyPrefix: opts.keyPrefix, enableOfflineQueue: false, clusterRetryStrategy: (t) => Math.min(t * 100, 2000) })
+      : new Redis({ ...common, host, port, db })
+  ) as unknown as Client;
+  // Errors surface on each command; the client's own 'error' events would otherwise be unhandled.
+  client.on('error', () => {});
+  client.defineCommand('gatewayIncrement', { numberOfKeys: 1, lua: INCREMENT });
+  client.defineCommand('gatewayDeleteIf', { numberOfKeys: 1, lua: DELETE_IF });
+
+  return {
+    kind: 'redis',
+    shared: true,
+    async get(key) {
+      return (await client.get(key)) ?? undefined;
+    },
+    async getMany(keys) {
+      if (keys.length === 0) return [];
+      return (await client.mget(...keys)).map((v) => v ?? undefined);
+    },
+    async set(key, value, ttlMs) {
+      await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+    },
+    async setIfAbsent(key, value, ttlMs) {
+      return (await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+    },
+    async delete(key, ifValue) {
+      if (ifValue === undefined) await client.del(key);
+      else await client.gatewayDeleteIf(key, ifValue);
+    },
+    async increment(key, by, windowMs) {
+      const [count, resetInMs] = await client.gatewayIncrement(key, by, Math.max(1, Math.ceil(windowMs)));
+      return { count: Number(count), resetInMs: Number(resetInMs) };
+    },
+    async close() {
+      client.disconnect();
+    },
+    async ready(timeoutMs) {
+      if ((client as unknown as { status: string }).status === 'ready') return true;
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        client.once('ready', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    },
+  };
+}

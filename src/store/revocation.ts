@@ -1,0 +1,86 @@
+import { storeKeys } from './keys';
+import { StoreUnavailableError, type SharedStore } from './types';
+
+export type FailMode = 'closed' | 'open';
+
+export interface RevocationQuery {
+  sub: string;
+  /** The gateway session's id (cookies). */
+  sid?: string;
+  /** The token family (Cognito's `origin_jti`: one per sign-in, on every token minted from it). */
+  originJti?: string;
+  /** Seconds: when the session was created or the token issued (against the user's not-before). */
+  issuedAt: number;
+}
+
+export type RevocationVerdict = 'ok' | 'revoked' | 'unavailable';
+
+export interface RevocationList {
+  /** Revokes a session and its token family until `untilSec`. False when the shared store could not record it (this instance still refuses it). */
+  revoke(entry: { sub: string; sid?: string; originJti?: string; sessionUntilSec: number; originUntilSec: number }): Promise<boolean>;
+  /** Every session and token of `sub` issued at or before `atSec` (whole seconds) is refused (sign-out everywhere, a disabled user). */
+  revokeUserBefore(sub: string, atSec: number, ttlSeconds: number): Promise<boolean>;
+  check(q: RevocationQuery): Promise<RevocationVerdict>;
+}
+
+/**
+ * The revocation list. Every entry is written to this instance's memory as well as to the shared
+ * store, so an instance always refuses what it revoked itself; other instances learn it from the
+ * shared store on their next request. When the shared store cannot answer, `onError` decides:
+ * `closed` refuses to vouch (503), `open` falls back to what this instance knows (and the bound of
+ * session.revalidateAfter).
+ */
+export function createRevocationList(opts: { local: SharedStore; shared?: SharedStore; onError: FailMode; now?: () => number }): RevocationList {
+  const now = opts.now ?? Date.now;
+  const stores = opts.shared ? [opts.local, opts.shared] : [opts.local];
+
+  const write = async (run: (s: SharedStore) => Promise<void>) => {
+    let ok = true;
+    for (const s of stores) {
+      try {
+        await run(s);
+      } catch (e) {
+        if (!(e instanceof StoreUnavailableError)) throw e;
+        ok = false;
+      }
+    }
+    return ok;
+  };
+
+  const verdict = (values: Array<string | undefined>, q: RevocationQuery, withNbf: boolean): RevocationVerdict => {
+    const flags = withNbf ? values.slice(0, -1) : values;
+    if (flags.some((v) => v !== undefined)) return 'revoked';
+    const nbf = withNbf ? Number(values.at(-1)) : Number.NaN;
+    return Number.isFinite(nbf) && q.issuedAt <= nbf ? 'revoked' : 'ok';
+  };
+
+  return {
+    async revoke(e) {
+      const nowMs = now();
+      const keys: Array<[string, number]> = [];
+      if (e.sid) keys.push([await storeKeys.revokedSession(e.sub, e.sid), e.sessionUntilSec * 1000 - nowMs]);
+      if (e.originJti) keys.push([await storeKeys.revokedOrigin(e.sub, e.originJti), e.originUntilSec * 1000 - nowMs]);
+      return write(async (s) => {
+        for (const [k, ttl] of keys) if (ttl > 0) await s.set(k, '1', ttl);
+      });
+    },
+    async revokeUserBefore(sub, atSec, ttlSeconds) {
+      const key = await storeKeys.notBefore(sub);
+      return write((s) => s.set(key, String(atSec), ttlSeconds * 1000));
+    },
+    async check(q) {
+      const keys: string[] = [];
+      if (q.sid) keys.push(await storeKeys.revokedSession(q.sub, q.sid));
+      if (q.originJti) keys.push(await storeKeys.revokedOrigin(q.sub, q.originJti));
+      keys.push(await storeKeys.notBefore(q.sub));
+      if (verdict(await opts.local.getMany(keys), q, true) === 'revoked') return 'revoked';
+      if (!opts.shared) return 'ok';
+      try {
+        return verdict(await opts.shared.getMany(keys), q, true);
+      } catch (e) {
+        if (!(e instanceof StoreUnavailableError)) throw e;
+        return opts.onError === 'closed' ? 'unavailable' : 'ok';
+      }
+    },
+  };
+}

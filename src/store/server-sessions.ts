@@ -1,0 +1,84 @@
+/**
+ * Server-side sessions (`session.storage: store`): the cookie carries only the sealed session id;
+ * the session itself (claims, refresh and access tokens) lives in the store, encrypted with AES-GCM
+ * under a key derived from the cookie secret and the session id, so neither a stolen store dump nor a
+ * stolen cookie secret alone reads tokens. Cookies stay one small chunk whatever the groups and token
+ * sizes (oauth2-proxy's Redis session store is the model). Wraps the cookie session store; the
+ * interface is the same, so the request core does not change.
+ */
+import { storeKeys } from './keys';
+import type { SharedStore } from './types';
+
+/** The parts of the cookie session store this wrapper uses (src/session's SessionStore<T>). */
+export interface CookieSessions<T> {
+  read(cookieHeader: string | null, requestOrigin: string): Promise<T | undefined>;
+  write(data: T, cookieHeader: string | null, requestOrigin: string): Promise<string[]>;
+  clear(cookieHeader: string | null, requestOrigin: string): string[];
+  clearSession(cookieHeader: string | null, requestOrigin: string): string[];
+  cookieNames(cookieHeader: string | null): string[];
+  isGatewayCookie(name: string): boolean;
+}
+
+/** What the cookie holds with server-side sessions. */
+export interface SessionRef {
+  v: 1;
+  ref: string;
+}
+
+export interface ServerSessionOptions {
+  /** Cookie secrets, newest first (the record key derives from the newest; every one opens). */
+  secrets: string[];
+  /** How long a record lives (the longest absolute lifetime), seconds. */
+  ttlSeconds: number;
+}
+
+const encoder = new TextEncoder();
+
+async function keyFor(secret: string, ref: string): Promise<CryptoKey> {
+  const raw = await crypto.subtle.digest('SHA-256', encoder.encode(`cognito-gateway session record\u0000${secret}\u0000${ref}`));
+  return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+const b64 = (bytes: Uint8Array) => {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+};
+const unb64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+
+export function serverSideSessions<T extends { sid: string }>(cookies: CookieSessions<SessionRef>, store: SharedStore, opts: ServerSessionOptions): CookieSessions<T> & { remove(sid: string): Promise<void> } {
+  const recordKey = (ref: string) => storeKeys.cache('session', ref);
+  return {
+    async read(cookieHeader, requestOrigin) {
+      const pointer = await cookies.read(cookieHeader, requestOrigin);
+      if (pointer?.v !== 1 || typeof pointer.ref !== 'string') return undefined;
+      // A store that cannot answer throws (StoreUnavailableError): the caller answers 503, not "signed out".
+      const text = await store.get(await recordKey(pointer.ref));
+      if (!text) return undefined;
+      const [iv = '', data = ''] = text.split('.');
+      for (const secret of opts.secrets) {
+        try {
+          const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: unb64(iv) }, await keyFor(secret, pointer.ref), unb64(data));
+          const session = JSON.parse(new TextDecoder().decode(plain)) as T;
+          return session.sid === pointer.ref ? session : undefined;
+        } catch {
+          // Sealed under another (older) secret: try the next.
+        }
+      }
+      return undefined;
+    },
+    async write(data, cookieHeader, requestOrigin) {
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyFor(opts.secrets[0]!, data.sid), encoder.encode(JSON.stringify(data))));
+      await store.set(await recordKey(data.sid), `${b64(iv)}.${b64(sealed)}`, opts.ttlSeconds * 1000);
+      return cookies.write({ v: 1, ref: data.sid }, cookieHeader, requestOrigin);
+    },
+    async remove(sid) {
+      await store.delete(await recordKey(sid));
+    },
+    clear: (h, o) => cookies.clear(h, o),
+    clearSession: (h, o) => cookies.clearSession(h, o),
+    cookieNames: (h) => cookies.cookieNames(h),
+    isGatewayCookie: (n) => cookies.isGatewayCookie(n),
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * What gateway instances must share to keep their promises as a fleet: revocations, rate-limit
+ * counters, cached user look-ups, refresh locks. Deliberately small: keys with a time to live,
+ * set-if-absent (locks), and windowed counters. Every implementation is strongly consistent per
+ * key (in-memory, one Redis primary, one Durable Object).
+ *
+ * Keys are written by src/store/keys.ts: the part in `{…}` is a Redis Cluster hash tag, and every
+ * multi-key call (`getMany`) only ever names keys with the same tag.
+ */
+export interface SharedStore {
+  readonly kind: 'memory' | 'redis' | 'durable-object';
+  /** True when other gateway instances see the same data (the limits and revocations are global). */
+  readonly shared: boolean;
+  get(key: string): Promise<string | undefined>;
+  /** Several keys of one hash tag in one round trip. */
+  getMany(keys: readonly string[]): Promise<Array<string | undefined>>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets the key only when absent: true when this call set it (a lock). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Deletes the key; with `ifValue`, only while it still holds that value (a lock's owner releasing it). */
+  delete(key: string, ifValue?: string): Promise<void>;
+  /**
+   * Adds `by` to a counter whose window opens with its first hit and lasts `windowMs` (a fixed
+   * window). Returns the new count and the time left in the window.
+   */
+  increment(key: string, by: number, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  close(): Promise<void>;
+}
+
+/** A store call that failed or did not answer in time. */
+export class StoreUnavailableError extends Error {
+  constructor(
+    readonly op: string,
+    readonly reason: string,
+  ) {
+    super(`shared store ${op} failed: ${reason}`);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The store contract, run against the in-memory store and a real redis-server: TTLs, set-if-absent
+ * locks with owner-only release, fixed-window counters, multi-key reads, key prefixes; and the
+ * features built on it (revocation list, window limiter, one run across callers) including what they
+ * do when Redis is gone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log';
+import { createGatewayMetrics } from '../../src/metrics';
+import {
+  createMemoryStore,
+  createRevocationList,
+  guardStore,
+  sharedOnce,
+  StoreUnavailableError,
+  storeKeys,
+  windowLimiter,
+  type SharedStore,
+} from '../../src/store';
+import { createRedisStore } from '../../src/store/redis';
+import { startRedis, type RunningRedis } from './redis-server';
+
+let redis: RunningRedis;
+const opened: Array<{ close(): Promise<void> }> = [];
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const s of opened) await s.close();
+  await redis?.stop();
+});
+
+const quiet = createLogger({ level: 'error', sink: () => {} });
+
+async function redisStore(prefix = 'contract:') {
+  const s = createRedisStore({ url: redis.url, keyPrefix: prefix, timeoutMs: 300, tls: false, cluster: false });
+  opened.push(s);
+  expect(await s.ready(2000)).toBe(true);
+  return s;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each([
+  ['memory', async () => createMemoryStore() as SharedStore],
+  ['redis', async () => (await redisStore(`contract-${Math.random().toString(36).slice(2)}:`)) as SharedStore],
+])('%s store', (_name, make) => {
+  it('keeps values for their time to live only', async () => {
+    const s = await make();
+    await s.set('a', 'one', 150);
+    expect(await s.get('a')).toBe('one');
+    expect(await s.getMany(['a', 'missing'])).toEqual(['one', undefined]);
+    await sleep(250);
+    expect(await s.get('a')).toBeUndefined();
+  });
+
+  it('locks with set-if-absent and releases only for the owner', async () => {
+    const s = await make();
+    expect(await s.setIfAbsent('lock', 'me', 5000)).toBe(true);
+    expect(await s.setIfAbsent('lock', 'you', 5000)).toBe(false);
+    await s.delete('lock', 'you');
+    expect(await s.get('lock')).toBe('me');
+    await s.delete('lock', 'me');
+    expect(await s.setIfAbsent('lock', 'you', 5000)).toBe(true);
+  });
+
+  it('counts in a window that opens with the first hit', async () => {
+    const s = await make();
+    expect((await s.increment('c', 1, 200)).count).toBe(1);
+    const second = await s.increment('c', 1, 200);
+    expect(second.count).toBe(2);
+    expect(second.resetInMs).toBeGreaterThan(0);
+    expect(second.resetInMs).toBeLessThanOrEqual(200);
+    expect((await s.increment('c', -1, 200)).count).toBe(1);
+    await sleep(300);
+    expect((await s.increment('c', 1, 200)).count).toBe(1);
+  });
+
+  it('limits attempts and says when to retry; a refused attempt does not count', async () => {
+    const s = await make();
+    const limiter = windowLimiter(s, 'test', { max: 2, windowSeconds: 60 });
+    const a = await limiter.attempt('u');
+    const b = await limiter.attempt('u');
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    const c = await limiter.attempt('u');
+    expect(c).toEqual({ ok: false, retryAfterSeconds: 60 });
+    if (a.ok) await a.undo();
+    expect((await limiter.attempt('u')).ok).toBe(true);
+    await limiter.clear('u');
+    expect((await limiter.attempt('u')).ok).toBe(true);
+  });
+
+  it('runs once for concurrent callers and hands the others its result', async () => {
+    const s = await make();
+    let runs = 0;
+    const opts = { lockMs: 5000, resultMs: 5000, waitMs: 3000, encode: async (v: unknown) => JSON.stringify(v), decode: async (t: string) => JSON.parse(t) as unknown };
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        sharedOnce(s, 'once', 'subject', opts, async () => {
+          runs++;
+          await sleep(100);
+          return 'value';
+        }),
+      ),
+    );
+    expect(runs).toBe(1);
+    expect(results.map((r) => r.value)).toEqual(Array(5).fill('value'));
+    expect(results.filter((r) => r.shared)).toHaveLength(4);
+  });
+});
+
+describe('keys', () => {
+  it('tag everything about one user alike and hash what is not plainly safe', async () => {
+    expect(await storeKeys.revokedSession('77aa-01', 'sid_A-b')).toBe('{u:77aa-01}:sid:sid_A-b');
+    expect(await storeKeys.notBefore('77aa-01')).toBe('{u:77aa-01}:nbf');
+    expect(await storeKeys.revokedSession('a}b{c', 'x')).toMatch(/^\{u:h\.[0-9a-f]{32}\}:sid:x$/);
+  });
+
+  it('carry the configured prefix in Redis', async () => {
+    const s = await redisStore('prefix-check:');
+    await s.set('k', 'v', 5000);
+    const other = await redisStore('');
+    expect(await other.get('prefix-check:k')).toBe('v');
+  });
+});
+
+describe('revocation list and guard when Redis is gone', () => {
+  it('fails closed or open as configured; what this instance revoked stays refused', async () => {
+    const r2 = await startRedis();
+    const metrics = createGatewayMetrics();
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger({ level: 'debug', sink: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const raw = createRedisStore({ url: r2.url, keyPrefix: 'g:', timeoutMs: 200, tls: false, cluster: false });
+    opened.push(raw);
+    expect(await raw.ready(2000)).toBe(true);
+    const store = guardStore(raw, { timeoutMs: 200, log, onError: (op) => metrics.storeErrors.inc({ op }) });
+    const local = createMemoryStore();
+    const closed = createRevocationList({ local, shared: store, onError: 'closed' });
+    const open = createRevocationList({ local: createMemoryStore(), shared: store, onError: 'open' });
+    const until = Math.floor(Date.now() / 1000) + 3600;
+    expect(await closed.revoke({ sub: 's1', sid: 'gone', sessionUntilSec: until, originUntilSec: until })).toBe(true);
+    expect(await open.check({ sub: 's1', sid: 'gone', issuedAt: 0 })).toBe('revoked');
+
+    await r2.stop();
+    expect(await closed.check({ sub: 's1', sid: 'other', issuedAt: 0 })).toBe('unavailable');
+    expect(await open.check({ sub: 's1', sid: 'other', issuedAt: 0 })).toBe('ok');
+    // Known locally: refused without the store.
+    expect(await closed.check({ sub: 's1', sid: 'gone', issuedAt: 0 })).toBe('revoked');
+    expect(await closed.revoke({ sub: 's1', sid: 'later', sessionUntilSec: until, originUntilSec: until })).toBe(false);
+    expect(await closed.check({ sub: 's1', sid: 'later', issuedAt: 0 })).toBe('revoked');
+    await expect(store.increment('x', 1, 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(metrics.storeErrors.get({ op: 'get' })).toBe(2);
+    expect(metrics.storeErrors.get({ op: 'set' })).toBe(1);
+    expect(metrics.storeErrors.get({ op: 'increment' })).toBe(1);
+    expect(lines.filter((l) => l.msg === 'shared store unavailable')).toHaveLength(1);
+  });
+
+  it('gives up on a hung Redis after the time limit', async () => {
+    const r3 = await startRedis();
+    const raw = createRedisStore({ url: r3.url, keyPrefix: 'h:', timeoutMs: 150, tls: false, cluster: false });
+    opened.push(raw);
+    expect(await raw.ready(2000)).toBe(true);
+    const store = guardStore(raw, { timeoutMs: 150, log: quiet });
+    r3.pause();
+    try {
+      const started = performance.now();
+      await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      r3.resume();
+      await r3.stop();
+    }
+  });
+});
