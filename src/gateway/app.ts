@@ -153,7 +153,8 @@ export function compileConfig(config: ResolvedConfig, apps: readonly CompiledApp
 }
 
 function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
-  const url = new URL(req.url);
+  // Parsing req.url costs on every request; only a request without Host needs its authority.
+  const url = { get host() { return new URL(req.url).host; }, protocol: req.url.startsWith('https:') ? 'https:' : 'http:' };
   const peerAddress = gw.deps.peerAddress(req, env);
   const peerTrusted = !!peerAddress && gw.trustedProxies.matches(peerAddress);
   const fwdHost = peerTrusted ? req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
