@@ -1,102 +1,200 @@
 /**
- * `npm run bench`: numbers side by side from one run on this machine.
+ * `npm run bench`: the gateway next to the proxies it must be compared with, in one run.
  *
- *  1. Bearer-token requests per second through the gateway (Node runtime, undici upstream) with the
- *     verified-token cache on and off, and the same for a browser session cookie. Each gateway runs
- *     in its own process (bench/gateway-process.ts); the load generator, emulator and upstream share
- *     this one.
- *  2. Bare verification of the same access token: our verifier (cache on / off) next to awslabs'
- *     aws-jwt-verify, in-process, no HTTP.
+ * Rows: the upstream alone; nginx proxy_pass (1 worker, upstream keepalive; skipped when nginx is
+ * absent); node:http + undici Pool; Hono + undici fetch; and the gateway (config/demo.yaml) for a
+ * bypassed path, one session cookie, a stale session cookie (its last-seen time is due to move on
+ * every request: the client never stores the re-sealed cookie), 5,000 distinct sessions (all in
+ * the opened-session cache after the warm-up; none due for a write-back), and a bearer token. Every server runs in its own process; wrk (one thread) generates the load. Rounds are
+ * interleaved (each round runs every row once) and each cell is the median over the rounds.
+ * CPU µs per request comes from /proc/<pid>/stat of the process under test (the gateway, or the
+ * proxy of a baseline row) over the run, divided by the requests wrk completed.
  *
- * Everything runs on loopback on this 2-core machine, so the absolute numbers are a floor; the
- * ratios are what to read. BENCH_SECONDS (default 3) sets each HTTP run's length.
+ * The machine is shared and small (2 cores): read the ratios, not the absolute numbers.
+ * Env: BENCH_SECONDS (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32); BENCH_COMPARE=<dir> adds
+ * the /public and session rows for the gateway of another checkout (its bench/gateway-process.ts,
+ * run from that directory), for before/after numbers from one run.
  */
-import { JwtRsaVerifier } from 'aws-jwt-verify';
-import { Pool } from 'undici';
-import { startDemoUpstream } from '../src/cli/demo';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load';
 import { startEmulator } from '../src/emulator';
-import { createTokenVerifier } from '../src/tokens';
+import type { SessionData } from '../src/oidc/session-data';
+import { createSessionStore } from '../src/session';
 import { TestBrowser } from '../test/helpers/browser';
+import { freePort } from '../test/helpers/nginx';
 
-interface GatewayProcess {
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const POOL_ID = 'us-east-1_DemoPool1';
+const SESSIONS = 5000;
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
+const children: ChildProcess[] = [];
+
+interface Peer {
   url: string;
-  port: number;
-  close(): void;
+  pid: number;
 }
 
-async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./gateway-process.ts', import.meta.url).pathname], {
+function spawnReady(args: string[], env: Record<string, string> = {}, readyOn: 'stdout' | 'stderr' = 'stdout'): Promise<Peer> {
+  // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there (node --cpu-prof).
+  const profile = process.env.BENCH_PROFILE && args[0] === 'bench/gateway-process.ts' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // The gateway's access log goes to /dev/null, as a production log shipper would take it away.
+    stdio: ['ignore', readyOn === 'stdout' ? 'pipe' : 'ignore', readyOn === 'stderr' ? 'pipe' : 'inherit'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  children.push(child);
+  return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (d) => {
+    const stream = readyOn === 'stdout' ? child.stdout! : child.stderr!;
+    stream.on('data', (d) => {
       out += d;
       const m = /ready (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      if (m) resolve({ url: `http://127.0.0.1:${m[1]}`, pid: child.pid! });
     });
-    child.once('exit', (code) => reject(new Error(`gateway process exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${out}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, port, close: () => child.kill('SIGTERM') };
 }
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const POOL_ID = 'us-east-1_DemoPool1';
-
-async function httpLoad(origin: string, path: string, headers: Record<string, string>) {
-  const pool = new Pool(origin, { connections: CONCURRENCY, pipelining: 1 });
-  const until = performance.now() + SECONDS * 1000;
-  let ok = 0;
-  let failed = 0;
-  const latencies: number[] = [];
-  const worker = async () => {
-    while (performance.now() < until) {
-      const t0 = performance.now();
-      const res = await pool.request({ path, method: 'GET', headers });
-      await res.body.dump();
-      latencies.push(performance.now() - t0);
-      if (res.statusCode === 200) ok++;
-      else failed++;
-    }
-  };
-  // Warm-up (JWKS fetch, first signature, connections) is not measured.
-  for (let i = 0; i < 20; i++) await (await pool.request({ path, method: 'GET', headers })).body.dump();
-  const start = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const elapsed = (performance.now() - start) / 1000;
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
-  return { rps: Math.round(ok / elapsed), failed, p50: p(0.5), p99: p(0.99) };
-}
-
-async function opsPerSecond(fn: () => Promise<unknown>, seconds = Math.min(SECONDS, 2)) {
-  for (let i = 0; i < 50; i++) await fn();
-  const until = performance.now() + seconds * 1000;
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() < until) {
-    await fn();
-    n++;
+async function startNginxProxy(upstream: string): Promise<Peer | undefined> {
+  if (!NGINX) return undefined;
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream app { server ${new URL(upstream).host}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
-  return Math.round(n / ((performance.now() - start) / 1000));
+}
+`);
+  const master = spawn(NGINX, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
+  children.push(master);
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      const kids = readFileSync(`/proc/${master.pid}/task/${master.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      if (kids.length > 0) {
+        await fetch(`http://127.0.0.1:${port}/`);
+        return { url: `http://127.0.0.1:${port}`, pid: Number(kids[0]) };
+      }
+    } catch { /* not up yet */ }
+  }
+  return undefined;
+}
+
+/** utime + stime of a process, in µs. */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1e6;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+interface Scenario {
+  name: string;
+  url: string;
+  pid: number;
+  headers?: Record<string, string>;
+  /** A wrk Lua script (e.g. rotating cookies). */
+  script?: string;
+  isGateway?: boolean;
+}
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+  non2xx: number;
+}
+
+function ms(value: string, unit: string): number {
+  const n = Number(value);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
+}
+
+function runWrk(s: Scenario, seconds: number): Sample {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
+  for (const [k, v] of Object.entries(s.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  if (s.script) args.push('-s', s.script);
+  args.push(s.url);
+  const before = cpuMicros(s.pid);
+  const out = execFileSync('wrk', args, { maxBuffer: 16 * 1024 * 1024 }).toString();
+  const used = cpuMicros(s.pid) - before;
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p50 = /\s50%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  return { rps, p50: p50 ? ms(p50[1]!, p50[2]!) : NaN, p99: p99 ? ms(p99[1]!, p99[2]!) : NaN, cpu: total > 0 ? used / total : NaN, non2xx };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function cookieHeaderFrom(setCookies: string[]): string {
+  return setCookies.map((c) => c.split(';')[0]!).filter((p) => !p.endsWith('=')).join('; ');
 }
 
 async function main() {
-  const emulator = await startEmulator({ port: 0 });
-  const upstream = await startDemoUpstream(0);
+  const emulator = await startEmulator({ port: 0, log: false });
+  const upstream = await spawnReady(['bench/peers.ts', 'upstream']);
+  const raw = await spawnReady(['bench/peers.ts', 'raw-undici', upstream.url]);
+  const hono = await spawnReady(['bench/peers.ts', 'hono-fetch', upstream.url]);
+  const nginx = await startNginxProxy(upstream.url);
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
-  const gateways: Record<string, GatewayProcess> = {};
-  for (const cache of ['on', 'off']) gateways[cache] = await spawnGateway({ ...env, TOKEN_CACHE: cache });
-  const ports = Object.values(gateways).map((g) => g.port);
+  const gw = await spawnReady(['bench/gateway-process.ts'], env, 'stderr');
+  const compareDir = process.env.BENCH_COMPARE;
+  const other = compareDir ? await spawnReady([join(compareDir, 'bench/gateway-process.ts')], env, 'stderr') : undefined;
   emulator.setClientSettings(POOL_ID, 'demo-gateway', {
-    callbackUrls: ports.map((p) => `http://127.0.0.1:${p}/_auth/callback`),
-    logoutUrls: ports.map((p) => `http://127.0.0.1:${p}/`),
+    callbackUrls: [gw, other].filter((g) => g).map((g) => `${g!.url}/_auth/callback`),
+    logoutUrls: [gw, other].filter((g) => g).map((g) => `${g!.url}/`),
   });
 
+  // One signed-in browser; the stale and the 5,000 sessions are sealed here with the same secrets.
+  const b = new TestBrowser();
+  await b.signIn(`${gw.url}/`, 'alice', 'Alice-Passw0rd!');
+  const config = loadConfig(readFileSync(new URL('../config/demo.yaml', import.meta.url), 'utf8'), env);
+  const store = createSessionStore<SessionData>({ cookie: config.cookies, secrets: config.session.secrets, maxAgeSeconds: config.session.absoluteLifetime, maxChunks: 4 });
+  const signedIn = (await store.read(b.cookieHeader(gw.url)!, gw.url))!;
+  // wrk never stores a re-sealed cookie, so a session due for a write-back (last seen > 60 s ago)
+  // or a revalidation (> revalidateAfter) would stay due for the whole run. The steady-state rows
+  // use sessions that are neither; the stale row is due for a write-back on every request.
+  const nowSec = Math.floor(Date.now() / 1000);
+  const session = { ...signedIn, validatedAt: nowSec + 3600 };
+  const cookie = cookieHeaderFrom(await store.write({ ...session, lastSeenAt: nowSec + 3600 }, null, gw.url));
+  const stale = cookieHeaderFrom(await store.write({ ...session, lastSeenAt: nowSec - 120 }, null, gw.url));
+  const many: string[] = [];
+  for (let i = 0; i < SESSIONS; i++) many.push(cookieHeaderFrom(await store.write({ ...session, sid: `${session.sid}-${i}`, lastSeenAt: nowSec + 3600 }, null, gw.url)));
+  const cookiesFile = join(dir, 'cookies.txt');
+  writeFileSync(cookiesFile, many.join('\n') + '\n');
+  const script = join(dir, 'sessions.lua');
+  writeFileSync(script, `local cookies = {}
+for line in io.lines("${cookiesFile}") do cookies[#cookies + 1] = line end
+local i = 0
+request = function()
+  i = i % #cookies + 1
+  return wrk.format("GET", "/dashboard", { ["Cookie"] = cookies[i], ["Accept"] = "application/json" })
+end
+`);
   const tokenRes = await fetch(`${emulator.hostedUiBase}/oauth2/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${btoa('demo-machine:demo-machine-secret')}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -104,49 +202,54 @@ async function main() {
   });
   const token = ((await tokenRes.json()) as { access_token: string }).access_token;
 
-  console.log(`cognito-gateway bench — ${SECONDS}s per HTTP run, ${CONCURRENCY} connections, Node ${process.versions.node}, all on loopback\n`);
-  const rows: string[][] = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-200']];
-  for (const [name, gw] of Object.entries(gateways)) {
-    const r = await httpLoad(gw.url, '/api/things', { authorization: `Bearer ${token}`, accept: 'application/json' });
-    rows.push([`bearer token, verified-token cache ${name}`, String(r.rps), r.p50, r.p99, String(r.failed)]);
-  }
-  for (const [name, gw] of Object.entries(gateways)) {
-    const b = new TestBrowser();
-    await b.signIn(`${gw.url}/`, 'alice', 'Alice-Passw0rd!');
-    const r = await httpLoad(gw.url, '/dashboard', { cookie: b.cookieHeader(gw.url)!, accept: 'application/json' });
-    rows.push([`session cookie (cache ${name})`, String(r.rps), r.p50, r.p99, String(r.failed)]);
-  }
-  const direct = await httpLoad(upstream.url, '/api/things', { accept: 'application/json' });
-  rows.push(['upstream alone (no gateway)', String(direct.rps), direct.p50, direct.p99, String(direct.failed)]);
-  printTable(rows);
+  const json = { accept: 'application/json' };
+  const scenarios: Scenario[] = [
+    { name: 'upstream direct', url: `${upstream.url}/public/x`, pid: upstream.pid, headers: json },
+    ...(nginx ? [{ name: 'nginx proxy_pass (1 worker, keepalive)', url: `${nginx.url}/public/x`, pid: nginx.pid, headers: json }] : []),
+    { name: 'node:http + undici Pool proxy', url: `${raw.url}/public/x`, pid: raw.pid, headers: json },
+    { name: 'Hono + undici fetch proxy', url: `${hono.url}/public/x`, pid: hono.pid, headers: json },
+    { name: 'gateway /public (bypass)', url: `${gw.url}/public/x`, pid: gw.pid, headers: json, isGateway: true },
+    { name: 'gateway session cookie', url: `${gw.url}/dashboard`, pid: gw.pid, headers: { ...json, cookie }, isGateway: true },
+    { name: 'gateway stale session cookie', url: `${gw.url}/dashboard`, pid: gw.pid, headers: { ...json, cookie: stale }, isGateway: true },
+    { name: `gateway ${SESSIONS.toLocaleString('en')} distinct sessions`, url: `${gw.url}/dashboard`, pid: gw.pid, script, isGateway: true },
+    { name: 'gateway bearer token', url: `${gw.url}/api/things`, pid: gw.pid, headers: { ...json, authorization: `Bearer ${token}` }, isGateway: true },
+    ...(other
+      ? [
+          { name: 'compared checkout: /public', url: `${other.url}/public/x`, pid: other.pid, headers: json },
+          { name: 'compared checkout: session cookie', url: `${other.url}/dashboard`, pid: other.pid, headers: { ...json, cookie } },
+        ]
+      : []),
+  ];
 
-  // Bare verification of the same token, no HTTP.
-  const jwks = await (await fetch(`${emulator.issuer(POOL_ID)}/.well-known/jwks.json`)).json();
-  const issuer = emulator.issuer(POOL_ID);
-  const ours = (enabled: boolean) =>
-    createTokenVerifier({ mode: 'cognito', issuers: [issuer], jwksUri: `${issuer}/.well-known/jwks.json`, clientIds: ['demo-gateway', 'demo-machine'], cache: { enabled } });
-  const cached = ours(true);
-  const uncached = ours(false);
-  const aws = JwtRsaVerifier.create({ issuer, audience: null, jwksUri: `${issuer}/.well-known/jwks.json` });
-  aws.cacheJwks(jwks as never);
-  const verifyRows: string[][] = [['verifier (same access token)', 'verifications/s']];
-  verifyRows.push(['cognito-gateway, cache on', String(await opsPerSecond(() => cached.verifyAccessToken(token)))]);
-  verifyRows.push(['cognito-gateway, cache off', String(await opsPerSecond(() => uncached.verifyAccessToken(token)))]);
-  verifyRows.push(['aws-jwt-verify JwtRsaVerifier', String(await opsPerSecond(() => aws.verify(token)))]);
-  console.log('');
-  printTable(verifyRows);
+  // BENCH_ONLY=<substring> runs only the matching rows (for profiling one case).
+  const only = process.env.BENCH_ONLY;
+  if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(only)));
+  // Warm-up (JIT, connection pools, JWKS, the opened-session cache for all 5,000 sessions).
+  for (const s of scenarios) runWrk(s, s.script ? 8 : 2);
+  const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of scenarios) samples.get(s.name)!.push(runWrk(s, SECONDS));
+  }
 
-  for (const gw of Object.values(gateways)) gw.close();
-  await upstream.close();
-  await emulator.close();
+  const cell = (name: string, k: keyof Sample) => (samples.has(name) ? median(samples.get(name)!.map((x) => x[k])) : NaN);
+  const rawRps = cell('node:http + undici Pool proxy', 'rps');
+  const honoRps = cell('Hono + undici fetch proxy', 'rps');
+  const oneCookie = cell('gateway session cookie', 'rps');
+  const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`\ncognito-gateway bench: ${ROUNDS} interleaved rounds × ${SECONDS} s per row, median; wrk -t1 -c${CONNECTIONS}; Node ${process.versions.node}; ${cpus().length} × ${cpuModel}; loopback; shared machine\n`);
+  console.log('| case | req/s | p50 ms | p99 ms | CPU µs/req | × raw undici | × Hono+fetch | × one cookie | non-2xx |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const s of scenarios) {
+    const rps = cell(s.name, 'rps');
+    const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+    console.log(`| ${s.name} | ${Math.round(rps).toLocaleString('en')} | ${f(cell(s.name, 'p50'))} | ${f(cell(s.name, 'p99'))} | ${f(cell(s.name, 'cpu'), 0)} | ${f(rps / rawRps)} | ${f(rps / honoRps)} | ${s.isGateway ? f(rps / oneCookie) : ''} | ${samples.get(s.name)!.reduce((a, x) => a + x.non2xx, 0)} |`);
+  }
+  console.log(`\ngateway RSS after the run: ${rssMb(gw.pid)} MB`);
 }
 
-function printTable(rows: string[][]) {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const [i, r] of rows.entries()) {
-    console.log(r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '));
-    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
+try {
+  await main();
+} finally {
+  for (const c of children) c.kill('SIGTERM');
 }
-
-await main();
+process.exit(0);

@@ -1,6 +1,6 @@
 /**
  * Builds the Worker bundle (`wrangler deploy --dry-run --outdir ...`), prints its raw and gzipped size,
- * and fails when the gzipped bundle reaches the budget (1 MiB) or when any Node API found its way in
+ * and fails when the gzipped bundle is over the budget (240 KiB) or when any Node API found its way in
  * (a `node:*` or bare built-in import/require, or esbuild's `__require` shim for one).
  *
  *   node scripts/worker-bundle.mjs [--outdir dist/worker] [--env demo] [--budget BYTES] [--config wrangler.toml]
@@ -14,7 +14,12 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ROOT, runWrangler } from './worker-wrangler.mjs';
 
-export const GZIP_BUDGET_BYTES = 1024 * 1024;
+/**
+ * 240 KiB gzipped, the AWS SDK client included. Measured 2026-12: ~215 KiB. The sources import zod as a
+ * namespace (`import * as z from 'zod'`) so the bundler drops zod's other locales (~260 KiB raw);
+ * `import { z }` pulls them all back in and this budget fails.
+ */
+export const GZIP_BUDGET_BYTES = 240 * 1024;
 
 const BUILTINS = [...new Set(builtinModules.map((m) => m.replace(/^node:/, '')))];
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -87,7 +92,7 @@ export function formatSize(bytes) {
 /** Problems that fail the build: budget and Node APIs. */
 export function bundleProblems(report, budget = GZIP_BUDGET_BYTES) {
   const problems = [];
-  if (report.gzipBytes >= budget) problems.push(`gzipped bundle is ${formatSize(report.gzipBytes)}, at or over the ${formatSize(budget)} budget`);
+  if (report.gzipBytes > budget) problems.push(`gzipped bundle is ${formatSize(report.gzipBytes)}, over the ${formatSize(budget)} budget`);
   for (const f of report.nodeApis) problems.push(`Node API in the Worker bundle: ${f.text} (${f.file}:${f.line})`);
   return problems;
 }
@@ -110,7 +115,7 @@ async function main(argv) {
   const report = inspectBundle(resolve(ROOT, outdir));
   console.log(`Worker bundle${env ? ` (env ${env})` : ''} in ${outdir}: ${report.modules.length} module(s)`);
   console.log(`  raw   ${formatSize(report.rawBytes)} (${report.rawBytes} bytes)`);
-  console.log(`  gzip  ${formatSize(report.gzipBytes)} (${report.gzipBytes} bytes; budget < ${formatSize(budget)})`);
+  console.log(`  gzip  ${formatSize(report.gzipBytes)} (${report.gzipBytes} bytes; budget ${formatSize(budget)})`);
   const problems = bundleProblems(report, budget);
   if (problems.length) {
     for (const p of problems) console.error(`FAIL ${p}`);

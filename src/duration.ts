@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Durations in config: a number of seconds, or a string such as `90s`, `5m`, `12h`, `30d`.

@@ -18,9 +18,21 @@ export interface Logger {
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SENSITIVE = /pass(word)?|secret|token|cookie|authorization|assertion|code_verifier|^code$/i;
 
+const sensitiveKeys = new Map<string, boolean>();
+
+/** Whether a field name is one whose value must never be logged (cached: field names are few). */
+function isSensitive(key: string): boolean {
+  let hit = sensitiveKeys.get(key);
+  if (hit === undefined) {
+    hit = SENSITIVE.test(key);
+    if (sensitiveKeys.size < 1000) sensitiveKeys.set(key, hit);
+  }
+  return hit;
+}
+
 export function redact(fields: LogFields): LogFields {
   const out: LogFields = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = SENSITIVE.test(k) ? '[redacted]' : v;
+  for (const k in fields) out[k] = isSensitive(k) ? '[redacted]' : fields[k];
   return out;
 }
 
@@ -32,23 +44,42 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
+type Sink = (line: string, level: LogLevel) => void;
+
+const consoleSink: Sink = (line, level) => (level === 'error' || level === 'warn' ? console.error(line) : console.log(line));
+
+/** One class, so a per-request child logger is one small object rather than a set of closures. */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly min: number,
+    private readonly sink: Sink,
+    private readonly now: (() => Date) | undefined,
+    /** Already redacted. */
+    private readonly base: LogFields,
+  ) {}
+
+  private emit(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (LEVELS[level] < this.min) return;
+    const line: LogFields = { time: (this.now ? this.now() : new Date()).toISOString(), level, msg };
+    for (const k in this.base) line[k] = this.base[k];
+    if (fields) for (const k in fields) line[k] = isSensitive(k) ? '[redacted]' : fields[k];
+    this.sink(JSON.stringify(line), level);
+  }
+
+  debug(m: string, f?: LogFields) { this.emit('debug', m, f); }
+  info(m: string, f?: LogFields) { this.emit('info', m, f); }
+  warn(m: string, f?: LogFields) { this.emit('warn', m, f); }
+  error(m: string, f?: LogFields) { this.emit('error', m, f); }
+
+  child(fields: LogFields): Logger {
+    const base: LogFields = { ...this.base };
+    for (const k in fields) base[k] = isSensitive(k) ? '[redacted]' : fields[k];
+    return new JsonLogger(this.min, this.sink, this.now, base);
+  }
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const min = LEVELS[opts.level ?? 'info'];
-  const sink =
-    opts.sink ?? ((line: string, level: LogLevel) => (level === 'error' || level === 'warn' ? console.error(line) : console.log(line)));
-  const now = opts.now ?? (() => new Date());
-  const base = opts.base ?? {};
-  const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (LEVELS[level] < min) return;
-    sink(JSON.stringify({ time: now().toISOString(), level, msg, ...redact({ ...base, ...fields }) }), level);
-  };
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ ...opts, base: { ...base, ...fields } }),
-  };
+  return new JsonLogger(LEVELS[opts.level ?? 'info'], opts.sink ?? consoleSink, opts.now, redact(opts.base ?? {}));
 }
 
 /** A logger that keeps lines in memory, for tests that assert on logging. */
@@ -56,4 +87,19 @@ export function createMemoryLogger(level: LogLevel = 'debug'): Logger & { lines:
   const lines: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level, sink: (line) => lines.push(JSON.parse(line)) });
   return Object.assign(logger, { lines });
+}
+
+/** A JSON log line as a line for people (`logFormat: pretty`): time, level, message, then key=value. */
+export function prettyLine(jsonLine: string): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(jsonLine) as Record<string, unknown>;
+  } catch {
+    return jsonLine;
+  }
+  const { time, level, msg, ...rest } = o;
+  const fields = Object.entries(rest)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"=]/.test(v) ? v : JSON.stringify(v)}`);
+  return [String(time ?? ''), String(level ?? '').toUpperCase().padEnd(5), String(msg ?? ''), ...fields].join(' ');
 }

@@ -33,6 +33,13 @@ async function main() {
   const config = await readConfigFile(configPath, env);
   const gateway = await startNodeGateway({ config, loadConfig: () => readConfigFile(configPath, env) });
   process.on('SIGHUP', () => void gateway.reload());
+  // The app client must know the URLs this gateway really uses (any PORT), on both loopback names.
+  const port = new URL(gateway.url).port;
+  const origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  emulator.setClientSettings(config.idp.userPoolId ?? 'us-east-1_DemoPool1', config.idp.clientId, {
+    callbackUrls: origins.map((o) => `${o}/_auth/callback`),
+    logoutUrls: origins.flatMap((o) => [`${o}/`, `${o}/public/bye`]),
+  });
 
   console.log(`
   cognito-gateway demo
@@ -54,6 +61,10 @@ async function main() {
   Machine token:     curl -s -u demo-machine:demo-machine-secret -d grant_type=client_credentials \\
                        -d scope=demo-api/read ${emulator.hostedUiBase}/oauth2/token
                      curl -H "Authorization: Bearer <access_token>" ${gateway.url}/api/things
+
+  Admin API (doctor, provision) against this emulator — paste:
+                     export COGNITO_ENDPOINT=${emulator.url} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo EMULATOR_URL=${emulator.url}
+                     npx cognito-gateway doctor --config ${configPath}
 `);
   const stop = async () => {
     await gateway.close();

@@ -118,6 +118,10 @@ export function runExplain(config: ResolvedConfig, args: ParsedArgs, out: (line:
     case 'endpoint':
       out(`decision  RESERVED: ${outcome.path} is the gateway's own "${outcome.endpoint}" endpoint; answered by the gateway, never forwarded`);
       return 0;
+    case 'preflight':
+      out(`decision  PREFLIGHT: a CORS preflight for app "${outcome.app.id}", answered by the gateway before any sign-in`);
+      out(`answer    204${'access-control-allow-origin' in outcome.headers ? ` (Access-Control-Allow-Origin: ${outcome.headers['access-control-allow-origin']})` : ' without a CORS grant'}`);
+      return 0;
     case 'refused': {
       const { status, code } = outcome.refusal;
       out(`decision  DENY (${status} ${code}): ${code === 'no_app' ? `no app serves ${url.host}${outcome.path}` : outcome.reason}`);

@@ -11,13 +11,16 @@ import { EXPLAIN_FLAGS, EXPLAIN_USAGE, runExplain } from './explain';
 const USAGE = `cognito-gateway: identity-aware reverse proxy for Amazon Cognito
 
 commands:
-  serve     --config FILE [--watch]      run the gateway (Node)
+  serve     --config FILE [--watch]      run the gateway (Node; --workers N|auto for several processes)
   explain   --config FILE … METHOD URL   show how the policies decide one request (exit 0 allow, 1 deny)
   check     --config FILE                run every check serve runs, without starting (exit 0: serve starts; 2 invalid)
   doctor    --config FILE                check the Cognito app client and pool against the config
   provision --config FILE [--dry-run] [--template FILE] [--create-pool]
                                          create or update the app client from the config
   gen-key                                print a new ES256 private JWK for GATEWAY_ASSERTION_KEYS
+  access-report --config FILE [--users] [--format markdown|json|html] [--out FILE]
+                                         who may reach what: rules per app and policy; --users adds the
+                                         pool's users (ListUsers, ListGroups, ListUsersInGroup)
 
 Unknown flags are refused (exit 2) with the flags the command knows.
 
@@ -25,12 +28,13 @@ ${EXPLAIN_USAGE}`;
 
 /** The flags each command accepts; anything else exits 2 naming these (src/cli/args.ts). */
 export const COMMAND_FLAGS = {
-  serve: { values: ['config'], booleans: ['watch'] },
+  serve: { values: ['config', 'workers'], booleans: ['watch'] },
   explain: EXPLAIN_FLAGS,
   check: { values: ['config'] },
   doctor: { values: ['config'] },
   provision: { values: ['config', 'template'], booleans: ['dry-run', 'create-pool'] },
   'gen-key': { values: [] },
+  'access-report': { values: ['config', 'format', 'out'], booleans: ['users'] },
 } as const satisfies Record<string, FlagSpec>;
 
 export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
@@ -61,7 +65,7 @@ export async function main(argv: string[], out: (line: string) => void = console
         return 0;
       case 'serve': {
         parseArgs(rest, COMMAND_FLAGS.serve, command);
-        const { runNodeMain } = await import('../runtime/node');
+        const { runNodeMain } = await import('./serve');
         await runNodeMain(rest);
         return 0;
       }
@@ -80,6 +84,14 @@ export async function main(argv: string[], out: (line: string) => void = console
           env: process.env,
           out,
         });
+      }
+      case 'access-report': {
+        const args = parseArgs(rest, COMMAND_FLAGS['access-report'], command);
+        const format = args.flags.get('format')?.at(-1) ?? 'markdown';
+        if (!['markdown', 'json', 'html'].includes(format)) throw new UsageError(`access-report: --format is markdown, json or html (got "${format}")`);
+        const config = await readConfigFile(requireConfig(args.flags.get('config')?.at(-1)));
+        const { runAccessReport } = await import('./access-report');
+        return await runAccessReport(config, { users: args.bools.has('users'), format, outFile: args.flags.get('out')?.at(-1), env: process.env, out });
       }
       case undefined:
       case 'help':

@@ -110,8 +110,21 @@ export interface CognitoAdmin {
   createUserPoolDomain(domain: string): Promise<{ cloudFrontDomain?: string }>;
   /** `undefined` when no pool holds the domain. */
   describeUserPoolDomain(domain: string): Promise<DomainDescriptionType | undefined>;
+  /** ListUsers, one page (at most 60). */
+  listUsers(paginationToken?: string): Promise<{ users: AdminUser[]; next?: string }>;
+  /** ListGroups, one page. */
+  listGroups(nextToken?: string): Promise<{ groups: string[]; next?: string }>;
+  /** ListUsersInGroup, one page. */
+  listUsersInGroup(group: string, nextToken?: string): Promise<{ users: AdminUser[]; next?: string }>;
   /** The same client and settings, bound to another pool. */
   withUserPool(userPoolId: string): CognitoAdmin;
+}
+
+/** A UserType of ListUsers / ListUsersInGroup (`Attributes`, not `UserAttributes`). */
+function listedUser(u: { Username?: string; Attributes?: Array<{ Name?: string; Value?: string }>; Enabled?: boolean; UserStatus?: string }): AdminUser {
+  const attributes: Record<string, string> = {};
+  for (const a of u.Attributes ?? []) if (a.Name) attributes[a.Name] = a.Value ?? '';
+  return { username: u.Username ?? '', enabled: u.Enabled !== false, userStatus: u.UserStatus ?? 'UNKNOWN', attributes };
 }
 
 const defaultBackoff = (attempt: number) => Math.min(1000, 50 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
@@ -341,6 +354,24 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
         const out = await client.send(new sdk.DescribeUserPoolDomainCommand({ Domain: domain }));
         const d = out.DomainDescription;
         return d?.UserPoolId ? d : undefined;
+      }),
+
+    listUsers: (paginationToken) =>
+      call('ListUsers', async (sdk, client) => {
+        const out = await client.send(new sdk.ListUsersCommand({ UserPoolId: userPoolId, Limit: 60, ...(paginationToken ? { PaginationToken: paginationToken } : {}) }));
+        return { users: (out.Users ?? []).map(listedUser), next: out.PaginationToken };
+      }),
+
+    listGroups: (nextToken) =>
+      call('ListGroups', async (sdk, client) => {
+        const out = await client.send(new sdk.ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60, ...(nextToken ? { NextToken: nextToken } : {}) }));
+        return { groups: (out.Groups ?? []).map((g) => g.GroupName ?? '').filter(Boolean), next: out.NextToken };
+      }),
+
+    listUsersInGroup: (group, nextToken) =>
+      call('ListUsersInGroup', async (sdk, client) => {
+        const out = await client.send(new sdk.ListUsersInGroupCommand({ UserPoolId: userPoolId, GroupName: group, Limit: 60, ...(nextToken ? { NextToken: nextToken } : {}) }));
+        return { users: (out.Users ?? []).map(listedUser), next: out.NextToken };
       }),
 
     withUserPool: (otherPoolId) => build(shared, otherPoolId),

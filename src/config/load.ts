@@ -130,6 +130,11 @@ function parseAssertionKeys(v: string): string[] {
   return t.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [t];
 }
 
+/** Cognito's global issuer form for a pool (`issuer-cognito-idp.{region}.amazonaws.com`). */
+export function cognitoGlobalIssuer(region: string, userPoolId: string): string {
+  return `https://issuer-cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+}
+
 export function cognitoIssuer(region: string, userPoolId: string): string {
   return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
 }
@@ -223,17 +228,20 @@ export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): R
   });
 
   let issuer = config.idp.issuer;
+  // Pools may also issue Cognito's global form; aws-jwt-verify accepts both for a pool id, so do we.
+  const alsoIssuers: string[] = [];
   if (config.idp.type === 'cognito' && !issuer && config.idp.userPoolId) {
     const region = config.idp.region ?? config.idp.userPoolId.split('_')[0]!;
     if (config.idp.region && !config.idp.userPoolId.startsWith(`${config.idp.region}_`)) {
       issues.push({ path: 'idp.region', message: `"${config.idp.region}" does not match the pool id's region prefix "${config.idp.userPoolId.split('_')[0]}"` });
     }
     issuer = cognitoIssuer(region, config.idp.userPoolId);
+    alsoIssuers.push(cognitoGlobalIssuer(region, config.idp.userPoolId));
   }
   if (issues.length) throw new ConfigError(issues, source);
   for (const app of compileApps(config.apps)) for (const gap of methodGaps(app)) warnings.push(describeMethodGap(gap));
 
-  return { ...config, issuers: [issuer!, ...config.idp.extraIssuers], appHeaders, warnings };
+  return { ...config, issuers: [...new Set([issuer!, ...alsoIssuers, ...config.idp.extraIssuers])], appHeaders, warnings };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, durationBetween } from '../duration';
 import { appsSchema, unmatchedSchema } from '../policy';
 import { cookieConfigSchema } from '../session';
@@ -87,10 +87,12 @@ export const sessionSchema = z
     revalidateAfter: duration().prefault('5m').refine((v) => v >= 1, { message: 'session.revalidateAfter must be at least 1s' }),
     /** `store`: the cookie carries only the sealed session id; the session lives (encrypted) in `store`. */
     storage: z.enum(['cookie', 'store']).default('cookie'),
+    /** Opened sessions kept in memory per process (LRU): size it for the users active within ten minutes. */
+    cacheSize: z.number().int().min(100).max(1_000_000).default(10_000),
     /** Also keep the access token in the session (needed when headers.accessToken forwards it). */
   })
   .strict()
-  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300, storage: 'cookie' });
+  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300, storage: 'cookie', cacheSize: 10_000 });
 
 export const assertionSchema = z
   .object({
@@ -101,9 +103,16 @@ export const assertionSchema = z
     ttl: duration().default(60).refine((s) => s >= 10 && s <= 300, { message: 'assertion.ttl must be between 10s and 5m' }),
     /** EC P-256 private keys (JWK JSON or PKCS8 PEM), newest first. Prefer GATEWAY_ASSERTION_KEYS. */
     keys: z.array(z.string()).default([]),
+    /** More identity claims to carry (`name`, `custom:tenant`, any); also listed by /_auth/me. */
+    claims: z
+      .array(z.string().min(1))
+      .default([])
+      .refine((cs) => !cs.some((c) => ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'groups', 'email', 'username'].includes(c)), {
+        message: 'assertion.claims must not name a claim the assertion sets itself (iss aud sub iat exp nbf jti groups email username)',
+      }),
   })
   .strict()
-  .default({ enabled: true, header: 'X-Auth-Assertion', ttl: 60, keys: [] });
+  .default({ enabled: true, header: 'X-Auth-Assertion', ttl: 60, keys: [], claims: [] });
 
 export const tokensSchema = z
   .object({
@@ -160,9 +169,20 @@ export const listenSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8787),
+    /** Node listener hygiene (ignored on Workers). Durations in seconds; 0 turns a timeout off. */
+    headersTimeout: duration().default(20),
+    requestTimeout: duration().default(300),
+    keepAliveTimeout: duration().default(5),
+    idleTimeout: duration().default(120),
+    maxConnections: z.number().int().min(1).default(10_000),
+    maxHeaderCount: z.number().int().min(16).max(10_000).default(200),
+    maxHeaderSize: z.number().int().min(8 * 1024).max(1024 * 1024).default(32 * 1024),
+    shutdownTimeout: duration().default(20),
+    /** Processes serving the port (node:cluster): a number, or `auto` for one per core. */
+    workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 8787 });
+  .prefault({});
 
 /**
  * Client headers an upstream must not trust, stripped from every request on top of the identity
@@ -211,10 +231,10 @@ export const auditSchema = z
   .prefault({});
 
 /** Which proxy calls /_auth/verify decides which headers carry the original request. */
-export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'caddy'] as const;
+export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'caddy', 'envoy'] as const;
 export const forwardAuthSchema = z
   .object({
-    /** The proxy in front (nginx: X-Original-URL; traefik, caddy: X-Forwarded-*). Unset: /_auth/verify is off. */
+    /** The proxy in front (nginx: X-Original-URL; traefik, caddy: X-Forwarded-*; envoy: ext_authz with path_prefix /_auth/verify). Unset: /_auth/verify is off. */
     proxy: z.enum(FORWARD_AUTH_PROXIES).optional(),
     /** Several kinds of proxy: the first entry whose CIDRs hold the peer wins; else `proxy`. */
     proxies: z.array(z.object({ cidrs: z.array(z.string()).min(1), proxy: z.enum(FORWARD_AUTH_PROXIES) }).strict()).default([]),
@@ -271,6 +291,8 @@ export const configSchema = z
     publicUrl: httpUrl('publicUrl').optional(),
     listen: listenSchema,
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** `json` (one object per line, for machines) or `pretty` (time, level, message, key=value). */
+    logFormat: z.enum(['json', 'pretty']).default('json'),
     idp: idpSchema,
     session: sessionSchema,
     cookies: cookieConfigSchema.prefault({}),

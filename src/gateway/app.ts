@@ -63,7 +63,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     sharedCache: deps.sharedCache,
   });
   const signer = config.assertion.enabled
-    ? await createAssertionSigner({ issuer: config.assertion.issuer ?? config.publicUrl ?? 'cognito-gateway', keys: config.assertion.keys, ttlSeconds: config.assertion.ttl, now })
+    ? await createAssertionSigner({ issuer: config.assertion.issuer ?? config.publicUrl ?? 'cognito-gateway', keys: config.assertion.keys, ttlSeconds: config.assertion.ttl, claims: config.assertion.claims, now })
     : undefined;
   if (signer?.ephemeral) deps.logger.warn('assertion signing key is ephemeral: set GATEWAY_ASSERTION_KEYS so upstreams can pin it across restarts');
   for (const w of config.warnings) deps.logger.warn(w);
@@ -77,13 +77,17 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     ? serverSideSessions<SessionData>(createSessionStore<SessionRef>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 }), stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime })
     : undefined;
   stores.sessionRecords = serverSide;
-  const sessions = serverSide ?? createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS });
+  const sessions = serverSide ?? createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS, cacheSize: config.session.cacheSize });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
   const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: stores.cache ?? deps.sharedCache, metrics, stores });
   const apps = compileApps(config.apps);
   metrics.sources.tokens = () => verifier.stats();
   metrics.sources.users = cognito ? () => cognito.directory.stats : undefined;
+  metrics.sources.sessions = () => {
+    const s = sessions.cacheStats();
+    return { hits: s.hits, misses: s.unsealed };
+  };
   return {
     cognito,
     config,

@@ -112,6 +112,8 @@ export interface Refusal {
 
 export type Outcome =
   | { kind: 'endpoint'; endpoint: Endpoint; path: string; query: string }
+  /** A CORS preflight for an app with `cors`: answered by the gateway, never authenticated or forwarded. */
+  | { kind: 'preflight'; app: CompiledApp; path: string; headers: Record<string, string> }
   /** Answered before any app: a bad path, a reserved near-miss, a wrong method on an endpoint, no app. */
   | { kind: 'refused'; path?: string; refusal: Refusal; reason: string; allow?: string }
   | { kind: 'needs-credential'; app: CompiledApp; path: string; query: string; credential: Credential; decision: Decision }
@@ -131,6 +133,8 @@ export type Outcome =
       returnTo?: string;
       /** allow / bypass. */
       upstream?: UpstreamEdits;
+      /** CORS response headers for an allowed origin (app `cors`), on every answer. */
+      cors?: Record<string, string>;
     };
 
 /** Splits a raw target into path and query; a fragment neither matches nor travels. */
@@ -156,7 +160,8 @@ export function decide(view: RequestView, compiled: CompiledGateway, auth?: Auth
   const path = norm.path;
 
   if (path === '/_auth' || path.startsWith('/_auth/')) {
-    const route = ENDPOINTS[path];
+    // Envoy's ext_authz asks with the original path after a path_prefix: /_auth/verify/<path>.
+    const route = ENDPOINTS[path] ?? (path.startsWith('/_auth/verify/') ? ENDPOINTS['/_auth/verify'] : undefined);
     // Reserved on every host: a near-miss of an endpoint is never an app path.
     if (!route) return { kind: 'refused', path, refusal: refusal('not_found'), reason: 'reserved path, no such gateway endpoint' };
     if (route.methods && !route.methods.includes(view.method)) {
@@ -173,6 +178,10 @@ export function decide(view: RequestView, compiled: CompiledGateway, auth?: Auth
   if (app.refuseUnusualPaths) {
     const unusual = unusualSpellings(path);
     if (unusual.length) return { kind: 'refused', path, refusal: refusal('bad_path'), reason: `spelling some upstreams read as another path: ${unusual.join('; ')}` };
+  }
+  const origin = view.headers.get('origin');
+  if (app.cors && origin && view.method === 'OPTIONS' && view.headers.get('access-control-request-method')) {
+    return { kind: 'preflight', app, path, headers: preflightHeaders(app.cors, origin, view.headers) };
   }
   const folded = app.foldCheck ? foldPathCase(path) : path;
   if (folded !== path && matchApp(compiled.apps, view.host, folded) !== app) {
@@ -217,7 +226,9 @@ export function appServing(compiled: CompiledGateway, host: string, rawPath: str
 
 function finish(view: RequestView, compiled: CompiledGateway, app: CompiledApp, path: string, query: string, decision: Decision, auth: AuthResult): Outcome {
   const { identity, credential } = auth;
-  const base = { kind: 'decided' as const, app, path, query, decision, credential, identity };
+  const origin = view.headers.get('origin');
+  const cors = app.cors && origin ? corsHeaders(app.cors, origin) : undefined;
+  const base = { kind: 'decided' as const, app, path, query, decision, credential, identity, cors };
   switch (decision.effect) {
     case 'bypass':
       return { ...base, answer: 'bypass', upstream: { path, query, identityHeaders: {}, dropAuthorization: false } };
@@ -267,6 +278,37 @@ function denial(app: CompiledApp, decision: Decision, identity?: Identity): Refu
     ...refusal('insufficient_scope'),
     detail: scope.join(' '),
     wwwAuthenticate: `Bearer realm="${app.id}", error="insufficient_scope", scope="${scope.join(' ')}"`,
+  };
+}
+
+type Cors = NonNullable<CompiledApp['cors']>;
+
+function originAllowed(cors: Cors, origin: string): boolean {
+  return cors.allowedOrigins.includes('*') || cors.allowedOrigins.some((o) => o.toLowerCase() === origin.toLowerCase());
+}
+
+/** Response headers for an actual request from `origin`: nothing (but Vary) when it is not allowed. */
+function corsHeaders(cors: Cors, origin: string): Record<string, string> {
+  if (!originAllowed(cors, origin)) return { vary: 'Origin' };
+  const h: Record<string, string> = { 'access-control-allow-origin': cors.allowCredentials || !cors.allowedOrigins.includes('*') ? origin : '*', vary: 'Origin' };
+  if (cors.allowCredentials) h['access-control-allow-credentials'] = 'true';
+  if (cors.exposedHeaders.length) h['access-control-expose-headers'] = cors.exposedHeaders.join(', ');
+  return h;
+}
+
+/** The preflight answer: the allowed method and headers, or no grant at all when anything asked is not allowed. */
+function preflightHeaders(cors: Cors, origin: string, headers: HeaderReader): Record<string, string> {
+  const method = (headers.get('access-control-request-method') ?? '').trim().toUpperCase();
+  const asked = (headers.get('access-control-request-headers') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const allowedHeaders = new Set(cors.allowedHeaders.map((h) => h.toLowerCase()));
+  const granted = originAllowed(cors, origin) && cors.allowedMethods.includes(method) && asked.every((h) => allowedHeaders.has(h));
+  if (!granted) return { vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers' };
+  return {
+    ...corsHeaders(cors, origin),
+    'access-control-allow-methods': cors.allowedMethods.join(', '),
+    'access-control-allow-headers': cors.allowedHeaders.join(', '),
+    'access-control-max-age': String(cors.maxAge),
+    vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
   };
 }
 

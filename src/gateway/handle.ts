@@ -49,7 +49,13 @@ export function refuse(req: Request, info: Pick<RequestInfo, 'requestId' | 'log'
 }
 
 export type Resolved =
-  | { kind: 'outcome'; outcome: Exclude<Outcome, { kind: 'needs-credential' }>; setCookies: string[] }
+  | {
+      kind: 'outcome';
+      outcome: Exclude<Outcome, { kind: 'needs-credential' }>;
+      setCookies: string[];
+      /** Epoch seconds when the credential ends (the session's absolute lifetime, the token's exp). */
+      credentialsEndAt?: number;
+    }
   | { kind: 'respond'; res: Response; log: Record<string, unknown> };
 
 /**
@@ -63,6 +69,7 @@ export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view
   const appCtx = { app: app.name, contact: app.contact };
   let auth: AuthResult;
   let setCookies: string[] = [];
+  let credentialsEndAt: number | undefined;
   if (credential === 'basic') {
     const basic = await authenticateBasic(gw, app, view.credentials.basic!, info.clientAddress ?? info.peerAddress ?? '');
     if (basic.kind === 'refused') {
@@ -91,14 +98,22 @@ export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view
     }
     setCookies = checked.setCookies;
     auth = checked.kind === 'identity' ? { credential, identity: checked.identity, accessToken: checked.accessToken } : { credential };
+    if (checked.kind === 'identity') {
+      credentialsEndAt = checked.session
+        ? checked.session.createdAt + (app.session?.absoluteLifetime ?? gw.config.session.absoluteLifetime)
+        : typeof checked.identity.claims.exp === 'number'
+          ? checked.identity.claims.exp
+          : undefined;
+    }
   }
   const outcome = decide(view, gw.compiled, auth) as Exclude<Outcome, { kind: 'needs-credential' }>;
-  return { kind: 'outcome', outcome, setCookies };
+  return { kind: 'outcome', outcome, setCookies, credentialsEndAt };
 }
 
 /** The access-log fields of an outcome. */
 export function outcomeLog(outcome: Exclude<Outcome, { kind: 'needs-credential' }>): Record<string, unknown> {
   if (outcome.kind === 'endpoint') return { endpoint: outcome.endpoint };
+  if (outcome.kind === 'preflight') return { app: outcome.app.id, answer: 'preflight' };
   if (outcome.kind === 'refused') return { error: outcome.refusal.code, reason: outcome.reason };
   const { app, decision, identity } = outcome;
   return {
@@ -161,13 +176,25 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
   if (resolved.kind === 'respond') return done(gw, info, req, resolved.res, resolved.log);
   const { outcome, setCookies } = resolved;
   if (outcome.kind === 'refused') return done(gw, info, req, withCookies(refusedResponse(req, info, outcome), setCookies), outcomeLog(outcome));
+  if (outcome.kind === 'preflight') {
+    const res = new Response(null, { status: 204, headers: { ...outcome.headers, 'cache-control': 'no-store' } });
+    return done(gw, info, req, res, { app: outcome.app.id, answer: 'preflight', granted: 'access-control-allow-origin' in outcome.headers });
+  }
   if (outcome.kind !== 'decided') throw new Error(`handleProxied: unexpected ${outcome.kind}`);
-  const res = outcome.upstream ? await forward(gw, req, info, outcome, outcome.upstream) : await refusalResponse(gw, req, info, outcome);
+  if (outcome.upstream) {
+    // The forwarder adds the session cookies and CORS headers itself (on Node it writes the response).
+    const credentialsEndAt = outcome.identity ? resolved.credentialsEndAt : undefined;
+    const res = await forward(gw, req, info, outcome, outcome.upstream, setCookies, credentialsEndAt);
+    auditDecision(gw, info, outcome, res.status);
+    return done(gw, info, req, res, outcomeLog(outcome));
+  }
+  let res = await refusalResponse(gw, req, info, outcome);
+  if (outcome.cors) res = withHeaders(res, outcome.cors);
   auditDecision(gw, info, outcome, res.status);
   return done(gw, info, req, withCookies(res, setCookies), outcomeLog(outcome));
 }
 
-async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: Decided, edits: UpstreamEdits): Promise<Response> {
+async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: Decided, edits: UpstreamEdits, setCookies: readonly string[], credentialsEndAt?: number): Promise<Response> {
   const { app } = outcome;
   const identityHeaders = await identityHeadersFor(gw, outcome, edits);
   if (info.trace.added) identityHeaders.traceparent = info.trace.traceparent;
@@ -188,14 +215,25 @@ async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: De
       trustedForwardedFor: info.peerTrusted ? (req.headers.get('x-forwarded-for') ?? undefined) : undefined,
       requestId: info.requestId,
       timeoutMs: gw.config.upstreamTimeout * 1000,
+      setCookies,
+      responseHeaders: outcome.cors,
+      closeAfterMs: credentialsEndAt !== undefined ? credentialsEndAt * 1000 - gw.now() : undefined,
     });
     gw.metrics.upstreamDuration.observe({ app: app.id }, (gw.now() - started) / 1000);
     return res;
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;
     gw.metrics.upstreamErrors.inc({ app: app.id, kind: e.kind });
-    return refuse(req, info, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable', { app: app.name, contact: app.contact }, { app: app.id, kind: e.kind });
+    const page = refuse(req, info, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable', { app: app.name, contact: app.contact }, { app: app.id, kind: e.kind });
+    return withCookies(outcome.cors ? withHeaders(page, outcome.cors) : page, setCookies);
   }
+}
+
+/** The response with headers set (CORS); a copy when its headers are immutable (straight from fetch). */
+export function withHeaders(res: Response, headers: Record<string, string>): Response {
+  const out = new Response(res.body, res);
+  for (const [k, v] of Object.entries(headers)) out.headers.set(k, v);
+  return out;
 }
 
 export function withCookies(res: Response, setCookies: readonly string[]): Response {

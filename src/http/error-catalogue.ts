@@ -8,6 +8,7 @@ import { renderError, type ErrorPageOptions } from './error-page';
 
 /** Stable error codes. Clients and dashboards may key on them: never rename one. */
 export const ErrorCode = {
+  BadRequest: 'bad_request',
   BadPath: 'bad_path',
   NotFound: 'not_found',
   MethodNotAllowed: 'method_not_allowed',
@@ -89,6 +90,10 @@ const startAgain = () => 'Start again; it only takes a moment.';
 const OAUTH_ERROR_CODE = /^[a-z0-9_]{1,64}$/;
 
 export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
+  bad_request: {
+    status: 400, title: 'Bad request', level: 'info', log: 'malformed request (HTTP syntax)',
+    message: (c) => c.detail ?? 'The request is malformed.',
+  },
   bad_path: {
     status: 400, title: 'Bad request', level: 'info', log: 'refused: the path has characters or encodings the gateway does not accept',
     message: () => 'The address contains characters or encodings the gateway does not accept.',

@@ -56,6 +56,7 @@ export interface CompiledApp {
   refuseUnusualPaths: boolean;
   /** Untrusted client headers this app's upstream may still receive (canonical lower-case names). */
   trustClientHeaders: readonly string[];
+  cors?: App['cors'];
   upstream: string;
   /** `upstream`, parsed once. */
   upstreamUrl: URL;
@@ -97,6 +98,7 @@ function compileApp(app: App): CompiledApp {
     foldCheck: app.caseSensitive === undefined,
     refuseUnusualPaths: app.unusualPaths === 'refuse',
     trustClientHeaders: app.trustClientHeaders.map((h) => h.toLowerCase().replaceAll('_', '-')),
+    cors: app.cors,
     upstream: app.upstream,
     upstreamUrl: new URL(app.upstream),
     session: app.session,

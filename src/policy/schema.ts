@@ -2,7 +2,7 @@
  * Config fragment for apps and their policies (zod 4). Shape only, plus `validateApps` for what shape
  * cannot express; `appsSchema` runs it, so parsing the root config reports every problem with its path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationBetween } from '../duration';
 import { closestWord } from '../spelling';
 import { ACTIONS, AUTH_METHODS } from './selectors';
@@ -115,6 +115,20 @@ export const appSchema = strictObject(
     caseSensitive: z.boolean().optional(),
     /** `refuse` (default): 400 for spellings some upstreams read as another path (see unusualSpellings). `forward`: accept them. */
     unusualPaths: z.enum(['refuse', 'forward']).default('refuse'),
+    /** CORS for browser apps on other origins: preflights are answered before authentication. */
+    cors: z
+      .object({
+        /** Exact origins (`https://app.example.com`) or `*` (never with allowCredentials). */
+        allowedOrigins: z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'an origin like https://app.example.com, or *')).min(1),
+        allowedMethods: z.array(z.string().regex(/^[A-Za-z]+$/).transform((m) => m.toUpperCase())).default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
+        allowedHeaders: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).default(['Authorization', 'Content-Type', 'X-Requested-With']),
+        exposedHeaders: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).default([]),
+        allowCredentials: z.boolean().default(false),
+        maxAge: durationBetween('cors.maxAge', 0, 86400).default(600),
+      })
+      .strict()
+      .refine((c) => !(c.allowCredentials && c.allowedOrigins.includes('*')), { message: 'cors: allowedOrigins "*" cannot be used with allowCredentials: true (browsers refuse it); list the origins' })
+      .optional(),
     /** Names from `untrustedHeaders` (method overrides, other products' identity headers) this app's upstream may receive from clients. */
     trustClientHeaders: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'a header name')).default([]),
     session: strictObject(

@@ -1,6 +1,7 @@
 /**
  * Forwards one request to the upstream app and hands back its response, streaming both bodies.
- * Web APIs only: the caller injects `fetch` (undici's on Node, the global one on Workers).
+ * Web APIs only: the caller injects `fetch`. Workers forward this way; Node uses undici's dispatcher
+ * (src/runtime/node-forward.ts) with the raw-header rules of ./raw-headers.ts instead.
  */
 import { filterCookieHeader, cookiePairName } from './cookies';
 import {
@@ -12,7 +13,8 @@ import {
 import { UpstreamError } from './upstream-error';
 import { upstreamUrl } from './upstream-url';
 
-export interface ForwardOptions {
+/** What the gateway asks a forwarder to do for one request; the same on every runtime. */
+export interface UpstreamRequest {
   /** App origin, optionally with a base path (`http://app:8080/base`). */
   upstream: URL;
   /** The normalised, still percent-encoded path that policy matched; forwarded exactly. */
@@ -31,39 +33,52 @@ export interface ForwardOptions {
   host: string;
   /** Incoming X-Forwarded-For chain to keep when the peer is a trusted proxy; else XFF is replaced. */
   trustedForwardedFor?: string;
-  /** Sent upstream as X-Request-Id. */
+  /** Sent upstream as X-Request-Id, and back to the client. */
   requestId: string;
-  fetch: typeof fetch;
   /** Time allowed until the upstream's response headers arrive; then 504. Default 30 s. */
   timeoutMs?: number;
-  /**
-   * Puts the client's Host into the fetch init's headers. WHATWG fetch implementations (undici,
-   * Node's global fetch, workerd) drop a Host header, so on Node the injected fetch must read it from
-   * `init.headers` and send it through an undici dispatcher; otherwise the upstream's host is sent.
-   */
+  /** Sends the client's Host to the upstream instead of the upstream's own. */
   preserveHost?: boolean;
+  /** Set-Cookie lines the gateway adds to the client response (a re-sealed session). */
+  setCookies?: readonly string[];
+  /** Headers the gateway sets on the client response (CORS for an allowed origin); they replace the upstream's. */
+  responseHeaders?: Readonly<Record<string, string>>;
   /**
-   * fetch decodes gzip/br/deflate response bodies. On Node the decoded body must not keep the
-   * upstream's Content-Encoding, so by default the upstream is asked for `Accept-Encoding: identity`
-   * and any Content-Encoding/Content-Length on an encoded response is dropped. Workers re-encode a
-   * returned body according to its Content-Encoding header: set this to true there to pass the
-   * client's Accept-Encoding and the upstream's Content-Encoding through.
+   * How long the credentials behind this request stay valid (session absolute lifetime, token
+   * expiry), in ms from now. A long-lived exchange (WebSocket) is closed then.
+   */
+  closeAfterMs?: number;
+}
+
+/**
+ * The per-runtime upstream call. It either resolves with the client response, or (Node) writes
+ * the response itself and resolves with a marker response that carries only the status.
+ * Rejects with UpstreamError when the upstream gives no usable response head.
+ */
+export type Forwarder = (req: Request, opts: UpstreamRequest) => Promise<Response>;
+
+/** forwardRequest's options: a request plus the Web fetch to send it with. */
+export interface ForwardOptions extends UpstreamRequest {
+  fetch: typeof fetch;
+  /**
+   * fetch decodes gzip/br/deflate response bodies. Where it does (undici's fetch on Node) the
+   * decoded body must not keep the upstream's Content-Encoding, so by default the upstream is asked
+   * for `Accept-Encoding: identity` and any Content-Encoding/Content-Length on an encoded response
+   * is dropped. Workers re-encode a returned body according to its Content-Encoding header: set
+   * this to true there to pass the client's Accept-Encoding and the upstream's Content-Encoding
+   * through.
    */
   keepContentEncoding?: boolean;
 }
 
-/** What the gateway hands a runtime's forwarder: everything but how the upstream is reached. */
-export type UpstreamRequest = Omit<ForwardOptions, 'fetch' | 'keepContentEncoding' | 'preserveHost'>;
-
-/**
- * Sends one request upstream and returns the client's response. Injected per runtime (RuntimeDeps):
- * the request core never knows how the upstream is reached.
- */
-export type Forwarder = (req: Request, upstream: UpstreamRequest) => Promise<Response>;
-
-/** A forwarder over a WHATWG fetch (Workers: native; Node: undici's). */
-export function fetchForwarder(fetchUpstream: typeof fetch, opts: { keepContentEncoding: boolean }): Forwarder {
-  return (req, upstream) => forwardRequest(req, { ...upstream, fetch: fetchUpstream, keepContentEncoding: opts.keepContentEncoding });
+/** The Forwarder for runtimes whose native client is fetch (Workers). */
+export function fetchForwarder(fetchImpl: typeof fetch, extra: { keepContentEncoding?: boolean } = {}): Forwarder {
+  return async (req, opts) => {
+    const res = await forwardRequest(req, { ...opts, fetch: fetchImpl, keepContentEncoding: extra.keepContentEncoding });
+    for (const line of opts.setCookies ?? []) res.headers.append('set-cookie', line);
+    for (const [name, value] of Object.entries(opts.responseHeaders ?? {})) res.headers.set(name, value);
+    return res;
+  };
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;

@@ -75,9 +75,7 @@ export function mergeStripRules(...rules: HeaderStripRules[]): HeaderStripRules 
 
 /** Pure: does this header name match the rules (case-insensitive, `_` = `-`)? */
 export function matchesStripRules(name: string, rules: HeaderStripRules): boolean {
-  const n = canonicalHeaderName(name);
-  if (rules.names.some((r) => canonicalHeaderName(r) === n)) return true;
-  return rules.prefixes.some((p) => p.length > 0 && n.startsWith(canonicalHeaderName(p)));
+  return matchesCompiled(canonicalHeaderName(name), compileStripRules(rules));
 }
 
 /**
@@ -103,4 +101,51 @@ export function removeHopByHopHeaders(headers: Headers): void {
     .filter((t) => t.length > 0);
   const rules: HeaderStripRules = { names: [...HOP_BY_HOP_HEADERS, ...named], prefixes: [] };
   stripIdentityHeaders(headers, rules);
+}
+
+/**
+ * Strip rules with every name already in canonical form, built once per rule set: matching a
+ * header is then one Set look-up plus a short prefix scan, not a canonicalisation per header × rule.
+ */
+export interface CompiledStripRules {
+  names: ReadonlySet<string>;
+  prefixes: readonly string[];
+}
+
+const compiledCache = new WeakMap<HeaderStripRules, CompiledStripRules>();
+
+/** Compiles (and caches per rules object) the canonical form of a rule set. */
+export function compileStripRules(rules: HeaderStripRules): CompiledStripRules {
+  let compiled = compiledCache.get(rules);
+  if (!compiled) {
+    compiled = {
+      names: new Set(rules.names.map(canonicalHeaderName)),
+      prefixes: [...new Set(rules.prefixes.filter((p) => p.length > 0).map(canonicalHeaderName))],
+    };
+    compiledCache.set(rules, compiled);
+  }
+  return compiled;
+}
+
+/** Does an already-canonical header name match the compiled rules? */
+export function matchesCompiled(canonical: string, rules: CompiledStripRules): boolean {
+  if (rules.names.has(canonical)) return true;
+  for (const p of rules.prefixes) if (canonical.startsWith(p)) return true;
+  return false;
+}
+
+/** Every request header the proxy drops whatever the config: hop-by-hop plus the forwarding family. */
+export const FIXED_REQUEST_STRIP: CompiledStripRules = (() => {
+  const fwd = compileStripRules(FORWARDING_STRIP_RULES);
+  return { names: new Set([...HOP_BY_HOP_HEADERS, ...fwd.names]), prefixes: fwd.prefixes };
+})();
+
+/** The names a Connection header lists, canonical; empty for a missing or empty header. */
+export function connectionTokens(values: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const v of values) for (const t of v.split(',')) {
+    const token = t.trim();
+    if (token) out.add(canonicalHeaderName(token));
+  }
+  return out;
 }

@@ -8,7 +8,7 @@
  * value that does not fit is left out rather than cut. Either way a companion header
  * `<Header>-Truncated: true` tells the upstream that it did not get everything.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Identity } from '../identity';
 import { boundedListValue, boundedScalarValue } from './header-value';
 import { BASE_IDENTITY_STRIP_RULES, canonicalHeaderName, mergeStripRules, type HeaderStripRules } from './headers';
@@ -177,15 +177,27 @@ export function mergeHeadersConfig(root: HeadersConfig, override: HeadersOverrid
  */
 export function mapIdentityHeaders(identity: Identity, cfg: HeadersConfig, accessToken?: string): Record<string, string> {
   const out: Record<string, string> = {};
+  // Canonical name -> the spelling in `out`: a later mapping of the same header replaces an earlier one.
+  const present = new Map<string, string>();
   const put = (header: string, raw: unknown) => {
-    for (const existing of Object.keys(out)) {
-      const c = canonicalHeaderName(existing);
-      if (c === canonicalHeaderName(header) || c === canonicalHeaderName(header + TRUNCATED_SUFFIX)) delete out[existing];
+    const names = canonicalPair(header);
+    for (const c of names) {
+      const existing = present.get(c);
+      if (existing !== undefined) {
+        delete out[existing];
+        present.delete(c);
+      }
     }
     const bounded = headerValueFor(raw, cfg.maxValueBytes);
     if (!bounded) return;
-    if (bounded.value !== '') out[header] = bounded.value;
-    if (bounded.truncated) out[header + TRUNCATED_SUFFIX] = 'true';
+    if (bounded.value !== '') {
+      out[header] = bounded.value;
+      present.set(names[0], header);
+    }
+    if (bounded.truncated) {
+      out[header + TRUNCATED_SUFFIX] = 'true';
+      present.set(names[1], header + TRUNCATED_SUFFIX);
+    }
   };
   for (const preset of cfg.presets) for (const [header, source] of PRESET_HEADERS[preset]) put(header, source(identity));
   for (const [header, claim] of Object.entries(cfg.claims)) put(header, identity.claims[claim]);
@@ -196,6 +208,18 @@ export function mapIdentityHeaders(identity: Identity, cfg: HeadersConfig, acces
     else out[cfg.accessToken] = accessToken;
   }
   return out;
+}
+
+const canonicalPairs = new Map<string, [string, string]>();
+
+/** Canonical names of a configured header and of its -Truncated companion (memoised: config names are few). */
+function canonicalPair(header: string): [string, string] {
+  let pair = canonicalPairs.get(header);
+  if (!pair) {
+    pair = [canonicalHeaderName(header), canonicalHeaderName(header + TRUNCATED_SUFFIX)];
+    if (canonicalPairs.size < 1000) canonicalPairs.set(header, pair);
+  }
+  return pair;
 }
 
 /** A claim value as a header value: arrays become lists; objects become JSON; absent gives nothing. */

@@ -1,11 +1,13 @@
 export { filterCookieHeader, cookiePairName } from './cookies';
-export { fetchForwarder, forwardRequest, upstreamRequestHeaders, downstreamResponseHeaders, type ForwardOptions, type Forwarder, type UpstreamRequest } from './forward';
+export { fetchForwarder, forwardRequest, upstreamRequestHeaders, downstreamResponseHeaders, type Forwarder, type ForwardOptions, type UpstreamRequest } from './forward';
+export { downstreamRawHeaders, upstreamRawHeaders, type DownstreamHead } from './raw-headers';
 export { encodeHeaderValue, boundedListValue, boundedScalarValue } from './header-value';
 export {
   BASE_IDENTITY_STRIP_RULES,
   FORWARDING_STRIP_RULES,
   HOP_BY_HOP_HEADERS,
   canonicalHeaderName,
+  compileStripRules,
   matchesStripRules,
   mergeStripRules,
   removeHopByHopHeaders,
@@ -27,4 +29,4 @@ export {
   type HeadersOverride,
 } from './identity-headers';
 export { UpstreamError, type UpstreamErrorKind } from './upstream-error';
-export { upstreamUrl } from './upstream-url';
+export { upstreamPath, upstreamUrl } from './upstream-url';

@@ -3,7 +3,12 @@
  * so they reach the upstream byte-for-byte (as far as the WHATWG URL parser leaves them alone: it
  * keeps percent-escapes, order and repeated keys).
  */
-export function upstreamUrl(upstream: URL, path: string, query: string): string {
+/**
+ * Pure: the request target for the upstream (its base path, then the matched path and the raw
+ * query), validated so that it cannot leave the configured origin. For clients that take the
+ * origin separately (undici's dispatcher): no URL parsing.
+ */
+export function upstreamPath(upstream: URL, path: string, query: string): string {
   if (!path.startsWith('/')) throw new Error(`forwardRequest: path must start with "/", got ${JSON.stringify(path.slice(0, 80))}`);
   // '?' or '#' in the path would move the query or cut the URL: the caller must pass the
   // percent-encoded path (URL.pathname form), never a decoded one.
@@ -13,7 +18,11 @@ export function upstreamUrl(upstream: URL, path: string, query: string): string 
   if (query !== '' && !query.startsWith('?')) throw new Error('forwardRequest: query must be "" or start with "?"');
   if (/[#\u0000-\u001f\u007f]/.test(query)) throw new Error('forwardRequest: query contains "#" or a control character');
   const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
-  const url = `${upstream.origin}${base}${path}${query}`;
+  return `${base}${path}${query}`;
+}
+
+export function upstreamUrl(upstream: URL, path: string, query: string): string {
+  const url = `${upstream.origin}${upstreamPath(upstream, path, query)}`;
   // Defence in depth: whatever the path holds, the request goes to the configured origin.
   if (new URL(url).origin !== upstream.origin) throw new Error('forwardRequest: path would leave the upstream origin');
   return url;

@@ -1,19 +1,27 @@
 /**
- * The Node entry: serves the gateway with @hono/node-server, reaches upstreams with undici, and
- * reloads its config on SIGHUP or file change without dropping connections (a bad new config is
- * refused and the old one stays). The only gateway file that knows it runs on Node.
+ * The Node entry: serves the gateway on node:http through @hono/node-server's request listener,
+ * reaches upstreams with undici's dispatcher (./node-forward.ts), hands Upgrade requests (WebSocket)
+ * to the same pipeline, reloads its config without dropping connections (a bad new config is
+ * refused and the old one stays), and drains gracefully. The only gateway file that knows it runs
+ * on Node, with ./node-forward.ts.
  */
-import { serve, type HttpBindings } from '@hono/node-server';
-import { watch } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { ResolvedConfig } from '../config/load';
 import { createGateway, createGatewayApp } from '../gateway/app';
 import type { Gateway } from '../gateway/context';
-import { createLogger, type Logger } from '../log';
-import { fetchForwarder } from '../proxy';
-import { configPathFrom, readConfigFile } from '../cli/config-file';
+import { createWriteStream } from 'node:fs';
+import { jsonLinesAudit, type AuditSink } from '../audit';
+import { createAdminHandler } from '../gateway/admin';
+import { errorResponse, gatewayError, newRequestId } from '../http';
+import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
+import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
+import { GATEWAY_VERSION } from '../version';
+import { createNodeForwarder, rememberBindings, type NodeBindings } from './node-forward';
+import { createBatchedSink } from './node-log';
 import { nodeStoreFor } from './node-store';
 
 export interface NodeGatewayOptions {
@@ -26,32 +34,73 @@ export interface NodeGatewayOptions {
   now?: () => number;
   /** Environment for the Cognito admin API (COGNITO_ENDPOINT, AWS_*); default process.env. */
   env?: Record<string, string | undefined>;
+  /** Where audit events go; default `audit.file` (appended) or stdout. */
+  audit?: AuditSink;
+  /** Metrics kept across reloads; default one set for this gateway. */
+  metrics?: GatewayMetrics;
+}
+
+export interface DrainResult {
+  /** Requests and upgraded connections still open at the deadline, and so cut. */
+  cut: number;
 }
 
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The admin listener (/metrics, /healthz, /readyz) when `admin.listen` is set. */
+  adminUrl?: string;
   gateway(): Gateway;
+  /** True once drain() has begun: readiness answers 503 from then on. */
+  draining(): boolean;
   /** Loads the config again; on failure logs why, keeps the running config and returns false. */
   reload(): Promise<boolean>;
+  /**
+   * Graceful stop: readiness fails, the listener stops accepting, in-flight requests and upgraded
+   * connections get `timeoutMs` (default listen.shutdownTimeout) to finish, the rest are cut.
+   */
+  drain(timeoutMs?: number): Promise<DrainResult>;
+  /** Immediate stop: every connection is closed now. */
   close(): Promise<void>;
 }
 
-export function createNodeFetch(): typeof fetch {
-  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
+/** fetch for the IdP (discovery, token, JWKS): a client, with its own keep-alive pool. */
+export function createIdpFetch(): typeof fetch {
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
   return ((input: string | URL | Request, init?: RequestInit) =>
     undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
 }
 
+/** Audit lines: appended to `audit.file`, else stdout, through a non-blocking writer. */
+function auditSinkFor(config: ResolvedConfig): AuditSink {
+  if (config.audit.file) {
+    const file = createWriteStream(config.audit.file, { flags: 'a' });
+    return jsonLinesAudit((line) => file.write(`${line}\n`));
+  }
+  const sink = createBatchedSink();
+  return jsonLinesAudit((line) => sink(line, 'info'));
+}
+
 export async function startNodeGateway(opts: NodeGatewayOptions): Promise<RunningGateway> {
-  const logger = opts.logger ?? createLogger({ level: opts.config.logLevel });
-  const upstreamFetch = createNodeFetch();
+  const batched = createBatchedSink();
+  const sink = opts.config.logFormat === 'pretty' ? (line: string, level: LogLevel) => batched(prettyLine(line), level) : batched;
+  const logger = opts.logger ?? createLogger({ level: opts.config.logLevel, sink });
+  const listen = opts.config.listen;
+  const forwarder = createNodeForwarder();
+  const idpFetch = createIdpFetch();
+  const metrics = opts.metrics ?? createGatewayMetrics();
+  metrics.buildInfo.set({ version: GATEWAY_VERSION, runtime: `node ${process.versions.node}` }, 1);
+  const audit = opts.audit ?? auditSinkFor(opts.config);
+  let draining = false;
   const build = async (config: ResolvedConfig) => {
     const gw = await createGateway(config, {
-      forward: fetchForwarder(upstreamFetch, { keepContentEncoding: false }),
-      idpFetch: upstreamFetch,
-      peerAddress: (_req, env) => (env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress,
-      rawTarget: (req, env) => (env as HttpBindings | undefined)?.incoming?.url ?? new URL(req.url).pathname + new URL(req.url).search,
+      forward: forwarder.forward,
+      idpFetch,
+      metrics,
+      audit,
+      isDraining: () => draining,
+      peerAddress: (_req, env) => (env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress,
+      rawTarget: (req, env) => (env as NodeBindings | undefined)?.incoming?.url ?? new URL(req.url).pathname + new URL(req.url).search,
       logger,
       now: opts.now,
       env: opts.env ?? process.env,
@@ -60,68 +109,165 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     return { gw, app: createGatewayApp(gw) };
   };
   let current = await build(opts.config);
+  let inFlight = 0;
 
-  const host = opts.host ?? opts.config.listen.host;
-  const port = opts.port ?? opts.config.listen.port;
-  // 32 KB of request headers (Node's default is 16 KB): a full chunked session plus an app's own
-  // cookies must fit, or a user could not even reach /_auth/logout.
-  const server = serve({ fetch: (req, env) => current.app.fetch(req, env), hostname: host, port, serverOptions: { maxHeaderSize: 32 * 1024 } });
+  const listener = getRequestListener((req, env) => {
+    const bindings = env as NodeBindings;
+    const incoming = bindings.incoming;
+    const refused = refuseDuplicateHost(req, incoming, logger);
+    if (refused) return refused;
+    rememberBindings(req, bindings);
+    return current.app.fetch(req, env);
+  });
+
+  const server = http.createServer(
+    {
+      // 32 KB of request headers by default (Node's is 16 KB): a full chunked session plus an app's
+      // own cookies must fit, or a user could not even reach /_auth/logout.
+      maxHeaderSize: listen.maxHeaderSize,
+      headersTimeout: listen.headersTimeout * 1000,
+      requestTimeout: listen.requestTimeout * 1000,
+      keepAliveTimeout: listen.keepAliveTimeout * 1000,
+      // Node adds 1 s of grace to keepAliveTimeout before closing; the config says what it means.
+      keepAliveTimeoutBuffer: 0,
+      // How often headersTimeout/requestTimeout are checked (Node's default, 30 s, would let a
+      // 20 s headersTimeout run to 50 s).
+      connectionsCheckingInterval: 1000,
+    } as http.ServerOptions,
+    (req, res) => {
+      inFlight++;
+      res.once('close', () => inFlight--);
+      if (draining) res.shouldKeepAlive = false;
+      void listener(req, res);
+    },
+  );
+  server.maxHeadersCount = listen.maxHeaderCount;
+  server.maxConnections = listen.maxConnections;
+  // Inactivity on a socket (no bytes either way) for this long closes it.
+  server.timeout = listen.idleTimeout * 1000;
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // The same pipeline decides; a refusal is an ordinary response on this socket, an allowed
+    // upgrade is taken over by the forwarder.
+    if (draining) {
+      // The catalogue's answer, written by hand: this socket never reached the HTTP listener.
+      const e = gatewayError('not_ready', { requestId: newRequestId(), detail: 'draining' });
+      const body = JSON.stringify({ error: e.code, error_description: e.message, request_id: e.requestId });
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    const res = new http.ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.once('finish', () => socket.end());
+    socket.on('error', () => socket.destroy());
+    void listenerForUpgrade(req, res, socket, head);
+  });
+  const listenerForUpgrade = (req: http.IncomingMessage, res: http.ServerResponse, socket: Duplex, head: Buffer) =>
+    getRequestListener((r, env) => {
+      const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };
+      const refused = refuseDuplicateHost(r, req, logger);
+      if (refused) return refused;
+      rememberBindings(r, bindings);
+      return current.app.fetch(r, bindings);
+    })(req, res);
+
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
     server.once('error', reject);
+    server.listen(opts.port ?? listen.port, opts.host ?? listen.host);
   });
+  const host = opts.host ?? listen.host;
   const actual = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
-  logger.info('gateway listening', { url, apps: opts.config.apps.map((a) => a.id) });
+  logger.info('gateway listening', { url, apps: opts.config.apps.map((a) => a.id), pid: process.pid });
+
+  // The admin listener: loopback by default, never the public port.
+  let admin: http.Server | undefined;
+  let adminUrl: string | undefined;
+  const adminListen = opts.config.admin.listen;
+  if (adminListen) {
+    const handler = createAdminHandler(() => current.gw);
+    admin = http.createServer(getRequestListener((req) => handler(req)));
+    await new Promise<void>((resolve, reject) => {
+      admin!.once('listening', () => resolve());
+      admin!.once('error', reject);
+      admin!.listen(adminListen.port, adminListen.host);
+    });
+    const adminPort = (admin.address() as AddressInfo).port;
+    adminUrl = `http://${adminListen.host.includes(':') ? `[${adminListen.host}]` : adminListen.host}:${adminPort}`;
+    logger.info('admin listener', { url: adminUrl });
+  }
+
+  const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  // The admin listener stays up while draining, so readiness can say "draining"; it closes last.
+  const closeAdmin = () => {
+    if (!admin) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => admin!.close(() => resolve()));
+    admin.closeAllConnections();
+    return closed;
+  };
 
   return {
     url,
     port: actual,
+    adminUrl,
     gateway: () => current.gw,
+    draining: () => draining,
     async reload() {
       if (!opts.loadConfig) return false;
       try {
         const config = await opts.loadConfig();
         current = await build(config);
         logger.info('config reloaded', { apps: config.apps.map((a) => a.id) });
+        metrics.configReloads.inc({ outcome: 'applied' });
+        audit({ type: 'config-reload', time: new Date().toISOString(), decision: 'applied', apps: config.apps.map((a) => a.id) });
         return true;
       } catch (e) {
         logger.error('config reload refused; the running config stays in force', { error: (e as Error).message });
+        metrics.configReloads.inc({ outcome: 'refused' });
+        audit({ type: 'config-reload', time: new Date().toISOString(), decision: 'refused', reason: (e as Error).message.split('\n')[0] });
         return false;
       }
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
+    async drain(timeoutMs = listen.shutdownTimeout * 1000) {
+      draining = true;
+      const closed = closeServer();
+      server.closeIdleConnections();
+      const deadline = Date.now() + timeoutMs;
+      while (inFlight + forwarder.openUpgrades() > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        // Keep-alive sockets that just finished a response are idle now: close them.
+        server.closeIdleConnections();
+      }
+      const cut = inFlight + forwarder.openUpgrades();
+      forwarder.destroyUpgrades();
+      server.closeAllConnections();
+      await closed;
+      await closeAdmin();
+      await forwarder.close().catch(() => {});
+      logger.info('gateway stopped', { cut, pid: process.pid });
+      return { cut };
+    },
+    async close() {
+      draining = true;
+      const closed = closeServer();
+      server.closeAllConnections();
+      forwarder.destroyUpgrades();
+      await closed;
+      await closeAdmin();
+      await forwarder.close().catch(() => {});
+    },
   };
 }
 
-/** Runs the gateway as a process: `--config FILE` (or GATEWAY_CONFIG), `--watch` to reload on change. */
-export async function runNodeMain(argv: string[]): Promise<void> {
-  const path = configPathFrom(argv, process.env);
-  let config: ResolvedConfig;
-  try {
-    config = await readConfigFile(path);
-  } catch (e) {
-    console.error((e as Error).message);
-    process.exit(2);
-  }
-  const running = await startNodeGateway({ config, loadConfig: () => readConfigFile(path) });
-  process.on('SIGHUP', () => void running.reload());
-  if (argv.includes('--watch')) {
-    let timer: NodeJS.Timeout | undefined;
-    watch(path, () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void running.reload(), 200);
-    });
-  }
-  const stop = () => void running.close().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void runNodeMain(process.argv.slice(2));
+/** RFC 9112 §3.2: more than one Host line is a bad request, whichever of them we would believe. */
+function refuseDuplicateHost(req: Request, incoming: http.IncomingMessage, logger: Logger): Response | undefined {
+  let n = 0;
+  const raw = incoming.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++;
+  if (n <= 1) return undefined;
+  const requestId = newRequestId();
+  logger.warn('request refused', { requestId, reason: 'duplicate Host header', method: incoming.method });
+  return errorResponse(req, 'bad_request', { requestId, detail: 'The request has more than one Host header.' });
 }

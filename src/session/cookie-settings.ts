@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SameSite } from './cookie-header';
 
 /** How the gateway names and scopes its cookies (root config key `cookies`). */

@@ -36,6 +36,12 @@ export interface SessionStoreOptions {
   now?: () => number;
   /** Told why a present cookie was not accepted (never its value), e.g. to log probing or a bad rotation. */
   onRejected?: (reason: SessionRejection) => void;
+  /**
+   * Opened sessions kept in memory (least recently used evicted first), so an active user's
+   * cookie is unsealed about once a minute rather than on every request. Default 10,000: size it
+   * for the users active within a minute. Per process.
+   */
+  cacheSize?: number;
 }
 
 export interface SessionStore<T> {
@@ -50,6 +56,20 @@ export interface SessionStore<T> {
   /** Every gateway-owned cookie name present (to strip before forwarding). */
   cookieNames(cookieHeader: string | null): string[];
   isGatewayCookie(name: string): boolean;
+  /** Counters of the opened-session cache (per process), for tests and diagnostics. */
+  cacheStats(): SessionCacheStats;
+}
+
+export interface SessionCacheStats {
+  size: number;
+  /** Reads answered from the cache. */
+  hits: number;
+  /** Reads that had to unseal. */
+  unsealed: number;
+  /** Writes that had to seal. */
+  sealed: number;
+  /** Writes skipped: the same unchanged session was re-sealed from the same cookie moments ago. */
+  memoised: number;
 }
 
 /** The sealed session needs more than `maxChunks` cookies; drop optional fields and write again. */
@@ -86,8 +106,43 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     return undefined;
   };
 
+  // The cookie scope depends only on the request origin (parsing it costs a URL per request).
+  const scopes = new Map<string, CookieScope>();
+  const scopeFor = (requestOrigin: string): CookieScope => {
+    let scope = scopes.get(requestOrigin);
+    if (!scope) {
+      scope = resolveCookieScope(opts.cookie, requestOrigin);
+      if (scopes.size >= 256) scopes.delete(scopes.keys().next().value!);
+      scopes.set(requestOrigin, scope);
+    }
+    return scope;
+  };
+
+  // The same Cookie header is parsed by several steps of one request: keep the last parse. The
+  // identity check is a pointer comparison for the same string, a memcmp for an equal copy.
+  let lastHeader: string | null | undefined;
+  let lastPairs: CookiePair[] = [];
+  const parsePairs = (cookieHeader: string | null): CookiePair[] => {
+    if (cookieHeader !== lastHeader) {
+      lastPairs = parseCookieHeader(cookieHeader);
+      lastHeader = cookieHeader;
+    }
+    return lastPairs;
+  };
+  // Cookie names are few per deployment but client-chosen: a bounded memo of the name check.
+  const gatewayNames = new Map<string, boolean>();
+  const isOurs = (name: string): boolean => {
+    let ours = gatewayNames.get(name);
+    if (ours === undefined) {
+      ours = isGatewayCookieName(prefix, name);
+      if (gatewayNames.size >= 1000) gatewayNames.clear();
+      gatewayNames.set(name, ours);
+    }
+    return ours;
+  };
+
   const presentGatewayNames = (pairs: readonly CookiePair[]) => [
-    ...new Set(pairs.map((p) => p.name).filter((name) => isGatewayCookieName(prefix, name))),
+    ...new Set(pairs.map((p) => p.name).filter(isOurs)),
   ];
 
   /** The sealed value from this scope's cookies, 'missing-chunk'/'oversized' when unusable, undefined when absent. */
@@ -115,69 +170,136 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     return joined.length > limitBytes ? 'oversized' : joined;
   };
 
+  const sealAndSplit = async (data: T, cookieHeader: string | null, scope: CookieScope): Promise<string[]> => {
+    const sealed = await sealer.seal({ p: SESSION_PURPOSE, exp: now() + opts.maxAgeSeconds * 1000, d: data }, opts.maxAgeSeconds);
+    if (sealed.length > limitBytes) throw new SessionTooLargeError(sealed.length, limitBytes);
+
+    const written = new Map<string, string>();
+    if (sealed.length <= chunkSize) {
+      written.set(sessionCookieName(scope.baseName), sealed);
+    } else {
+      for (let i = 0; i * chunkSize < sealed.length; i++) {
+        written.set(sessionChunkName(scope.baseName, i), sealed.slice(i * chunkSize, (i + 1) * chunkSize));
+      }
+    }
+    const setCookies = [...written].map(([name, value]) => gatewaySetCookie(name, value, opts.maxAgeSeconds, scope));
+    // Stale chunks, the other layout, and other scope variants would otherwise linger and be sent forever.
+    for (const name of presentGatewayNames(parsePairs(cookieHeader))) {
+      if (isSessionCookieName(prefix, name) && !written.has(name)) setCookies.push(gatewayDeleteCookie(name, scope));
+    }
+    return setCookies;
+  };
+
   // Unsealing costs about half a millisecond; a browser sends the same sealed value on every request
   // until the session is written again. Opened values are kept briefly, keyed by the exact sealed
   // text (which was authenticated when it was first opened), never past the seal's own expiry.
-  const opened = new Map<string, { data: T; until: number }>();
-  const OPENED_MAX = 2_000;
-  const OPENED_MS = 60_000;
+  // The secrets cannot change under a store (a reload builds a new one), so the only reason to
+  // forget an entry sooner is memory, which the LRU bound takes care of.
+  // A Map iterates in insertion order: re-inserting on every hit makes its first key the least
+  // recently used, so eviction is O(1).
+  const opened = new Map<string, Opened<T>>();
+  const OPENED_MAX = opts.cacheSize ?? 10_000;
+  const OPENED_MS = 10 * 60_000;
+  // A client that never stores the re-sealed cookie (a script replaying one cookie, requests in
+  // flight together with the old cookie) would otherwise cost a seal and a ~4 KB Set-Cookie on
+  // every request once the session's last-seen time is due to move. For this long after an
+  // unchanged session was re-sealed from a cookie, that cookie gets no new Set-Cookie: the client
+  // already has one on its way. Its idle timer is then at most this much behind.
+  const REWRITE_MEMO_MS = 30_000;
+  const stats = { hits: 0, unsealed: 0, sealed: 0, memoised: 0 };
 
   return {
     async read(cookieHeader, requestOrigin) {
-      const pairs = parseCookieHeader(cookieHeader);
-      const sealed = assemble(pairs, resolveCookieScope(opts.cookie, requestOrigin));
+      const pairs = parsePairs(cookieHeader);
+      const sealed = assemble(pairs, scopeFor(requestOrigin));
       if (sealed === undefined) return undefined;
       if (sealed === 'missing-chunk' || sealed === 'oversized') return reject(sealed);
       const t = now();
-      const hit = opened.get(sealed);
-      if (hit && hit.until > t) return hit.data;
-      if (hit) opened.delete(sealed);
+      const key = cacheKey(sealed);
+      const found = opened.get(key);
+      const hit = found?.sealed === sealed ? found : undefined;
+      if (hit) {
+        opened.delete(key);
+        if (hit.until > t) {
+          opened.set(key, hit);
+          stats.hits++;
+          return hit.data;
+        }
+      }
+      stats.unsealed++;
       const envelope = await sealer.open(sealed, SESSION_PURPOSE, t, (reason) => opts.onRejected?.(reason));
       if (!envelope || typeof envelope.d !== 'object' || envelope.d === null) return undefined;
-      if (opened.size >= OPENED_MAX) opened.delete(opened.keys().next().value!);
-      opened.set(sealed, { data: envelope.d as T, until: Math.min(t + OPENED_MS, envelope.exp) });
+      while (opened.size >= OPENED_MAX) opened.delete(opened.keys().next().value!);
+      opened.set(key, { sealed, data: envelope.d as T, until: Math.min(t + OPENED_MS, envelope.exp) });
       return envelope.d as T;
     },
 
     async write(data, cookieHeader, requestOrigin) {
-      const scope = resolveCookieScope(opts.cookie, requestOrigin);
-      const sealed = await sealer.seal({ p: SESSION_PURPOSE, exp: now() + opts.maxAgeSeconds * 1000, d: data }, opts.maxAgeSeconds);
-      if (sealed.length > limitBytes) throw new SessionTooLargeError(sealed.length, limitBytes);
-
-      const written = new Map<string, string>();
-      if (sealed.length <= chunkSize) {
-        written.set(sessionCookieName(scope.baseName), sealed);
-      } else {
-        for (let i = 0; i * chunkSize < sealed.length; i++) {
-          written.set(sessionChunkName(scope.baseName, i), sealed.slice(i * chunkSize, (i + 1) * chunkSize));
-        }
+      const scope = scopeFor(requestOrigin);
+      // The same unchanged session re-sealed from the same cookie moments ago: nothing new to send.
+      const source = assemble(parsePairs(cookieHeader), scope);
+      const found = typeof source === 'string' ? opened.get(cacheKey(source)) : undefined;
+      const entry = found?.sealed === source ? found : undefined;
+      const t = now();
+      if (entry?.rewrite && entry.rewrite.until > t && entry.rewrite.origin === requestOrigin && sameExceptLastSeen(entry.data, data)) {
+        stats.memoised++;
+        return [];
       }
-      const setCookies = [...written].map(([name, value]) => gatewaySetCookie(name, value, opts.maxAgeSeconds, scope));
-      // Stale chunks, the other layout, and other scope variants would otherwise linger and be sent forever.
-      for (const name of presentGatewayNames(parseCookieHeader(cookieHeader))) {
-        if (isSessionCookieName(prefix, name) && !written.has(name)) setCookies.push(gatewayDeleteCookie(name, scope));
-      }
+      stats.sealed++;
+      const setCookies = await sealAndSplit(data, cookieHeader, scope);
+      if (entry && sameExceptLastSeen(entry.data, data)) entry.rewrite = { origin: requestOrigin, until: t + REWRITE_MEMO_MS };
       return setCookies;
     },
 
     clear(cookieHeader, requestOrigin) {
-      const scope = resolveCookieScope(opts.cookie, requestOrigin);
-      return presentGatewayNames(parseCookieHeader(cookieHeader)).map((name) => gatewayDeleteCookie(name, scope));
+      const scope = scopeFor(requestOrigin);
+      return presentGatewayNames(parsePairs(cookieHeader)).map((name) => gatewayDeleteCookie(name, scope));
     },
 
     clearSession(cookieHeader, requestOrigin) {
-      const scope = resolveCookieScope(opts.cookie, requestOrigin);
-      return presentGatewayNames(parseCookieHeader(cookieHeader))
+      const scope = scopeFor(requestOrigin);
+      return presentGatewayNames(parsePairs(cookieHeader))
         .filter((name) => isSessionCookieName(prefix, name))
         .map((name) => gatewayDeleteCookie(name, scope));
     },
 
     cookieNames(cookieHeader) {
-      return presentGatewayNames(parseCookieHeader(cookieHeader));
+      return presentGatewayNames(parsePairs(cookieHeader));
     },
 
     isGatewayCookie(name) {
-      return isGatewayCookieName(prefix, name);
+      return isOurs(name);
     },
+
+    cacheStats: () => ({ size: opened.size, ...stats }),
   };
+}
+
+/**
+ * The cache key of a sealed value: its last 64 characters, which hold the seal's MAC (hashing the
+ * whole ~4 KB value on every look-up would cost more than the rest of the look-up). An entry is
+ * used only when its full sealed text is equal, so a forged value with a known suffix is a miss.
+ */
+function cacheKey(sealed: string): string {
+  return sealed.length > 64 ? sealed.slice(-64) : sealed;
+}
+
+interface Opened<T> {
+  /** The exact sealed text that was authenticated. */
+  sealed: string;
+  data: T;
+  until: number;
+  /** When this session, unchanged but for lastSeenAt, was last re-sealed (and for which origin). */
+  rewrite?: { origin: string; until: number };
+}
+
+/** Shallow equality of two sessions, ignoring `lastSeenAt` (the only field a touch moves). */
+function sameExceptLastSeen(a: object, b: object): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (k === 'lastSeenAt') continue;
+    if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  }
+  return true;
 }

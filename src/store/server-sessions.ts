@@ -6,6 +6,7 @@
  * sizes (oauth2-proxy's Redis session store is the model). Wraps the cookie session store; the
  * interface is the same, so the request core does not change.
  */
+import type { SessionCacheStats } from '../session';
 import { storeKeys } from './keys';
 import type { SharedStore } from './types';
 
@@ -17,6 +18,8 @@ export interface CookieSessions<T> {
   clearSession(cookieHeader: string | null, requestOrigin: string): string[];
   cookieNames(cookieHeader: string | null): string[];
   isGatewayCookie(name: string): boolean;
+  /** The opened-cookie cache's statistics (metrics). */
+  cacheStats(): SessionCacheStats;
 }
 
 /** What the cookie holds with server-side sessions. */
@@ -80,5 +83,6 @@ export function serverSideSessions<T extends { sid: string }>(cookies: CookieSes
     clearSession: (h, o) => cookies.clearSession(h, o),
     cookieNames: (h) => cookies.cookieNames(h),
     isGatewayCookie: (n) => cookies.isGatewayCookie(n),
+    cacheStats: () => cookies.cacheStats(),
   };
 }

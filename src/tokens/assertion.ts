@@ -1,7 +1,8 @@
 /**
  * The signed identity assertion: a short-lived ES256 JWT the gateway adds to every proxied request so
  * the upstream can check, on its own, who the user is and that the request came through the gateway.
- * Claims: iss (gateway), aud (app id), sub, email, groups, username, iat, exp, jti; header kid, typ JWT.
+ * Claims: iss (gateway), aud (app id), sub, email, groups, username, iat, exp, jti, and the
+ * identity claims listed in `assertion.claims` under their own names; header kid, typ JWT.
  * The first configured key signs; all are published (keep a retired key listed until its last
  * assertion has expired, i.e. one ttl after rotation).
  */
@@ -22,9 +23,14 @@ export interface AssertionSignerOptions {
   ttlSeconds?: number;
   /** Signed assertions kept for reuse. Default 10_000; 0 signs on every request. */
   cacheMaxEntries?: number;
+  /** Further claims of the identity to carry under their own names (`name`, `custom:tenant`, …). */
+  claims?: readonly string[];
   /** Clock in milliseconds. */
   now?: () => number;
 }
+
+/** Claims the assertion sets itself; a configured claim of the same name is refused at load. */
+export const ASSERTION_RESERVED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'groups', 'email', 'username'] as const;
 
 export interface AssertionSigner {
   /** The assertion for `identity` to send to the app `audience` (reused for up to half its ttl). */
@@ -56,10 +62,13 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
   // Reusing an assertion for half its ttl leaves the upstream at least ttl/2 to check it.
   const reuseMs = (ttl * 1000) / 2;
   const cache = new Lru<{ jwt: string; reuseUntil: number }>(opts.cacheMaxEntries ?? 10_000);
+  const extraClaims = (opts.claims ?? []).filter((c) => !(ASSERTION_RESERVED_CLAIMS as readonly string[]).includes(c));
 
   async function signFresh(identity: Identity, audience: string, nowMs: number): Promise<string> {
     const iat = Math.floor(nowMs / 1000);
-    const claims: Record<string, unknown> = { groups: [...identity.groups] };
+    const claims: Record<string, unknown> = {};
+    for (const name of extraClaims) if (identity.claims[name] !== undefined) claims[name] = identity.claims[name];
+    claims.groups = [...identity.groups];
     if (identity.email !== undefined) claims.email = identity.email;
     if (identity.username !== undefined) claims.username = identity.username;
     return new SignJWT(claims)
@@ -79,7 +88,7 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
     publicJwks: () => ({ keys: published.map((k) => ({ ...k })) }),
     async sign(identity, audience) {
       const nowMs = now();
-      const key = JSON.stringify([audience, identity.sub, identity.username ?? null, identity.email ?? null, identity.groups]);
+      const key = JSON.stringify([audience, identity.sub, identity.username ?? null, identity.email ?? null, identity.groups, extraClaims.map((c) => identity.claims[c] ?? null)]);
       const hit = cache.get(key);
       if (hit && nowMs < hit.reuseUntil) return hit.jwt;
       const jwt = await signFresh(identity, audience, nowMs);

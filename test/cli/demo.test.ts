@@ -26,17 +26,15 @@ describe('npm start', () => {
       }
       expect(out).toContain(`http://127.0.0.1:${gw}/`);
       expect(out).toMatch(/alice \(Alice-Passw0rd!\)/);
-      // The demo client's registered callbacks are for port 8787; on another port register ours.
-      await fetch(`http://127.0.0.1:${emu}/_emulator/client-settings`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ poolId: 'us-east-1_DemoPool1', clientId: 'demo-gateway', patch: { callbackUrls: [`http://127.0.0.1:${gw}/_auth/callback`], logoutUrls: [`http://127.0.0.1:${gw}/`] } }),
-      }).then((r) => expect(r.status).toBeLessThan(300));
+      // Any PORT works: the demo registers the gateway's real callback and sign-out URLs itself.
+      expect(out).toContain(`export COGNITO_ENDPOINT=http://127.0.0.1:${emu}`);
       expect((await fetch(`http://127.0.0.1:${gw}/public/`)).status).toBe(200);
       const b = new TestBrowser();
       const done = await b.signIn(`http://127.0.0.1:${gw}/admin/`, 'alice', 'Alice-Passw0rd!');
       expect(done.res.status).toBe(200);
       expect(await done.res.text()).toContain('alice@example.com');
+      const out2 = await b.follow(`http://localhost:${gw}/_auth/logout?rd=%2Fpublic%2Fbye`, { stopAt: (u) => u.includes('/public/bye') });
+      expect(out2.next).toBe(`http://localhost:${gw}/public/bye`);
     } finally {
       child.kill('SIGTERM');
     }

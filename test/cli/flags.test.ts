@@ -26,7 +26,7 @@ describe('unknown flags', () => {
   });
 
   it.each([
-    ['serve', ['--config', 'config/demo.yaml', '--wacth'], 'serve: unknown flag --wacth (did you mean --watch?); serve knows --config, --watch'],
+    ['serve', ['--config', 'config/demo.yaml', '--wacth'], 'serve: unknown flag --wacth (did you mean --watch?); serve knows --config, --workers, --watch'],
     ['check', ['--conifg', 'config/demo.yaml'], 'check: unknown flag --conifg (did you mean --config?); check knows --config'],
     ['doctor', ['--config', 'config/demo.yaml', '--verbose'], 'doctor: unknown flag --verbose; doctor knows --config'],
     ['provision', ['--config', 'config/demo.yaml', '--dryrun'], 'provision: unknown flag --dryrun (did you mean --dry-run?); provision knows --config, --template, --dry-run, --create-pool'],

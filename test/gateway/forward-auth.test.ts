@@ -267,3 +267,37 @@ describe('Caddy forward_auth in front of the gateway (real Caddy 2.6, the README
     expect(JSON.parse(smuggled.body).error).toBe('conflicting_original_request');
   });
 });
+
+describe('Envoy ext_authz (HTTP service, path_prefix /_auth/verify): the check request is the original request', () => {
+  let envoy: Stack;
+  beforeAll(async () => {
+    envoy = await startStack({
+      edit: (raw) => {
+        raw.trustedProxies = ['127.0.0.1/32'];
+        raw.forwardAuth = { proxy: 'envoy' };
+      },
+    });
+  });
+  afterAll(() => envoy?.close());
+
+  it('decides on the method, Host and path after the prefix', async () => {
+    const host = new URL(envoy.url).host;
+    const alice = new TestBrowser();
+    await alice.signIn(`${envoy.url}/`, 'alice', 'Alice-Passw0rd!');
+    const ok = await rawRequest(envoy.url, '/_auth/verify/admin/x?y=1', { headers: { host, cookie: alice.cookieHeader(envoy.url)!, 'x-forwarded-proto': 'http' } });
+    expect([ok.status, ok.headers['x-auth-user']]).toEqual([200, 'alice']);
+    const anon = await rawRequest(envoy.url, '/_auth/verify/admin/x', { headers: { host, accept: 'text/html' } });
+    expect(anon.status).toBe(302);
+    expect(String(anon.headers.location)).toContain('/oauth2/authorize');
+    const post = await rawRequest(envoy.url, '/_auth/verify/api/things', { method: 'POST', headers: { host, accept: 'application/json', cookie: alice.cookieHeader(envoy.url)! } });
+    expect([post.status, JSON.parse(post.body).error]).toEqual([401, 'unauthorized']);
+  });
+
+  it('refuses a client-added other family naming another request, and a check without the prefix', async () => {
+    const host = new URL(envoy.url).host;
+    const smuggled = await rawRequest(envoy.url, '/_auth/verify/admin/x', { headers: { host, accept: 'application/json', 'x-original-url': `http://${host}/public/x` } });
+    expect([smuggled.status, JSON.parse(smuggled.body).error]).toEqual([400, 'conflicting_original_request']);
+    const bare = await rawRequest(envoy.url, '/_auth/verify', { headers: { host, accept: 'application/json' } });
+    expect([bare.status, JSON.parse(bare.body).error]).toEqual([400, 'missing_original_request']);
+  });
+});

@@ -69,4 +69,18 @@ describe('identity_providers: [COGNITO] keeps federated users out', () => {
     const res = await b.request(`${stack.url}/local/x`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(403);
   });
+
+  it('a sign-in link may name the provider: /_auth/login?identity_provider=PartnerIdP (the README\'s erin hint)', async () => {
+    const b = new TestBrowser();
+    const start = await b.follow(`${stack.url}/_auth/login?rd=%2F&identity_provider=PartnerIdP`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    expect(new URL(start.next!).searchParams.get('identity_provider')).toBe('PartnerIdP');
+    const page = await b.follow(start.next!);
+    const done = await b.submitForm(page.url, await page.res.text(), { username: 'erin', password: 'Erin-Passw0rd!' });
+    expect(done.res.status).toBe(200);
+    const me = (await (await b.request(`${stack.url}/_auth/me`)).json()) as { identityProviders: string[] };
+    expect(me.identityProviders).toEqual(['PartnerIdP']);
+    // Only a provider-shaped name is passed on.
+    const odd = await b.follow(`${stack.url}/_auth/login?rd=%2F&identity_provider=${encodeURIComponent('x&prompt=none')}`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    expect(new URL(odd.next!).searchParams.get('identity_provider')).toBeNull();
+  });
 });

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './nginx';
+import { freePort, whenAnswering } from './nginx';
 
 export const CADDY = ['/usr/bin/caddy', '/usr/local/bin/caddy'].find((p) => existsSync(p));
 
@@ -27,22 +27,5 @@ export async function startCaddy(site: string): Promise<RunningCaddy> {
   const child: ChildProcess = spawn(CADDY, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`caddy exited: ${stderr}`);
-    try {
-      await fetch(`${url}/_auth/healthz`, { redirect: 'manual' });
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return await whenAnswering(child, `${url}/_auth/healthz`, 'caddy', () => stderr, url);
 }

@@ -53,10 +53,15 @@ ${serverBlock}
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   const url = `http://127.0.0.1:${port}`;
+  return await whenAnswering(child, `${url}/__nginx_probe`, 'nginx', () => stderr, url);
+}
+
+/** Waits (5 s at most) until a child server answers HTTP at `probe`; the handle stops it with SIGTERM. */
+export async function whenAnswering(child: ChildProcess, probe: string, name: string, stderr: () => string, url: string): Promise<{ url: string; close(): Promise<void> }> {
   for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr()}`);
     try {
-      await fetch(`${url}/__nginx_probe`, { redirect: 'manual' });
+      await fetch(probe, { redirect: 'manual' });
       break;
     } catch {
       await new Promise((r) => setTimeout(r, 50));

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { startDemoUpstream } from '../../src/cli/demo';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { memoryAudit, type AuditEvent } from '../../src/audit';
 import { createMemoryLogger } from '../../src/log';
 import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
 
@@ -18,6 +19,8 @@ export interface Stack {
   gateway: RunningGateway;
   config: ResolvedConfig;
   logs: ReturnType<typeof createMemoryLogger>['lines'];
+  /** Audit events the gateway wrote. */
+  audit: AuditEvent[];
   /** Gateway origin on 127.0.0.1. */
   url: string;
   close(): Promise<void>;
@@ -32,6 +35,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Gateway port; default ephemeral. */
   port?: number;
+  /** For reload(): how the gateway reads its config again. */
+  loadConfig?: () => Promise<ResolvedConfig>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -47,9 +52,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config = resolveConfig(raw, env);
   }
   const logger = createMemoryLogger('debug');
+  const audit = memoryAudit();
   // The admin API goes to the emulator, with dummy credentials (it accepts any signature).
   const adminEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...opts.env };
-  const gateway = await startNodeGateway({ config, port: opts.port ?? 0, host: '127.0.0.1', logger, now: opts.now, env: adminEnv });
+  const gateway = await startNodeGateway({ config, port: opts.port ?? 0, host: '127.0.0.1', logger, now: opts.now, env: adminEnv, audit, loadConfig: opts.loadConfig });
   const clientId = config.idp.clientId;
   const port = gateway.port;
   emulator.setClientSettings(POOL, clientId, {
@@ -62,6 +68,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     gateway,
     config,
     logs: logger.lines,
+    audit: audit.events,
     url: gateway.url,
     async close() {
       await gateway.close();

@@ -83,7 +83,7 @@ describe('a gateway process reloads its config file', () => {
     const file = join(dir, `reload-${watchFile ? 'watch' : 'hup'}.yaml`);
     writeFileSync(file, configText(upstream.url, '/public/*'));
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node.ts', '--config', file, ...(watchFile ? ['--watch'] : [])], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/serve.ts', '--config', file, ...(watchFile ? ['--watch'] : [])], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -195,6 +195,16 @@ export const GetGroup: Operation = (ctx, input) => {
   return { Group: groupType(pool.id, groupOf(pool, input)) };
 };
 
+export const ListUsersInGroup: Operation = (ctx, input) => {
+  const pool = poolOf(ctx, input);
+  const group = groupOf(pool, input);
+  const limit = pageLimit(input, 'Limit');
+  const offset = decodePageToken(optionalString(input, 'NextToken'));
+  const members = [...pool.users.values()].filter((u) => u.groups.has(group.name));
+  const next = offset + limit < members.length ? { NextToken: encodePageToken(offset + limit) } : {};
+  return { Users: members.slice(offset, offset + limit).map((u) => userType(u)), ...next };
+};
+
 export const ListGroups: Operation = (ctx, input) => {
   const pool = poolOf(ctx, input);
   const limit = pageLimit(input, 'Limit');

@@ -32,6 +32,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   CreateGroup: users.CreateGroup,
   GetGroup: users.GetGroup,
   ListGroups: users.ListGroups,
+  ListUsersInGroup: users.ListUsersInGroup,
   AdminInitiateAuth: auth.AdminInitiateAuth,
   GetTokensFromRefreshToken: auth.GetTokensFromRefreshToken,
   RevokeToken: auth.RevokeToken,

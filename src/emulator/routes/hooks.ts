@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EmulatorContext } from '../context';
 import { HookTargetNotFound, type EmulatorHooks } from '../hooks';
 

@@ -12,6 +12,8 @@ import { auditDecision, done, identityHeadersFor, outcomeLog, refusalResponse, r
  *   `X-Forwarded-*` reach the gateway too and are ignored.
  * - Traefik `forwardAuth` and Caddy `forward_auth` set `X-Forwarded-Method`, `-Proto`, `-Host` and
  *   `-Uri` themselves but pass every other client header, so a client's `X-Original-URL` is ignored.
+ * - Envoy's ext_authz HTTP service sends the original request itself: its method, its Host, and its
+ *   path after `path_prefix: /_auth/verify`; `X-Forwarded-Proto` is Envoy's own.
  *
  * A request carrying the other family with a different target is refused 400: it is an attempt to
  * make the gateway decide about another request than the one being served. The headers are believed
@@ -22,7 +24,10 @@ import { auditDecision, done, identityHeadersFor, outcomeLog, refusalResponse, r
  * answer to the client. nginx's auth_request only understands 2xx/401/403, so it gets 401 and its
  * `error_page 401` sends the browser to /_auth/login (see README).
  */
-export type ForwardAuthProxy = 'nginx' | 'traefik' | 'caddy';
+export type ForwardAuthProxy = 'nginx' | 'traefik' | 'caddy' | 'envoy';
+
+/** Envoy's ext_authz HTTP service: `path_prefix: /_auth/verify` puts the original path after it. */
+export const ENVOY_PATH_PREFIX = '/_auth/verify';
 
 export interface OriginalRequest {
   method: string;
@@ -64,11 +69,24 @@ function differs(believed: OriginalRequest, other: Target & { malformed?: boolea
   return other.host !== undefined && other.host.toLowerCase() !== believed.host.toLowerCase();
 }
 
-/** Reads the original request from the headers of the given proxy's family. Pure. */
-export function originalRequest(headers: Headers, proxy: ForwardAuthProxy): OriginalRequestResult {
+/**
+ * Reads the original request from the headers of the given proxy's family (Envoy: from the check
+ * request itself, `self` = its method and raw target). Pure.
+ */
+export function originalRequest(headers: Headers, proxy: ForwardAuthProxy, self?: { method: string; rawTarget: string }): OriginalRequestResult {
   const original = fromOriginalUrl(headers);
   const forwarded = fromForwarded(headers);
   let request: OriginalRequest;
+  if (proxy === 'envoy') {
+    const host = headers.get('host');
+    const raw = self?.rawTarget ?? '';
+    if (!host || !raw.startsWith(`${ENVOY_PATH_PREFIX}/`)) return { ok: false, code: 'missing_original_request', reason: 'envoy: the check request must be /_auth/verify/<original path> (path_prefix: /_auth/verify)' };
+    const proto = headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https' ? 'https' : 'http';
+    request = { method: (self?.method ?? 'GET').toUpperCase(), target: raw.slice(ENVOY_PATH_PREFIX.length), host, proto, canRedirect: true };
+    if (original && differs(request, original)) return { ok: false, code: 'conflicting_original_request', reason: 'X-Original-URL names another request than the one Envoy asks about' };
+    if (forwarded && differs(request, forwarded)) return { ok: false, code: 'conflicting_original_request', reason: 'X-Forwarded-Uri/-Host name another request than the one Envoy asks about' };
+    return { ok: true, request };
+  }
   if (proxy === 'nginx') {
     if (!original || original.malformed) return { ok: false, code: 'missing_original_request', reason: 'nginx: no valid X-Original-URL' };
     request = {
@@ -96,7 +114,7 @@ export async function handleForwardAuth(gw: Gateway, req: Request, info: Request
   }
   const proxy = gw.forwardAuthProxy(info.peerAddress);
   if (!proxy) return done(gw, info, req, refuse(req, info, 'forward_auth_disabled'), { ...flag, error: 'forward_auth_disabled' });
-  const read = originalRequest(req.headers, proxy);
+  const read = originalRequest(req.headers, proxy, { method: req.method, rawTarget: info.rawTarget });
   if (!read.ok) return done(gw, info, req, refuse(req, info, read.code, {}, { proxy, reason: read.reason }), { ...flag, proxy, error: read.code });
   const original = read.request;
 
@@ -112,6 +130,10 @@ export async function handleForwardAuth(gw: Gateway, req: Request, info: Request
     return done(gw, asked, req, refuse(req, asked, 'not_found'), { ...flag, endpoint: outcome.endpoint, error: 'not_found' });
   }
   if (outcome.kind === 'refused') return done(gw, asked, req, withCookies(refusedResponse(req, asked, outcome), setCookies), { ...outcomeLog(outcome), ...flag });
+  if (outcome.kind === 'preflight') {
+    // A CORS preflight carries no credentials: let it through to the app, with no identity.
+    return done(gw, asked, req, new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } }), { ...outcomeLog(outcome), ...flag });
+  }
 
   let res: Response;
   if (outcome.upstream) {

@@ -34,7 +34,7 @@ function boundedReturnTo(returnTo: string): string {
 export async function startLogin(
   gw: Gateway,
   info: RequestInfo,
-  opts: { returnTo: string; app?: CompiledApp; prompt?: string },
+  opts: { returnTo: string; app?: CompiledApp; prompt?: string; identityProvider?: string },
 ): Promise<Response> {
   const limited = await signInStartLimited(gw, info);
   if (limited) return limited;
@@ -55,7 +55,8 @@ export async function startLogin(
     code_challenge_method: 'S256',
   };
   // Cognito-only hint that skips the provider chooser; other providers ignore unknown parameters.
-  if (opts.app?.login?.identityProvider) params.identity_provider = opts.app.login.identityProvider;
+  const identityProvider = opts.identityProvider ?? opts.app?.login?.identityProvider;
+  if (identityProvider) params.identity_provider = identityProvider;
   if (opts.prompt) params.prompt = opts.prompt;
   const authorizeUrl = oidc.buildAuthorizationUrl(config, params);
 
@@ -97,6 +98,9 @@ async function signInStartLimited(gw: Gateway, info: RequestInfo): Promise<Respo
  * `/_auth/login?rd=…`: sign in, then return to `rd` (a same-origin path or an allowed host). The app
  * that serves `rd` chooses its own login settings (identity_provider hint, extra scopes).
  */
+/** A provider name as Cognito allows them (COGNITO, Google, a SAML/OIDC provider's name). */
+const IDP_NAME = /^[A-Za-z0-9_.-]{1,40}$/;
+
 export function handleLogin(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
   const params = new URL(req.url).searchParams;
   const returnTo = safeReturnTo(params.get('rd'), { requestOrigin: info.origin, allowedHosts: gw.config.redirects.allowedHosts, fallback: '/' });
@@ -105,5 +109,8 @@ export function handleLogin(gw: Gateway, req: Request, info: RequestInfo): Promi
     returnTo,
     app: appServing(gw.compiled, target.host, target.pathname),
     prompt: params.get('prompt') === 'login' ? 'login' : undefined,
+    // A sign-in link may name the provider (`identity_provider=PartnerIdP`); Cognito checks it against
+    // the app client's providers, so only its shape is checked here.
+    identityProvider: IDP_NAME.test(params.get('identity_provider') ?? '') ? params.get('identity_provider')! : undefined,
   });
 }

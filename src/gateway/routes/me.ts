@@ -21,6 +21,8 @@ export async function handleMe(gw: Gateway, req: Request, info: RequestInfo): Pr
     authMethod: id.authMethod,
     scopes: id.scopes,
     clientId: id.clientId ?? null,
+    // The claims the assertion carries beyond its own (assertion.claims).
+    claims: Object.fromEntries(gw.config.assertion.claims.filter((c) => id.claims[c] !== undefined).map((c) => [c, id.claims[c]])),
     sessionExpiresAt: auth.session ? new Date((auth.session.createdAt + gw.config.session.absoluteLifetime) * 1000).toISOString() : null,
     tokensExpireAt: auth.session
       ? new Date(auth.session.tokensExpireAt * 1000).toISOString()

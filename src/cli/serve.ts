@@ -1,0 +1,104 @@
+/**
+ * `serve`: runs the gateway as a process. `--config FILE` (or GATEWAY_CONFIG), `--watch` to reload
+ * on change, `--workers N|auto` (or listen.workers) for several processes on one port through
+ * node:cluster. SIGHUP reloads, SIGTERM/SIGINT drain (see RunningGateway.drain) and exit 0.
+ */
+import cluster from 'node:cluster';
+import { watch } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import type { ResolvedConfig } from '../config/load';
+import { createLogger } from '../log';
+import { startNodeGateway } from '../runtime/node';
+import { configPathFrom, readConfigFile } from './config-file';
+
+export async function runNodeMain(argv: string[]): Promise<void> {
+  const path = configPathFrom(argv, process.env);
+  let config: ResolvedConfig;
+  try {
+    config = await readConfigFile(path);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+  const workers = workerCount(flag(argv, 'workers') ?? config.listen.workers);
+  if (workers === undefined) {
+    console.error('--workers takes a number of processes (1-256) or auto');
+    process.exit(2);
+  }
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers, config);
+
+  const running = await startNodeGateway({ config, loadConfig: () => readConfigFile(path) });
+  process.on('SIGHUP', () => void running.reload());
+  if (argv.includes('--watch')) {
+    let timer: NodeJS.Timeout | undefined;
+    watch(path, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void running.reload(), 200);
+    });
+  }
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void running.drain().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // A cluster primary asks its workers to drain with a message (signals are not relayed on every platform).
+  process.on('message', (m) => {
+    if (m === 'drain') stop();
+    if (m === 'reload') void running.reload();
+  });
+}
+
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i !== -1) return argv[i + 1];
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+export function workerCount(value: string | number): number | undefined {
+  if (value === 'auto') return availableParallelism();
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : undefined;
+}
+
+/**
+ * The cluster primary: forks the workers (which share the listening port), restarts one that dies
+ * unasked, relays SIGHUP as a reload to all, and on SIGTERM/SIGINT drains all, then exits 0.
+ */
+function runPrimary(workers: number, config: ResolvedConfig): void {
+  const logger = createLogger({ level: config.logLevel });
+  let stopping = false;
+  const fork = () => cluster.fork();
+  for (let i = 0; i < workers; i++) fork();
+  logger.info('cluster started', { workers, pid: process.pid });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        logger.info('cluster stopped', { pid: process.pid });
+        process.exit(0);
+      }
+      return;
+    }
+    logger.warn('worker died; starting another', { pid: worker.process.pid, code, signal });
+    fork();
+  });
+  process.on('SIGHUP', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.send('reload');
+  });
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    const live = Object.values(cluster.workers ?? {});
+    if (live.length === 0) process.exit(0);
+    for (const w of live) w?.send('drain');
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runNodeMain(process.argv.slice(2));
+}

@@ -1,0 +1,267 @@
+/**
+ * Forwarding on Node: undici's Dispatcher API (one keep-alive Pool per upstream origin, through an
+ * Agent), never fetch. The request head comes from the client's raw headers and the response head
+ * from the upstream's raw headers (src/proxy/raw-headers.ts), bodies are streamed with backpressure
+ * both ways and never decoded, and the response is written straight to the ServerResponse. The
+ * gateway then gets a marker Response (`x-hono-already-sent`) that only carries the status for the
+ * access log. Upgrade requests (WebSocket) get the upstream's 101 and then bytes piped both ways.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
+import { downstreamRawHeaders, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
+
+/** What @hono/node-server hands the app as `env`, plus the socket of an Upgrade request. */
+export interface NodeBindings {
+  incoming: IncomingMessage;
+  outgoing: ServerResponse;
+  /** Set for requests that arrived through the server's 'upgrade' event. */
+  upgrade?: { socket: Duplex; head: Buffer };
+}
+
+const bindingsByRequest = new WeakMap<Request, NodeBindings>();
+
+/** Called by the Node entry for every request, so the forwarder can reach the raw request. */
+export function rememberBindings(req: Request, env: NodeBindings): void {
+  bindingsByRequest.set(req, env);
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** @hono/node-server's marker for "the response was written directly". */
+const ALREADY_SENT_HEADER = 'x-hono-already-sent';
+
+const markers = new Map<number, Response>();
+
+/**
+ * A Response that tells @hono/node-server to write nothing, reporting `status` to the access log.
+ * One per status, shared: it has no body and nothing reads its headers but that marker.
+ */
+function alreadySent(status: number): Response {
+  let marker = markers.get(status);
+  if (!marker) {
+    marker = newMarker(status);
+    markers.set(status, marker);
+  }
+  return marker;
+}
+
+function newMarker(status: number): Response {
+  const res = new Response(null, { headers: { [ALREADY_SENT_HEADER]: 'true' } });
+  // @hono/node-server's own Response keeps a fast-path cache under a symbol and would write that
+  // cache (a 200) without looking at the marker header: drop it so the marker is honoured.
+  for (const key of Object.getOwnPropertySymbols(res)) {
+    if (Array.isArray((res as unknown as Record<symbol, unknown>)[key])) delete (res as unknown as Record<symbol, unknown>)[key];
+  }
+  // 101 is not a status a Response may be built with; the log still deserves the real one.
+  Object.defineProperty(res, 'status', { value: status });
+  return res;
+}
+
+export interface NodeForwarderOptions {
+  /** Most sockets per upstream origin. */
+  connections?: number;
+  /** How long an idle upstream socket stays open. */
+  keepAliveTimeout?: number;
+}
+
+export interface NodeForwarder {
+  forward: Forwarder;
+  /** Upgraded (WebSocket) connections in flight, for the drain count. */
+  openUpgrades(): number;
+  /** Ends every upgraded connection (drain deadline). */
+  destroyUpgrades(): number;
+  close(): Promise<void>;
+}
+
+export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder {
+  const agent = new Agent({ keepAliveTimeout: o.keepAliveTimeout ?? 10_000, connections: o.connections ?? 256 });
+  const upgrades = new Set<{ destroy(): void }>();
+
+  const forward: Forwarder = (req, opts) => {
+    const bindings = bindingsByRequest.get(req);
+    if (!bindings) throw new Error('node forwarder: request did not come through the Node entry');
+    return new Promise<Response>((resolve, reject) => {
+      const { incoming, outgoing } = bindings;
+      // The origin goes to undici on its own: the path cannot change where the request goes.
+      const origin = opts.upstream.origin;
+      const path = upstreamPath(opts.upstream, opts.path, opts.query);
+      const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const headers = upstreamRawHeaders(incoming.rawHeaders, opts);
+      const te = incoming.headers['transfer-encoding'];
+      const cl = incoming.headers['content-length'];
+      const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+      const upgrade = bindings.upgrade && incoming.headers.upgrade ? incoming.headers.upgrade : undefined;
+      const handler = new ProxyHandler(outgoing, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, upgrades);
+      const dispatchOpts: Dispatcher.DispatchOptions = {
+        origin,
+        path,
+        method: incoming.method ?? 'GET',
+        headers,
+        body: hasBody ? incoming : null,
+        headersTimeout: timeoutMs,
+        // Streams (SSE, long polls) may be quiet for long; the client socket's own timeouts govern.
+        bodyTimeout: 0,
+        upgrade: upgrade ?? null,
+      };
+      agent.dispatch(dispatchOpts, handler);
+    });
+  };
+
+  return {
+    forward,
+    openUpgrades: () => upgrades.size,
+    destroyUpgrades() {
+      const n = upgrades.size;
+      for (const u of upgrades) u.destroy();
+      return n;
+    },
+    close: () => agent.close(),
+  };
+}
+
+function asStrings(raw: Dispatcher.DispatchController['rawHeaders']): string[] {
+  if (!Array.isArray(raw)) return [];
+  const out = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i]!;
+    out[i] = typeof v === 'string' ? v : v.toString('latin1');
+  }
+  return out;
+}
+
+/** Short cause for logs: the socket or undici error code. */
+function failureCode(e: unknown): string {
+  const err = e as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (typeof err?.code === 'string') return err.code;
+  if (typeof err?.cause?.code === 'string') return err.cause.code;
+  return e instanceof Error ? e.message.slice(0, 120) : 'request failed';
+}
+
+class ProxyHandler implements Dispatcher.DispatchHandler {
+  private headSent = false;
+  /** A first chunk that may be the whole known-length body: held so head and body go out in one write. */
+  private held?: Buffer;
+  private expected = -1;
+  private wroteBody = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly opts: UpstreamRequest,
+    private readonly origin: string,
+    private readonly timeoutMs: number,
+    private readonly resolve: (r: Response) => void,
+    private readonly reject: (e: unknown) => void,
+    private readonly upgrade: NodeBindings['upgrade'],
+    private readonly upgrades: Set<{ destroy(): void }>,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    const abortIfGone = () => {
+      if (!this.res.writableFinished && !controller.aborted) controller.abort(new Error('client went away'));
+    };
+    if (this.upgrade) {
+      this.upgrade.socket.once('close', () => { if (!this.headSent) abortIfGone(); });
+    } else {
+      this.res.once('close', abortIfGone);
+    }
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
+    if (statusCode < 200) {
+      // 103 Early Hints goes on to the client; 100 was already answered by our own server.
+      if (statusCode === 103 && !this.upgrade) this.earlyHints(asStrings(controller.rawHeaders));
+      return;
+    }
+    if (statusCode > 599) {
+      controller.abort(new Error(`status ${statusCode}`));
+      this.reject(new UpstreamError('invalid_response', this.origin, `status ${statusCode}`));
+      return;
+    }
+    const head = downstreamRawHeaders(asStrings(controller.rawHeaders), this.opts);
+    this.expected = head.contentLength;
+    // Only the upstream's Date (if any): the gateway adds nothing to the response head.
+    this.res.sendDate = false;
+    this.res.writeHead(statusCode, statusMessage || undefined, head.headers);
+    this.headSent = true;
+    if (this.upgrade) this.res.once('finish', () => this.upgrade!.socket.end());
+    this.resolve(alreadySent(statusCode));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.wroteBody && this.held === undefined && this.expected === chunk.length) {
+      this.held = chunk;
+      return;
+    }
+    this.wroteBody = true;
+    if (this.held) {
+      this.res.write(this.held);
+      this.held = undefined;
+    }
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(controller: Dispatcher.DispatchController): void {
+    const trailers = asStrings(controller.rawTrailers);
+    if (trailers.length > 0 && this.expected === -1) {
+      const t: Array<[string, string]> = [];
+      for (let i = 0; i < trailers.length; i += 2) t.push([trailers[i]!, trailers[i + 1]!]);
+      this.res.addTrailers(t);
+    }
+    const held = this.held;
+    this.held = undefined;
+    if (held) this.res.end(held);
+    else this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.headSent) {
+      this.res.destroy(err);
+      return;
+    }
+    const code = failureCode(err);
+    const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    if (timedOut) this.reject(new UpstreamError('timeout', this.origin, `no response headers within ${this.timeoutMs} ms`, { cause: err }));
+    else this.reject(new UpstreamError('unreachable', this.origin, code, { cause: err }));
+  }
+
+  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, upstream: Duplex): void {
+    const client = this.upgrade!.socket;
+    const head = downstreamRawHeaders(asStrings(controller.rawHeaders), this.opts, true);
+    let text = `HTTP/1.1 ${statusCode} Switching Protocols\r\n`;
+    for (let i = 0; i < head.headers.length; i += 2) text += `${head.headers[i]}: ${head.headers[i + 1]}\r\n`;
+    this.headSent = true;
+    this.res.detachSocket(client as never);
+    client.write(text + '\r\n');
+    if (this.upgrade!.head.length > 0) upstream.write(this.upgrade!.head);
+    const link = { destroy: () => { client.destroy(); upstream.destroy(); } };
+    this.upgrades.add(link);
+    let timer: NodeJS.Timeout | undefined;
+    if (this.opts.closeAfterMs !== undefined) {
+      // setTimeout caps at ~24.8 days; a session is never that long.
+      timer = setTimeout(link.destroy, Math.max(0, Math.min(this.opts.closeAfterMs, 2 ** 31 - 1)));
+      timer.unref();
+    }
+    const finish = () => {
+      clearTimeout(timer);
+      this.upgrades.delete(link);
+      link.destroy();
+    };
+    client.on('error', finish).on('close', finish);
+    upstream.on('error', finish).on('close', finish);
+    upstream.pipe(client);
+    client.pipe(upstream);
+    this.resolve(alreadySent(statusCode));
+  }
+
+  private earlyHints(raw: string[]): void {
+    const hints: Record<string, string[]> = {};
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      hints[name] = [...(hints[name] ?? []), raw[i + 1]!];
+    }
+    if (hints.link) this.res.writeEarlyHints(hints as never);
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * WebSockets and streams through the real Node gateway (demo config, emulator sign-in) with the
+ * `ws` client and a `ws` upstream: the upgrade is decided by the same policy and credentials as any
+ * request, the upstream sees the identity headers and the assertion on the upgrade request, frames
+ * flow both ways, and the connection is closed when the session's absolute lifetime ends.
+ * Server-sent events flow without buffering.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { TestBrowser } from '../helpers/browser';
+import { startStack, type Stack } from '../helpers/stack';
+import { machineToken } from '../helpers/tokens';
+
+interface WsUpstream {
+  url: string;
+  upgrades: http.IncomingMessage[];
+  /** Resolves the SSE route's second event. */
+  releaseSse?: () => void;
+  close(): Promise<void>;
+}
+
+async function startWsUpstream(): Promise<WsUpstream> {
+  const up: WsUpstream = { url: '', upgrades: [], close: async () => {} };
+  const server = http.createServer((req, res) => {
+    if (req.url === '/public/sse') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+      res.write('data: first\n\n');
+      up.releaseSse = () => res.end('data: second\n\n');
+      return;
+    }
+    res.end('plain');
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws, req) => {
+    up.upgrades.push(req);
+    ws.on('message', (data, isBinary) => ws.send(isBinary ? data : `echo:${data.toString()}`));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  up.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  up.close = () => new Promise((resolve) => {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return up;
+}
+
+interface Opened {
+  ws?: WebSocket;
+  status?: number;
+  location?: string;
+}
+
+function connect(url: string, headers: Record<string, string>): Promise<Opened> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve({ ws }));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+      res.resume();
+    });
+    ws.once('error', reject);
+  });
+}
+
+function nextMessage(ws: WebSocket): Promise<string> {
+  return new Promise((resolve) => ws.once('message', (d) => resolve(d.toString())));
+}
+
+let offset = 0;
+const now = () => Date.now() + offset;
+let up: WsUpstream;
+let stack: Stack;
+let cookie: string;
+let wsBase: string;
+
+beforeAll(async () => {
+  up = await startWsUpstream();
+  stack = await startStack({ env: { DEMO_UPSTREAM_URL: up.url }, now, emulatorNow: now, edit: (raw) => { raw.session.absoluteLifetime = 60; } });
+  const b = new TestBrowser();
+  await b.signIn(`${stack.url}/`, 'alice', 'Alice-Passw0rd!');
+  cookie = b.cookieHeader(stack.url)!;
+  wsBase = stack.url.replace('http:', 'ws:');
+});
+afterAll(async () => {
+  await stack?.close();
+  await up?.close();
+});
+
+describe('WebSocket upgrades on Node', () => {
+  it('sends a browser without a session to sign in, and never reaches the upstream', async () => {
+    const before = up.upgrades.length;
+    const r = await connect(`${wsBase}/chat`, { accept: 'text/html' });
+    expect(r.status).toBe(302);
+    expect(r.location).toContain('/oauth2/authorize');
+    expect(up.upgrades.length).toBe(before);
+  });
+
+  it('answers 401 to an API client without credentials', async () => {
+    const r = await connect(`${wsBase}/chat`, { accept: 'application/json' });
+    expect(r.status).toBe(401);
+  });
+
+  it('upgrades with a session cookie: identity headers and assertion upstream, frames both ways, gateway cookie stripped', async () => {
+    const r = await connect(`${wsBase}/chat?room=1`, { cookie: `${cookie}; app=1`, 'x-auth-user': 'mallory' });
+    expect(r.ws!.readyState).toBe(WebSocket.OPEN);
+    const ws = r.ws!;
+    ws.send('hello');
+    expect(await nextMessage(ws)).toBe('echo:hello');
+    ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect([...Buffer.from(await new Promise<Buffer>((resolve) => ws.once('message', (d) => resolve(d as Buffer))))]).toEqual([1, 2, 3]);
+    const req = up.upgrades.at(-1)!;
+    expect(req.url).toBe('/chat?room=1');
+    expect(req.headers['x-auth-user']).toBe('alice');
+    expect(req.headers[stack.config.assertion.header.toLowerCase()]).toMatch(/^eyJ/);
+    expect(req.headers.cookie).toBe('app=1');
+    ws.close();
+  });
+
+  it('upgrades with a bearer token where the policy accepts one', async () => {
+    const token = await machineToken(stack.emulator.hostedUiBase, 'demo-api/read');
+    const r = await connect(`${wsBase}/api/stream`, { authorization: `Bearer ${token}` });
+    expect(r.ws!.readyState).toBe(WebSocket.OPEN);
+    r.ws!.send('ping');
+    expect(await nextMessage(r.ws!)).toBe('echo:ping');
+    expect(up.upgrades.at(-1)!.headers.authorization).toBe(`Bearer ${token}`);
+    r.ws!.close();
+  });
+
+  it('refuses a bearer token without the scope the route needs (403), before any upgrade', async () => {
+    const token = await machineToken(stack.emulator.hostedUiBase, 'demo-api/write');
+    const before = up.upgrades.length;
+    const r = await connect(`${wsBase}/api/stream`, { authorization: `Bearer ${token}` });
+    expect(r.status).toBe(403);
+    expect(up.upgrades.length).toBe(before);
+  });
+
+  it('closes the connection when the session reaches its absolute lifetime', async () => {
+    // Signed in at offset 0 with a 60 s lifetime (createdAt in whole seconds): at +57 s, 2-3 s are left.
+    offset = 57_000;
+    try {
+      const r = await connect(`${wsBase}/chat`, { cookie });
+      expect(r.ws!.readyState).toBe(WebSocket.OPEN);
+      const started = Date.now();
+      const code = await new Promise<number>((resolve) => r.ws!.once('close', (c) => resolve(c)));
+      const elapsed = Date.now() - started;
+      expect(code).toBe(1006);
+      expect(elapsed).toBeGreaterThan(1000);
+      expect(elapsed).toBeLessThan(15_000);
+    } finally {
+      offset = 0;
+    }
+  });
+});
+
+describe('streams on Node', () => {
+  it('delivers a server-sent event before the upstream has finished the response', async () => {
+    const first = await new Promise<{ text: string; res: http.IncomingMessage }>((resolve, reject) => {
+      http.get(`${stack.url}/public/sse`, (res) => {
+        res.setEncoding('utf8');
+        res.once('data', (d: string) => resolve({ text: d, res }));
+      }).on('error', reject);
+    });
+    expect(first.res.headers['content-type']).toBe('text/event-stream');
+    expect(first.text).toBe('data: first\n\n');
+    let rest = '';
+    first.res.on('data', (d: string) => (rest += d));
+    const ended = new Promise((r) => first.res.once('end', r));
+    up.releaseSse!();
+    await ended;
+    expect(rest).toBe('data: second\n\n');
+  });
+});
