@@ -38,9 +38,9 @@ RUN echo '{"private":true}' > package.json \
 # The image's unprivileged user (uid 1000); nothing under /opt is writable by it.
 USER node
 EXPOSE 8787
-# Liveness for now; switch to /_auth/readyz when the readiness endpoint lands (issue 13, part 5).
+# Readiness: 200 once the pool keys were fetched, 503 while draining (liveness stays /_auth/healthz).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/_auth/healthz').then((r)=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/_auth/readyz').then((r)=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
 # The bin directly, not npx: npx would want a writable npm cache on a read-only root file system.
 ENTRYPOINT ["node", "/opt/cognito-gateway/node_modules/cognito-gateway/bin/cognito-gateway.js"]
 CMD ["serve"]

@@ -82,7 +82,8 @@ function rewriteDeclarationImports(dir) {
 
 export async function build({ quiet = false } = {}) {
   const started = Date.now();
-  rmSync(DIST, { recursive: true, force: true });
+  // dist/worker is `npm run build:worker`'s output: keep it (the package's `files` leaves it out).
+  if (existsSync(DIST)) for (const name of readdirSync(DIST)) if (name !== 'worker') rmSync(join(DIST, name), { recursive: true, force: true });
   const entryPoints = sourceEntries();
   await esbuild.build({
     entryPoints,

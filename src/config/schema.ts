@@ -85,14 +85,14 @@ export const sessionSchema = z
     idleTimeout: duration().prefault('1h').refine((v) => v >= 60, { message: 'session.idleTimeout must be at least 1m' }),
     /** Refresh tokens at least this often, so revocation and group changes take effect within it. */
     revalidateAfter: duration().prefault('5m').refine((v) => v >= 1, { message: 'session.revalidateAfter must be at least 1s' }),
-    /** `store`: the cookie carries only the sealed session id; the session lives (encrypted) in `store`. */
-    storage: z.enum(['cookie', 'store']).default('cookie'),
     /** Opened sessions kept in memory per process (LRU): size it for the users active within ten minutes. */
     cacheSize: z.number().int().min(100).max(1_000_000).default(10_000),
+    /** `store`: the cookie carries only the sealed session id; the session lives (encrypted) in `store`. */
+    storage: z.enum(['cookie', 'store']).default('cookie'),
     /** Also keep the access token in the session (needed when headers.accessToken forwards it). */
   })
   .strict()
-  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300, storage: 'cookie', cacheSize: 10_000 });
+  .default({ secrets: [], absoluteLifetime: 43200, idleTimeout: 3600, revalidateAfter: 300, cacheSize: 10_000, storage: 'cookie' });
 
 export const assertionSchema = z
   .object({

@@ -8,6 +8,8 @@ export interface EmulatorHooks {
   retireKey(poolId: string, kid: string): void;
   setJwksAvailable(poolId: string, up: boolean): void;
   setTokenEndpointDelay(ms: number): void;
+  /** While on, every admin-API call answers 500 InternalErrorException (an outage to test against). */
+  setAdminApiFailing(failing: boolean): void;
   /** How many token-endpoint calls of this grant type the emulator answered. */
   tokenGrantCount(grantType: string): number;
   setUserEnabled(poolId: string, username: string, enabled: boolean): void;
@@ -33,6 +35,9 @@ export function createHooks(state: EmulatorState): EmulatorHooks {
     },
     setJwksAvailable(poolId, up) {
       pool(poolId).keys.jwksAvailable = up;
+    },
+    setAdminApiFailing(failing) {
+      state.adminApiFailing = failing;
     },
     setTokenEndpointDelay(ms) {
       if (!Number.isFinite(ms) || ms < 0) throw new TypeError('delay must be >= 0 ms');

@@ -52,6 +52,8 @@ export interface RunningEmulator extends EmulatorHooks {
   retireKey(poolId: string, kid: string): void;
   setJwksAvailable(poolId: string, up: boolean): void;
   setTokenEndpointDelay(ms: number): void;
+  /** While on, every admin-API call answers 500 InternalErrorException. */
+  setAdminApiFailing(failing: boolean): void;
   tokenGrantCount(grantType: string): number;
   setUserEnabled(poolId: string, username: string, enabled: boolean): void;
   setClientSettings(poolId: string, clientId: string, patch: Partial<ClientSeed>): void;

@@ -147,6 +147,8 @@ export class EmulatorState {
   /** Hosted-UI domain prefixes (CreateUserPoolDomain). The hosted UI itself stays at one base URL. */
   readonly domains = new Map<string, { poolId: string; createdAt: number }>();
   tokenEndpointDelayMs = 0;
+  /** Test hook: the admin API answers 500 to every call. */
+  adminApiFailing = false;
   /** Token-endpoint calls by grant type, from authenticated clients (tests count refreshes). */
   readonly tokenGrants = new Map<string, number>();
   private lastPrune = 0;

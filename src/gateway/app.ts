@@ -9,7 +9,7 @@ import { serverSideSessions, type SessionRef } from '../store/server-sessions';
 import { createRefresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
 import { compileApps, compileCidrs, resolveClientAddress, type CompiledApp } from '../policy';
-import { createLoginStateStore, createSessionStore } from '../session';
+import { createLoginStateStore, createSessionStore, type SessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
 import { jsonLinesAudit } from '../audit';
 import { createGatewayMetrics, idpCallName } from '../metrics';
@@ -73,11 +73,13 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const longestLifetime = Math.max(config.session.absoluteLifetime, ...config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
   const stores = createGatewayStores(config, { store: deps.store, log: deps.logger, metrics, now });
   // session.storage: store keeps only the sealed id in the cookie (src/store/server-sessions.ts).
-  const serverSide = config.session.storage === 'store'
-    ? serverSideSessions<SessionData>(createSessionStore<SessionRef>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 }), stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime })
-    : undefined;
+  const refCookies = config.session.storage === 'store' ? createSessionStore<SessionRef>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 }) : undefined;
+  const serverSide = refCookies ? serverSideSessions<SessionData>(refCookies, stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime }) : undefined;
   stores.sessionRecords = serverSide;
-  const sessions = serverSide ?? createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS, cacheSize: config.session.cacheSize });
+  const sessions: SessionStore<SessionData> =
+    serverSide && refCookies
+      ? { ...serverSide, cacheStats: () => refCookies.cacheStats() }
+      : createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS, cacheSize: config.session.cacheSize });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
   const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: stores.cache ?? deps.sharedCache, metrics, stores });
@@ -151,7 +153,8 @@ export function compileConfig(config: ResolvedConfig, apps: readonly CompiledApp
 }
 
 function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
-  const url = new URL(req.url);
+  // Parsing req.url costs on every request; only a request without Host needs its authority.
+  const url = { get host() { return new URL(req.url).host; }, protocol: req.url.startsWith('https:') ? 'https:' : 'http:' };
   const peerAddress = gw.deps.peerAddress(req, env);
   const peerTrusted = !!peerAddress && gw.trustedProxies.matches(peerAddress);
   const fwdHost = peerTrusted ? req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;

@@ -8,10 +8,24 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 /** What we accept from a trusted peer: short, and safe in logs, headers and HTML. */
 const ACCEPTABLE_INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Random bytes drawn in batches: one getRandomValues call per 341 ids instead of one per id. */
+const pool = new Uint8Array(4092);
+let poolOffset = pool.length;
+
 /** 16 URL-safe characters from 96 random bits. */
 export function newRequestId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_');
+  if (poolOffset + 12 > pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  let id = '';
+  for (let i = poolOffset; i < poolOffset + 12; i += 3) {
+    const n = (pool[i]! << 16) | (pool[i + 1]! << 8) | pool[i + 2]!;
+    id += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]! + B64URL[n & 63]!;
+  }
+  poolOffset += 12;
+  return id;
 }
 
 /**

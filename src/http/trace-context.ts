@@ -5,7 +5,20 @@
  */
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
-const hex = (bytes: number) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+/** Random bytes drawn in batches (one getRandomValues call per 170 trace contexts). */
+const pool = new Uint8Array(4080);
+let poolOffset = pool.length;
+function hex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  let out = '';
+  for (let i = poolOffset; i < poolOffset + bytes; i++) out += HEX[pool[i]!];
+  poolOffset += bytes;
+  return out;
+}
 
 export interface TraceContext {
   traceparent: string;

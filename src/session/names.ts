@@ -13,6 +13,18 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Compiled patterns by source: the prefixes are few (one per config), the calls are per cookie per request. */
+const compiled = new Map<string, RegExp>();
+function pattern(source: string, flags = ''): RegExp {
+  const key = `${flags}/${source}`;
+  let re = compiled.get(key);
+  if (!re) {
+    re = new RegExp(source, flags);
+    if (compiled.size < 256) compiled.set(key, re);
+  }
+  return re;
+}
+
 export function sessionCookieName(baseName: string): string {
   return `${baseName}_session`;
 }
@@ -23,7 +35,7 @@ export function sessionChunkName(baseName: string, index: number): string {
 
 /** Chunk index of `name` for this base, or undefined when `name` is not a chunk name. */
 export function sessionChunkIndex(baseName: string, name: string): number | undefined {
-  const m = new RegExp(`^${escapeRegExp(baseName)}_session_(0|[1-9][0-9]{0,2})$`).exec(name);
+  const m = pattern(`^${escapeRegExp(baseName)}_session_(0|[1-9][0-9]{0,2})$`).exec(name);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -39,7 +51,7 @@ export interface LoginCookieRef {
 }
 
 export function parseLoginCookieName(baseName: string, name: string): LoginCookieRef | undefined {
-  const m = new RegExp(`^${escapeRegExp(baseName)}_login_([0-9a-z]{1,11})_([A-Za-z0-9_-]{1,8})$`).exec(name);
+  const m = pattern(`^${escapeRegExp(baseName)}_login_([0-9a-z]{1,11})_([A-Za-z0-9_-]{1,8})$`).exec(name);
   if (!m) return undefined;
   return { name, createdAtMs: parseInt(m[1]!, 36), statePrefix: m[2]! };
 }
@@ -50,10 +62,10 @@ export function parseLoginCookieName(baseName: string, name: string): LoginCooki
  * sign-out deletes.
  */
 export function isGatewayCookieName(namePrefix: string, name: string): boolean {
-  return new RegExp(`^(?:__host-|__secure-)?${escapeRegExp(namePrefix)}_(?:session|login)(?:_.*)?$`, 'i').test(name);
+  return pattern(`^(?:__host-|__secure-)?${escapeRegExp(namePrefix)}_(?:session|login)(?:_.*)?$`, 'i').test(name);
 }
 
 /** Whether `name` is a session cookie or chunk (not login state) under `namePrefix`, in any scope variant. */
 export function isSessionCookieName(namePrefix: string, name: string): boolean {
-  return new RegExp(`^(?:__host-|__secure-)?${escapeRegExp(namePrefix)}_session(?:_.*)?$`, 'i').test(name);
+  return pattern(`^(?:__host-|__secure-)?${escapeRegExp(namePrefix)}_session(?:_.*)?$`, 'i').test(name);
 }

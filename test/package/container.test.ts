@@ -56,7 +56,7 @@ describe('the Dockerfile', () => {
   it('runs as the unprivileged user, needs no writable root, takes config by GATEWAY_CONFIG and checks health', () => {
     expect(instructions.filter((l) => l.startsWith('USER '))).toEqual(['USER node']);
     expect(dockerfile).toMatch(/GATEWAY_CONFIG=\/etc\/cognito-gateway\/config\.yaml/);
-    expect(instructions.find((l) => l.startsWith('HEALTHCHECK '))).toMatch(/CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:'\+process\.env\.PORT\+'\/_auth\/healthz'\)/);
+    expect(instructions.find((l) => l.startsWith('HEALTHCHECK '))).toMatch(/CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:'\+process\.env\.PORT\+'\/_auth\/readyz'\)/);
     // The bin itself, not npx (which writes an npm cache).
     expect(instructions.find((l) => l.startsWith('ENTRYPOINT '))).toBe('ENTRYPOINT ["node", "/opt/cognito-gateway/node_modules/cognito-gateway/bin/cognito-gateway.js"]');
     expect(instructions.find((l) => l.startsWith('CMD '))).toBe('CMD ["serve"]');

@@ -94,6 +94,32 @@ describe('the npm package', () => {
     expect(JSON.parse(out)).toEqual(['function', 'function', 'function', 'function', 'function']);
   });
 
+  it('its declarations type a consumer on moduleResolution nodenext (not `any`)', () => {
+    const dir = join(app, 'consumer');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['use.ts'] }),
+    );
+    writeFileSync(
+      join(dir, 'use.ts'),
+      [
+        "import { createGateway, loadConfig, type ResolvedConfig } from 'cognito-gateway';",
+        "import { startEmulator } from 'cognito-gateway/emulator';",
+        "import { createWorker } from 'cognito-gateway/worker';",
+        'export const fns = [createGateway, startEmulator, createWorker];',
+        "export const config: ResolvedConfig = loadConfig('');",
+        'export const wrong: string = loadConfig;',
+        '',
+      ].join('\n'),
+    );
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: dir, encoding: 'utf8' });
+    // Exactly the one deliberate mistake: every import resolved and carries its real type.
+    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^use\.ts\(6,14\): error TS2322: Type '\(text: string, .*' is not assignable to type 'string'\.$/)]);
+    expect(r.status).toBe(1);
+  });
+
   it('its bin refuses the system Node 20 at once: one line, exit 1', () => {
     const r = spawnSync(SYSTEM_NODE, [join(app, 'node_modules/cognito-gateway/bin/cognito-gateway.js'), 'serve', '--config', 'x.yaml'], { encoding: 'utf8' });
     const found = spawnSync(SYSTEM_NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();

@@ -19,6 +19,8 @@ beforeAll(async () => {
     edit: (raw) => {
       raw.admin = { listen: { port: 0 } };
       raw.session.revalidateAfter = '1s';
+      raw.idp.timeout = '1s';
+      raw.apps.unshift({ id: 'down', upstream: 'http://127.0.0.1:9', pathPrefix: '/down', policies: [{ name: 'open', action: 'bypass', include: [{ everyone: true }] }] });
       raw.apps.find((a: { id: string }) => a.id === 'demo').cognito = { userLookup: true };
       configRaw = raw;
     },
@@ -83,12 +85,34 @@ describe('admin listener', () => {
     expect(value(after, 'cognito_gateway_jwks_fetches_total{outcome="ok"}')).toBeGreaterThan(0);
     expect(value(after, 'cognito_gateway_cache_lookups_total{cache="tokens",result="miss"}')).toBeGreaterThan(0);
     expect([...after.keys()].some((k) => /^cognito_gateway_build_info\{version="0\.1\.0",runtime="node \d+\.\d+\.\d+"\} $/.test(`${k} `))).toBe(true);
-    // Failures: an unreachable upstream, and an IdP error family that exists.
-    const res = await fetch(metricsUrl);
-    const text = await res.text();
-    for (const family of ['upstream_errors_total', 'idp_errors_total', 'admin_api_errors_total']) expect(text).toContain(`# TYPE cognito_gateway_${family} counter`);
+    // Failures: an unreachable upstream, and a token endpoint slower than idp.timeout.
+    expect((await rawRequest(stack.url, '/down/x', { headers: { accept: 'application/json' } })).status).toBe(502);
+    const c = new TestBrowser();
+    const start = await c.follow(`${stack.url}/docs`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    const form = await c.follow(start.next!);
+    const back = await c.submitForm(form.url, await form.res.text(), { username: 'alice', password: 'Alice-Passw0rd!' }, { stopAt: (u) => u.includes('/_auth/callback') });
+    stack.emulator.setTokenEndpointDelay(1500);
+    try {
+      expect((await c.request(back.next!, { headers: { accept: 'application/json' } })).status).toBe(504);
+    } finally {
+      stack.emulator.setTokenEndpointDelay(0);
+    }
+    const failed = await scrape();
+    expect(value(failed, 'cognito_gateway_upstream_errors_total{app="down",kind="unreachable"}')).toBe(1);
+    expect(value(failed, 'cognito_gateway_idp_errors_total{call="token"}')).toBe(1);
+    expect(value(failed, 'cognito_gateway_sign_ins_total{outcome="failed",reason="idp_unavailable"}')).toBe(1);
+    // The admin API failing: a user look-up on a fresh sign-in gets 503 and the error is counted.
+    stack.emulator.setAdminApiFailing(true);
+    try {
+      const d = new TestBrowser();
+      const signIn = await d.signIn(`${stack.url}/docs`, 'carol', 'Carol-Passw0rd!');
+      expect(signIn.res.status).toBe(503);
+    } finally {
+      stack.emulator.setAdminApiFailing(false);
+    }
+    expect(value(await scrape(), 'cognito_gateway_admin_api_errors_total{operation="AdminGetUser"}')).toBeGreaterThan(0);
     // No user ids or paths in any label.
-    expect(text).not.toMatch(/bob|\/admin\/x|\/docs/);
+    expect(await (await fetch(metricsUrl)).text()).not.toMatch(/bob|carol|alice|\/admin\/x|\/docs/);
   });
 
   it('answers readiness 200 once the keys were fetched, on the admin listener and the public port', async () => {
@@ -105,7 +129,7 @@ describe('audit stream', () => {
     expect(kinds('sign-in-failed')[0]).toMatchObject({ reason: 'login_expired' });
     expect(kinds('decision').find((e) => e.decision === 'deny')).toMatchObject({ user: 'bob', app: 'demo', policy: 'admin-area-non-admins', status: 403 });
     expect(kinds('decision').find((e) => e.decision === 'allow')).toMatchObject({ user: 'bob', app: 'demo', policy: 'signed-in', status: 200 });
-    expect(kinds('config-reload')[0]).toMatchObject({ decision: 'applied', apps: ['partners', 'demo'] });
+    expect(kinds('config-reload')[0]).toMatchObject({ decision: 'applied', apps: ['down', 'partners', 'demo'] });
     // Sign-out and a refresh the IdP refuses (the user was signed out everywhere).
     const carol = new TestBrowser();
     await carol.signIn(`${stack.url}/docs`, 'carol', 'Carol-Passw0rd!');
