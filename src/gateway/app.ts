@@ -12,7 +12,7 @@ import { compileApps, compileCidrs, resolveClientAddress, type CompiledApp } fro
 import { createLoginStateStore, createSessionStore, type SessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
 import { jsonLinesAudit } from '../audit';
-import { createGatewayMetrics, idpCallName } from '../metrics';
+import { idpCallName, noMetrics } from '../metrics';
 import { createCognitoFeatures, passwordAuthApps } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
 import type { CompiledGateway } from './decide';
@@ -31,7 +31,7 @@ const SESSION_MAX_CHUNKS = 4;
 export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): Promise<Gateway> {
   await checkConfig(config, deps.env ?? {});
   const now = deps.now ?? Date.now;
-  const metrics = deps.metrics ?? createGatewayMetrics();
+  const metrics = deps.metrics ?? noMetrics();
   const idpFetch = timedFetch(deps.idpFetch, (url, seconds, failed) => {
     const call = idpCallName(url);
     metrics.idpDuration.observe({ call }, seconds);

@@ -48,7 +48,7 @@ export interface RuntimeDeps {
   /** The shared store (Redis, a Durable Object) built by the runtime entry; default this process's memory. */
   store?: SharedStore;
   logger: Logger;
-  /** Metrics kept across config reloads (one set per process or isolate); default a fresh set. */
+  /** Metrics kept across config reloads (one set per process); default none kept (Workers). */
   metrics?: GatewayMetrics;
   /** Where audit events go; default JSON lines on the console (stdout). */
   audit?: AuditSink;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log';
-import { createGatewayMetrics } from '../../src/metrics';
+import { createGatewayMetrics } from '../../src/metrics/prometheus';
 import {
   createMemoryStore,
   createRevocationList,

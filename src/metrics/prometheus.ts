@@ -1,0 +1,159 @@
+/**
+ * The Prometheus implementation of the gateway's metrics (src/metrics/index.ts), written out in the
+ * text exposition format 0.0.4. Web APIs only; the Node entry uses it (the Worker, which has no admin
+ * listener, keeps the no-op set and so a smaller bundle). Label values come from the config (app ids, policy names) or from small
+ * fixed sets (answers, status classes, outcomes), never from users, paths or tokens, so cardinality
+ * is bounded by the config.
+ */
+
+type Labels = Record<string, string>;
+
+const escapeLabel = (v: string) => v.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('"', '\\"');
+const labelText = (names: readonly string[], values: readonly string[], extra = '') => {
+  const parts = names.map((n, i) => `${n}="${escapeLabel(values[i] ?? '')}"`);
+  if (extra) parts.push(extra);
+  return parts.length ? `{${parts.join(',')}}` : '';
+};
+const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, ''));
+
+interface Family {
+  render(out: string[]): void;
+}
+
+import type { Counter, Gauge, GatewayMetrics, Histogram, MetricSources } from './index';
+
+export class MetricsRegistry {
+  private readonly families: Family[] = [];
+
+  constructor(private readonly prefix: string) {}
+
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    const full = `${this.prefix}${name}`;
+    const values = new Map<string, { labels: string[]; value: number }>();
+    const keyOf = (labels: Labels) => labelNames.map((n) => labels[n] ?? '');
+    this.families.push({
+      render(out) {
+        out.push(`# HELP ${full} ${help}`, `# TYPE ${full} counter`);
+        for (const v of values.values()) out.push(`${full}${labelText(labelNames, v.labels)} ${num(v.value)}`);
+      },
+    });
+    return {
+      inc(labels, by = 1) {
+        const k = keyOf(labels);
+        const key = k.join('\u0000');
+        const entry = values.get(key);
+        if (entry) entry.value += by;
+        else values.set(key, { labels: k, value: by });
+      },
+      get: (labels) => values.get(keyOf(labels).join('\u0000'))?.value ?? 0,
+    };
+  }
+
+  histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): Histogram<L> {
+    const full = `${this.prefix}${name}`;
+    const values = new Map<string, { labels: string[]; counts: number[]; sum: number; count: number }>();
+    const keyOf = (labels: Labels) => labelNames.map((n) => labels[n] ?? '');
+    this.families.push({
+      render(out) {
+        out.push(`# HELP ${full} ${help}`, `# TYPE ${full} histogram`);
+        for (const v of values.values()) {
+          let cumulative = 0;
+          buckets.forEach((b, i) => {
+            cumulative += v.counts[i]!;
+            out.push(`${full}_bucket${labelText(labelNames, v.labels, `le="${num(b)}"`)} ${cumulative}`);
+          });
+          out.push(`${full}_bucket${labelText(labelNames, v.labels, 'le="+Inf"')} ${v.count}`);
+          out.push(`${full}_sum${labelText(labelNames, v.labels)} ${num(v.sum)}`, `${full}_count${labelText(labelNames, v.labels)} ${v.count}`);
+        }
+      },
+    });
+    return {
+      observe(labels, seconds) {
+        const k = keyOf(labels);
+        const key = k.join('\u0000');
+        let entry = values.get(key);
+        if (!entry) {
+          entry = { labels: k, counts: buckets.map(() => 0), sum: 0, count: 0 };
+          values.set(key, entry);
+        }
+        const i = buckets.findIndex((b) => seconds <= b);
+        if (i >= 0) entry.counts[i]!++;
+        entry.sum += seconds;
+        entry.count++;
+      },
+      count: (labels) => values.get(keyOf(labels).join('\u0000'))?.count ?? 0,
+    };
+  }
+
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+    const full = `${this.prefix}${name}`;
+    const values = new Map<string, { labels: string[]; value: number }>();
+    this.families.push({
+      render(out) {
+        out.push(`# HELP ${full} ${help}`, `# TYPE ${full} gauge`);
+        for (const v of values.values()) out.push(`${full}${labelText(labelNames, v.labels)} ${num(v.value)}`);
+      },
+    });
+    return {
+      set(labels, value) {
+        const k = labelNames.map((n) => (labels as Labels)[n] ?? '');
+        values.set(k.join('\u0000'), { labels: k, value });
+      },
+    };
+  }
+
+  /** A counter whose value is read at scrape time (totals kept elsewhere, e.g. cache statistics). */
+  collected(name: string, help: string, labelNames: readonly string[], read: () => Array<[string[], number]>): void {
+    const full = `${this.prefix}${name}`;
+    this.families.push({
+      render(out) {
+        out.push(`# HELP ${full} ${help}`, `# TYPE ${full} counter`);
+        for (const [labels, value] of read()) out.push(`${full}${labelText(labelNames, labels)} ${num(value)}`);
+      },
+    });
+  }
+
+  /** The text exposition format (Content-Type `text/plain; version=0.0.4`). */
+  render(): string {
+    const out: string[] = [];
+    for (const f of this.families) f.render(out);
+    return `${out.join('\n')}\n`;
+  }
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** The gateway's metric families. One set per process (or Workers isolate), kept across config reloads. */
+export function createGatewayMetrics(): GatewayMetrics {
+  const r = new MetricsRegistry('cognito_gateway_');
+  const sources: MetricSources = {};
+  r.collected('cache_lookups_total', 'Cache look-ups by cache (tokens, users, sessions) and result (hit, miss).', ['cache', 'result'], () => {
+    const rows: Array<[string[], number]> = [];
+    const t = sources.tokens?.();
+    if (t) rows.push([['tokens', 'hit'], t.cacheHits], [['tokens', 'miss'], t.cacheMisses]);
+    const u = sources.users?.();
+    if (u) rows.push([['users', 'hit'], u.memoryHits + u.sharedHits], [['users', 'miss'], u.calls]);
+    const s = sources.sessions?.();
+    if (s) rows.push([['sessions', 'hit'], s.hits], [['sessions', 'miss'], s.misses]);
+    return rows;
+  });
+  return {
+    render: () => r.render(),
+    sources,
+    requests: r.counter('requests_total', 'Requests answered, by app, answer and status class.', ['app', 'answer', 'status_class']),
+    requestDuration: r.histogram('request_duration_seconds', 'Time from request to response headers, by app.', ['app'], LATENCY_BUCKETS),
+    upstreamDuration: r.histogram('upstream_duration_seconds', 'Time to the upstream response headers, by app.', ['app'], LATENCY_BUCKETS),
+    upstreamErrors: r.counter('upstream_errors_total', 'Upstream connection failures and time-outs, by app and kind.', ['app', 'kind']),
+    signIns: r.counter('sign_ins_total', 'Sign-ins started, completed and failed (failed: by error code).', ['outcome', 'reason']),
+    refreshes: r.counter('refreshes_total', 'Session refreshes by outcome.', ['outcome']),
+    idpDuration: r.histogram('idp_request_duration_seconds', 'Calls to the identity provider, by call.', ['call'], LATENCY_BUCKETS),
+    idpErrors: r.counter('idp_errors_total', 'Identity-provider calls that failed (network or 5xx), by call.', ['call']),
+    adminDuration: r.histogram('admin_api_duration_seconds', 'Cognito admin-API calls, by operation.', ['operation'], LATENCY_BUCKETS),
+    adminErrors: r.counter('admin_api_errors_total', 'Cognito admin-API calls that failed (network or 5xx), by operation.', ['operation']),
+    jwksFetches: r.counter('jwks_fetches_total', 'JWKS fetches by outcome.', ['outcome']),
+    storeErrors: r.counter('store_errors_total', 'Shared-store calls that failed or timed out, by operation.', ['op']),
+    configReloads: r.counter('config_reloads_total', 'Config reloads by outcome.', ['outcome']),
+    buildInfo: r.gauge('build_info', 'Always 1; the labels say what runs.', ['version', 'runtime']),
+  };
+}
+
