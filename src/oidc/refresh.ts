@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import type { IdentityProvider } from './provider';
 import { IdpUnavailableError, oauthErrorCode, toIdpError } from './provider';
 import { sha256Base64url } from '../session';
-import { sharedOnce, SharedOnceTimeoutError, type SharedStore } from '../store';
+import { keyFromSecret, openText, sealText, sharedOnce, SharedOnceTimeoutError, type SharedStore } from '../store';
 
 /**
  * Refreshes tokens with single flight: every request that carries the same refresh token while a
@@ -108,24 +108,11 @@ export function createRefresher(opts: {
   };
 }
 
-const encoder = new TextEncoder();
-
 /** AES-GCM with a key derived from the refresh token itself: the store never holds readable tokens. */
 async function resultSeal(refreshToken: string) {
-  const raw = await crypto.subtle.digest('SHA-256', encoder.encode(`cognito-gateway refresh result\u0000${refreshToken}`));
-  const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
-  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-  const unb64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  const key = await keyFromSecret(`cognito-gateway refresh result\u0000${refreshToken}`);
   return {
-    async encode(value: unknown) {
-      const iv = crypto.getRandomValues(new Uint8Array(12));
-      const data = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, encoder.encode(JSON.stringify(value))));
-      return `${b64(iv)}.${b64(data)}`;
-    },
-    async decode(text: string) {
-      const [iv = '', data = ''] = text.split('.');
-      const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: unb64(iv) }, key, unb64(data));
-      return JSON.parse(new TextDecoder().decode(plain)) as unknown;
-    },
+    encode: (value: unknown) => sealText(key, JSON.stringify(value)),
+    decode: async (text: string) => JSON.parse(await openText(key, text)) as unknown,
   };
 }

@@ -6,3 +6,4 @@ export { storeKeys } from './keys';
 export { createRevocationList, type FailMode, type RevocationList, type RevocationQuery, type RevocationVerdict } from './revocation';
 export { windowLimiter, type LimitAttempt, type WindowLimit, type WindowLimiter } from './limiter';
 export { sharedOnce, SharedOnceTimeoutError, type SharedOnceOptions } from './once';
+export { keyFromSecret, openText, sealText } from './seal';

@@ -44,8 +44,11 @@ export async function sharedOnce<T>(store: SharedStore, name: string, subject: s
     if (!(e instanceof StoreUnavailableError)) throw e;
     return { value: await run(), shared: false };
   }
-  const runAndPublish = async () => {
+  const runAndPublish = async (): Promise<{ value: T; shared: boolean }> => {
     try {
+      // The previous owner may have published and released between our read and our lock.
+      const ready = await published().catch(() => undefined);
+      if (ready !== undefined) return { value: ready, shared: true };
       const value = await run();
       await store.set(resultKey, await opts.encode(value), opts.resultMs).catch(() => {});
       return { value, shared: false };

@@ -6,7 +6,9 @@
  * sizes (oauth2-proxy's Redis session store is the model). Wraps the cookie session store; the
  * interface is the same, so the request core does not change.
  */
+import type { SessionCacheStats } from '../session';
 import { storeKeys } from './keys';
+import { keyFromSecret, openText, sealText } from './seal';
 import type { SharedStore } from './types';
 
 /** The parts of the cookie session store this wrapper uses (src/session's SessionStore<T>). */
@@ -17,6 +19,8 @@ export interface CookieSessions<T> {
   clearSession(cookieHeader: string | null, requestOrigin: string): string[];
   cookieNames(cookieHeader: string | null): string[];
   isGatewayCookie(name: string): boolean;
+  /** The opened-cookie cache's statistics (metrics). */
+  cacheStats(): SessionCacheStats;
 }
 
 /** What the cookie holds with server-side sessions. */
@@ -32,19 +36,7 @@ export interface ServerSessionOptions {
   ttlSeconds: number;
 }
 
-const encoder = new TextEncoder();
-
-async function keyFor(secret: string, ref: string): Promise<CryptoKey> {
-  const raw = await crypto.subtle.digest('SHA-256', encoder.encode(`cognito-gateway session record\u0000${secret}\u0000${ref}`));
-  return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
-}
-
-const b64 = (bytes: Uint8Array) => {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-};
-const unb64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const keyFor = (secret: string, ref: string) => keyFromSecret(`cognito-gateway session record\u0000${secret}\u0000${ref}`);
 
 export function serverSideSessions<T extends { sid: string }>(cookies: CookieSessions<SessionRef>, store: SharedStore, opts: ServerSessionOptions): CookieSessions<T> & { remove(sid: string): Promise<void> } {
   const recordKey = (ref: string) => storeKeys.cache('session', ref);
@@ -55,11 +47,9 @@ export function serverSideSessions<T extends { sid: string }>(cookies: CookieSes
       // A store that cannot answer throws (StoreUnavailableError): the caller answers 503, not "signed out".
       const text = await store.get(await recordKey(pointer.ref));
       if (!text) return undefined;
-      const [iv = '', data = ''] = text.split('.');
       for (const secret of opts.secrets) {
         try {
-          const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: unb64(iv) }, await keyFor(secret, pointer.ref), unb64(data));
-          const session = JSON.parse(new TextDecoder().decode(plain)) as T;
+          const session = JSON.parse(await openText(await keyFor(secret, pointer.ref), text)) as T;
           return session.sid === pointer.ref ? session : undefined;
         } catch {
           // Sealed under another (older) secret: try the next.
@@ -68,9 +58,8 @@ export function serverSideSessions<T extends { sid: string }>(cookies: CookieSes
       return undefined;
     },
     async write(data, cookieHeader, requestOrigin) {
-      const iv = crypto.getRandomValues(new Uint8Array(12));
-      const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyFor(opts.secrets[0]!, data.sid), encoder.encode(JSON.stringify(data))));
-      await store.set(await recordKey(data.sid), `${b64(iv)}.${b64(sealed)}`, opts.ttlSeconds * 1000);
+      const sealed = await sealText(await keyFor(opts.secrets[0]!, data.sid), JSON.stringify(data));
+      await store.set(await recordKey(data.sid), sealed, opts.ttlSeconds * 1000);
       return cookies.write({ v: 1, ref: data.sid }, cookieHeader, requestOrigin);
     },
     async remove(sid) {
@@ -80,5 +69,6 @@ export function serverSideSessions<T extends { sid: string }>(cookies: CookieSes
     clearSession: (h, o) => cookies.clearSession(h, o),
     cookieNames: (h) => cookies.cookieNames(h),
     isGatewayCookie: (n) => cookies.isGatewayCookie(n),
+    cacheStats: () => cookies.cacheStats(),
   };
 }
