@@ -23,7 +23,7 @@ import { createGatewayMetrics } from '../metrics/prometheus';
 import { GATEWAY_VERSION } from '../version';
 import { createNodeForwarder, rememberBindings, type NodeBindings } from './node-forward';
 import { createBatchedSink } from './node-log';
-import { nodeStoreFor } from './node-store';
+import { closeNodeStore, nodeStoreFor } from './node-store';
 
 export interface NodeGatewayOptions {
   config: ResolvedConfig;
@@ -247,6 +247,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       await closed;
       await closeAdmin();
       await forwarder.close().catch(() => {});
+      await closeNodeStore(opts.env ?? process.env).catch(() => {});
       logger.info('gateway stopped', { cut, pid: process.pid });
       return { cut };
     },
@@ -258,6 +259,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       await closed;
       await closeAdmin();
       await forwarder.close().catch(() => {});
+      await closeNodeStore(opts.env ?? process.env).catch(() => {});
     },
   };
 }
