@@ -110,6 +110,11 @@ const ENCODED_DANGER = /%25(2e|2f|5c|[01][0-9a-f]|7f)/i;
  * frameworks turn `．` into `.`). Pure. Returns why, or an empty list.
  */
 export function unusualSpellings(path: string): string[] {
+  // The common case, a plain ASCII path without escapes, needs no decoding (normalised paths carry
+  // every non-ASCII character percent-encoded).
+  if (!path.includes('%')) {
+    if (!/[. ](?:\/|$)/.test(path) && !path.includes('::$')) return [];
+  }
   const reasons: string[] = [];
   if (ENCODED_DANGER.test(path)) reasons.push('a double-encoded dot, slash, backslash or control character (%25…)');
   const bytes: number[] = [];
