@@ -34,9 +34,10 @@ export interface CognitoFeatures {
   passwordApps: Set<string>;
   /** Successful Basic sign-ins, by hash of app + credentials, so a client does not cost one AdminInitiateAuth per request. */
   basicCache: Map<string, { claims: Record<string, unknown>; until: number }>;
+  /** How long a successful Basic sign-in is remembered: the one user-data retention period (cognitoAdmin.userCacheRetention). */
+  basicCacheMs: number;
 }
 
-const BASIC_CACHE_MS = 60_000;
 const BASIC_CACHE_MAX = 1_000;
 
 /** Apps that accept `Authorization: Basic` (Cognito password sign-in): only with a Cognito pool. */
@@ -95,6 +96,7 @@ export function createCognitoFeatures(
     lookupApps: new Set(settings.userLookupApps),
     passwordApps: new Set(settings.passwordAuthApps),
     basicCache: new Map(),
+    basicCacheMs: settings.userCacheRetentionSeconds * 1000,
   };
 }
 
@@ -151,6 +153,6 @@ export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: s
   }
   const claims = await gw.verifier.verifyIdToken(result.tokens.idToken);
   if (cognito.basicCache.size >= BASIC_CACHE_MAX) cognito.basicCache.delete(cognito.basicCache.keys().next().value!);
-  cognito.basicCache.set(key, { claims, until: now + BASIC_CACHE_MS });
+  cognito.basicCache.set(key, { claims, until: now + cognito.basicCacheMs });
   return { kind: 'identity', identity: identityFromClaims(claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };
 }

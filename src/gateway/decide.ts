@@ -18,13 +18,14 @@ import { evaluate as evaluateRaw, foldPathCase, matchApp, normalizePath, unusual
 import { mapIdentityHeaders, type HeadersConfig } from '../proxy';
 
 /** The gateway's own endpoints, reserved under /_auth/ on every host. */
-export type Endpoint = 'healthz' | 'readyz' | 'login' | 'callback' | 'logout' | 'me' | 'jwks' | 'verify';
+export type Endpoint = 'healthz' | 'readyz' | 'password' | 'login' | 'callback' | 'logout' | 'me' | 'jwks' | 'verify';
 
 const GET = ['GET', 'HEAD'] as const;
 export const ENDPOINTS: Readonly<Record<string, { endpoint: Endpoint; methods?: readonly string[] }>> = {
   '/_auth/healthz': { endpoint: 'healthz', methods: GET },
   '/_auth/readyz': { endpoint: 'readyz', methods: GET },
   '/_auth/login': { endpoint: 'login', methods: GET },
+  '/_auth/password': { endpoint: 'password', methods: [...GET, 'POST'] },
   '/_auth/callback': { endpoint: 'callback', methods: GET },
   '/_auth/logout': { endpoint: 'logout', methods: [...GET, 'POST'] },
   '/_auth/me': { endpoint: 'me', methods: GET },

@@ -1,6 +1,27 @@
-import type { SessionData } from '../oidc/session-data';
-import { SessionTooLargeError } from '../session';
+import { sessionClaims, type SessionData } from '../oidc/session-data';
+import { randomToken, SessionTooLargeError } from '../session';
 import type { Gateway, RequestInfo } from './context';
+
+/**
+ * A brand-new session from freshly verified sign-in tokens (hosted UI callback or password form):
+ * a new id every time, so a session that existed before cannot survive a sign-in (no fixation).
+ */
+export function newSession(gw: Gateway, claims: Record<string, unknown>, tokens: { refreshToken?: string; accessToken?: string; expiresIn?: number }): SessionData {
+  const nowSec = Math.floor(gw.now() / 1000);
+  const expiresIn = typeof tokens.expiresIn === 'number' ? tokens.expiresIn : 3600;
+  const exp = typeof claims.exp === 'number' ? claims.exp : nowSec + expiresIn;
+  return {
+    v: 1,
+    sid: randomToken(12),
+    claims: sessionClaims(claims),
+    refreshToken: tokens.refreshToken,
+    accessToken: gw.keepAccessToken ? tokens.accessToken : undefined,
+    tokensExpireAt: Math.min(exp, nowSec + expiresIn),
+    createdAt: nowSec,
+    validatedAt: nowSec,
+    lastSeenAt: nowSec,
+  };
+}
 
 /**
  * Writes the session cookies. Cookies are scarce (a user in many groups carries them in both tokens):

@@ -22,6 +22,8 @@ export const ErrorCode = {
   AccessDenied: 'access_denied',
   InsufficientScope: 'insufficient_scope',
   UntrustedProxy: 'untrusted_proxy',
+  CsrfRejected: 'csrf_rejected',
+  PasswordSignInDisabled: 'password_sign_in_disabled',
   MissingOriginalRequest: 'missing_original_request',
   ConflictingOriginalRequest: 'conflicting_original_request',
   ForwardAuthDisabled: 'forward_auth_disabled',
@@ -144,6 +146,14 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   insufficient_scope: {
     status: 403, title: 'Access denied', level: 'info', log: 'bearer token lacks a required scope',
     message: (c) => `The access token lacks a required scope (${c.detail ?? 'see WWW-Authenticate'}).`,
+  },
+  csrf_rejected: {
+    status: 403, json: true, title: 'Access denied', level: 'warn', log: 'password sign-in refused: cross-site request or missing CSRF token',
+    message: () => 'This sign-in did not come from this site. Reload the sign-in page and try again.',
+  },
+  password_sign_in_disabled: {
+    status: 403, json: true, title: 'Access denied', level: 'info', log: 'password sign-in asked for an app without cognito.passwordAuth',
+    message: () => 'Password sign-in is not enabled for this address.',
   },
   untrusted_proxy: {
     status: 403, json: true, title: 'Access denied', level: 'warn', log: 'forward-auth request from a peer outside trustedProxies',

@@ -1,12 +1,11 @@
 import * as oidc from 'openid-client';
 import { escapeHtml, type ErrorCode } from '../../http';
 import { CLIENT_AUTH_ERRORS, IdpUnavailableError, oauthErrorCode, toIdpError } from '../../oidc/provider';
-import { sessionClaims, type SessionData } from '../../oidc/session-data';
-import { randomToken, SessionTooLargeError } from '../../session';
+import { SessionTooLargeError } from '../../session';
 import { JwtInvalidError, JwksUnavailableError } from '../../tokens';
 import type { Gateway, RequestInfo } from '../context';
 import { refuse } from '../handle';
-import { writeSession } from '../session-write';
+import { newSession, writeSession } from '../session-write';
 import { CALLBACK_PATH, redirectResponse } from './login';
 
 /**
@@ -90,20 +89,7 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     }
   }
 
-  const nowSec = Math.floor(gw.now() / 1000);
-  const expiresIn = typeof tokens.expires_in === 'number' ? tokens.expires_in : 3600;
-  const exp = typeof claims.exp === 'number' ? claims.exp : nowSec + expiresIn;
-  const session: SessionData = {
-    v: 1,
-    sid: randomToken(12),
-    claims: sessionClaims(claims),
-    refreshToken: tokens.refresh_token,
-    accessToken: gw.keepAccessToken ? tokens.access_token : undefined,
-    tokensExpireAt: Math.min(exp, nowSec + expiresIn),
-    createdAt: nowSec,
-    validatedAt: nowSec,
-    lastSeenAt: nowSec,
-  };
+  const session = newSession(gw, claims, { refreshToken: tokens.refresh_token, accessToken: tokens.access_token, expiresIn: tokens.expires_in });
   let sessionCookies: string[];
   try {
     sessionCookies = await writeSession(gw, session, info);

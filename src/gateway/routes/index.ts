@@ -8,6 +8,7 @@ import { handleForwardAuth } from './forward-auth';
 import { handleLogin } from './login';
 import { handleLogout } from './logout';
 import { handleMe } from './me';
+import { handlePassword } from './password';
 
 export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo, endpoint: Endpoint): Promise<Response> {
   switch (endpoint) {
@@ -23,6 +24,8 @@ export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo
         if (!(e instanceof IdpUnavailableError)) throw e;
         return refuse(req, info, 'idp_unavailable', {}, { reason: e.message });
       }
+    case 'password':
+      return handlePassword(gw, req, info);
     case 'callback':
       return handleCallback(gw, req, info);
     case 'logout':
