@@ -1,14 +1,16 @@
 /**
  * One gateway in its own process for the benchmark, run as production runs it (tsx, info-level
  * access log to stdout, which the bench sends to /dev/null). Config: config/demo.yaml with
- * EMULATOR_URL and DEMO_UPSTREAM_URL. Prints "ready <port>" when listening (on stderr: stdout
+ * EMULATOR_URL and DEMO_UPSTREAM_URL (and the Redis store with BENCH_REDIS_URL). Prints "ready <port>" when listening (on stderr: stdout
  * carries the logs).
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../src/config/load';
 import { startNodeGateway } from '../src/runtime/node';
 
-const config = loadConfig(readFileSync(new URL('../config/demo.yaml', import.meta.url), 'utf8'), process.env);
+// BENCH_REDIS_URL: the same gateway with the shared Redis store (revocation checked on every request).
+const store = process.env.BENCH_REDIS_URL ? `\nstore: { type: redis, url: "${process.env.BENCH_REDIS_URL}" }\n` : '';
+const config = loadConfig(readFileSync(new URL('../config/demo.yaml', import.meta.url), 'utf8') + store, process.env);
 config.listen.port = 0;
 const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1' });
 console.error(`ready ${gateway.port}`);

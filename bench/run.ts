@@ -18,6 +18,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load';
 import { startEmulator } from '../src/emulator';
@@ -60,6 +61,27 @@ function spawnReady(args: string[], env: Record<string, string> = {}, readyOn: '
     });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${out}`)));
   });
+}
+
+/** Debian's redis-server on a free loopback port, no persistence (the bench's shared store). */
+async function startRedis(): Promise<{ url: string } | undefined> {
+  const bin = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
+  if (!bin) return undefined;
+  const port = await freePort();
+  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  children.push(child);
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (up) return { url: `redis://127.0.0.1:${port}` };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
 }
 
 async function startNginxProxy(upstream: string): Promise<Peer | undefined> {
@@ -162,11 +184,14 @@ async function main() {
   const nginx = await startNginxProxy(upstream.url);
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
   const gw = await spawnReady(['bench/gateway-process.ts'], env, 'stderr');
+  // The session row again with the shared Redis store (skipped without redis-server).
+  const redis = await startRedis();
+  const gwRedis = redis ? await spawnReady(['bench/gateway-process.ts'], { ...env, BENCH_REDIS_URL: redis.url }, 'stderr') : undefined;
   const compareDir = process.env.BENCH_COMPARE;
   const other = compareDir ? await spawnReady([join(compareDir, 'bench/gateway-process.ts')], env, 'stderr') : undefined;
   emulator.setClientSettings(POOL_ID, 'demo-gateway', {
-    callbackUrls: [gw, other].filter((g) => g).map((g) => `${g!.url}/_auth/callback`),
-    logoutUrls: [gw, other].filter((g) => g).map((g) => `${g!.url}/`),
+    callbackUrls: [gw, other, gwRedis].filter((g) => g).map((g) => `${g!.url}/_auth/callback`),
+    logoutUrls: [gw, other, gwRedis].filter((g) => g).map((g) => `${g!.url}/`),
   });
 
   // One signed-in browser; the stale and the 5,000 sessions are sealed here with the same secrets.
@@ -213,6 +238,7 @@ end
     { name: 'gateway stale session cookie', url: `${gw.url}/dashboard`, pid: gw.pid, headers: { ...json, cookie: stale }, isGateway: true },
     { name: `gateway ${SESSIONS.toLocaleString('en')} distinct sessions`, url: `${gw.url}/dashboard`, pid: gw.pid, script, isGateway: true },
     { name: 'gateway bearer token', url: `${gw.url}/api/things`, pid: gw.pid, headers: { ...json, authorization: `Bearer ${token}` }, isGateway: true },
+    ...(gwRedis ? [{ name: 'gateway session cookie, Redis store', url: `${gwRedis.url}/dashboard`, pid: gwRedis.pid, headers: { ...json, cookie }, isGateway: true }] : []),
     ...(other
       ? [
           { name: 'compared checkout: /public', url: `${other.url}/public/x`, pid: other.pid, headers: json },

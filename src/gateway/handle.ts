@@ -184,9 +184,12 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
   if (outcome.upstream) {
     // The forwarder adds the session cookies and CORS headers itself (on Node it writes the response).
     const credentialsEndAt = outcome.identity ? resolved.credentialsEndAt : undefined;
+    const started = gw.now();
     const res = await forward(gw, req, info, outcome, outcome.upstream, setCookies, credentialsEndAt);
     auditDecision(gw, info, outcome, res.status);
-    return done(gw, info, req, res, outcomeLog(outcome));
+    // Bytes when the answer says (Content-Length); a response Node wrote straight to the socket does not.
+    const length = Number(res.headers.get('content-length') ?? Number.NaN);
+    return done(gw, info, req, res, { ...outcomeLog(outcome), upstreamMs: gw.now() - started, bytes: Number.isFinite(length) ? length : undefined });
   }
   let res = await refusalResponse(gw, req, info, outcome);
   if (outcome.cors) res = withHeaders(res, outcome.cors);
