@@ -185,10 +185,11 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
     // The forwarder adds the session cookies and CORS headers itself (on Node it writes the response).
     const credentialsEndAt = outcome.identity ? resolved.credentialsEndAt : undefined;
     const started = gw.now();
-    const res = await forward(gw, req, info, outcome, outcome.upstream, setCookies, credentialsEndAt);
+    let bytes: number | undefined;
+    const res = await forward(gw, req, info, outcome, outcome.upstream, setCookies, credentialsEndAt, (head) => (bytes = head.contentLength));
     auditDecision(gw, info, outcome, res.status);
-    // Bytes when the answer says (Content-Length); a response Node wrote straight to the socket does not.
-    const length = Number(res.headers.get('content-length') ?? Number.NaN);
+    // Bytes of the body when its length is known (Content-Length); a chunked answer's is not.
+    const length = bytes ?? Number(res.headers.get('content-length') ?? Number.NaN);
     return done(gw, info, req, res, { ...outcomeLog(outcome), upstreamMs: gw.now() - started, bytes: Number.isFinite(length) ? length : undefined });
   }
   let res = await refusalResponse(gw, req, info, outcome);
@@ -197,7 +198,16 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
   return done(gw, info, req, withCookies(res, setCookies), outcomeLog(outcome));
 }
 
-async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: Decided, edits: UpstreamEdits, setCookies: readonly string[], credentialsEndAt?: number): Promise<Response> {
+async function forward(
+  gw: Gateway,
+  req: Request,
+  info: RequestInfo,
+  outcome: Decided,
+  edits: UpstreamEdits,
+  setCookies: readonly string[],
+  credentialsEndAt?: number,
+  onResponseHead?: (head: { contentLength?: number }) => void,
+): Promise<Response> {
   const { app } = outcome;
   const identityHeaders = await identityHeadersFor(gw, outcome, edits);
   if (info.trace.added) identityHeaders.traceparent = info.trace.traceparent;
@@ -219,6 +229,7 @@ async function forward(gw: Gateway, req: Request, info: RequestInfo, outcome: De
       requestId: info.requestId,
       timeoutMs: gw.config.upstreamTimeout * 1000,
       setCookies,
+      onResponseHead,
       responseHeaders: outcome.cors,
       closeAfterMs: credentialsEndAt !== undefined ? credentialsEndAt * 1000 - gw.now() : undefined,
     });

@@ -41,6 +41,8 @@ export interface UpstreamRequest {
   preserveHost?: boolean;
   /** Set-Cookie lines the gateway adds to the client response (a re-sealed session). */
   setCookies?: readonly string[];
+  /** Told the response's Content-Length when the head goes out (the access log's bytes). */
+  onResponseHead?: (head: { contentLength?: number }) => void;
   /** Headers the gateway sets on the client response (CORS for an allowed origin); they replace the upstream's. */
   responseHeaders?: Readonly<Record<string, string>>;
   /**

@@ -183,6 +183,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.res.sendDate = false;
     this.res.writeHead(statusCode, statusMessage || undefined, head.headers);
     this.headSent = true;
+    this.opts.onResponseHead?.({ contentLength: head.contentLength >= 0 ? head.contentLength : undefined });
     if (this.upgrade) this.res.once('finish', () => this.upgrade!.socket.end());
     this.resolve(alreadySent(statusCode));
   }

@@ -1,4 +1,4 @@
-/** Over HTTP: a client's traceparent reaches the upstream unchanged, one is added when absent or malformed, and the access log carries the trace id. */
+/** Over HTTP: a client's traceparent reaches the upstream unchanged, one is added when absent or malformed, and the access log carries the trace id, client address, upstream time and bytes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../helpers/raw';
 import { startStack, type Stack } from '../helpers/stack';
@@ -14,6 +14,8 @@ async function upstreamSaw(headers: Record<string, string>) {
   expect(res.status).toBe(200);
   const traceparent = (JSON.parse(res.body) as { headers: Record<string, string> }).headers.traceparent;
   const line = stack.logs.find((l) => l.requestId === res.headers['x-request-id'] && l.msg === 'request');
+  // The access log also says how long the upstream took and how many body bytes went out.
+  expect([typeof line?.upstreamMs, line?.bytes, line?.client]).toEqual(['number', Buffer.byteLength(res.body), '127.0.0.1']);
   return { traceparent, logged: line?.traceId };
 }
 
