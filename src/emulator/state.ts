@@ -186,7 +186,8 @@ export class EmulatorState {
     for (const [k, v] of this.hostedSessions) if (now >= v.expiresAt) this.hostedSessions.delete(k);
     for (const [k, v] of this.federationFlows) if (now >= v.expiresAt) this.federationFlows.delete(k);
     for (const [k, v] of this.providerCodes) if (now >= v.expiresAt) this.providerCodes.delete(k);
-    for (const [k, v] of this.challengeSessions) if (now >= v.expiresAt) this.challengeSessions.delete(k);
+    // Kept a while past expiry so a late answer hears "session is expired", as from Cognito.
+    for (const [k, v] of this.challengeSessions) if (now >= v.expiresAt + 10 * 60_000) this.challengeSessions.delete(k);
     for (const [k, v] of this.refreshTokens) {
       const session = this.sessions.get(v.originJti);
       const dead = !session || now >= session.expiresAt || (v.diesAt !== undefined && now >= v.diesAt);
