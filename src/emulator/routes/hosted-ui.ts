@@ -91,7 +91,7 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
     );
   };
 
-  const renderChallenge = (c: Context, request: AuthorizeRequest, query: URLSearchParams, challenge: ChallengeName, session: string, error?: string) => {
+  const renderChallenge = (c: Context, query: URLSearchParams, challenge: ChallengeName, session: string, error?: string) => {
     const csrf = randomToken(24);
     setCookie(c, CSRF_COOKIE, csrf, cookieOptions(c));
     return c.html(challengeForm({ challenge, action: `/login/challenge?${query}`, csrf, session, error }));
@@ -163,7 +163,7 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
     const user = check.ok ? check.user : check.reason === 'new-password-required' ? check.user : undefined;
     if (!user) return renderForm(c, request, query, HOSTED_UI_MESSAGES[(check as { reason: keyof typeof HOSTED_UI_MESSAGES }).reason]);
     const challenge = nextChallenge(user);
-    if (challenge) return renderChallenge(c, request, query, challenge, openChallenge(state, request.pool, request.client, user, challenge));
+    if (challenge) return renderChallenge(c, query, challenge, openChallenge(state, request.pool, request.client, user, challenge));
     return finishSignIn(c, request, user);
   });
 
@@ -187,12 +187,12 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
     if (!answer.ok) {
       // A wrong code or an empty field may be retried in the same session; anything else starts over.
       if (answer.error === 'code-mismatch' || answer.error === 'missing') {
-        return renderChallenge(c, request, query, challenge as ChallengeName, session, answer.message);
+        return renderChallenge(c, query, challenge as ChallengeName, session, answer.message);
       }
       return renderForm(c, request, query, answer.message);
     }
     if (answer.next) {
-      return renderChallenge(c, request, query, answer.next, openChallenge(state, request.pool, request.client, answer.user, answer.next));
+      return renderChallenge(c, query, answer.next, openChallenge(state, request.pool, request.client, answer.user, answer.next));
     }
     return finishSignIn(c, request, answer.user);
   });
