@@ -21,6 +21,8 @@ export interface SignInFormOptions {
   csrf?: string;
   error?: string;
   note?: string;
+  /** Federated sign-in buttons (links that start the provider's sign-in), as managed login shows them. */
+  providers?: Array<{ name: string; href: string }>;
 }
 
 /** A sign-in form that posts `username` and `password` (plus `_csrf` when given). */
@@ -37,7 +39,39 @@ ${o.csrf ? `<input type="hidden" name="_csrf" value="${escapeHtml(o.csrf)}">` : 
 <input id="signInFormPassword" name="password" type="password" autocomplete="current-password" required>
 <button type="submit" name="signInSubmitButton">Sign in</button>
 </form>
+${(o.providers ?? []).map((p) => `<a class="idp-button" data-provider="${escapeHtml(p.name)}" href="${escapeHtml(p.href)}">Continue with ${escapeHtml(p.name)}</a>`).join('\n')}
 ${o.note ? `<p class="note">${escapeHtml(o.note)}</p>` : ''}`,
+  );
+}
+
+export interface ChallengeFormOptions {
+  challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA';
+  action: string;
+  csrf: string;
+  session: string;
+  error?: string;
+}
+
+/** The hosted UI's second step: "set a new password" (`new_password`) or the authenticator code (`code`). */
+export function challengeForm(o: ChallengeFormOptions): string {
+  const newPassword = o.challenge === 'NEW_PASSWORD_REQUIRED';
+  const heading = newPassword ? 'Change your password' : 'Enter the code from your authenticator app';
+  const fields = newPassword
+    ? `<label for="newPassword">New password</label>
+<input id="newPassword" name="new_password" type="password" autocomplete="new-password" required autofocus>`
+    : `<label for="totpCode">Code</label>
+<input id="totpCode" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required autofocus>`;
+  return page(
+    heading,
+    `<h1>${escapeHtml(heading)}</h1>
+${o.error ? `<p class="error" id="loginErrorMessage" role="alert">${escapeHtml(o.error)}</p>` : ''}
+<form method="post" action="${escapeHtml(o.action)}" name="${newPassword ? 'newPasswordForm' : 'mfaForm'}">
+<input type="hidden" name="_csrf" value="${escapeHtml(o.csrf)}">
+<input type="hidden" name="session" value="${escapeHtml(o.session)}">
+<input type="hidden" name="challenge" value="${o.challenge}">
+${fields}
+<button type="submit">${newPassword ? 'Send' : 'Sign in'}</button>
+</form>`,
   );
 }
 

@@ -17,7 +17,7 @@ import { issuerOf } from './tokens';
 
 export type { ClientSeed, EmulatorSeed } from './seed';
 export { loadSeedFile, parseSeed } from './seed';
-export { signInWithPassword } from './sign-in';
+export { signInWithPassword, type ChallengeAnswers } from './sign-in';
 export { secretHash } from './admin/auth';
 
 /** config/demo-pool.yaml */

@@ -63,6 +63,12 @@ const userSchema = z.strictObject({
   status: z.enum(['CONFIRMED', 'FORCE_CHANGE_PASSWORD', 'UNCONFIRMED', 'RESET_REQUIRED']).default('CONFIRMED'),
   attributes,
   groups: z.array(z.string()).default([]),
+  /** A registered authenticator app (TOTP, RFC 6238, base32): sign-in then asks for SOFTWARE_TOKEN_MFA. */
+  totpSecret: z
+    .string()
+    .transform((s) => s.replace(/[\s=]/g, '').toUpperCase())
+    .pipe(z.string().regex(/^[A-Z2-7]{16,}$/, 'totpSecret is base32 (A-Z, 2-7), at least 16 characters'))
+    .optional(),
 });
 
 const idpUserSchema = z.strictObject({
@@ -81,6 +87,28 @@ const identityProviderSchema = z.strictObject({
   users: z.array(idpUserSchema).default([]),
 });
 
+/** Claim values a pre-token-generation trigger may add: strings, numbers, booleans and lists of them. */
+const claimValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
+/** Claims the trigger may not change (Cognito rejects or ignores these in claimsToAddOrOverride). */
+export const RESERVED_CLAIMS = new Set([
+  'acr', 'amr', 'aud', 'at_hash', 'auth_time', 'azp', 'c_hash', 'exp', 'iat', 'iss', 'jti', 'nbf', 'nonce',
+  'origin_jti', 'sub', 'token_use', 'client_id', 'event_id', 'scope', 'username', 'version', 'cognito:username',
+]);
+const addClaims = z
+  .record(z.string().min(1), claimValue)
+  .default({})
+  .refine((claims) => Object.keys(claims).every((k) => !RESERVED_CLAIMS.has(k)), {
+    message: `addClaims may not set ${[...RESERVED_CLAIMS].join(', ')}`,
+  });
+/** Like a version-2 pre-token-generation Lambda trigger that always answers the same. */
+const preTokenGenerationSchema = z.strictObject({
+  idToken: z.strictObject({ addClaims }).default({ addClaims: {} }),
+  accessToken: z
+    .strictObject({ addClaims, addScopes: z.array(z.string().regex(/^\S+$/)).default([]) })
+    .default({ addClaims: {}, addScopes: [] }),
+});
+export type PreTokenGeneration = z.output<typeof preTokenGenerationSchema>;
+
 const poolSchema = z.strictObject({
   id: z.string().regex(POOL_ID_PATTERN, 'pool ids look like us-east-1_AbC123xyz'),
   name: z.string().min(1).optional(),
@@ -89,6 +117,9 @@ const poolSchema = z.strictObject({
   clients: z.array(clientSchema).default([]),
   users: z.array(userSchema).default([]),
   identityProviders: z.array(identityProviderSchema).default([]),
+  preTokenGeneration: preTokenGenerationSchema.optional(),
+  /** `global`: tokens say `iss: https://issuer-cognito-idp.{region}.amazonaws.com/{poolId}` (discovery and JWKS stay). */
+  issuerForm: z.enum(['regional', 'global']).default('regional'),
 });
 
 export const seedSchema = z

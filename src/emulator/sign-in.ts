@@ -4,10 +4,22 @@
  * (the emulated provider's form takes the same fields).
  *
  * @param hostedUrl the full /oauth2/authorize URL the gateway redirected to
+ * @param challenges answers for the hosted UI's second step, if the user gets one: the new password
+ *        (NEW_PASSWORD_REQUIRED) and a function giving the current authenticator code (SOFTWARE_TOKEN_MFA)
  * @returns the URL the hosted UI finally redirects to (the redirect_uri with `code` and `state`, or
  *          with `error`); it is not fetched.
  */
-export async function signInWithPassword(hostedUrl: string, username: string, password: string): Promise<string> {
+export interface ChallengeAnswers {
+  newPassword?: string;
+  totpCode?: () => string;
+}
+
+export async function signInWithPassword(
+  hostedUrl: string,
+  username: string,
+  password: string,
+  challenges: ChallengeAnswers = {},
+): Promise<string> {
   const redirectUri = new URL(hostedUrl).searchParams.get('redirect_uri');
   if (!redirectUri) throw new Error('signInWithPassword: the authorize URL has no redirect_uri');
   const target = new URL(redirectUri);
@@ -33,21 +45,39 @@ export async function signInWithPassword(hostedUrl: string, username: string, pa
     }
     const html = await res.text();
     const error = /id="(?:loginErrorMessage|errorMessage)"[^>]*>([^<]*)</.exec(html)?.[1];
+    const challengeForm = /<form[^>]*\saction="([^"]*)"[^>]*name="(newPasswordForm|mfaForm)"/.exec(html);
+    if (challengeForm && res.status === 200 && !error) {
+      const answer =
+        challengeForm[2] === 'newPasswordForm'
+          ? challenges.newPassword !== undefined ? { new_password: challenges.newPassword } : undefined
+          : challenges.totpCode ? { code: challenges.totpCode() } : undefined;
+      if (!answer) throw new Error(`signInWithPassword: the hosted UI asks for ${challengeForm[2] === 'mfaForm' ? 'an MFA code' : 'a new password'}`);
+      const fields = hiddenFields(html);
+      for (const [k, v] of Object.entries(answer)) fields.set(k, v);
+      url = new URL(unescapeHtml(challengeForm[1]!), url).toString();
+      body = fields.toString();
+      continue;
+    }
     if (body !== undefined || res.status !== 200 || error) {
       throw new Error(`signInWithPassword: sign-in failed (HTTP ${res.status}): ${unescapeHtml(error ?? 'no sign-in form')}`);
     }
     const action = /<form[^>]*\saction="([^"]*)"/.exec(html)?.[1];
     if (action === undefined) throw new Error(`signInWithPassword: no sign-in form at ${new URL(url).pathname}`);
-    const fields = new URLSearchParams();
-    for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      fields.set(unescapeHtml(m[1]!), unescapeHtml(m[2]!));
-    }
+    const fields = hiddenFields(html);
     fields.set('username', username);
     fields.set('password', password);
     url = new URL(unescapeHtml(action), url).toString();
     body = fields.toString();
   }
   throw new Error('signInWithPassword: too many redirects');
+}
+
+function hiddenFields(html: string): URLSearchParams {
+  const fields = new URLSearchParams();
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields.set(unescapeHtml(m[1]!), unescapeHtml(m[2]!));
+  }
+  return fields;
 }
 
 function storeCookies(jar: Map<string, Map<string, string>>, host: string, setCookies: string[]): void {

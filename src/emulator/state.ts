@@ -1,6 +1,6 @@
 import { newUuid, stableUuid } from './ids';
 import { PoolKeys } from './keys';
-import { regionOfPool, type ClientSeed, type IdentityProviderSeed, type ParsedSeed, type PoolSeed } from './seed';
+import { regionOfPool, type ClientSeed, type IdentityProviderSeed, type ParsedSeed, type PoolSeed, type PreTokenGeneration } from './seed';
 
 /** The emulator's in-memory world: pools and everything issued from them. Times are ms from `now()`. */
 
@@ -33,6 +33,8 @@ export interface UserRecord {
   createdAt: number;
   modifiedAt: number;
   federated?: FederatedLink;
+  /** Base32 TOTP secret of the user's authenticator app: sign-ins then need SOFTWARE_TOKEN_MFA. */
+  totpSecret?: string;
 }
 
 export interface GroupRecord {
@@ -73,7 +75,23 @@ export interface PoolState {
   users: Map<string, UserRecord>;
   identityProviders: Map<string, IdentityProviderRecord>;
   keys: PoolKeys;
+  preTokenGeneration?: PreTokenGeneration;
+  /** `global`: tokens carry the issuer-cognito-idp form as `iss`. */
+  issuerForm?: 'regional' | 'global';
 }
+
+/** A sign-in waiting for a challenge answer (the `Session` of AdminInitiateAuth / the hosted UI). */
+export interface ChallengeSession {
+  poolId: string;
+  clientId: string;
+  /** Lowercased username key. */
+  username: string;
+  challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA';
+  expiresAt: number;
+}
+
+/** Cognito's challenge sessions last 3 minutes. */
+export const CHALLENGE_SESSION_LIFETIME_MS = 3 * 60_000;
 
 /**
  * One sign-in that produced a refresh token. Its id is the `origin_jti` of every token minted from it,
@@ -144,6 +162,7 @@ export class EmulatorState {
   readonly hostedSessions = new Map<string, HostedSession>();
   readonly federationFlows = new Map<string, FederationFlow>();
   readonly providerCodes = new Map<string, ProviderCode>();
+  readonly challengeSessions = new Map<string, ChallengeSession>();
   /** Hosted-UI domain prefixes (CreateUserPoolDomain). The hosted UI itself stays at one base URL. */
   readonly domains = new Map<string, { poolId: string; createdAt: number }>();
   tokenEndpointDelayMs = 0;
@@ -167,6 +186,8 @@ export class EmulatorState {
     for (const [k, v] of this.hostedSessions) if (now >= v.expiresAt) this.hostedSessions.delete(k);
     for (const [k, v] of this.federationFlows) if (now >= v.expiresAt) this.federationFlows.delete(k);
     for (const [k, v] of this.providerCodes) if (now >= v.expiresAt) this.providerCodes.delete(k);
+    // Kept a while past expiry so a late answer hears "session is expired", as from Cognito.
+    for (const [k, v] of this.challengeSessions) if (now >= v.expiresAt + 10 * 60_000) this.challengeSessions.delete(k);
     for (const [k, v] of this.refreshTokens) {
       const session = this.sessions.get(v.originJti);
       const dead = !session || now >= session.expiresAt || (v.diesAt !== undefined && now >= v.diesAt);
@@ -248,6 +269,8 @@ async function buildPool(seed: PoolSeed, now: number): Promise<PoolState> {
     users: new Map(),
     identityProviders: new Map(),
     keys: await PoolKeys.create(),
+    preTokenGeneration: seed.preTokenGeneration,
+    issuerForm: seed.issuerForm,
   };
   for (const g of seed.groups) {
     pool.groups.set(g.name, { ...g, createdAt: now, modifiedAt: now });
@@ -269,6 +292,7 @@ async function buildPool(seed: PoolSeed, now: number): Promise<PoolState> {
       groups: new Set(u.groups),
       createdAt: now,
       modifiedAt: now,
+      ...(u.totpSecret ? { totpSecret: u.totpSecret } : {}),
     });
   }
   return pool;

@@ -7,6 +7,13 @@ import type { AuthSession, ClientRecord, EmulatorState, PoolState, UserRecord } 
 
 export const issuerOf = (baseUrl: string, poolId: string): string => `${baseUrl}/${poolId}`;
 
+/** Cognito's global issuer form, which aws-jwt-verify also accepts for a pool. */
+export const globalIssuerOf = (region: string, poolId: string): string => `https://issuer-cognito-idp.${region}.amazonaws.com/${poolId}`;
+
+/** The `iss` the pool's tokens carry: the emulator's own URL, or the global form when the seed asks. */
+export const tokenIssuerOf = (baseUrl: string, pool: Pick<PoolState, 'id' | 'region' | 'issuerForm'>): string =>
+  pool.issuerForm === 'global' ? globalIssuerOf(pool.region, pool.id) : issuerOf(baseUrl, pool.id);
+
 /** Attributes Cognito puts in ID tokens as booleans rather than strings. */
 const BOOLEAN_ATTRIBUTES = new Set(['email_verified', 'phone_number_verified']);
 
@@ -63,7 +70,11 @@ export interface UserTokenContext {
 
 export function accessTokenClaims(ctx: UserTokenContext, eventId: string): Record<string, unknown> {
   const groups = groupsOf(ctx.pool, ctx.user);
+  const pre = ctx.pool.preTokenGeneration?.accessToken;
+  const scopes = [...new Set([...ctx.session.scopes, ...(pre?.addScopes ?? [])])];
   return {
+    // Added first so Cognito's own claims keep their place; reserved names are refused by the seed.
+    ...pre?.addClaims,
     sub: ctx.user.sub,
     ...(groups.length > 0 ? { 'cognito:groups': groups } : {}),
     iss: ctx.issuer,
@@ -72,7 +83,7 @@ export function accessTokenClaims(ctx: UserTokenContext, eventId: string): Recor
     origin_jti: ctx.session.originJti,
     event_id: eventId,
     token_use: 'access',
-    scope: ctx.session.scopes.join(' '),
+    scope: scopes.join(' '),
     auth_time: ctx.session.authTime,
     exp: ctx.nowSeconds + ctx.client.settings.accessTokenValidity,
     iat: ctx.nowSeconds,
@@ -99,6 +110,7 @@ export function idTokenClaims(ctx: UserTokenContext, eventId: string, accessToke
     iat: ctx.nowSeconds,
     jti: newUuid(),
     ...attributeClaims(ctx.user),
+    ...ctx.pool.preTokenGeneration?.idToken.addClaims,
   };
 }
 

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { EmulatorContext } from '../context';
-import { randomToken } from '../ids';
+import { answerChallenge, nextChallenge, openChallenge, type ChallengeName } from '../challenges';
 import { secretsEqual } from '../oauth/client-auth';
 import { checkPassword } from '../oauth/password';
 import { redeemRefreshToken } from '../oauth/refresh';
 import { revokeRefreshToken } from '../oauth/revocation';
 import type { AuthSession, ClientRecord, PoolState, UserRecord } from '../state';
-import { issuerOf, mintUserTokens, startSession } from '../tokens';
+import { mintUserTokens, startSession, tokenIssuerOf } from '../tokens';
 import { CognitoError, clientNotFound, invalidParameter, notAuthorized, userNotFound } from './errors';
 import { optionalObject, optionalString, requireString, type Input } from './input';
 import { clientOf, poolOf, type Operation } from './lookup';
@@ -42,7 +42,7 @@ function authenticationResult(
   refreshToken: string | undefined,
 ): Record<string, unknown> {
   const nowSeconds = Math.floor(ctx.state.now() / 1000);
-  const tokens = mintUserTokens({ issuer: issuerOf(ctx.baseUrl, pool.id), pool, client, user, session, nowSeconds }, true);
+  const tokens = mintUserTokens({ issuer: tokenIssuerOf(ctx.baseUrl, pool), pool, client, user, session, nowSeconds }, true);
   return {
     ChallengeParameters: {},
     AuthenticationResult: {
@@ -75,30 +75,75 @@ function passwordAuth(ctx: EmulatorContext, pool: PoolState, client: ClientRecor
         throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
       case 'reset-required':
         throw new CognitoError('PasswordResetRequiredException', 'Password reset required for the user');
-      case 'new-password-required': {
-        const user = check.user!;
-        return {
-          ChallengeName: 'NEW_PASSWORD_REQUIRED',
-          Session: randomToken(96),
-          ChallengeParameters: {
-            USER_ID_FOR_SRP: user.username,
-            requiredAttributes: '[]',
-            userAttributes: JSON.stringify(user.attributes),
-          },
-        };
-      }
+      case 'new-password-required':
+        return challengeResult(ctx, pool, client, check.user!, 'NEW_PASSWORD_REQUIRED');
     }
   }
+  return tokensOrChallenge(ctx, pool, client, check.user);
+}
+
+/** A sign-in whose password (and any earlier challenge) checked out: MFA next, or tokens. */
+function tokensOrChallenge(ctx: EmulatorContext, pool: PoolState, client: ClientRecord, user: UserRecord): Record<string, unknown> {
+  const challenge = nextChallenge(user);
+  return challenge ? challengeResult(ctx, pool, client, user, challenge) : signedIn(ctx, pool, client, user);
+}
+
+function signedIn(ctx: EmulatorContext, pool: PoolState, client: ClientRecord, user: UserRecord): Record<string, unknown> {
   const { session, refreshToken } = startSession(
     ctx.state,
     pool,
     client,
-    check.user,
+    user,
     ['aws.cognito.signin.user.admin'],
     Math.floor(ctx.state.now() / 1000),
   );
-  return authenticationResult(ctx, pool, client, check.user, session, refreshToken);
+  return authenticationResult(ctx, pool, client, user, session, refreshToken);
 }
+
+function challengeResult(ctx: EmulatorContext, pool: PoolState, client: ClientRecord, user: UserRecord, challenge: ChallengeName): Record<string, unknown> {
+  const parameters: Record<string, string> =
+    challenge === 'NEW_PASSWORD_REQUIRED'
+      ? { USER_ID_FOR_SRP: user.username, requiredAttributes: '[]', userAttributes: JSON.stringify(user.attributes) }
+      : { USER_ID_FOR_SRP: user.username };
+  return { ChallengeName: challenge, Session: openChallenge(ctx.state, pool, client, user, challenge), ChallengeParameters: parameters };
+}
+
+/** Answers NEW_PASSWORD_REQUIRED (USERNAME, NEW_PASSWORD) or SOFTWARE_TOKEN_MFA (USERNAME, SOFTWARE_TOKEN_MFA_CODE). */
+export const AdminRespondToAuthChallenge: Operation = (ctx, input) => {
+  const pool = poolOf(ctx, input);
+  const client = clientOf(pool, input);
+  const challenge = requireString(input, 'ChallengeName');
+  if (challenge !== 'NEW_PASSWORD_REQUIRED' && challenge !== 'SOFTWARE_TOKEN_MFA') {
+    throw invalidParameter(`Challenge not supported: ${challenge}`);
+  }
+  const sessionToken = optionalString(input, 'Session') ?? '';
+  const responses = optionalObject(input, 'ChallengeResponses') ?? {};
+  const str = (name: string) => (typeof responses[name] === 'string' ? (responses[name] as string) : undefined);
+  const username = str('USERNAME');
+  if (!username) throw invalidParameter('Missing required parameter USERNAME');
+  const pending = ctx.state.challengeSessions.get(sessionToken);
+  const sessionUser = pending ? pool.users.get(pending.username) : undefined;
+  if (!sessionUser || (username.toLowerCase() !== sessionUser.username.toLowerCase() && username !== sessionUser.sub)) {
+    throw notAuthorized('Invalid session for the user.');
+  }
+  checkSecretHash(client, str('SECRET_HASH'), [username]);
+  const answer = answerChallenge(ctx.state, pool, client, sessionToken, challenge, {
+    newPassword: str('NEW_PASSWORD'),
+    totpCode: str('SOFTWARE_TOKEN_MFA_CODE'),
+  });
+  if (!answer.ok) {
+    switch (answer.error) {
+      case 'code-mismatch':
+        throw new CognitoError('CodeMismatchException', answer.message);
+      case 'missing':
+      case 'wrong-challenge':
+        throw invalidParameter(answer.message);
+      default:
+        throw notAuthorized(answer.message);
+    }
+  }
+  return answer.next ? challengeResult(ctx, pool, client, answer.user, answer.next) : signedIn(ctx, pool, client, answer.user);
+};
 
 function refreshAuth(
   ctx: EmulatorContext,

@@ -31,6 +31,5 @@ export const HOSTED_UI_MESSAGES: Record<Exclude<PasswordCheck, { ok: true }>['re
   disabled: 'User is disabled.',
   unconfirmed: 'User is not confirmed.',
   'reset-required': 'Password reset required for the user.',
-  'new-password-required':
-    'You must change your temporary password. The emulator has no change-password form: set one with AdminSetUserPassword (Permanent: true).',
+  'new-password-required': 'You must change your temporary password.',
 };

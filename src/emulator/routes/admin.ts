@@ -34,6 +34,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   ListGroups: users.ListGroups,
   ListUsersInGroup: users.ListUsersInGroup,
   AdminInitiateAuth: auth.AdminInitiateAuth,
+  AdminRespondToAuthChallenge: auth.AdminRespondToAuthChallenge,
   GetTokensFromRefreshToken: auth.GetTokensFromRefreshToken,
   RevokeToken: auth.RevokeToken,
   CreateUserPool: pools.CreateUserPool,

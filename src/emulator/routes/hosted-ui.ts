@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { EmulatorContext } from '../context';
-import { errorPage, signInForm } from '../html';
+import { answerChallenge, nextChallenge, openChallenge, type ChallengeName } from '../challenges';
+import { challengeForm, errorPage, signInForm } from '../html';
 import { randomToken } from '../ids';
 import {
   codeRedirectUrl,
@@ -71,16 +72,37 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
   const renderForm = (c: Context, request: AuthorizeRequest, query: URLSearchParams, error?: string) => {
     const csrf = randomToken(24);
     setCookie(c, CSRF_COOKIE, csrf, cookieOptions(c));
-    const providers = request.client.settings.supportedIdentityProviders.filter((p) => p !== 'COGNITO');
+    // One button per provider the app client supports, each starting that provider's sign-in.
+    const providers = request.client.settings.supportedIdentityProviders
+      .filter((p) => p !== 'COGNITO' && request.pool.identityProviders.has(p))
+      .map((name) => {
+        const q = new URLSearchParams(query);
+        q.set('identity_provider', name);
+        return { name, href: `/oauth2/authorize?${q}` };
+      });
     return c.html(
       signInForm({
         heading: `Sign in to ${request.client.settings.name ?? request.client.settings.id}`,
         action: `/login?${query}`,
         csrf,
         error,
-        note: providers.length > 0 ? `Federated sign-in: add identity_provider=${providers.join(' or ')} to the authorize URL.` : undefined,
+        providers,
       }),
     );
+  };
+
+  const renderChallenge = (c: Context, query: URLSearchParams, challenge: ChallengeName, session: string, error?: string) => {
+    const csrf = randomToken(24);
+    setCookie(c, CSRF_COOKIE, csrf, cookieOptions(c));
+    return c.html(challengeForm({ challenge, action: `/login/challenge?${query}`, csrf, session, error }));
+  };
+
+  /** Password and challenges done: the hosted-UI session, then back to the app with a code. */
+  const finishSignIn = (c: Context, request: AuthorizeRequest, user: UserRecord) => {
+    const authTime = nowSeconds();
+    startHostedSession(c, request.pool, user, authTime);
+    deleteCookie(c, CSRF_COOKIE, cookieOptions(c));
+    return redirectWithCode(c, request, user, authTime);
   };
 
   /** Hands the sign-in to the emulated external provider, as Cognito does for `identity_provider`. */
@@ -138,11 +160,41 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
       return renderForm(c, request, query, 'Your sign-in page expired. Please sign in again.');
     }
     const check = checkPassword(state, request.pool, field('username'), field('password'));
-    if (!check.ok) return renderForm(c, request, query, HOSTED_UI_MESSAGES[check.reason]);
-    const authTime = nowSeconds();
-    startHostedSession(c, request.pool, check.user, authTime);
-    deleteCookie(c, CSRF_COOKIE, cookieOptions(c));
-    return redirectWithCode(c, request, check.user, authTime);
+    const user = check.ok ? check.user : check.reason === 'new-password-required' ? check.user : undefined;
+    if (!user) return renderForm(c, request, query, HOSTED_UI_MESSAGES[(check as { reason: keyof typeof HOSTED_UI_MESSAGES }).reason]);
+    const challenge = nextChallenge(user);
+    if (challenge) return renderChallenge(c, query, challenge, openChallenge(state, request.pool, request.client, user, challenge));
+    return finishSignIn(c, request, user);
+  });
+
+  app.post('/login/challenge', async (c) => {
+    const query = queryOf(c);
+    const outcome = validateAuthorizeRequest(state, query);
+    if (outcome.kind !== 'ok') return answerInvalid(c, outcome);
+    const request = outcome.request;
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
+    const csrfCookie = getCookie(c, CSRF_COOKIE);
+    if (!csrfCookie || csrfCookie !== field('_csrf')) {
+      return renderForm(c, request, query, 'Your sign-in page expired. Please sign in again.');
+    }
+    const session = field('session');
+    const challenge = field('challenge');
+    const answer = answerChallenge(state, request.pool, request.client, session, challenge, {
+      newPassword: field('new_password') || undefined,
+      totpCode: field('code') || undefined,
+    });
+    if (!answer.ok) {
+      // A wrong code or an empty field may be retried in the same session; anything else starts over.
+      if (answer.error === 'code-mismatch' || answer.error === 'missing') {
+        return renderChallenge(c, query, challenge as ChallengeName, session, answer.message);
+      }
+      return renderForm(c, request, query, answer.message);
+    }
+    if (answer.next) {
+      return renderChallenge(c, query, answer.next, openChallenge(state, request.pool, request.client, answer.user, answer.next));
+    }
+    return finishSignIn(c, request, answer.user);
   });
 
   app.get('/oauth2/idpresponse', (c) => {

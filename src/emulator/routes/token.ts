@@ -7,7 +7,7 @@ import { isFormContentType, parseSingleValuedForm } from '../oauth/form';
 import { verifyS256 } from '../oauth/pkce';
 import { redeemRefreshToken } from '../oauth/refresh';
 import type { ClientRecord } from '../state';
-import { issuerOf, machineTokenClaims, mintUserTokens, startSession } from '../tokens';
+import { machineTokenClaims, mintUserTokens, startSession, tokenIssuerOf } from '../tokens';
 
 export type TokenError =
   | 'invalid_request'
@@ -48,7 +48,7 @@ export function tokenRoutes(ctx: EmulatorContext): Hono {
     if (!pool || !user?.enabled) return fail('invalid_grant');
     const { session, refreshToken } = startSession(state, pool, client, user, issued.scopes, issued.authTime);
     const tokens = mintUserTokens(
-      { issuer: issuerOf(ctx.baseUrl, pool.id), pool, client, user, session, nowSeconds: nowSeconds(), nonce: issued.nonce },
+      { issuer: tokenIssuerOf(ctx.baseUrl, pool), pool, client, user, session, nowSeconds: nowSeconds(), nonce: issued.nonce },
       issued.scopes.includes('openid'),
     );
     return {
@@ -70,7 +70,7 @@ export function tokenRoutes(ctx: EmulatorContext): Hono {
     if (!outcome.ok) return fail('invalid_grant');
     const { pool, user, session } = outcome;
     const tokens = mintUserTokens(
-      { issuer: issuerOf(ctx.baseUrl, pool.id), pool, client, user, session, nowSeconds: nowSeconds() },
+      { issuer: tokenIssuerOf(ctx.baseUrl, pool), pool, client, user, session, nowSeconds: nowSeconds() },
       // Sessions from AdminInitiateAuth (scope aws.cognito.signin.user.admin) always get ID tokens.
       session.scopes.includes('openid') || session.scopes.includes('aws.cognito.signin.user.admin'),
     );
@@ -94,7 +94,7 @@ export function tokenRoutes(ctx: EmulatorContext): Hono {
     const scopes = requested.length === 0 ? custom : [...new Set(requested)];
     if (scopes.length === 0 || !scopes.every((s) => custom.includes(s))) return fail('invalid_scope');
     const pool = state.pool(client.poolId)!;
-    const accessToken = signJwt(pool.keys.signingKey('access'), machineTokenClaims(issuerOf(ctx.baseUrl, pool.id), client, scopes, nowSeconds()));
+    const accessToken = signJwt(pool.keys.signingKey('access'), machineTokenClaims(tokenIssuerOf(ctx.baseUrl, pool), client, scopes, nowSeconds()));
     return { status: 200, body: { access_token: accessToken, expires_in: client.settings.accessTokenValidity, token_type: 'Bearer' } };
   };
 

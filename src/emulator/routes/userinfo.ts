@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { EmulatorContext } from '../context';
 import { peekClaims, verifyJwt } from '../keys';
-import { issuerOf } from '../tokens';
+import { tokenIssuerOf } from '../tokens';
 
 /**
  * GET/POST /oauth2/userInfo (case-sensitive, as Cognito has it): the user's attributes as strings for
@@ -22,7 +22,7 @@ export function userInfoRoutes(ctx: EmulatorContext): Hono {
     if (!m) return reject(c, 'Access token is missing');
     const token = m[1]!;
     const iss = peekClaims(token)?.iss;
-    const pool = [...state.pools.values()].find((p) => issuerOf(ctx.baseUrl, p.id) === iss);
+    const pool = [...state.pools.values()].find((p) => tokenIssuerOf(ctx.baseUrl, p) === iss);
     if (!pool) return reject(c, 'Invalid access token');
     const check = verifyJwt(pool.keys, token);
     if (!check.ok) return reject(c, 'Invalid access token');
