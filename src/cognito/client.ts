@@ -18,12 +18,12 @@ import type {
 import type { Logger } from '../log';
 import { CognitoAdminError, toCognitoAdminError } from './errors';
 
-type Sdk = typeof import('@aws-sdk/client-cognito-identity-provider');
+type Sdk = typeof import('./sdk');
 
 let sdkPromise: Promise<Sdk> | undefined;
 /** Loads the SDK once per isolate/process. */
 export function loadCognitoSdk(): Promise<Sdk> {
-  sdkPromise ??= import('@aws-sdk/client-cognito-identity-provider').catch((e: unknown) => {
+  sdkPromise ??= import('./sdk').catch((e: unknown) => {
     sdkPromise = undefined;
     throw e;
   });
