@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/load';
 import type { AuthMethod, Identity } from '../identity';
 import { identityFromClaims } from '../identity';
 import { compileConfig } from '../gateway/app';
-import { decide, type Outcome, type RequestView } from '../gateway/decide';
+import { decide, type Endpoint, type Outcome, type RequestView } from '../gateway/decide';
 import { decisionExitCode, describeMethodGap, formatTrace, identityFromExplainArgs, methodGaps } from '../policy';
 import { type FlagSpec, flag, listFlag, type ParsedArgs, UsageError } from './args';
 
@@ -117,6 +117,7 @@ export function runExplain(config: ResolvedConfig, args: ParsedArgs, out: (line:
   switch (outcome.kind) {
     case 'endpoint':
       out(`decision  RESERVED: ${outcome.path} is the gateway's own "${outcome.endpoint}" endpoint; answered by the gateway, never forwarded`);
+      out(`answer    ${ENDPOINT_ANSWERS[outcome.endpoint]}`);
       return 0;
     case 'preflight':
       out(`decision  PREFLIGHT: a CORS preflight for app "${outcome.app.id}", answered by the gateway before any sign-in`);
@@ -139,6 +140,19 @@ export function runExplain(config: ResolvedConfig, args: ParsedArgs, out: (line:
       throw new Error('explain: the decision asked for a credential twice');
   }
 }
+
+/** What each endpoint answers (it depends on the request's own state, which explain does not have). */
+const ENDPOINT_ANSWERS: Record<Endpoint, string> = {
+  healthz: '200 ok (liveness)',
+  readyz: '200 once the pool keys are fetched, 503 not_ready otherwise or while draining',
+  login: '302 to the hosted UI (503 idp_unavailable when discovery fails)',
+  callback: '302 to the return target with a new session, or 400 with the sign-in error',
+  logout: '302 to the hosted-UI logout (cookies cleared)',
+  me: '200 with the identity, or 401 unauthorized',
+  jwks: '200 with the assertion keys',
+  verify: 'the forward-auth answer for the request the proxy names (200, 302, 401, 403)',
+  password: 'GET 200 { csrf }; POST 303/200 with a new session, or 401/403/429',
+};
 
 /** The status line the gateway would answer with (the upstream's own status when forwarded). */
 export function describeAnswer(outcome: Extract<Outcome, { kind: 'decided' }>): string {

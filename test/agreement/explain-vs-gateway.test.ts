@@ -172,5 +172,8 @@ describe('the demo rows of the scenario table: gateway over HTTP and explain agr
     const login: string[] = [];
     expect(await main(['explain', '--config', side.configFile, 'GET', `${side.stack.url}/_auth/login?rd=/x`], (l) => login.push(l))).toBe(0);
     expect(login.join('\n')).toMatch(/RESERVED: \/_auth\/login is the gateway's own "login" endpoint/);
+    expect(login.find((l) => l.startsWith('answer'))).toBe('answer    302 to the hosted UI (503 idp_unavailable when discovery fails)');
+    // And the gateway does answer 302 there.
+    expect((await rawRequest(side.stack.url, '/_auth/login?rd=/x')).status).toBe(302);
   });
 });
