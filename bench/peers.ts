@@ -44,7 +44,8 @@ if (kind === 'upstream') {
         return;
       }
       const out: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(data.headers)) if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding' && v !== undefined) out[k] = v;
+      for (const [k, v] of Object.entries(data.headers))
+        if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding' && v !== undefined) out[k] = v;
       res.writeHead(data.statusCode, out);
       data.body.pipe(res);
     });

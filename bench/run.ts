@@ -88,7 +88,9 @@ async function startNginxProxy(upstream: string): Promise<Peer | undefined> {
   if (!NGINX) return undefined;
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, `worker_processes 1;
+  writeFileSync(
+    conf,
+    `worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/nginx-error.log warn;
 events { worker_connections 4096; }
@@ -100,7 +102,8 @@ http {
     location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
 }
-`);
+`,
+  );
   const master = spawn(NGINX, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
   children.push(master);
   for (let i = 0; i < 100; i++) {
@@ -111,7 +114,9 @@ http {
         await fetch(`http://127.0.0.1:${port}/`);
         return { url: `http://127.0.0.1:${port}`, pid: Number(kids[0]) };
       }
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
   }
   return undefined;
 }
@@ -173,7 +178,10 @@ const median = (xs: number[]) => {
 };
 
 function cookieHeaderFrom(setCookies: string[]): string {
-  return setCookies.map((c) => c.split(';')[0]!).filter((p) => !p.endsWith('=')).join('; ');
+  return setCookies
+    .map((c) => c.split(';')[0]!)
+    .filter((p) => !p.endsWith('='))
+    .join('; ');
 }
 
 async function main() {
@@ -198,7 +206,12 @@ async function main() {
   const b = new TestBrowser();
   await b.signIn(`${gw.url}/`, 'alice', 'Alice-Passw0rd!');
   const config = loadConfig(readFileSync(new URL('../config/demo.yaml', import.meta.url), 'utf8'), env);
-  const store = createSessionStore<SessionData>({ cookie: config.cookies, secrets: config.session.secrets, maxAgeSeconds: config.session.absoluteLifetime, maxChunks: 4 });
+  const store = createSessionStore<SessionData>({
+    cookie: config.cookies,
+    secrets: config.session.secrets,
+    maxAgeSeconds: config.session.absoluteLifetime,
+    maxChunks: 4,
+  });
   const signedIn = (await store.read(b.cookieHeader(gw.url)!, gw.url))!;
   // wrk never stores a re-sealed cookie, so a session due for a write-back (last seen > 60 s ago)
   // or a revalidation (> revalidateAfter) would stay due for the whole run. The steady-state rows
@@ -208,18 +221,22 @@ async function main() {
   const cookie = cookieHeaderFrom(await store.write({ ...session, lastSeenAt: nowSec + 3600 }, null, gw.url));
   const stale = cookieHeaderFrom(await store.write({ ...session, lastSeenAt: nowSec - 120 }, null, gw.url));
   const many: string[] = [];
-  for (let i = 0; i < SESSIONS; i++) many.push(cookieHeaderFrom(await store.write({ ...session, sid: `${session.sid}-${i}`, lastSeenAt: nowSec + 3600 }, null, gw.url)));
+  for (let i = 0; i < SESSIONS; i++)
+    many.push(cookieHeaderFrom(await store.write({ ...session, sid: `${session.sid}-${i}`, lastSeenAt: nowSec + 3600 }, null, gw.url)));
   const cookiesFile = join(dir, 'cookies.txt');
-  writeFileSync(cookiesFile, many.join('\n') + '\n');
+  writeFileSync(cookiesFile, `${many.join('\n')}\n`);
   const script = join(dir, 'sessions.lua');
-  writeFileSync(script, `local cookies = {}
+  writeFileSync(
+    script,
+    `local cookies = {}
 for line in io.lines("${cookiesFile}") do cookies[#cookies + 1] = line end
 local i = 0
 request = function()
   i = i % #cookies + 1
   return wrk.format("GET", "/dashboard", { ["Cookie"] = cookies[i], ["Accept"] = "application/json" })
 end
-`);
+`,
+  );
   const tokenRes = await fetch(`${emulator.hostedUiBase}/oauth2/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${btoa('demo-machine:demo-machine-secret')}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -238,7 +255,9 @@ end
     { name: 'gateway stale session cookie', url: `${gw.url}/dashboard`, pid: gw.pid, headers: { ...json, cookie: stale }, isGateway: true },
     { name: `gateway ${SESSIONS.toLocaleString('en')} distinct sessions`, url: `${gw.url}/dashboard`, pid: gw.pid, script, isGateway: true },
     { name: 'gateway bearer token', url: `${gw.url}/api/things`, pid: gw.pid, headers: { ...json, authorization: `Bearer ${token}` }, isGateway: true },
-    ...(gwRedis ? [{ name: 'gateway session cookie, Redis store', url: `${gwRedis.url}/dashboard`, pid: gwRedis.pid, headers: { ...json, cookie }, isGateway: true }] : []),
+    ...(gwRedis
+      ? [{ name: 'gateway session cookie, Redis store', url: `${gwRedis.url}/dashboard`, pid: gwRedis.pid, headers: { ...json, cookie }, isGateway: true }]
+      : []),
     ...(other
       ? [
           { name: 'compared checkout: /public', url: `${other.url}/public/x`, pid: other.pid, headers: json },
@@ -262,13 +281,17 @@ end
   const honoRps = cell('Hono + undici fetch proxy', 'rps');
   const oneCookie = cell('gateway session cookie', 'rps');
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`\ncognito-gateway bench: ${ROUNDS} interleaved rounds × ${SECONDS} s per row, median; wrk -t1 -c${CONNECTIONS}; Node ${process.versions.node}; ${cpus().length} × ${cpuModel}; loopback; shared machine\n`);
+  console.log(
+    `\ncognito-gateway bench: ${ROUNDS} interleaved rounds × ${SECONDS} s per row, median; wrk -t1 -c${CONNECTIONS}; Node ${process.versions.node}; ${cpus().length} × ${cpuModel}; loopback; shared machine\n`,
+  );
   console.log('| case | req/s | p50 ms | p99 ms | CPU µs/req | × raw undici | × Hono+fetch | × one cookie | non-2xx |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const s of scenarios) {
     const rps = cell(s.name, 'rps');
     const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '–');
-    console.log(`| ${s.name} | ${Math.round(rps).toLocaleString('en')} | ${f(cell(s.name, 'p50'))} | ${f(cell(s.name, 'p99'))} | ${f(cell(s.name, 'cpu'), 0)} | ${f(rps / rawRps)} | ${f(rps / honoRps)} | ${s.isGateway ? f(rps / oneCookie) : ''} | ${samples.get(s.name)!.reduce((a, x) => a + x.non2xx, 0)} |`);
+    console.log(
+      `| ${s.name} | ${Math.round(rps).toLocaleString('en')} | ${f(cell(s.name, 'p50'))} | ${f(cell(s.name, 'p99'))} | ${f(cell(s.name, 'cpu'), 0)} | ${f(rps / rawRps)} | ${f(rps / honoRps)} | ${s.isGateway ? f(rps / oneCookie) : ''} | ${samples.get(s.name)!.reduce((a, x) => a + x.non2xx, 0)} |`,
+    );
   }
   console.log(`\ngateway RSS after the run: ${rssMb(gw.pid)} MB`);
 }

@@ -34,7 +34,30 @@ const root = resolve(new URL('..', import.meta.url).pathname);
 
 const PRESENCE = new Set(['toBeTruthy', 'toBeDefined']);
 const PRESENCE_NEGATED = new Set(['toBeUndefined', 'toBeNull', 'toBeFalsy']);
-const EXACT = new Set(['toBe', 'toEqual', 'toStrictEqual', 'toBeOneOf', 'toMatchObject', 'toMatch', 'toContain', 'toContainEqual', 'toHaveProperty', 'toHaveLength', 'toMatchInlineSnapshot', 'toMatchSnapshot', 'toThrow', 'toThrowError', 'toBeNaN', 'toBeNull', 'toBeUndefined', 'toBeFalsy', 'toBeInstanceOf', 'toBeTypeOf', 'toSatisfy', 'toBeCloseTo']);
+const EXACT = new Set([
+  'toBe',
+  'toEqual',
+  'toStrictEqual',
+  'toBeOneOf',
+  'toMatchObject',
+  'toMatch',
+  'toContain',
+  'toContainEqual',
+  'toHaveProperty',
+  'toHaveLength',
+  'toMatchInlineSnapshot',
+  'toMatchSnapshot',
+  'toThrow',
+  'toThrowError',
+  'toBeNaN',
+  'toBeNull',
+  'toBeUndefined',
+  'toBeFalsy',
+  'toBeInstanceOf',
+  'toBeTypeOf',
+  'toSatisfy',
+  'toBeCloseTo',
+]);
 const NEGATED_STATUS = new Set(['toBe', 'toEqual', 'toStrictEqual']);
 const TEST_FUNCTIONS = new Set(['it', 'test']);
 const SKIPPING = new Set(['skip', 'only', 'todo', 'skipIf', 'runIf']);
@@ -63,15 +86,26 @@ export function parseSources(files) {
   }
 }
 
-const compact = (sf, node) => sf.text.slice(node.getStart?.(sf) ?? node.pos, node.end).replace(/\s+/g, '').replace(/!+$/, '');
+const compact = (sf, node) =>
+  sf.text
+    .slice(node.getStart?.(sf) ?? node.pos, node.end)
+    .replace(/\s+/g, '')
+    .replace(/!+$/, '');
 
 /** `it`, `it.each(...)`, `test.concurrent` … → the root identifier and the member names on the way. */
 function calleeChain(expr) {
   const members = [];
   for (;;) {
     if (isIdentifier(expr)) return { root: expr.text, members: members.reverse() };
-    if (isPropertyAccessExpression(expr)) { members.push(expr.name.text); expr = expr.expression; continue; }
-    if (isCallExpression(expr)) { expr = expr.expression; continue; } // it.each(table)(name, fn)
+    if (isPropertyAccessExpression(expr)) {
+      members.push(expr.name.text);
+      expr = expr.expression;
+      continue;
+    }
+    if (isCallExpression(expr)) {
+      expr = expr.expression;
+      continue;
+    } // it.each(table)(name, fn)
     return undefined;
   }
 }
@@ -169,9 +203,14 @@ export function findWeakAssertions(sf) {
         findings.push({ ...at(a.node), message: `expect(${subject}).${a.written}() is the only assertion on this value: pin what it must be` });
       }
       const negatedStatus = own.find((a) => a.negated && NEGATED_STATUS.has(a.matcher) && statusLiteral(a.argNodes[0]));
-      const pinned = own.some((a) => !a.negated && EXACT.has(a.matcher)) || others.some((a) => !a.negated && EXACT.has(a.matcher) && a.args.some((t) => mentions(t, subject)));
+      const pinned =
+        own.some((a) => !a.negated && EXACT.has(a.matcher)) ||
+        others.some((a) => !a.negated && EXACT.has(a.matcher) && a.args.some((t) => mentions(t, subject)));
       if (negatedStatus && !pinned) {
-        findings.push({ ...at(negatedStatus.node), message: `expect(${subject}).${negatedStatus.written}(${negatedStatus.args[0]}) is the only status assertion: pin the status it must be` });
+        findings.push({
+          ...at(negatedStatus.node),
+          message: `expect(${subject}).${negatedStatus.written}(${negatedStatus.args[0]}) is the only status assertion: pin the status it must be`,
+        });
       }
     }
   }

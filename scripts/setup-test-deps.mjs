@@ -39,7 +39,13 @@ export function setupPlan({ missing, isRoot, hasAptGet, hasSudo }) {
   const install = ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing];
   if (isRoot || hasSudo) {
     const prefix = isRoot ? [] : ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive'];
-    return { action: 'install', commands: [[...prefix, 'apt-get', 'update', '-qq'], [...prefix, ...install]] };
+    return {
+      action: 'install',
+      commands: [
+        [...prefix, 'apt-get', 'update', '-qq'],
+        [...prefix, ...install],
+      ],
+    };
   }
   return { action: 'stop', message: `the tests need ${list}: run  sudo apt-get update && sudo apt-get install -y ${list}  then rerun npm test` };
 }

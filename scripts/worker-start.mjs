@@ -24,12 +24,22 @@ emulator.setClientSettings(POOL, 'demo-gateway', {
 
 const child = spawnWrangler(
   [
-    'dev', '--env', 'demo', '--ip', '127.0.0.1',
+    'dev',
+    '--env',
+    'demo',
+    '--ip',
+    '127.0.0.1',
     // wrangler's devtools port defaults to 9229, the emulator's port: keep them apart.
-    '--inspector-port', process.env.WRANGLER_INSPECTOR_PORT ?? '9329',
-    '--port', String(port),
-    '--var', `EMULATOR_URL:${emulator.url}`, '--var', `DEMO_UPSTREAM_URL:${upstream.url}`,
-    '--persist-to', mkdtempSync(join(tmpdir(), 'cgw-wrangler-state-')),
+    '--inspector-port',
+    process.env.WRANGLER_INSPECTOR_PORT ?? '9329',
+    '--port',
+    String(port),
+    '--var',
+    `EMULATOR_URL:${emulator.url}`,
+    '--var',
+    `DEMO_UPSTREAM_URL:${upstream.url}`,
+    '--persist-to',
+    mkdtempSync(join(tmpdir(), 'cgw-wrangler-state-')),
     '--show-interactive-dev-session=false',
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },

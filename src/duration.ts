@@ -30,7 +30,12 @@ export const duration = () =>
 
 /** Writes whole seconds the way config does: `90s`, `5m`, `12h`. */
 export function formatDuration(seconds: number): string {
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const)
+    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
   return `${seconds}s`;
 }
 

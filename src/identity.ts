@@ -30,11 +30,7 @@ export interface Identity {
 }
 
 /** Builds an Identity from verified JWT claims. Pure. */
-export function identityFromClaims(
-  claims: Record<string, unknown>,
-  authMethod: AuthMethod,
-  opts: { groupsClaim?: string } = {},
-): Identity {
+export function identityFromClaims(claims: Record<string, unknown>, authMethod: AuthMethod, opts: { groupsClaim?: string } = {}): Identity {
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
   const rawGroups = claims[opts.groupsClaim ?? 'cognito:groups'];
   const groups = Array.isArray(rawGroups)

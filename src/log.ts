@@ -66,10 +66,18 @@ class JsonLogger implements Logger {
     this.sink(JSON.stringify(line), level);
   }
 
-  debug(m: string, f?: LogFields) { this.emit('debug', m, f); }
-  info(m: string, f?: LogFields) { this.emit('info', m, f); }
-  warn(m: string, f?: LogFields) { this.emit('warn', m, f); }
-  error(m: string, f?: LogFields) { this.emit('error', m, f); }
+  debug(m: string, f?: LogFields) {
+    this.emit('debug', m, f);
+  }
+  info(m: string, f?: LogFields) {
+    this.emit('info', m, f);
+  }
+  warn(m: string, f?: LogFields) {
+    this.emit('warn', m, f);
+  }
+  error(m: string, f?: LogFields) {
+    this.emit('error', m, f);
+  }
 
   child(fields: LogFields): Logger {
     const base: LogFields = { ...this.base };
@@ -101,5 +109,12 @@ export function prettyLine(jsonLine: string): string {
   const fields = Object.entries(rest)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"=]/.test(v) ? v : JSON.stringify(v)}`);
-  return [String(time ?? ''), String(level ?? '').toUpperCase().padEnd(5), String(msg ?? ''), ...fields].join(' ');
+  return [
+    String(time ?? ''),
+    String(level ?? '')
+      .toUpperCase()
+      .padEnd(5),
+    String(msg ?? ''),
+    ...fields,
+  ].join(' ');
 }

@@ -11,23 +11,31 @@ describe('identityFromClaims', () => {
   it('reads a Cognito ID token', () => {
     const id = identityFromClaims(
       {
-        sub: 'u-1', iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X', aud: 'client1',
-        token_use: 'id', 'cognito:username': 'alice', 'cognito:groups': ['admins', 'staff'],
-        email: 'alice@example.com', email_verified: true,
+        sub: 'u-1',
+        iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X',
+        aud: 'client1',
+        token_use: 'id',
+        'cognito:username': 'alice',
+        'cognito:groups': ['admins', 'staff'],
+        email: 'alice@example.com',
+        email_verified: true,
       },
       'session',
     );
     expect(id).toMatchObject({
-      sub: 'u-1', username: 'alice', groups: ['admins', 'staff'], email: 'alice@example.com',
-      emailVerified: true, clientId: 'client1', identityProviders: ['COGNITO'], machine: false,
+      sub: 'u-1',
+      username: 'alice',
+      groups: ['admins', 'staff'],
+      email: 'alice@example.com',
+      emailVerified: true,
+      clientId: 'client1',
+      identityProviders: ['COGNITO'],
+      machine: false,
     });
   });
 
   it('reads a federated user and a machine access token', () => {
-    const fed = identityFromClaims(
-      { sub: 's', token_use: 'id', 'cognito:username': 'partneridp_x', identities: [{ providerName: 'PartnerIdP' }] },
-      'session',
-    );
+    const fed = identityFromClaims({ sub: 's', token_use: 'id', 'cognito:username': 'partneridp_x', identities: [{ providerName: 'PartnerIdP' }] }, 'session');
     expect(fed.identityProviders).toEqual(['PartnerIdP']);
     const machine = identityFromClaims(
       { sub: 'demo-machine', client_id: 'demo-machine', token_use: 'access', scope: 'demo-api/read demo-api/write' },
@@ -57,7 +65,10 @@ describe('identityFromClaims: where the user signed in', () => {
     expect(id.identityProviders).toEqual(['PartnerIdP']);
   });
   it('tells a federated user from an access token by the automatic group, never as COGNITO', () => {
-    const fed = identityFromClaims({ sub: 's', iss, token_use: 'access', username: 'partneridp_x', 'cognito:groups': ['us-east-1_DemoPool1_PartnerIdP'] }, 'bearer');
+    const fed = identityFromClaims(
+      { sub: 's', iss, token_use: 'access', username: 'partneridp_x', 'cognito:groups': ['us-east-1_DemoPool1_PartnerIdP'] },
+      'bearer',
+    );
     expect(fed.identityProviders).toEqual(['PartnerIdP']);
     const pool = identityFromClaims({ sub: 's', iss, token_use: 'access', username: 'alice', 'cognito:groups': ['admins'] }, 'bearer');
     expect(pool.identityProviders).toEqual(['COGNITO']);

@@ -93,7 +93,14 @@ function identityOf(user: AdminUser & { groups: string[] }, groupsClaim: string)
 }
 
 /** Whether the gateway lets this identity in through exactly this policy (a browser session). */
-function reaches(compiled: CompiledGateway, app: CompiledGateway['apps'][number], host: string, sample: { method: string; path: string }, identity: Identity, policy: string): boolean {
+function reaches(
+  compiled: CompiledGateway,
+  app: CompiledGateway['apps'][number],
+  host: string,
+  sample: { method: string; path: string },
+  identity: Identity,
+  policy: string,
+): boolean {
   const view: RequestView = {
     method: sample.method,
     host,
@@ -128,7 +135,9 @@ export function buildAccessReport(config: ResolvedConfig, users?: Array<AdminUse
         sample,
       };
       if (identities && p.action === 'allow') {
-        entry.users = identities.filter(({ user, identity }) => user.enabled && reaches(compiled, app, host, sample, identity, p.name)).map(({ user }) => user.username);
+        entry.users = identities
+          .filter(({ user, identity }) => user.enabled && reaches(compiled, app, host, sample, identity, p.name))
+          .map(({ user }) => user.username);
         for (const u of entry.users) reached.set(u, [...(reached.get(u) ?? []), `${app.id}/${p.name}`]);
       }
       return entry;
@@ -151,7 +160,11 @@ export function buildAccessReport(config: ResolvedConfig, users?: Array<AdminUse
 }
 
 const rules = (p: ReportPolicy) =>
-  [p.include.length ? `include any of: ${p.include.join('; ')}` : '', p.require.length ? `require all of: ${p.require.join('; ')}` : '', p.exclude.length ? `exclude: ${p.exclude.join('; ')}` : '']
+  [
+    p.include.length ? `include any of: ${p.include.join('; ')}` : '',
+    p.require.length ? `require all of: ${p.require.join('; ')}` : '',
+    p.exclude.length ? `exclude: ${p.exclude.join('; ')}` : '',
+  ]
     .filter(Boolean)
     .join(' · ') || '(no rules)';
 const scope = (p: ReportPolicy) => `${p.methods.length ? p.methods.join(',') : 'any method'} ${p.paths.length ? p.paths.join(', ') : 'any path'}`;
@@ -170,7 +183,8 @@ export function accessReportMarkdown(r: AccessReport): string {
   }
   if (r.users) {
     lines.push('## Users', '', '| user | enabled | groups | reaches |', '| --- | --- | --- | --- |');
-    for (const u of r.users) lines.push(`| ${md(u.username)} | ${u.enabled ? 'yes' : `no (${u.status})`} | ${u.groups.join(', ') || '–'} | ${u.reaches.join(', ') || '(nothing)'} |`);
+    for (const u of r.users)
+      lines.push(`| ${md(u.username)} | ${u.enabled ? 'yes' : `no (${u.status})`} | ${u.groups.join(', ') || '–'} | ${u.reaches.join(', ') || '(nothing)'} |`);
     lines.push('', `Enabled users no allow policy lets in: ${r.reachNothing!.length ? r.reachNothing!.join(', ') : 'none'}.`, '');
   }
   return lines.join('\n');
@@ -180,7 +194,10 @@ export function accessReportHtml(r: AccessReport): string {
   const e = escapeHtml;
   const sections = r.apps.map((app) => {
     const rows = app.policies
-      .map((p, i) => `<tr><td>${i + 1}</td><td>${e(p.name)}</td><td>${p.action}</td><td>${e(scope(p))}</td><td>${e(rules(p))}</td>${r.users ? `<td class="users">${e(p.users ? p.users.join(', ') || '(none)' : '–')}</td>` : ''}</tr>`)
+      .map(
+        (p, i) =>
+          `<tr><td>${i + 1}</td><td>${e(p.name)}</td><td>${p.action}</td><td>${e(scope(p))}</td><td>${e(rules(p))}</td>${r.users ? `<td class="users">${e(p.users ? p.users.join(', ') || '(none)' : '–')}</td>` : ''}</tr>`,
+      )
       .join('\n');
     return `<section id="app-${e(app.id)}"><h2>${e(app.name)} <code>${e(app.id)}</code></h2>
 <p>Hosts: ${e(app.hosts.join(', ') || 'any')} · path prefix <code>${e(app.pathPrefix)}</code></p>
@@ -214,7 +231,8 @@ export async function runAccessReport(
     users = await poolUsers(admin);
   }
   const report = buildAccessReport(config, users);
-  const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : opts.format === 'html' ? accessReportHtml(report) : accessReportMarkdown(report);
+  const text =
+    opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : opts.format === 'html' ? accessReportHtml(report) : accessReportMarkdown(report);
   if (opts.outFile) {
     await writeFile(opts.outFile, text);
     opts.out(`access report written to ${opts.outFile}`);

@@ -47,7 +47,8 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (!a.startsWith('-') || a === '-') {
-      if (!spec.positionals) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(a)}; ${command} takes only flags (${knownFlags(spec).join(', ') || 'none'})`);
+      if (!spec.positionals)
+        throw new UsageError(`${command}: unexpected argument ${JSON.stringify(a)}; ${command} takes only flags (${knownFlags(spec).join(', ') || 'none'})`);
       positionals.push(a);
       continue;
     }
@@ -73,5 +74,8 @@ export function flag(args: ParsedArgs, name: string): string | undefined {
 }
 
 export function listFlag(args: ParsedArgs, name: string): string[] {
-  return (args.flags.get(name) ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return (args.flags.get(name) ?? [])
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -29,7 +29,11 @@ export interface DoctorOptions {
   fetch?: typeof fetch;
 }
 
-async function getJson(fetchImpl: typeof fetch, url: string, timeoutMs: number): Promise<{ ok: true; json: Record<string, unknown> } | { ok: false; error: string }> {
+async function getJson(
+  fetchImpl: typeof fetch,
+  url: string,
+  timeoutMs: number,
+): Promise<{ ok: true; json: Record<string, unknown> } | { ok: false; error: string }> {
   try {
     const res = await fetchImpl(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return { ok: false, error: `HTTP ${res.status}` };
@@ -38,7 +42,13 @@ async function getJson(fetchImpl: typeof fetch, url: string, timeoutMs: number):
     return { ok: true, json: json as Record<string, unknown> };
   } catch (e) {
     const err = e as Error;
-    return { ok: false, error: err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${err.message}${(err.cause as { code?: string } | undefined)?.code ? ` (${(err.cause as { code: string }).code})` : ''}` };
+    return {
+      ok: false,
+      error:
+        err.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : `${err.message}${(err.cause as { code?: string } | undefined)?.code ? ` (${(err.cause as { code: string }).code})` : ''}`,
+    };
   }
 }
 
@@ -52,7 +62,12 @@ const iamRow = (check: string, err: CognitoAdminError, required: boolean): Docto
 const failRow = (check: string, err: CognitoAdminError): DoctorRow =>
   err.accessDenied
     ? iamRow(check, err, true)
-    : { check, result: 'FAIL', detail: err.message, fix: err.unreachable ? 'check cognitoAdmin.endpoint / COGNITO_ENDPOINT, the region and network egress' : 'see the error above' };
+    : {
+        check,
+        result: 'FAIL',
+        detail: err.message,
+        fix: err.unreachable ? 'check cognitoAdmin.endpoint / COGNITO_ENDPOINT, the region and network egress' : 'see the error above',
+      };
 
 async function idpChecks(config: ResolvedConfig, fetchImpl: typeof fetch): Promise<DoctorRow[]> {
   const rows: DoctorRow[] = [];
@@ -61,7 +76,12 @@ async function idpChecks(config: ResolvedConfig, fetchImpl: typeof fetch): Promi
   const discoveryUrl = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   const disco = await getJson(fetchImpl, discoveryUrl, timeoutMs);
   if (!disco.ok) {
-    rows.push({ check: 'discovery', result: 'FAIL', detail: `${discoveryUrl}: ${disco.error}`, fix: 'check idp.issuer / idp.userPoolId and the region, and that the gateway can reach it' });
+    rows.push({
+      check: 'discovery',
+      result: 'FAIL',
+      detail: `${discoveryUrl}: ${disco.error}`,
+      fix: 'check idp.issuer / idp.userPoolId and the region, and that the gateway can reach it',
+    });
     rows.push({ check: 'issuer', result: 'skip', detail: 'no discovery document' });
   } else {
     rows.push({ check: 'discovery', result: 'ok', detail: discoveryUrl });
@@ -138,7 +158,13 @@ async function iamChecks(config: ResolvedConfig, admin: CognitoAdmin, settings: 
     const clientId = config.idp.clientId;
     const authParameters: Record<string, string> = { USERNAME: probeUser, PASSWORD: `probe-${crypto.randomUUID()}` };
     if (config.idp.clientSecret) authParameters.SECRET_HASH = await computeSecretHash(config.idp.clientSecret, probeUser, clientId);
-    await probe('IAM: password sign-in', 'AdminInitiateAuth', true, () => admin.adminInitiateAuth({ clientId, authParameters }), (e) => e.name === 'NotAuthorizedException' || e.name === 'UserNotFoundException');
+    await probe(
+      'IAM: password sign-in',
+      'AdminInitiateAuth',
+      true,
+      () => admin.adminInitiateAuth({ clientId, authParameters }),
+      (e) => e.name === 'NotAuthorizedException' || e.name === 'UserNotFoundException',
+    );
   }
   return rows;
 }
@@ -149,7 +175,11 @@ export function formatTable(rows: DoctorRow[]): string[] {
   const w1 = Math.max(head.check.length, ...rows.map((r) => r.check.length));
   const w2 = Math.min(100, Math.max(head.result.length, ...rows.map((r) => resultText(r).length)));
   const line = (a: string, b: string, c: string) => `${a.padEnd(w1)} | ${b.padEnd(w2)} | ${c}`.trimEnd();
-  return [line(head.check, head.result, head.fix), `${'-'.repeat(w1)}-+-${'-'.repeat(w2)}-+-${'-'.repeat(3)}`, ...rows.map((r) => line(r.check, resultText(r), r.fix ?? ''))];
+  return [
+    line(head.check, head.result, head.fix),
+    `${'-'.repeat(w1)}-+-${'-'.repeat(w2)}-+-${'-'.repeat(3)}`,
+    ...rows.map((r) => line(r.check, resultText(r), r.fix ?? '')),
+  ];
 }
 
 export async function runDoctor(configPath: string, opts: DoctorOptions): Promise<number> {

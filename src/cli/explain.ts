@@ -121,7 +121,9 @@ export function runExplain(config: ResolvedConfig, args: ParsedArgs, out: (line:
       return 0;
     case 'preflight':
       out(`decision  PREFLIGHT: a CORS preflight for app "${outcome.app.id}", answered by the gateway before any sign-in`);
-      out(`answer    204${'access-control-allow-origin' in outcome.headers ? ` (Access-Control-Allow-Origin: ${outcome.headers['access-control-allow-origin']})` : ' without a CORS grant'}`);
+      out(
+        `answer    204${'access-control-allow-origin' in outcome.headers ? ` (Access-Control-Allow-Origin: ${outcome.headers['access-control-allow-origin']})` : ' without a CORS grant'}`,
+      );
       return 0;
     case 'refused': {
       const { status, code } = outcome.refusal;

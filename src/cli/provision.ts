@@ -145,7 +145,11 @@ export async function runProvision(configPath: string, opts: ProvisionOptions): 
       out(`no change: app client ${current.ClientId} in ${admin.userPoolId} already matches the gateway config`);
       return 0;
     }
-    out(current ? `${prefix}update app client ${current.ClientId} in ${admin.userPoolId}:` : `${prefix}create a new app client "${desired.ClientName}" in ${admin.userPoolId} (client ${config.idp.clientId} does not exist):`);
+    out(
+      current
+        ? `${prefix}update app client ${current.ClientId} in ${admin.userPoolId}:`
+        : `${prefix}create a new app client "${desired.ClientName}" in ${admin.userPoolId} (client ${config.idp.clientId} does not exist):`,
+    );
     for (const line of formatChanges(changes)) out(line);
     if (opts.dryRun) {
       out('dry run: nothing written');
@@ -169,7 +173,9 @@ export async function runProvision(configPath: string, opts: ProvisionOptions): 
       out(`created app client ${created.ClientId}${created.ClientSecret ? ' (with a secret)' : ' (public)'}`);
       out(`  set idp.clientId to ${created.ClientId}`);
       if (created.ClientSecret) {
-        out(`  set GATEWAY_CLIENT_SECRET to its secret: aws cognito-idp describe-user-pool-client --user-pool-id ${admin.userPoolId} --client-id ${created.ClientId} --query UserPoolClient.ClientSecret --output text`);
+        out(
+          `  set GATEWAY_CLIENT_SECRET to its secret: aws cognito-idp describe-user-pool-client --user-pool-id ${admin.userPoolId} --client-id ${created.ClientId} --query UserPoolClient.ClientSecret --output text`,
+        );
       }
     }
     return 0;
@@ -179,4 +185,3 @@ export async function runProvision(configPath: string, opts: ProvisionOptions): 
     return 1;
   }
 }
-

@@ -43,7 +43,8 @@ export function clientRequirements(config: ResolvedConfig, opts: { passwordAuth?
   if (config.publicUrl) origins.push(new URL(config.publicUrl).origin);
   for (const app of config.apps) {
     if (!app.hosts || app.hosts.length === 0) {
-      if (!config.publicUrl) notes.push(`app "${app.id}" has no hosts and there is no publicUrl: its callback URL depends on the request's Host; set publicUrl or hosts`);
+      if (!config.publicUrl)
+        notes.push(`app "${app.id}" has no hosts and there is no publicUrl: its callback URL depends on the request's Host; set publicUrl or hosts`);
       continue;
     }
     for (const host of app.hosts) {
@@ -102,7 +103,6 @@ export interface ClientFinding {
 
 const missing = (have: readonly string[] | undefined, need: readonly string[]) => need.filter((x) => !(have ?? []).includes(x));
 
-
 /** Checks a described app client against the requirements. One finding per aspect. */
 export function checkClient(c: UserPoolClientType, req: ClientRequirements): ClientFinding[] {
   const out: ClientFinding[] = [];
@@ -140,7 +140,10 @@ export function checkClient(c: UserPoolClientType, req: ClientRequirements): Cli
   out.push({
     check: 'OAuth scopes',
     ok: sc.length === 0,
-    detail: sc.length === 0 ? `allows ${req.scopes.join(' ')}` : `missing scope ${sc.join(', ')} (the gateway asks for ${req.scopes.join(' ')}; Cognito drops missing scopes silently)`,
+    detail:
+      sc.length === 0
+        ? `allows ${req.scopes.join(' ')}`
+        : `missing scope ${sc.join(', ')} (the gateway asks for ${req.scopes.join(' ')}; Cognito drops missing scopes silently)`,
     ...(sc.length ? { fix: `add ${sc.join(', ')} to the app client's allowed OAuth scopes` } : {}),
   });
   const hasSecret = typeof c.ClientSecret === 'string' && c.ClientSecret.length > 0;
@@ -157,7 +160,7 @@ export function checkClient(c: UserPoolClientType, req: ClientRequirements): Cli
     secretFix = 'set GATEWAY_CLIENT_SECRET to the app client secret';
   } else if (req.secret !== undefined && hasSecret && !constantTimeEqual(req.secret, c.ClientSecret!)) {
     secretOk = false;
-    secretDetail = 'the config\'s client secret does not match the app client\'s';
+    secretDetail = "the config's client secret does not match the app client's";
     secretFix = 'set GATEWAY_CLIENT_SECRET to the current app client secret';
   }
   out.push({ check: 'client secret', ok: secretOk, detail: secretDetail, ...(secretFix ? { fix: secretFix } : {}) });
@@ -190,10 +193,13 @@ export function checkClient(c: UserPoolClientType, req: ClientRequirements): Cli
   out.push({
     check: 'token validity',
     ok: shortTokens.length === 0,
-    detail: shortTokens.length === 0
-      ? `access ${formatSeconds(v.access)}, ID ${formatSeconds(v.id)} >= session.revalidateAfter ${formatSeconds(req.minTokenValiditySeconds)}`
-      : `${shortTokens.join(', ')} shorter than session.revalidateAfter ${formatSeconds(req.minTokenValiditySeconds)}`,
-    ...(shortTokens.length ? { fix: `raise the access/ID token validity to >= ${formatSeconds(req.minTokenValiditySeconds)}, or lower session.revalidateAfter` } : {}),
+    detail:
+      shortTokens.length === 0
+        ? `access ${formatSeconds(v.access)}, ID ${formatSeconds(v.id)} >= session.revalidateAfter ${formatSeconds(req.minTokenValiditySeconds)}`
+        : `${shortTokens.join(', ')} shorter than session.revalidateAfter ${formatSeconds(req.minTokenValiditySeconds)}`,
+    ...(shortTokens.length
+      ? { fix: `raise the access/ID token validity to >= ${formatSeconds(req.minTokenValiditySeconds)}, or lower session.revalidateAfter` }
+      : {}),
   });
   const refreshOk = v.refresh >= req.minRefreshValiditySeconds;
   out.push({
@@ -301,7 +307,8 @@ export function canonicalOf(c: UserPoolClientType): CanonicalClient {
   if (c.PreventUserExistenceErrors) out.PreventUserExistenceErrors = c.PreventUserExistenceErrors;
   if (c.EnablePropagateAdditionalUserContextData !== undefined) out.EnablePropagateAdditionalUserContextData = c.EnablePropagateAdditionalUserContextData;
   if (c.AuthSessionValidity !== undefined) out.AuthSessionValidity = c.AuthSessionValidity;
-  if (c.RefreshTokenRotation) out.RefreshTokenRotation = { Feature: c.RefreshTokenRotation.Feature, RetryGracePeriodSeconds: c.RefreshTokenRotation.RetryGracePeriodSeconds ?? 0 };
+  if (c.RefreshTokenRotation)
+    out.RefreshTokenRotation = { Feature: c.RefreshTokenRotation.Feature, RetryGracePeriodSeconds: c.RefreshTokenRotation.RetryGracePeriodSeconds ?? 0 };
   if (c.AnalyticsConfiguration) out.AnalyticsConfiguration = c.AnalyticsConfiguration;
   return out;
 }
@@ -337,7 +344,8 @@ export function desiredClient(
   opts: { defaultName?: string } = {},
 ): CanonicalClient {
   for (const key of Object.keys(template)) {
-    if (key === 'UserPoolId' || key === 'ClientId' || key === 'ClientSecret') throw new TemplateRefused(key, 'is set by provision from the gateway config; remove it from the template');
+    if (key === 'UserPoolId' || key === 'ClientId' || key === 'ClientSecret')
+      throw new TemplateRefused(key, 'is set by provision from the gateway config; remove it from the template');
     if (!(CLIENT_FIELDS as readonly string[]).includes(key)) throw new TemplateRefused(key, 'is not a CreateUserPoolClient/UpdateUserPoolClient field');
   }
   const base: CanonicalClient = current ?? {
@@ -374,26 +382,42 @@ export function desiredClient(
     d[field] = given;
   }
   if (template.AllowedOAuthFlowsUserPoolClient !== undefined) {
-    if (template.AllowedOAuthFlowsUserPoolClient !== true) throw new TemplateRefused('AllowedOAuthFlowsUserPoolClient', 'must be true: the gateway signs users in through the OAuth code flow');
+    if (template.AllowedOAuthFlowsUserPoolClient !== true)
+      throw new TemplateRefused('AllowedOAuthFlowsUserPoolClient', 'must be true: the gateway signs users in through the OAuth code flow');
   }
   if (template.EnableTokenRevocation !== undefined) {
-    if (template.EnableTokenRevocation !== true) throw new TemplateRefused('EnableTokenRevocation', 'must be true: the gateway revokes refresh tokens at sign-out');
+    if (template.EnableTokenRevocation !== true)
+      throw new TemplateRefused('EnableTokenRevocation', 'must be true: the gateway revokes refresh tokens at sign-out');
   }
-  if (template.GenerateSecret !== undefined && typeof template.GenerateSecret !== 'boolean') throw new TemplateRefused('GenerateSecret', 'must be true or false');
-  if (template.GenerateSecret === false && req.secret !== undefined) throw new TemplateRefused('GenerateSecret', 'must not be false: the config has a client secret');
+  if (template.GenerateSecret !== undefined && typeof template.GenerateSecret !== 'boolean')
+    throw new TemplateRefused('GenerateSecret', 'must be true or false');
+  if (template.GenerateSecret === false && req.secret !== undefined)
+    throw new TemplateRefused('GenerateSecret', 'must not be false: the config has a client secret');
   const access = templateSeconds(template, 'AccessTokenValidity');
   const id = templateSeconds(template, 'IdTokenValidity');
   const refresh = templateSeconds(template, 'RefreshTokenValidity');
   if (access !== undefined) {
-    if (access < req.minTokenValiditySeconds) throw new TemplateRefused('AccessTokenValidity', `${formatSeconds(access)} is shorter than session.revalidateAfter ${formatSeconds(req.minTokenValiditySeconds)}`);
+    if (access < req.minTokenValiditySeconds)
+      throw new TemplateRefused(
+        'AccessTokenValidity',
+        `${formatSeconds(access)} is shorter than session.revalidateAfter ${formatSeconds(req.minTokenValiditySeconds)}`,
+      );
     d.AccessTokenValidity = access;
   }
   if (id !== undefined) {
-    if (id < req.minTokenValiditySeconds) throw new TemplateRefused('IdTokenValidity', `${formatSeconds(id)} is shorter than session.revalidateAfter ${formatSeconds(req.minTokenValiditySeconds)}`);
+    if (id < req.minTokenValiditySeconds)
+      throw new TemplateRefused(
+        'IdTokenValidity',
+        `${formatSeconds(id)} is shorter than session.revalidateAfter ${formatSeconds(req.minTokenValiditySeconds)}`,
+      );
     d.IdTokenValidity = id;
   }
   if (refresh !== undefined) {
-    if (refresh < req.minRefreshValiditySeconds) throw new TemplateRefused('RefreshTokenValidity', `${formatSeconds(refresh)} is shorter than session.absoluteLifetime ${formatSeconds(req.minRefreshValiditySeconds)}`);
+    if (refresh < req.minRefreshValiditySeconds)
+      throw new TemplateRefused(
+        'RefreshTokenValidity',
+        `${formatSeconds(refresh)} is shorter than session.absoluteLifetime ${formatSeconds(req.minRefreshValiditySeconds)}`,
+      );
     d.RefreshTokenValidity = refresh;
   }
   if (template.ClientName !== undefined) {
@@ -406,10 +430,12 @@ export function desiredClient(
     d.DefaultRedirectURI = template.DefaultRedirectURI;
   }
   if (template.PreventUserExistenceErrors !== undefined) {
-    if (template.PreventUserExistenceErrors !== 'ENABLED' && template.PreventUserExistenceErrors !== 'LEGACY') throw new TemplateRefused('PreventUserExistenceErrors', 'must be ENABLED or LEGACY');
+    if (template.PreventUserExistenceErrors !== 'ENABLED' && template.PreventUserExistenceErrors !== 'LEGACY')
+      throw new TemplateRefused('PreventUserExistenceErrors', 'must be ENABLED or LEGACY');
     d.PreventUserExistenceErrors = template.PreventUserExistenceErrors;
   }
-  if (template.EnablePropagateAdditionalUserContextData !== undefined) d.EnablePropagateAdditionalUserContextData = template.EnablePropagateAdditionalUserContextData === true;
+  if (template.EnablePropagateAdditionalUserContextData !== undefined)
+    d.EnablePropagateAdditionalUserContextData = template.EnablePropagateAdditionalUserContextData === true;
   if (template.AuthSessionValidity !== undefined) {
     if (typeof template.AuthSessionValidity !== 'number') throw new TemplateRefused('AuthSessionValidity', 'must be a number of minutes (3-15)');
     d.AuthSessionValidity = template.AuthSessionValidity;
@@ -460,7 +486,16 @@ export function toClientInput(clientId: string, d: CanonicalClient): ClientSetti
     TokenValidityUnits: { AccessToken: access, IdToken: id, RefreshToken: refresh },
     EnableTokenRevocation: d.EnableTokenRevocation,
   };
-  for (const k of ['DefaultRedirectURI', 'ReadAttributes', 'WriteAttributes', 'PreventUserExistenceErrors', 'EnablePropagateAdditionalUserContextData', 'AuthSessionValidity', 'RefreshTokenRotation', 'AnalyticsConfiguration'] as const) {
+  for (const k of [
+    'DefaultRedirectURI',
+    'ReadAttributes',
+    'WriteAttributes',
+    'PreventUserExistenceErrors',
+    'EnablePropagateAdditionalUserContextData',
+    'AuthSessionValidity',
+    'RefreshTokenRotation',
+    'AnalyticsConfiguration',
+  ] as const) {
     if (d[k] !== undefined) input[k] = d[k];
   }
   return input as ClientSettingsInput & { ClientId: string };
@@ -489,7 +524,8 @@ export function diffClients(from: CanonicalClient | undefined, to: CanonicalClie
       const bb = (b as string[] | undefined) ?? [];
       const added = bb.filter((x) => !aa.includes(x));
       const removed = aa.filter((x) => !bb.includes(x));
-      if (added.length || removed.length || (from === undefined && bb.length)) changes.push({ field: k, ...(added.length ? { added } : {}), ...(removed.length ? { removed } : {}) });
+      if (added.length || removed.length || (from === undefined && bb.length))
+        changes.push({ field: k, ...(added.length ? { added } : {}), ...(removed.length ? { removed } : {}) });
     } else if (JSON.stringify(a) !== JSON.stringify(b)) {
       changes.push({ field: k, from: show(k, a), to: show(k, b) });
     }

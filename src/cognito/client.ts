@@ -182,7 +182,9 @@ export function fetchRequestHandler(fetchImpl: typeof fetch, timeoutMs: number) 
           throw err;
         }
         if (outer?.aborted) throw e;
-        const err = new Error(`request to ${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''} failed: ${(e as Error).message}`, { cause: e });
+        const err = new Error(`request to ${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''} failed: ${(e as Error).message}`, {
+          cause: e,
+        });
         err.name = 'NetworkError';
         throw err;
       }
@@ -287,13 +289,28 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
         if (r?.AccessToken && r.IdToken) {
           return {
             kind: 'tokens' as const,
-            tokens: { idToken: r.IdToken, accessToken: r.AccessToken, ...(r.RefreshToken ? { refreshToken: r.RefreshToken } : {}), expiresIn: r.ExpiresIn ?? 3600 },
+            tokens: {
+              idToken: r.IdToken,
+              accessToken: r.AccessToken,
+              ...(r.RefreshToken ? { refreshToken: r.RefreshToken } : {}),
+              expiresIn: r.ExpiresIn ?? 3600,
+            },
           };
         }
         if (out.ChallengeName) {
-          return { kind: 'challenge' as const, challengeName: out.ChallengeName, ...(out.Session ? { session: out.Session } : {}), parameters: out.ChallengeParameters ?? {} };
+          return {
+            kind: 'challenge' as const,
+            challengeName: out.ChallengeName,
+            ...(out.Session ? { session: out.Session } : {}),
+            parameters: out.ChallengeParameters ?? {},
+          };
         }
-        throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'AdminInitiateAuth', detail: 'neither tokens nor a challenge in the answer', retryable: false });
+        throw new CognitoAdminError({
+          name: 'UnexpectedResponse',
+          operation: 'AdminInitiateAuth',
+          detail: 'neither tokens nor a challenge in the answer',
+          retryable: false,
+        });
       }),
 
     describeUserPool: () =>
@@ -306,7 +323,8 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
     describeUserPoolClient: (clientId) =>
       call('DescribeUserPoolClient', async (sdk, client) => {
         const out = await client.send(new sdk.DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
-        if (!out.UserPoolClient) throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'DescribeUserPoolClient', detail: 'no UserPoolClient in the answer' });
+        if (!out.UserPoolClient)
+          throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'DescribeUserPoolClient', detail: 'no UserPoolClient in the answer' });
         return out.UserPoolClient;
       }),
 
@@ -315,7 +333,8 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
         'CreateUserPoolClient',
         async (sdk, client) => {
           const out = await client.send(new sdk.CreateUserPoolClientCommand({ ...input, UserPoolId: userPoolId }));
-          if (!out.UserPoolClient) throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'CreateUserPoolClient', detail: 'no UserPoolClient in the answer' });
+          if (!out.UserPoolClient)
+            throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'CreateUserPoolClient', detail: 'no UserPoolClient in the answer' });
           return out.UserPoolClient;
         },
         false,
@@ -324,7 +343,8 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
     updateUserPoolClient: (input) =>
       call('UpdateUserPoolClient', async (sdk, client) => {
         const out = await client.send(new sdk.UpdateUserPoolClientCommand({ ...input, UserPoolId: userPoolId }));
-        if (!out.UserPoolClient) throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'UpdateUserPoolClient', detail: 'no UserPoolClient in the answer' });
+        if (!out.UserPoolClient)
+          throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'UpdateUserPoolClient', detail: 'no UserPoolClient in the answer' });
         return out.UserPoolClient;
       }),
 
@@ -358,7 +378,9 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
 
     listUsers: (paginationToken) =>
       call('ListUsers', async (sdk, client) => {
-        const out = await client.send(new sdk.ListUsersCommand({ UserPoolId: userPoolId, Limit: 60, ...(paginationToken ? { PaginationToken: paginationToken } : {}) }));
+        const out = await client.send(
+          new sdk.ListUsersCommand({ UserPoolId: userPoolId, Limit: 60, ...(paginationToken ? { PaginationToken: paginationToken } : {}) }),
+        );
         return { users: (out.Users ?? []).map(listedUser), next: out.PaginationToken };
       }),
 
@@ -370,7 +392,9 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
 
     listUsersInGroup: (group, nextToken) =>
       call('ListUsersInGroup', async (sdk, client) => {
-        const out = await client.send(new sdk.ListUsersInGroupCommand({ UserPoolId: userPoolId, GroupName: group, Limit: 60, ...(nextToken ? { NextToken: nextToken } : {}) }));
+        const out = await client.send(
+          new sdk.ListUsersInGroupCommand({ UserPoolId: userPoolId, GroupName: group, Limit: 60, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        );
         return { users: (out.Users ?? []).map(listedUser), next: out.NextToken };
       }),
 

@@ -38,9 +38,7 @@ export interface PasswordAuthOptions {
 
 export type PasswordAuthFailure = 'invalid_credentials' | 'user_disabled' | 'challenge' | 'rate_limited' | 'unavailable' | 'store_unavailable';
 
-export type PasswordAuthResult =
-  | { ok: true; tokens: AuthTokens }
-  | { ok: false; reason: PasswordAuthFailure; challenge?: string; retryAfterSeconds?: number };
+export type PasswordAuthResult = { ok: true; tokens: AuthTokens } | { ok: false; reason: PasswordAuthFailure; challenge?: string; retryAfterSeconds?: number };
 
 export interface PasswordAuthenticator {
   authenticate(username: string, password: string, clientAddress: string): Promise<PasswordAuthResult>;
@@ -176,11 +174,17 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
     : undefined;
 
   /** Counts the attempt in the shared store: undefined = store unavailable. */
-  const sharedAttempt = async (userKey: string, addrKey: string): Promise<{ refused?: number; undo(): Promise<void>; success(): Promise<void> } | undefined> => {
+  const sharedAttempt = async (
+    userKey: string,
+    addrKey: string,
+  ): Promise<{ refused?: number; undo(): Promise<void>; success(): Promise<void> } | undefined> => {
     if (!shared) return undefined;
     const taken: Array<Extract<LimitAttempt, { ok: true }>> = [];
     try {
-      for (const [limiter, key] of [[shared.perUser, userKey], [shared.perAddress, addrKey]] as const) {
+      for (const [limiter, key] of [
+        [shared.perUser, userKey],
+        [shared.perAddress, addrKey],
+      ] as const) {
         const a = await limiter.attempt(key);
         if (!a.ok) {
           for (const t of taken) await t.undo();

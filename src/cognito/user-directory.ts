@@ -144,7 +144,11 @@ export function createUserDirectory(opts: UserDirectoryOptions): UserDirectory {
     const last = memory.get(username);
     if (last && now() - last.fetchedAt < retentionMs + maxStaleMs) {
       stats.staleServed++;
-      opts.log?.warn('cognito unreachable; serving a stale user entry', { operation: err.operation, error: err.name, ageSeconds: Math.round((now() - last.fetchedAt) / 1000) });
+      opts.log?.warn('cognito unreachable; serving a stale user entry', {
+        operation: err.operation,
+        error: err.name,
+        ageSeconds: Math.round((now() - last.fetchedAt) / 1000),
+      });
       return answer(last, 'stale');
     }
     stats.unavailable++;
@@ -173,7 +177,15 @@ export function createUserDirectory(opts: UserDirectoryOptions): UserDirectory {
         }
       }
       if (now() < outageUntil) {
-        return unavailable(username, new CognitoAdminError({ name: 'NetworkError', operation: 'AdminGetUser', detail: 'Cognito was unreachable moments ago; not asking again yet', retryable: true }));
+        return unavailable(
+          username,
+          new CognitoAdminError({
+            name: 'NetworkError',
+            operation: 'AdminGetUser',
+            detail: 'Cognito was unreachable moments ago; not asking again yet',
+            retryable: true,
+          }),
+        );
       }
     }
     return fetchFromCognito(username);

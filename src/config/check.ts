@@ -50,7 +50,12 @@ function cognitoEndpointIssues(env: Env): ConfigIssue[] {
     url = undefined;
   }
   if (url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash) return [];
-  return [{ path: COGNITO_ENDPOINT_ENV, message: `${JSON.stringify(value)} is not an http(s) URL; write e.g. http://127.0.0.1:9229 (the emulator), or unset it to use AWS` }];
+  return [
+    {
+      path: COGNITO_ENDPOINT_ENV,
+      message: `${JSON.stringify(value)} is not an http(s) URL; write e.g. http://127.0.0.1:9229 (the emulator), or unset it to use AWS`,
+    },
+  ];
 }
 
 /** Admin-API features switched on where there is no Cognito pool to call would silently do nothing. */

@@ -168,7 +168,8 @@ export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): R
   // Read before the overrides: only what the file itself carries earns a warning.
   const inFile = (key: string) => (isMapping(input[key]) ? input[key] : {});
   if (inFile('idp').clientSecret) warnings.push(`idp.clientSecret is in the config file; prefer the ${SECRET_ENV.clientSecret} environment variable`);
-  if (hasEntries(inFile('session').secrets)) warnings.push(`session.secrets is in the config file; prefer the ${SECRET_ENV.cookieSecrets} environment variable`);
+  if (hasEntries(inFile('session').secrets))
+    warnings.push(`session.secrets is in the config file; prefer the ${SECRET_ENV.cookieSecrets} environment variable`);
   if (hasEntries(inFile('assertion').keys)) warnings.push(`assertion.keys is in the config file; prefer the ${SECRET_ENV.assertionKeys} environment variable`);
 
   const clientSecret = env[SECRET_ENV.clientSecret];
@@ -233,7 +234,10 @@ export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): R
   if (config.idp.type === 'cognito' && !issuer && config.idp.userPoolId) {
     const region = config.idp.region ?? config.idp.userPoolId.split('_')[0]!;
     if (config.idp.region && !config.idp.userPoolId.startsWith(`${config.idp.region}_`)) {
-      issues.push({ path: 'idp.region', message: `"${config.idp.region}" does not match the pool id's region prefix "${config.idp.userPoolId.split('_')[0]}"` });
+      issues.push({
+        path: 'idp.region',
+        message: `"${config.idp.region}" does not match the pool id's region prefix "${config.idp.userPoolId.split('_')[0]}"`,
+      });
     }
     issuer = cognitoIssuer(region, config.idp.userPoolId);
     alsoIssuers.push(cognitoGlobalIssuer(region, config.idp.userPoolId));

@@ -34,10 +34,7 @@ export const idpSchema = z
     /** `cognito` applies Cognito's token rules (token_use, client_id on access tokens, hosted-UI logout). */
     type: z.enum(['cognito', 'oidc']).default('cognito'),
     region: z.string().optional(),
-    userPoolId: z
-      .string()
-      .regex(COGNITO_POOL_ID, { message: 'userPoolId looks like us-east-1_AbC123xyz (region, underscore, id)' })
-      .optional(),
+    userPoolId: z.string().regex(COGNITO_POOL_ID, { message: 'userPoolId looks like us-east-1_AbC123xyz (region, underscore, id)' }).optional(),
     /** Issuer URL. Required for `oidc`; for `cognito` it is derived from region + userPoolId unless set (the emulator sets it). */
     issuer: httpUrl('idp.issuer').optional(),
     /** More accepted `iss` values, e.g. when a pool moves to Cognito's newer issuer host form. */
@@ -64,7 +61,7 @@ export const idpSchema = z
   .strict()
   .superRefine((idp, ctx) => {
     if (idp.type === 'oidc' && !idp.issuer) {
-      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'idp.type oidc needs idp.issuer (the provider\'s issuer URL)' });
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: "idp.type oidc needs idp.issuer (the provider's issuer URL)" });
     }
     if (idp.type === 'cognito' && !idp.issuer && !idp.userPoolId) {
       ctx.addIssue({ code: 'custom', path: ['userPoolId'], message: 'idp.type cognito needs idp.userPoolId (e.g. us-east-1_AbC123xyz) or idp.issuer' });
@@ -81,10 +78,16 @@ export const sessionSchema = z
       .array(z.string().min(32, { message: 'each session secret needs at least 32 characters; generate one with `openssl rand -base64 32`' }))
       .refine((list) => new Set(list).size === list.length, { message: 'the same secret is listed twice; remove the duplicate' })
       .default([]),
-    absoluteLifetime: duration().prefault('12h').refine((v) => v >= 60, { message: 'session.absoluteLifetime must be at least 1m' }),
-    idleTimeout: duration().prefault('1h').refine((v) => v >= 60, { message: 'session.idleTimeout must be at least 1m' }),
+    absoluteLifetime: duration()
+      .prefault('12h')
+      .refine((v) => v >= 60, { message: 'session.absoluteLifetime must be at least 1m' }),
+    idleTimeout: duration()
+      .prefault('1h')
+      .refine((v) => v >= 60, { message: 'session.idleTimeout must be at least 1m' }),
     /** Refresh tokens at least this often, so revocation and group changes take effect within it. */
-    revalidateAfter: duration().prefault('5m').refine((v) => v >= 1, { message: 'session.revalidateAfter must be at least 1s' }),
+    revalidateAfter: duration()
+      .prefault('5m')
+      .refine((v) => v >= 1, { message: 'session.revalidateAfter must be at least 1s' }),
     /** Opened sessions kept in memory per process (LRU): size it for the users active within ten minutes. */
     cacheSize: z.number().int().min(100).max(1_000_000).default(10_000),
     /** `store`: the cookie carries only the sealed session id; the session lives (encrypted) in `store`. */
@@ -97,10 +100,15 @@ export const sessionSchema = z
 export const assertionSchema = z
   .object({
     enabled: z.boolean().default(true),
-    header: z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'assertion.header must be a header name like X-Auth-Assertion' }).default('X-Auth-Assertion'),
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, { message: 'assertion.header must be a header name like X-Auth-Assertion' })
+      .default('X-Auth-Assertion'),
     /** `iss` of the assertion. Default: the gateway's public origin. */
     issuer: z.string().min(1, { message: 'assertion.issuer must not be empty; remove it to use publicUrl' }).optional(),
-    ttl: duration().default(60).refine((s) => s >= 10 && s <= 300, { message: 'assertion.ttl must be between 10s and 5m' }),
+    ttl: duration()
+      .default(60)
+      .refine((s) => s >= 10 && s <= 300, { message: 'assertion.ttl must be between 10s and 5m' }),
     /** EC P-256 private keys (JWK JSON or PKCS8 PEM), newest first. Prefer GATEWAY_ASSERTION_KEYS. */
     keys: z.array(z.string()).default([]),
     /** More identity claims to carry (`name`, `custom:tenant`, any); also listed by /_auth/me. */
@@ -119,7 +127,10 @@ export const tokensSchema = z
     /** Tolerance for exp / nbf / iat between the gateway's clock and the IdP's. */
     clockSkew: durationBetween('tokens.clockSkew', 0, 600).prefault('60s'),
     /** Accepted JWS algorithms (asymmetric only). Cognito signs with RS256. */
-    algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256']),
+    algorithms: z
+      .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+      .min(1)
+      .default(['RS256']),
     /** Verified-token cache: a hot bearer token costs one signature check, not one per request. */
     cache: z
       .object({ enabled: z.boolean().default(true), maxEntries: z.number().int().min(1).max(1_000_000).default(10_000) })
@@ -150,7 +161,10 @@ export const cognitoAdminSchema = z
     /** What /_auth/logout does without ?everywhere=: also AdminUserGlobalSignOut. */
     signOutEverywhere: z.boolean().default(false),
     /** Failed password sign-ins allowed per user and per client address in each window. */
-    passwordAuth: z.object({ perUser: rateLimit(5), perAddress: rateLimit(20) }).strict().prefault({}),
+    passwordAuth: z
+      .object({ perUser: rateLimit(5), perAddress: rateLimit(20) })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .prefault({});
@@ -159,7 +173,11 @@ export const redirectsSchema = z
   .object({
     /** Hosts besides the gateway's own that `rd` may point to (`app.example.com`, `*.example.com`). */
     allowedHosts: z
-      .array(z.string().regex(/^(\*\.)?[^\s/\\@?#*]+$/, { message: 'write a host such as app.example.com, app.example.com:8443 or *.example.com (no scheme or path)' }))
+      .array(
+        z
+          .string()
+          .regex(/^(\*\.)?[^\s/\\@?#*]+$/, { message: 'write a host such as app.example.com, app.example.com:8443 or *.example.com (no scheme or path)' }),
+      )
       .default([]),
   })
   .strict()
@@ -176,7 +194,12 @@ export const listenSchema = z
     idleTimeout: duration().default(120),
     maxConnections: z.number().int().min(1).default(10_000),
     maxHeaderCount: z.number().int().min(16).max(10_000).default(200),
-    maxHeaderSize: z.number().int().min(8 * 1024).max(1024 * 1024).default(32 * 1024),
+    maxHeaderSize: z
+      .number()
+      .int()
+      .min(8 * 1024)
+      .max(1024 * 1024)
+      .default(32 * 1024),
     shutdownTimeout: duration().default(20),
     /** Processes serving the port (node:cluster): a number, or `auto` for one per core. */
     workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
@@ -191,13 +214,41 @@ export const listenSchema = z
  */
 export const DEFAULT_UNTRUSTED_HEADERS = {
   names: [
-    'X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override',
-    'X-Remote-User', 'X-Remote-Email', 'X-Remote-Groups', 'X-WebAuth-User', 'X-WebAuth-Email', 'X-WebAuth-Groups',
-    'X-Authenticated-User', 'X-Authenticated-Userid', 'X-Authenticated-Email', 'X-Authenticated-Groups',
-    'X-Consumer-Username', 'X-Consumer-Id', 'X-Consumer-Custom-Id', 'X-Credential-Identifier',
-    'X-User', 'X-User-Id', 'X-Username', 'X-Email', 'X-Groups', 'X-Roles',
+    'X-HTTP-Method-Override',
+    'X-HTTP-Method',
+    'X-Method-Override',
+    'X-Remote-User',
+    'X-Remote-Email',
+    'X-Remote-Groups',
+    'X-WebAuth-User',
+    'X-WebAuth-Email',
+    'X-WebAuth-Groups',
+    'X-Authenticated-User',
+    'X-Authenticated-Userid',
+    'X-Authenticated-Email',
+    'X-Authenticated-Groups',
+    'X-Consumer-Username',
+    'X-Consumer-Id',
+    'X-Consumer-Custom-Id',
+    'X-Credential-Identifier',
+    'X-User',
+    'X-User-Id',
+    'X-Username',
+    'X-Email',
+    'X-Groups',
+    'X-Roles',
   ],
-  prefixes: ['Cf-Access-', 'X-Goog-Authenticated-', 'X-Goog-Iap-', 'X-Ms-Client-Principal', 'X-Pomerium-', 'X-Vouch-', 'OIDC-Claim-', 'OIDC-Access-Token', 'OIDC-Id-Token'],
+  prefixes: [
+    'Cf-Access-',
+    'X-Goog-Authenticated-',
+    'X-Goog-Iap-',
+    'X-Ms-Client-Principal',
+    'X-Pomerium-',
+    'X-Vouch-',
+    'OIDC-Claim-',
+    'OIDC-Access-Token',
+    'OIDC-Id-Token',
+  ],
 } as const;
 
 export const untrustedHeadersSchema = z
@@ -253,7 +304,10 @@ export const storeSchema = z
     /** `durable-object`: Workers only, with the GATEWAY_STORE Durable Object binding (wrangler.toml). */
     type: z.enum(['memory', 'redis', 'durable-object']).default('memory'),
     /** redis://[user:password@]host:port/db, or rediss:// for TLS. Prefer GATEWAY_REDIS_URL. */
-    url: z.string().regex(/^rediss?:\/\//, { message: 'store.url looks like redis://127.0.0.1:6379/0 (rediss:// for TLS)' }).optional(),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, { message: 'store.url looks like redis://127.0.0.1:6379/0 (rediss:// for TLS)' })
+      .optional(),
     /** Prepended to every key: several gateways or environments on one Redis. */
     keyPrefix: z.string().max(64).default('cgw:'),
     /** TLS even for a redis:// URL. */

@@ -68,14 +68,18 @@ function demoPage(echo: DemoEcho, assertionHeader: string): string {
   const h = echo.headers;
   const user = decoded(h['x-auth-user']);
   const email = decoded(h['x-auth-email']);
-  const groups = (h['x-auth-groups'] ?? '').split(',').filter(Boolean).map((g) => decoded(g) ?? g);
+  const groups = (h['x-auth-groups'] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((g) => decoded(g) ?? g);
   const who = user
     ? `<p>You are <strong>${escapeHtml(user)}</strong>${email ? ` (${escapeHtml(email)})` : ''}.</p>
 <p>Groups: ${groups.length > 0 ? groups.map((g) => `<code>${escapeHtml(g)}</code>`).join(' ') : '<em>none</em>'}</p>`
     : '<p>No identity headers arrived: this page was reached without signing in (a public path) or not through the gateway.</p>';
-  const assertion = h[assertionHeader] !== undefined
-    ? `<p>Signed assertion header <code>${escapeHtml(assertionHeader)}</code>: present.</p>`
-    : `<p>Signed assertion header <code>${escapeHtml(assertionHeader)}</code>: absent.</p>`;
+  const assertion =
+    h[assertionHeader] !== undefined
+      ? `<p>Signed assertion header <code>${escapeHtml(assertionHeader)}</code>: present.</p>`
+      : `<p>Signed assertion header <code>${escapeHtml(assertionHeader)}</code>: absent.</p>`;
   const rows = Object.entries(h)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => {

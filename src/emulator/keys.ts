@@ -106,9 +106,7 @@ export function signJwt(key: SigningKey, claims: Record<string, unknown>): strin
   return `${input}.${sign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
 }
 
-export type JwtCheck =
-  | { ok: true; claims: Record<string, unknown>; kid: string }
-  | { ok: false; reason: string };
+export type JwtCheck = { ok: true; claims: Record<string, unknown>; kid: string } | { ok: false; reason: string };
 
 /** Verifies the signature of a JWT the emulator issued, against the pool's published keys. */
 export function verifyJwt(keys: PoolKeys, jwt: string): JwtCheck {

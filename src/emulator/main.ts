@@ -22,14 +22,12 @@ try {
 }
 
 const host = process.env.EMULATOR_HOST ?? '127.0.0.1';
-const emulator = await startEmulator({ seed, port, host, hostedUiBase: process.env.EMULATOR_HOSTED_UI_BASE, log: true }).catch(
-  (e: NodeJS.ErrnoException) => {
-    // 9229 is also the default inspector port of Node and of workerd (wrangler dev).
-    const hint = e.code === 'EADDRINUSE' ? ` (port ${port} is taken; set EMULATOR_PORT)` : '';
-    console.error(`cannot start the emulator on ${host}:${port}: ${e.message}${hint}`);
-    process.exit(1);
-  },
-);
+const emulator = await startEmulator({ seed, port, host, hostedUiBase: process.env.EMULATOR_HOSTED_UI_BASE, log: true }).catch((e: NodeJS.ErrnoException) => {
+  // 9229 is also the default inspector port of Node and of workerd (wrangler dev).
+  const hint = e.code === 'EADDRINUSE' ? ` (port ${port} is taken; set EMULATOR_PORT)` : '';
+  console.error(`cannot start the emulator on ${host}:${port}: ${e.message}${hint}`);
+  process.exit(1);
+});
 
 const lines: string[] = [`Cognito user-pool emulator on ${emulator.url} (seed: ${seedPath})`, `Hosted UI: ${emulator.hostedUiBase}`];
 for (const pool of seed.pools) {

@@ -91,8 +91,28 @@ const identityProviderSchema = z.strictObject({
 const claimValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 /** Claims the trigger may not change (Cognito rejects or ignores these in claimsToAddOrOverride). */
 export const RESERVED_CLAIMS = new Set([
-  'acr', 'amr', 'aud', 'at_hash', 'auth_time', 'azp', 'c_hash', 'exp', 'iat', 'iss', 'jti', 'nbf', 'nonce',
-  'origin_jti', 'sub', 'token_use', 'client_id', 'event_id', 'scope', 'username', 'version', 'cognito:username',
+  'acr',
+  'amr',
+  'aud',
+  'at_hash',
+  'auth_time',
+  'azp',
+  'c_hash',
+  'exp',
+  'iat',
+  'iss',
+  'jti',
+  'nbf',
+  'nonce',
+  'origin_jti',
+  'sub',
+  'token_use',
+  'client_id',
+  'event_id',
+  'scope',
+  'username',
+  'version',
+  'cognito:username',
 ]);
 const addClaims = z
   .record(z.string().min(1), claimValue)
@@ -103,9 +123,7 @@ const addClaims = z
 /** Like a version-2 pre-token-generation Lambda trigger that always answers the same. */
 const preTokenGenerationSchema = z.strictObject({
   idToken: z.strictObject({ addClaims }).default({ addClaims: {} }),
-  accessToken: z
-    .strictObject({ addClaims, addScopes: z.array(z.string().regex(/^\S+$/)).default([]) })
-    .default({ addClaims: {}, addScopes: [] }),
+  accessToken: z.strictObject({ addClaims, addScopes: z.array(z.string().regex(/^\S+$/)).default([]) }).default({ addClaims: {}, addScopes: [] }),
 });
 export type PreTokenGeneration = z.output<typeof preTokenGenerationSchema>;
 
@@ -122,42 +140,37 @@ const poolSchema = z.strictObject({
   issuerForm: z.enum(['regional', 'global']).default('regional'),
 });
 
-export const seedSchema = z
-  .strictObject({ pools: z.array(poolSchema).min(1) })
-  .superRefine((seed, ctx) => {
-    const clientIds = new Set<string>();
-    seed.pools.forEach((pool, p) => {
-      const groups = new Set(pool.groups.map((g) => g.name));
-      const customScopes = new Set(
-        pool.resourceServers.flatMap((rs) => rs.scopes.map((s) => `${rs.identifier}/${s.name}`)),
-      );
-      const idps = new Set(['COGNITO', ...pool.identityProviders.map((i) => i.name)]);
-      pool.clients.forEach((client, c) => {
-        const at = ['pools', p, 'clients', c];
-        if (clientIds.has(client.id)) ctx.addIssue({ code: 'custom', path: at, message: `duplicate client id ${client.id}` });
-        clientIds.add(client.id);
-        for (const scope of client.allowedScopes) {
-          if (scope.includes('/') && !customScopes.has(scope))
-            ctx.addIssue({ code: 'custom', path: at, message: `scope ${scope} is not defined by a resource server` });
-        }
-        for (const idp of client.supportedIdentityProviders) {
-          if (!idps.has(idp)) ctx.addIssue({ code: 'custom', path: at, message: `unknown identity provider ${idp}` });
-        }
-        if (client.allowedOAuthFlows.includes('client_credentials') && !client.secret)
-          ctx.addIssue({ code: 'custom', path: at, message: 'client_credentials needs a client secret' });
-      });
-      const usernames = new Set<string>();
-      pool.users.forEach((user, u) => {
-        const at = ['pools', p, 'users', u];
-        if (usernames.has(user.username.toLowerCase()))
-          ctx.addIssue({ code: 'custom', path: at, message: `duplicate username ${user.username}` });
-        usernames.add(user.username.toLowerCase());
-        for (const g of user.groups) {
-          if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: at, message: `unknown group ${g}` });
-        }
-      });
+export const seedSchema = z.strictObject({ pools: z.array(poolSchema).min(1) }).superRefine((seed, ctx) => {
+  const clientIds = new Set<string>();
+  seed.pools.forEach((pool, p) => {
+    const groups = new Set(pool.groups.map((g) => g.name));
+    const customScopes = new Set(pool.resourceServers.flatMap((rs) => rs.scopes.map((s) => `${rs.identifier}/${s.name}`)));
+    const idps = new Set(['COGNITO', ...pool.identityProviders.map((i) => i.name)]);
+    pool.clients.forEach((client, c) => {
+      const at = ['pools', p, 'clients', c];
+      if (clientIds.has(client.id)) ctx.addIssue({ code: 'custom', path: at, message: `duplicate client id ${client.id}` });
+      clientIds.add(client.id);
+      for (const scope of client.allowedScopes) {
+        if (scope.includes('/') && !customScopes.has(scope))
+          ctx.addIssue({ code: 'custom', path: at, message: `scope ${scope} is not defined by a resource server` });
+      }
+      for (const idp of client.supportedIdentityProviders) {
+        if (!idps.has(idp)) ctx.addIssue({ code: 'custom', path: at, message: `unknown identity provider ${idp}` });
+      }
+      if (client.allowedOAuthFlows.includes('client_credentials') && !client.secret)
+        ctx.addIssue({ code: 'custom', path: at, message: 'client_credentials needs a client secret' });
+    });
+    const usernames = new Set<string>();
+    pool.users.forEach((user, u) => {
+      const at = ['pools', p, 'users', u];
+      if (usernames.has(user.username.toLowerCase())) ctx.addIssue({ code: 'custom', path: at, message: `duplicate username ${user.username}` });
+      usernames.add(user.username.toLowerCase());
+      for (const g of user.groups) {
+        if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: at, message: `unknown group ${g}` });
+      }
     });
   });
+});
 
 /** A seed as written (YAML or object literal): Cognito defaults may be omitted. */
 export type EmulatorSeed = z.input<typeof seedSchema>;

@@ -14,12 +14,7 @@ export interface ChallengeAnswers {
   totpCode?: () => string;
 }
 
-export async function signInWithPassword(
-  hostedUrl: string,
-  username: string,
-  password: string,
-  challenges: ChallengeAnswers = {},
-): Promise<string> {
+export async function signInWithPassword(hostedUrl: string, username: string, password: string, challenges: ChallengeAnswers = {}): Promise<string> {
   const redirectUri = new URL(hostedUrl).searchParams.get('redirect_uri');
   if (!redirectUri) throw new Error('signInWithPassword: the authorize URL has no redirect_uri');
   const target = new URL(redirectUri);
@@ -49,8 +44,12 @@ export async function signInWithPassword(
     if (challengeForm && res.status === 200 && !error) {
       const answer =
         challengeForm[2] === 'newPasswordForm'
-          ? challenges.newPassword !== undefined ? { new_password: challenges.newPassword } : undefined
-          : challenges.totpCode ? { code: challenges.totpCode() } : undefined;
+          ? challenges.newPassword !== undefined
+            ? { new_password: challenges.newPassword }
+            : undefined
+          : challenges.totpCode
+            ? { code: challenges.totpCode() }
+            : undefined;
       if (!answer) throw new Error(`signInWithPassword: the hosted UI asks for ${challengeForm[2] === 'mfaForm' ? 'an MFA code' : 'a new password'}`);
       const fields = hiddenFields(html);
       for (const [k, v] of Object.entries(answer)) fields.set(k, v);

@@ -308,13 +308,7 @@ export const federatedUsername = (provider: string, subject: string): string => 
  * Creates (first sign-in) or refreshes (later sign-ins) the pool user behind a provider's user,
  * copying mapped attributes as Cognito does on every federated sign-in.
  */
-export function upsertFederatedUser(
-  pool: PoolState,
-  idp: IdentityProviderRecord,
-  subject: string,
-  claims: Record<string, string>,
-  now: number,
-): UserRecord {
+export function upsertFederatedUser(pool: PoolState, idp: IdentityProviderRecord, subject: string, claims: Record<string, string>, now: number): UserRecord {
   const username = federatedUsername(idp.name, subject);
   const mapped: Record<string, string> = {};
   const mapping = idp.attributeMapping ?? Object.fromEntries(Object.keys(claims).map((k) => [k, k]));

@@ -124,9 +124,7 @@ export interface MintedUserTokens {
 export function mintUserTokens(ctx: UserTokenContext, withIdToken: boolean): MintedUserTokens {
   const eventId = newUuid();
   const accessToken = signJwt(ctx.pool.keys.signingKey('access'), accessTokenClaims(ctx, eventId));
-  const idToken = withIdToken
-    ? signJwt(ctx.pool.keys.signingKey('id'), idTokenClaims(ctx, eventId, accessToken))
-    : undefined;
+  const idToken = withIdToken ? signJwt(ctx.pool.keys.signingKey('id'), idTokenClaims(ctx, eventId, accessToken)) : undefined;
   return { accessToken, idToken, expiresIn: ctx.client.settings.accessTokenValidity };
 }
 

@@ -32,21 +32,25 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   await checkConfig(config, deps.env ?? {});
   const now = deps.now ?? Date.now;
   const metrics = deps.metrics ?? noMetrics();
-  const idpFetch = timedFetch(deps.idpFetch, (url, seconds, failed) => {
-    const call = idpCallName(url);
-    metrics.idpDuration.observe({ call }, seconds);
-    if (failed) metrics.idpErrors.inc({ call });
-    if (call === 'jwks') metrics.jwksFetches.inc({ outcome: failed ? 'error' : 'ok' });
-  }, now);
+  const idpFetch = timedFetch(
+    deps.idpFetch,
+    (url, seconds, failed) => {
+      const call = idpCallName(url);
+      metrics.idpDuration.observe({ call }, seconds);
+      if (failed) metrics.idpErrors.inc({ call });
+      if (call === 'jwks') metrics.jwksFetches.inc({ outcome: failed ? 'error' : 'ok' });
+    },
+    now,
+  );
   const provider = createIdentityProvider({ idp: config.idp, issuer: config.issuers[0]!, fetch: idpFetch, now });
   // Cognito publishes its keys at a fixed place; other providers say where in discovery.
   const jwksUri = config.idp.jwksUri ?? `${config.issuers[0]!.replace(/\/$/, '')}/.well-known/jwks.json`;
   const fromDiscovery = config.idp.type === 'oidc' && !config.idp.jwksUri;
   const jwksFetch: typeof fetch = fromDiscovery
-    ? (async (input: string | URL | Request, init?: RequestInit) => {
+    ? ((async (input: string | URL | Request, init?: RequestInit) => {
         const discovered = (await provider.configuration()).serverMetadata().jwks_uri;
         return idpFetch(String(input) === jwksUri && discovered ? discovered : input, init);
-      }) as typeof fetch
+      }) as typeof fetch)
     : idpFetch;
   const verifier = createTokenVerifier({
     mode: config.idp.type,
@@ -63,7 +67,13 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     sharedCache: deps.sharedCache,
   });
   const signer = config.assertion.enabled
-    ? await createAssertionSigner({ issuer: config.assertion.issuer ?? config.publicUrl ?? 'cognito-gateway', keys: config.assertion.keys, ttlSeconds: config.assertion.ttl, claims: config.assertion.claims, now })
+    ? await createAssertionSigner({
+        issuer: config.assertion.issuer ?? config.publicUrl ?? 'cognito-gateway',
+        keys: config.assertion.keys,
+        ttlSeconds: config.assertion.ttl,
+        claims: config.assertion.claims,
+        now,
+      })
     : undefined;
   if (signer?.ephemeral) deps.logger.warn('assertion signing key is ephemeral: set GATEWAY_ASSERTION_KEYS so upstreams can pin it across restarts');
   for (const w of config.warnings) deps.logger.warn(w);
@@ -73,13 +83,24 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const longestLifetime = Math.max(config.session.absoluteLifetime, ...config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
   const stores = createGatewayStores(config, { store: deps.store, log: deps.logger, metrics, now });
   // session.storage: store keeps only the sealed id in the cookie (src/store/server-sessions.ts).
-  const refCookies = config.session.storage === 'store' ? createSessionStore<SessionRef>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 }) : undefined;
-  const serverSide = refCookies ? serverSideSessions<SessionData>(refCookies, stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime }) : undefined;
+  const refCookies =
+    config.session.storage === 'store'
+      ? createSessionStore<SessionRef>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 })
+      : undefined;
+  const serverSide = refCookies
+    ? serverSideSessions<SessionData>(refCookies, stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime })
+    : undefined;
   stores.sessionRecords = serverSide;
   const sessions: SessionStore<SessionData> =
     serverSide && refCookies
       ? { ...serverSide, cacheStats: () => refCookies.cacheStats() }
-      : createSessionStore<SessionData>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: SESSION_MAX_CHUNKS, cacheSize: config.session.cacheSize });
+      : createSessionStore<SessionData>({
+          cookie,
+          secrets: config.session.secrets,
+          maxAgeSeconds: longestLifetime,
+          maxChunks: SESSION_MAX_CHUNKS,
+          cacheSize: config.session.cacheSize,
+        });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
   const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: stores.cache ?? deps.sharedCache, metrics, stores });
@@ -113,7 +134,6 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     keepAccessToken,
   };
 }
-
 
 /**
  * A fetch that reports each call's URL, duration and whether it failed (network error or 5xx) — for
@@ -154,7 +174,12 @@ export function compileConfig(config: ResolvedConfig, apps: readonly CompiledApp
 
 function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   // Parsing req.url costs on every request; only a request without Host needs its authority.
-  const url = { get host() { return new URL(req.url).host; }, protocol: req.url.startsWith('https:') ? 'https:' : 'http:' };
+  const url = {
+    get host() {
+      return new URL(req.url).host;
+    },
+    protocol: req.url.startsWith('https:') ? 'https:' : 'http:',
+  };
   const peerAddress = gw.deps.peerAddress(req, env);
   const peerTrusted = !!peerAddress && gw.trustedProxies.matches(peerAddress);
   const fwdHost = peerTrusted ? req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
@@ -209,7 +234,8 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
   app.onError((err, c) => {
     const info = c.get('info');
     // Server-side sessions: a store that cannot answer is a 503, not a crash.
-    if (err instanceof StoreUnavailableError) return refuse(c.req.raw, { requestId: info?.requestId ?? 'unknown', log: gw.log }, 'store_unavailable', {}, { op: err.op });
+    if (err instanceof StoreUnavailableError)
+      return refuse(c.req.raw, { requestId: info?.requestId ?? 'unknown', log: gw.log }, 'store_unavailable', {}, { op: err.op });
     gw.log.error('unhandled error', { requestId: info?.requestId, error: err.message, stack: err.stack });
     return errorResponse(c.req.raw, 'internal_error', { requestId: info?.requestId ?? 'unknown' });
   });

@@ -31,7 +31,13 @@ export function revocationHorizonSeconds(gw: Gateway): number {
   return Math.max(86_400, gw.config.session.absoluteLifetime, ...gw.config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
 }
 
-const STORE_UNAVAILABLE = { kind: 'unavailable', status: 503, message: 'shared store unavailable (revocation check)', setCookies: [], code: 'store_unavailable' } as const;
+const STORE_UNAVAILABLE = {
+  kind: 'unavailable',
+  status: 503,
+  message: 'shared store unavailable (revocation check)',
+  setCookies: [],
+  code: 'store_unavailable',
+} as const;
 
 /** How often an unchanged session is written back just to move its idle timer (seconds). */
 const LAST_SEEN_WRITE_INTERVAL = 60;
@@ -50,7 +56,11 @@ export async function authenticateBearer(gw: Gateway, token: string): Promise<Au
     const sub = claimText(claims, 'sub');
     if (sub) {
       // Logout revokes the sign-in's token family; sign-out everywhere and a disabled user, every token issued before.
-      const verdict = await gw.stores.revocations.check({ sub, originJti: claimText(claims, 'origin_jti'), issuedAt: typeof claims.iat === 'number' ? claims.iat : 0 });
+      const verdict = await gw.stores.revocations.check({
+        sub,
+        originJti: claimText(claims, 'origin_jti'),
+        issuedAt: typeof claims.iat === 'number' ? claims.iat : 0,
+      });
       if (verdict === 'unavailable') return { ...STORE_UNAVAILABLE, setCookies: [] };
       if (verdict === 'revoked') return { kind: 'bearer-invalid', code: 'token_revoked', description: 'the access token has been revoked' };
     }
@@ -86,7 +96,12 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
 
   const sub = claimText(session.claims, 'sub');
   if (sub) {
-    const verdict = await gw.stores.revocations.check({ sub, sid: session.sid, originJti: claimText(session.claims, 'origin_jti'), issuedAt: session.createdAt });
+    const verdict = await gw.stores.revocations.check({
+      sub,
+      sid: session.sid,
+      originJti: claimText(session.claims, 'origin_jti'),
+      issuedAt: session.createdAt,
+    });
     if (verdict === 'unavailable') return { ...STORE_UNAVAILABLE, setCookies: [] };
     if (verdict === 'revoked') return endSession('session revoked');
   }
@@ -138,7 +153,7 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
           clientAddress: info.clientAddress,
         });
         if (CLIENT_AUTH_ERRORS.has(e.error)) {
-          info.log.error('the identity provider refused the gateway\'s client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET', { error: e.error });
+          info.log.error("the identity provider refused the gateway's client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET", { error: e.error });
         }
         return endSession(`refresh refused (${e.error})`);
       }

@@ -104,7 +104,11 @@ export function createCognitoFeatures(
  * Applies a user look-up to an identity: the user's current attributes overlay the token's claims
  * (so header mappings see fresh values), and a disabled or deleted user has no identity at all.
  */
-export function applyLookup(identity: Identity, lookup: UserLookup, groupsClaim: string): { ok: true; identity: Identity } | { ok: false; reason: 'disabled' | 'deleted' | 'unavailable' } {
+export function applyLookup(
+  identity: Identity,
+  lookup: UserLookup,
+  groupsClaim: string,
+): { ok: true; identity: Identity } | { ok: false; reason: 'disabled' | 'deleted' | 'unavailable' } {
   if (lookup.status === 'unavailable') return { ok: false, reason: 'unavailable' };
   if (lookup.status !== 'active') return { ok: false, reason: lookup.status };
   // Attributes refresh what the token said about the person (email, name, custom:*), never what
@@ -118,7 +122,12 @@ const RESERVED_ATTRIBUTES = new Set(['sub', 'identities', 'iss', 'aud', 'token_u
 
 export type BasicOutcome =
   | { kind: 'identity'; identity: Identity }
-  | { kind: 'refused'; code: 'invalid_request' | 'invalid_credentials' | 'challenge_required' | 'rate_limited' | 'idp_unavailable' | 'store_unavailable'; detail?: string; retryAfterSeconds?: number };
+  | {
+      kind: 'refused';
+      code: 'invalid_request' | 'invalid_credentials' | 'challenge_required' | 'rate_limited' | 'idp_unavailable' | 'store_unavailable';
+      detail?: string;
+      retryAfterSeconds?: number;
+    };
 
 /** `Authorization: Basic` on an app that allows it: ADMIN_USER_PASSWORD_AUTH, then the ID token is verified like any other. */
 export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: string, clientAddress: string): Promise<BasicOutcome> {

@@ -14,7 +14,17 @@
 import type { Identity } from '../identity';
 import { ERROR_CATALOGUE, type ErrorCode } from '../http/error-catalogue';
 import { prefersJson } from '../http/negotiate';
-import { evaluate as evaluateRaw, foldPathCase, matchApp, normalizePath, unusualSpellings, type CompiledApp, type Decision, type HeaderReader, type PolicyRequest } from '../policy';
+import {
+  evaluate as evaluateRaw,
+  foldPathCase,
+  matchApp,
+  normalizePath,
+  unusualSpellings,
+  type CompiledApp,
+  type Decision,
+  type HeaderReader,
+  type PolicyRequest,
+} from '../policy';
 import { mapIdentityHeaders, type HeadersConfig } from '../proxy';
 
 /** The gateway's own endpoints, reserved under /_auth/ on every host. */
@@ -166,19 +176,33 @@ export function decide(view: RequestView, compiled: CompiledGateway, auth?: Auth
     // Reserved on every host: a near-miss of an endpoint is never an app path.
     if (!route) return { kind: 'refused', path, refusal: refusal('not_found'), reason: 'reserved path, no such gateway endpoint' };
     if (route.methods && !route.methods.includes(view.method)) {
-      return { kind: 'refused', path, refusal: refusal('method_not_allowed'), reason: `${route.endpoint} does not accept ${view.method}`, allow: route.methods.join(', ') };
+      return {
+        kind: 'refused',
+        path,
+        refusal: refusal('method_not_allowed'),
+        reason: `${route.endpoint} does not accept ${view.method}`,
+        allow: route.methods.join(', '),
+      };
     }
     return { kind: 'endpoint', endpoint: route.endpoint, path, query };
   }
 
   // A client's method is never an outage: diagnostics and tunnels are not for apps behind the gateway.
-  if (REFUSED_METHODS.has(view.method)) return { kind: 'refused', path, refusal: refusal('method_not_allowed'), reason: `${view.method} is not passed on`, allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' };
+  if (REFUSED_METHODS.has(view.method))
+    return {
+      kind: 'refused',
+      path,
+      refusal: refusal('method_not_allowed'),
+      reason: `${view.method} is not passed on`,
+      allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+    };
 
   const app = matchApp(compiled.apps, view.host, path);
   if (!app) return { kind: 'refused', path, refusal: { ...refusal('no_app'), status: compiled.unmatched }, reason: 'no app serves this host and path' };
   if (app.refuseUnusualPaths) {
     const unusual = unusualSpellings(path);
-    if (unusual.length) return { kind: 'refused', path, refusal: refusal('bad_path'), reason: `spelling some upstreams read as another path: ${unusual.join('; ')}` };
+    if (unusual.length)
+      return { kind: 'refused', path, refusal: refusal('bad_path'), reason: `spelling some upstreams read as another path: ${unusual.join('; ')}` };
   }
   const origin = view.headers.get('origin');
   if (app.cors && origin && view.method === 'OPTIONS' && view.headers.get('access-control-request-method')) {
@@ -291,7 +315,10 @@ function originAllowed(cors: Cors, origin: string): boolean {
 /** Response headers for an actual request from `origin`: nothing (but Vary) when it is not allowed. */
 function corsHeaders(cors: Cors, origin: string): Record<string, string> {
   if (!originAllowed(cors, origin)) return { vary: 'Origin' };
-  const h: Record<string, string> = { 'access-control-allow-origin': cors.allowCredentials || !cors.allowedOrigins.includes('*') ? origin : '*', vary: 'Origin' };
+  const h: Record<string, string> = {
+    'access-control-allow-origin': cors.allowCredentials || !cors.allowedOrigins.includes('*') ? origin : '*',
+    vary: 'Origin',
+  };
   if (cors.allowCredentials) h['access-control-allow-credentials'] = 'true';
   if (cors.exposedHeaders.length) h['access-control-expose-headers'] = cors.exposedHeaders.join(', ');
   return h;
@@ -300,7 +327,10 @@ function corsHeaders(cors: Cors, origin: string): Record<string, string> {
 /** The preflight answer: the allowed method and headers, or no grant at all when anything asked is not allowed. */
 function preflightHeaders(cors: Cors, origin: string, headers: HeaderReader): Record<string, string> {
   const method = (headers.get('access-control-request-method') ?? '').trim().toUpperCase();
-  const asked = (headers.get('access-control-request-headers') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const asked = (headers.get('access-control-request-headers') ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   const allowedHeaders = new Set(cors.allowedHeaders.map((h) => h.toLowerCase()));
   const granted = originAllowed(cors, origin) && cors.allowedMethods.includes(method) && asked.every((h) => allowedHeaders.has(h));
   if (!granted) return { vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers' };

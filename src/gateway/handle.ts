@@ -42,7 +42,13 @@ export function viewOf(gw: Gateway, req: Request, info: RequestInfo, over: Parti
 }
 
 /** An answer from the catalogue; warn/error entries also get the operator's log line. */
-export function refuse(req: Request, info: Pick<RequestInfo, 'requestId' | 'log'>, code: ErrorCode, ctx: Omit<ErrorContext, 'requestId'> = {}, logFields: Record<string, unknown> = {}): Response {
+export function refuse(
+  req: Request,
+  info: Pick<RequestInfo, 'requestId' | 'log'>,
+  code: ErrorCode,
+  ctx: Omit<ErrorContext, 'requestId'> = {},
+  logFields: Record<string, unknown> = {},
+): Response {
   const entry = ERROR_CATALOGUE[code];
   if (entry.level !== 'info') info.log[entry.level](entry.log, { error: code, ...logFields });
   return errorResponse(req, code, { ...ctx, requestId: info.requestId });
@@ -159,7 +165,10 @@ export async function refusalResponse(gw: Gateway, req: Request, info: RequestIn
     status: refusal.status,
     user: refusal.code === 'access_denied' && identity && identity.authMethod !== 'bearer' ? (identity.username ?? identity.email ?? identity.sub) : undefined,
     // A person signed in with the wrong account can switch without signing out first.
-    retryHref: refusal.code === 'access_denied' && session ? `/_auth/login?prompt=login&rd=${encodeURIComponent(outcome.returnTo ?? outcome.path + outcome.query)}` : undefined,
+    retryHref:
+      refusal.code === 'access_denied' && session
+        ? `/_auth/login?prompt=login&rd=${encodeURIComponent(outcome.returnTo ?? outcome.path + outcome.query)}`
+        : undefined,
     retryLabel: 'Sign in as someone else',
   });
 }
@@ -238,7 +247,13 @@ async function forward(
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;
     gw.metrics.upstreamErrors.inc({ app: app.id, kind: e.kind });
-    const page = refuse(req, info, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable', { app: app.name, contact: app.contact }, { app: app.id, kind: e.kind });
+    const page = refuse(
+      req,
+      info,
+      e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable',
+      { app: app.name, contact: app.contact },
+      { app: app.id, kind: e.kind },
+    );
     return withCookies(outcome.cors ? withHeaders(page, outcome.cors) : page, setCookies);
   }
 }

@@ -6,7 +6,11 @@ import type { Gateway, RequestInfo } from './context';
  * A brand-new session from freshly verified sign-in tokens (hosted UI callback or password form):
  * a new id every time, so a session that existed before cannot survive a sign-in (no fixation).
  */
-export function newSession(gw: Gateway, claims: Record<string, unknown>, tokens: { refreshToken?: string; accessToken?: string; expiresIn?: number }): SessionData {
+export function newSession(
+  gw: Gateway,
+  claims: Record<string, unknown>,
+  tokens: { refreshToken?: string; accessToken?: string; expiresIn?: number },
+): SessionData {
   const nowSec = Math.floor(gw.now() / 1000);
   const expiresIn = typeof tokens.expiresIn === 'number' ? tokens.expiresIn : 3600;
   const exp = typeof claims.exp === 'number' ? claims.exp : nowSec + expiresIn;

@@ -52,22 +52,14 @@ export function renderError(req: Request, opts: ErrorPageOptions): Response {
   } else {
     body = errorHtml(opts);
     headers.set('content-type', 'text/html; charset=utf-8');
-    headers.set(
-      'content-security-policy',
-      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-    );
+    headers.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
     headers.set('referrer-policy', 'no-referrer');
   }
   return new Response(req.method === 'HEAD' ? null : body, { status: opts.status, headers });
 }
 
 export function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
 }
 
 /** Pure: only same-origin paths and http(s) URLs may become a link (no `javascript:`, no `//host`). */

@@ -156,4 +156,3 @@ export function createGatewayMetrics(): GatewayMetrics {
     buildInfo: r.gauge('build_info', 'Always 1; the labels say what runs.', ['version', 'runtime']),
   };
 }
-

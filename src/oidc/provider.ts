@@ -52,17 +52,11 @@ export function createIdentityProvider(opts: IdentityProviderOptions): IdentityP
         : oidc.ClientSecretBasic(idp.clientSecret);
     const issuerUrl = new URL(opts.issuer);
     const customFetch = ((url: string, init: RequestInit) => opts.fetch(url, init)) as oidc.CustomFetch;
-    const config = await oidc.discovery(
-      issuerUrl,
-      idp.clientId,
-      idp.clientSecret ? { client_secret: idp.clientSecret } : undefined,
-      auth,
-      {
-        [oidc.customFetch]: customFetch,
-        execute: issuerUrl.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
-        timeout: idp.timeout,
-      },
-    );
+    const config = await oidc.discovery(issuerUrl, idp.clientId, idp.clientSecret ? { client_secret: idp.clientSecret } : undefined, auth, {
+      [oidc.customFetch]: customFetch,
+      execute: issuerUrl.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+      timeout: idp.timeout,
+    });
     if (!idp.domain) return config;
     const custom = new oidc.Configuration(
       withHostedUi(config.serverMetadata(), idp.domain),

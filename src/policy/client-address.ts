@@ -53,12 +53,13 @@ export function edgeClientAddress(headers: HeaderReader): ClientAddress {
 export function resolveClientAddress(input: ClientAddressInput): ClientAddress {
   const peer = input.peer ? parseAddressToken(input.peer) : undefined;
   if (!peer) return { source: 'none' };
-  const trusted = Array.isArray(input.trustedProxies)
-    ? compileCidrs(input.trustedProxies)
-    : (input.trustedProxies as CidrSet | undefined);
+  const trusted = Array.isArray(input.trustedProxies) ? compileCidrs(input.trustedProxies) : (input.trustedProxies as CidrSet | undefined);
   if (!trusted?.matches(peer)) return { address: formatIp(peer), source: 'peer' };
 
-  const hops = (input.headers.get('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = (input.headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   let client = peer;
   let source: ClientAddress['source'] = 'peer';
   for (let i = hops.length - 1; i >= 0; i--) {

@@ -131,8 +131,10 @@ function compilePolicy(policy: Policy, caseSensitive: boolean): CompiledPolicy {
 const yesNo = (b: boolean): Truth => (b ? 'yes' : 'no');
 
 /** A rule that needs an identity: `unknown` without one. */
-const identityRule = (check: (id: Identity) => boolean) => (ctx: RuleContext): Truth =>
-  ctx.identity ? yesNo(check(ctx.identity)) : 'unknown';
+const identityRule =
+  (check: (id: Identity) => boolean) =>
+  (ctx: RuleContext): Truth =>
+    ctx.identity ? yesNo(check(ctx.identity)) : 'unknown';
 
 export function compileRule(rule: Rule, allowUnverifiedEmail = false): CompiledRule {
   const [selector] = ruleSelectors(rule);
@@ -177,14 +179,18 @@ export function compileRule(rule: Rule, allowUnverifiedEmail = false): CompiledR
   }
   if (rule.claims) {
     const checks = Object.entries(rule.claims).map(([name, matcher]) => ({ name, match: compileClaimMatcher(matcher) }));
-    const label = `claims: ${Object.entries(rule.claims).map(([n, m]) => claimLabel(n, m)).join(', ')}`;
+    const label = `claims: ${Object.entries(rule.claims)
+      .map(([n, m]) => claimLabel(n, m))
+      .join(', ')}`;
     return {
       selector,
       label,
-      test: identityRule((id) => checks.every(({ name, match }) => {
-        const value = id.claims[name];
-        return Array.isArray(value) ? value.some(match) : match(value);
-      })),
+      test: identityRule((id) =>
+        checks.every(({ name, match }) => {
+          const value = id.claims[name];
+          return Array.isArray(value) ? value.some(match) : match(value);
+        }),
+      ),
     };
   }
   if (rule.ip_ranges) {
@@ -201,15 +207,20 @@ export function compileRule(rule: Rule, allowUnverifiedEmail = false): CompiledR
 
 /** Claim values compare as strings (Cognito's custom:* claims are always strings); patterns match whole values. */
 function compileClaimMatcher(matcher: ClaimMatcher): (value: unknown) => boolean {
-  const primitive = (v: unknown): string | undefined =>
-    typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+  const primitive = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
   if (Array.isArray(matcher)) {
     const set = new Set(matcher.map(String));
-    return (v) => { const s = primitive(v); return s !== undefined && set.has(s); };
+    return (v) => {
+      const s = primitive(v);
+      return s !== undefined && set.has(s);
+    };
   }
   if (typeof matcher === 'object') {
     const re = new RegExp(`^(?:${matcher.pattern})$`, 'u');
-    return (v) => { const s = primitive(v); return s !== undefined && re.test(s); };
+    return (v) => {
+      const s = primitive(v);
+      return s !== undefined && re.test(s);
+    };
   }
   const expected = String(matcher);
   return (v) => primitive(v) === expected;

@@ -66,7 +66,12 @@ const and = (ts: readonly Truth[]): Truth => (ts.includes('no') ? 'no' : ts.incl
 const not = (t: Truth): Truth => (t === 'yes' ? 'no' : t === 'no' ? 'yes' : 'unknown');
 
 type Clause = 'include' | 'require' | 'exclude';
-interface Evaluated { clause: Clause; index: number; rule: CompiledRule; result: Truth }
+interface Evaluated {
+  clause: Clause;
+  index: number;
+  rule: CompiledRule;
+  result: Truth;
+}
 
 const describe = (e: Evaluated) => `${e.clause}[${e.index}] ${e.rule.label}`;
 
@@ -81,11 +86,7 @@ function evaluateRules(policy: CompiledPolicy, ctx: RuleContext): Evaluated[] {
 /** include: any; require: all; exclude: none. `override` lets a counterfactual replace some results. */
 function combine(policy: CompiledPolicy, rules: readonly Evaluated[], override?: (e: Evaluated) => Truth | undefined): Truth {
   const of = (clause: Clause) => rules.filter((r) => r.clause === clause).map((r) => override?.(r) ?? r.result);
-  return and([
-    policy.include ? or(of('include')) : 'yes',
-    policy.require ? and(of('require')) : 'yes',
-    policy.exclude ? not(or(of('exclude'))) : 'yes',
-  ]);
+  return and([policy.include ? or(of('include')) : 'yes', policy.require ? and(of('require')) : 'yes', policy.exclude ? not(or(of('exclude'))) : 'yes']);
 }
 
 function applicability(policy: CompiledPolicy, request: PolicyRequest): { applies: boolean; why: string } {
@@ -133,7 +134,11 @@ export function evaluate(app: CompiledApp, request: PolicyRequest, identity?: Id
       result = and([result, 'unknown']);
     }
     trace.push({
-      policy: policy.name, action: policy.action, applies, why, result,
+      policy: policy.name,
+      action: policy.action,
+      applies,
+      why,
+      result,
       rules: rules.map((r) => ({ rule: describe(r), result: r.result })),
       ...(notes.length ? { notes } : {}),
     });
@@ -144,7 +149,10 @@ export function evaluate(app: CompiledApp, request: PolicyRequest, identity?: Id
       const missing = policy.action === 'service' && isBearer ? insufficientScope(policy, rules) : undefined;
       if (missing) {
         return decide({
-          effect: 'deny', policy: policy.name, rule: missing.rule, insufficientScope: missing.scopes,
+          effect: 'deny',
+          policy: policy.name,
+          rule: missing.rule,
+          insufficientScope: missing.scopes,
           reason: `bearer token lacks scope ${missing.scopes.join(' or ')} required by policy "${policy.name}"`,
         });
       }
@@ -155,12 +163,17 @@ export function evaluate(app: CompiledApp, request: PolicyRequest, identity?: Id
       const rule = unknown.length ? unknown.join('; ') : decidingRules(rules);
       if (policy.action === 'service') {
         return decide({
-          effect: 'authenticate', policy: policy.name, rule, bearerOnly: true,
+          effect: 'authenticate',
+          policy: policy.name,
+          rule,
+          bearerOnly: true,
           reason: `policy "${policy.name}" accepts only bearer tokens; send Authorization: Bearer <access token>`,
         });
       }
       return decide({
-        effect: 'authenticate', policy: policy.name, rule,
+        effect: 'authenticate',
+        policy: policy.name,
+        rule,
         reason: `policy "${policy.name}" (${policy.action}) depends on who you are; sign in`,
       });
     }

@@ -1,13 +1,29 @@
 /** Zero-trust policy engine: apps, policies, path normalisation, decisions. Web APIs only. */
 export {
-  appSchema, appsSchema, policySchema, ruleSchema, unmatchedSchema,
-  type App, type AppInput, type Apps, type ClaimMatcher, type Policy, type Rule, type Unmatched,
+  appSchema,
+  appsSchema,
+  policySchema,
+  ruleSchema,
+  unmatchedSchema,
+  type App,
+  type AppInput,
+  type Apps,
+  type ClaimMatcher,
+  type Policy,
+  type Rule,
+  type Unmatched,
 } from './schema';
 export { ACTIONS, AUTH_METHODS, IDENTITY_SELECTORS, SELECTORS, type PolicyAction, type SelectorName } from './selectors';
 export { validateApps, formatKeyPath, isCatchAll, regexProblem, type ConfigIssue, type KeyPath } from './validate';
 export {
-  compileApps, compileRule, PolicyConfigError,
-  type CompiledApp, type CompiledPolicy, type CompiledRule, type RuleContext, type Truth,
+  compileApps,
+  compileRule,
+  PolicyConfigError,
+  type CompiledApp,
+  type CompiledPolicy,
+  type CompiledRule,
+  type RuleContext,
+  type Truth,
 } from './compile';
 export { evaluate, type Decision, type Effect, type PolicyRequest, type PolicyTrace, type RuleTrace } from './evaluate';
 export { formatTrace, decisionExitCode } from './trace';
@@ -17,9 +33,18 @@ export { foldPathCase, normalizePath, pathHasPrefix, unusualSpellings, type Norm
 export { compileGlob, globProblem, type CompiledGlob, type GlobResult } from './glob';
 export { normalizeHost, parseHostPattern, hostMatchRank, type HostPattern } from './host';
 export {
-  parseIp, parseIPv4, parseIPv6, formatIp, parseCidr, ipInCidr, cidrContains, compileCidrs,
+  parseIp,
+  parseIPv4,
+  parseIPv6,
+  formatIp,
+  parseCidr,
+  ipInCidr,
+  cidrContains,
+  compileCidrs,
   type CidrParseResult,
-  type Cidr, type CidrSet, type IpAddress,
+  type Cidr,
+  type CidrSet,
+  type IpAddress,
 } from './cidr';
 export { edgeClientAddress, resolveClientAddress, parseAddressToken, type ClientAddress, type ClientAddressInput, type HeaderReader } from './client-address';
 export { emailDomainMatches, emailMatches, splitEmail, canonicalText } from './email';

@@ -11,8 +11,13 @@ const HEX = '0123456789ABCDEF';
 const isHex = (c: string | undefined) => c !== undefined && /^[0-9a-fA-F]$/.test(c);
 /** RFC 3986 unreserved: decoded wherever they appear as %XX. */
 const isUnreserved = (code: number) =>
-  (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) ||
-  code === 0x2d || code === 0x2e || code === 0x5f || code === 0x7e;
+  (code >= 0x41 && code <= 0x5a) ||
+  (code >= 0x61 && code <= 0x7a) ||
+  (code >= 0x30 && code <= 0x39) ||
+  code === 0x2d ||
+  code === 0x2e ||
+  code === 0x5f ||
+  code === 0x7e;
 /** Characters kept raw in a path segment (pchar minus `%` and `;`, plus `/`). */
 const RAW_OK = /^[A-Za-z0-9\-._~!$&'()*+,=:@/]$/;
 

@@ -27,13 +27,16 @@ function strictObject<S extends z.ZodRawShape>(shape: S, what: string) {
 const nonEmpty = (what: string) => z.string().min(1, `${what} must not be empty`);
 const list = (what: string) => z.array(nonEmpty(what)).min(1, `list ${what} values, or remove the selector`);
 
-const claimMatcherSchema = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.array(z.union([z.string(), z.number(), z.boolean()])).min(1, 'list at least one claim value'),
-  strictObject({ pattern: nonEmpty('pattern') }, 'a claim pattern'),
-], { error: 'a claim matcher is a value, a list of values, or { pattern: "regex" }' });
+const claimMatcherSchema = z.union(
+  [
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.array(z.union([z.string(), z.number(), z.boolean()])).min(1, 'list at least one claim value'),
+    strictObject({ pattern: nonEmpty('pattern') }, 'a claim pattern'),
+  ],
+  { error: 'a claim matcher is a value, a list of values, or { pattern: "regex" }' },
+);
 export type ClaimMatcher = z.infer<typeof claimMatcherSchema>;
 
 export const ruleSchema = strictObject(
@@ -120,19 +123,31 @@ export const appSchema = strictObject(
       .object({
         /** Exact origins (`https://app.example.com`) or `*` (never with allowCredentials). */
         allowedOrigins: z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'an origin like https://app.example.com, or *')).min(1),
-        allowedMethods: z.array(z.string().regex(/^[A-Za-z]+$/).transform((m) => m.toUpperCase())).default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
+        allowedMethods: z
+          .array(
+            z
+              .string()
+              .regex(/^[A-Za-z]+$/)
+              .transform((m) => m.toUpperCase()),
+          )
+          .default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
         allowedHeaders: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).default(['Authorization', 'Content-Type', 'X-Requested-With']),
         exposedHeaders: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).default([]),
         allowCredentials: z.boolean().default(false),
         maxAge: durationBetween('cors.maxAge', 0, 86400).default(600),
       })
       .strict()
-      .refine((c) => !(c.allowCredentials && c.allowedOrigins.includes('*')), { message: 'cors: allowedOrigins "*" cannot be used with allowCredentials: true (browsers refuse it); list the origins' })
+      .refine((c) => !(c.allowCredentials && c.allowedOrigins.includes('*')), {
+        message: 'cors: allowedOrigins "*" cannot be used with allowCredentials: true (browsers refuse it); list the origins',
+      })
       .optional(),
     /** Names from `untrustedHeaders` (method overrides, other products' identity headers) this app's upstream may receive from clients. */
     trustClientHeaders: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'a header name')).default([]),
     session: strictObject(
-      { absoluteLifetime: durationBetween('session.absoluteLifetime', 60, 365 * 86400).optional(), idleTimeout: durationBetween('session.idleTimeout', 60, 365 * 86400).optional() },
+      {
+        absoluteLifetime: durationBetween('session.absoluteLifetime', 60, 365 * 86400).optional(),
+        idleTimeout: durationBetween('session.idleTimeout', 60, 365 * 86400).optional(),
+      },
       'session',
     ).optional(),
     login: strictObject(

@@ -36,10 +36,7 @@ export function ruleSelectors(rule: Rule): SelectorName[] {
 
 /** A policy that decides every request of its app: anything after it is unreachable. */
 export function isCatchAll(policy: Policy): boolean {
-  return (
-    !policy.paths && !policy.methods && !!policy.include?.some((r) => r.everyone) &&
-    !policy.require?.length && !policy.exclude?.length
-  );
+  return !policy.paths && !policy.methods && !!policy.include?.some((r) => r.everyone) && !policy.require?.length && !policy.exclude?.length;
 }
 
 const CLAUSES = ['include', 'require', 'exclude'] as const;
@@ -79,11 +76,15 @@ export function validateApps(apps: readonly App[]): ConfigIssue[] {
     let catchAll: number | undefined;
     app.policies.forEach((policy, p) => {
       const pAt: KeyPath = [...at, 'policies', p];
-      if (names.has(policy.name)) report([...pAt, 'name'], `duplicate policy name "${policy.name}" in app "${app.id}"; names identify policies in decisions and logs`);
+      if (names.has(policy.name))
+        report([...pAt, 'name'], `duplicate policy name "${policy.name}" in app "${app.id}"; names identify policies in decisions and logs`);
       names.set(policy.name, p);
       if (catchAll !== undefined) {
         const c = app.policies[catchAll]!;
-        report(pAt, `unreachable: policy "${policy.name}" comes after "${c.name}" (policies[${catchAll}]), which has no paths, no methods and an everyone include, so it decides every request; move "${policy.name}" before it or remove it`);
+        report(
+          pAt,
+          `unreachable: policy "${policy.name}" comes after "${c.name}" (policies[${catchAll}]), which has no paths, no methods and an everyone include, so it decides every request; move "${policy.name}" before it or remove it`,
+        );
       } else if (isCatchAll(policy)) {
         catchAll = p;
       }
@@ -118,7 +119,10 @@ function checkPolicy(app: App, policy: Policy, at: KeyPath, prefixOk: boolean, r
     const problem = globProblem(glob);
     if (problem) report([...at, 'paths', i], problem);
     else if (prefixOk && !globCanMatchUnder(glob, app.pathPrefix, app.caseSensitive !== false)) {
-      report([...at, 'paths', i], `"${glob}" can never match under the app's pathPrefix ${app.pathPrefix}; policy paths are full request paths, e.g. ${app.pathPrefix === '/' ? '' : app.pathPrefix}${glob}`);
+      report(
+        [...at, 'paths', i],
+        `"${glob}" can never match under the app's pathPrefix ${app.pathPrefix}; policy paths are full request paths, e.g. ${app.pathPrefix === '/' ? '' : app.pathPrefix}${glob}`,
+      );
     }
   });
 
@@ -139,12 +143,18 @@ function checkRule(policy: Policy, rule: Rule, clause: (typeof CLAUSES)[number],
     return;
   }
   if (selectors.length > 1) {
-    report(at, `a rule has exactly one selector, this one has ${selectors.join(' and ')}; split it into ${selectors.length} rules (under require if all must hold)`);
+    report(
+      at,
+      `a rule has exactly one selector, this one has ${selectors.join(' and ')}; split it into ${selectors.length} rules (under require if all must hold)`,
+    );
     return;
   }
   const selector = selectors[0]!;
   if (policy.action === 'allow' && clause === 'include' && selector === 'everyone') {
-    report(at, 'allow with an everyone include is refused: use action: bypass to let everyone in without signing in, or authenticated: true for any signed-in user');
+    report(
+      at,
+      'allow with an everyone include is refused: use action: bypass to let everyone in without signing in, or authenticated: true for any signed-in user',
+    );
   }
   if (clause === 'exclude' && selector === 'everyone') {
     report(at, `excluding everyone means policy "${policy.name}" never applies; remove the policy`);

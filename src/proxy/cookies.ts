@@ -7,10 +7,7 @@
  * Pure: the Cookie header without the gateway's cookies, or undefined when nothing is left.
  * Pairs are kept byte-for-byte in their original order; only whole `name=value` pairs are removed.
  */
-export function filterCookieHeader(
-  cookieHeader: string | null,
-  isGatewayCookie: (name: string) => boolean,
-): string | undefined {
+export function filterCookieHeader(cookieHeader: string | null, isGatewayCookie: (name: string) => boolean): string | undefined {
   if (!cookieHeader) return undefined;
   const kept = cookieHeader
     .split(';')

@@ -4,12 +4,7 @@
  * (src/runtime/node-forward.ts) with the raw-header rules of ./raw-headers.ts instead.
  */
 import { filterCookieHeader, cookiePairName } from './cookies';
-import {
-  FORWARDING_STRIP_RULES,
-  removeHopByHopHeaders,
-  stripIdentityHeaders,
-  type HeaderStripRules,
-} from './headers';
+import { FORWARDING_STRIP_RULES, removeHopByHopHeaders, stripIdentityHeaders, type HeaderStripRules } from './headers';
 import { UpstreamError } from './upstream-error';
 import { upstreamUrl } from './upstream-url';
 
@@ -164,10 +159,7 @@ function downstreamResponse(res: Response, opts: ForwardOptions): Response {
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
 }
 
-export function downstreamResponseHeaders(
-  upstream: Headers,
-  opts: Pick<ForwardOptions, 'isGatewayCookie' | 'keepContentEncoding'>,
-): Headers {
+export function downstreamResponseHeaders(upstream: Headers, opts: Pick<ForwardOptions, 'isGatewayCookie' | 'keepContentEncoding'>): Headers {
   const headers = new Headers();
   for (const [name, value] of upstream) if (name !== 'set-cookie') headers.append(name, value);
   for (const line of upstream.getSetCookie()) {
@@ -184,7 +176,11 @@ export function downstreamResponseHeaders(
 /** fetch decodes these codings (and only when every listed coding is one of them). */
 function isDecodedByFetch(contentEncoding: string | null): boolean {
   if (!contentEncoding) return false;
-  const codings = contentEncoding.toLowerCase().split(',').map((c) => c.trim()).filter(Boolean);
+  const codings = contentEncoding
+    .toLowerCase()
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   return codings.length > 0 && codings.every((c) => ['gzip', 'x-gzip', 'deflate', 'br', 'zstd'].includes(c));
 }
 

@@ -48,7 +48,19 @@ export const BASE_IDENTITY_STRIP_RULES: HeaderStripRules = {
 export const FORWARDING_STRIP_RULES: HeaderStripRules = {
   // Client-address headers various CDNs and load balancers set: an upstream that believes one of them
   // must only ever see the gateway's own X-Forwarded-For.
-  names: ['Forwarded', 'X-Real-Ip', 'X-Client-Ip', 'True-Client-Ip', 'X-Cluster-Client-Ip', 'Fastly-Client-Ip', 'Cf-Connecting-Ip', 'X-Original-Url', 'X-Original-Uri', 'X-Rewrite-Url', 'X-Original-Method'],
+  names: [
+    'Forwarded',
+    'X-Real-Ip',
+    'X-Client-Ip',
+    'True-Client-Ip',
+    'X-Cluster-Client-Ip',
+    'Fastly-Client-Ip',
+    'Cf-Connecting-Ip',
+    'X-Original-Url',
+    'X-Original-Uri',
+    'X-Rewrite-Url',
+    'X-Original-Method',
+  ],
   prefixes: ['X-Forwarded-'],
 };
 
@@ -143,9 +155,10 @@ export const FIXED_REQUEST_STRIP: CompiledStripRules = (() => {
 /** The names a Connection header lists, canonical; empty for a missing or empty header. */
 export function connectionTokens(values: readonly string[]): Set<string> {
   const out = new Set<string>();
-  for (const v of values) for (const t of v.split(',')) {
-    const token = t.trim();
-    if (token) out.add(canonicalHeaderName(token));
-  }
+  for (const v of values)
+    for (const t of v.split(',')) {
+      const token = t.trim();
+      if (token) out.add(canonicalHeaderName(token));
+    }
   return out;
 }

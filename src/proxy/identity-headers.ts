@@ -19,10 +19,27 @@ const HEADER_NAME_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Headers the gateway or HTTP itself controls; mapping a claim onto them would break proxying. */
 const RESERVED_HEADER_NAMES = new Set(
   [
-    'host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection',
-    'keep-alive', 'te', 'trailer', 'upgrade', 'expect', 'proxy-authorization', 'proxy-authenticate',
-    'cookie', 'set-cookie', 'authorization', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
-    'x-request-id', 'forwarded',
+    'host',
+    'content-length',
+    'content-type',
+    'content-encoding',
+    'transfer-encoding',
+    'connection',
+    'keep-alive',
+    'te',
+    'trailer',
+    'upgrade',
+    'expect',
+    'proxy-authorization',
+    'proxy-authenticate',
+    'cookie',
+    'set-cookie',
+    'authorization',
+    'x-forwarded-for',
+    'x-forwarded-proto',
+    'x-forwarded-host',
+    'x-request-id',
+    'forwarded',
   ].map(canonicalHeaderName),
 );
 
@@ -74,9 +91,7 @@ function headerNameProblem(name: string): string | undefined {
 
 const unverifiedEmailField = z.enum(['drop', 'forward'], { error: 'unverifiedEmail is drop (default) or forward' });
 
-const presetsField = z.array(
-  z.enum(HEADER_PRESETS, { error: `unknown preset; use any of: ${HEADER_PRESETS.join(', ')}` }),
-);
+const presetsField = z.array(z.enum(HEADER_PRESETS, { error: `unknown preset; use any of: ${HEADER_PRESETS.join(', ')}` }));
 
 const claimsField = z.record(z.string(), z.string().min(1, 'claim name is empty; write the claim to send, e.g. email')).superRefine((claims, ctx) => {
   for (const name of Object.keys(claims)) {
@@ -92,7 +107,10 @@ const accessTokenField = z.string().superRefine((v, ctx) => {
 });
 
 const stripPrefixesField = z.array(
-  z.string().regex(HEADER_NAME_TOKEN, 'not a valid header-name prefix; use letters, digits and - (for example X-Auth-)').min(3, 'prefix too short: it would strip unrelated headers; use e.g. X-Auth-'),
+  z
+    .string()
+    .regex(HEADER_NAME_TOKEN, 'not a valid header-name prefix; use letters, digits and - (for example X-Auth-)')
+    .min(3, 'prefix too short: it would strip unrelated headers; use e.g. X-Auth-'),
 );
 
 const maxValueBytesField = z
@@ -116,14 +134,22 @@ function checkNoDuplicateHeaders(cfg: HeadersConfigShape, ctx: z.RefinementCtx):
     const key = canonicalHeaderName(name);
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['claims', name], message: `"${name}" and "${earlier}" are the same header to most upstreams (case and _ vs - do not count); keep one` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['claims', name],
+        message: `"${name}" and "${earlier}" are the same header to most upstreams (case and _ vs - do not count); keep one`,
+      });
     }
     seen.set(key, name);
   }
   if (cfg.accessToken !== 'none' && cfg.accessToken !== 'authorization') {
     const clash = seen.get(canonicalHeaderName(cfg.accessToken));
     if (clash !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['accessToken'], message: `"${cfg.accessToken}" is already mapped under claims ("${clash}"); choose another header for the access token` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accessToken'],
+        message: `"${cfg.accessToken}" is already mapped under claims ("${clash}"); choose another header for the access token`,
+      });
     }
   }
 }

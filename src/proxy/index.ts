@@ -1,5 +1,13 @@
 export { filterCookieHeader, cookiePairName } from './cookies';
-export { fetchForwarder, forwardRequest, upstreamRequestHeaders, downstreamResponseHeaders, type Forwarder, type ForwardOptions, type UpstreamRequest } from './forward';
+export {
+  fetchForwarder,
+  forwardRequest,
+  upstreamRequestHeaders,
+  downstreamResponseHeaders,
+  type Forwarder,
+  type ForwardOptions,
+  type UpstreamRequest,
+} from './forward';
 export { downstreamRawHeaders, upstreamRawHeaders, type DownstreamHead } from './raw-headers';
 export { encodeHeaderValue, boundedListValue, boundedScalarValue } from './header-value';
 export {

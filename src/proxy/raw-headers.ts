@@ -76,7 +76,17 @@ export function upstreamRawHeaders(raw: readonly string[], opts: UpstreamRequest
 }
 
 /** Hop-by-hop response headers; an Upgrade exchange keeps Connection and Upgrade (they are its point). */
-const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const RESPONSE_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 const UPGRADE_RESPONSE_HOP = new Set(['keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding']);
 
 export interface DownstreamHead {

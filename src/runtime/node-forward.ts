@@ -160,7 +160,9 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       if (!this.res.writableFinished && !controller.aborted) controller.abort(new Error('client went away'));
     };
     if (this.upgrade) {
-      this.upgrade.socket.once('close', () => { if (!this.headSent) abortIfGone(); });
+      this.upgrade.socket.once('close', () => {
+        if (!this.headSent) abortIfGone();
+      });
     } else {
       this.res.once('close', abortIfGone);
     }
@@ -235,9 +237,14 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     for (let i = 0; i < head.headers.length; i += 2) text += `${head.headers[i]}: ${head.headers[i + 1]}\r\n`;
     this.headSent = true;
     this.res.detachSocket(client as never);
-    client.write(text + '\r\n');
+    client.write(`${text}\r\n`);
     if (this.upgrade!.head.length > 0) upstream.write(this.upgrade!.head);
-    const link = { destroy: () => { client.destroy(); upstream.destroy(); } };
+    const link = {
+      destroy: () => {
+        client.destroy();
+        upstream.destroy();
+      },
+    };
     this.upgrades.add(link);
     let timer: NodeJS.Timeout | undefined;
     if (this.opts.closeAfterMs !== undefined) {

@@ -35,7 +35,10 @@ class BatchedFd {
   private scheduled = false;
   private writing = false;
 
-  constructor(private readonly fd: number, private readonly max: number) {}
+  constructor(
+    private readonly fd: number,
+    private readonly max: number,
+  ) {}
 
   push(line: string): void {
     if (this.bytes + line.length > this.max) {
@@ -59,7 +62,7 @@ class BatchedFd {
       this.lines.push(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: 'log lines dropped (output too slow)', dropped: this.dropped }));
       this.dropped = 0;
     }
-    const text = this.lines.join('\n') + '\n';
+    const text = `${this.lines.join('\n')}\n`;
     this.lines = [];
     this.bytes = 0;
     return text;

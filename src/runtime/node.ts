@@ -154,7 +154,9 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       // The catalogue's answer, written by hand: this socket never reached the HTTP listener.
       const e = gatewayError('not_ready', { requestId: newRequestId(), detail: 'draining' });
       const body = JSON.stringify({ error: e.code, error_description: e.message, request_id: e.requestId });
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     const res = new http.ServerResponse(req);

@@ -43,7 +43,8 @@ export function cookieSettingsProblems(settings: CookieSettings): Array<{ key: s
   if (settings.sameSite === 'none' && settings.secure !== true) {
     problems.push({
       key: 'cookies.sameSite',
-      message: 'cookies.sameSite "none" needs cookies.secure: true (browsers drop SameSite=None cookies without Secure); set cookies.secure to true, or use sameSite "lax"',
+      message:
+        'cookies.sameSite "none" needs cookies.secure: true (browsers drop SameSite=None cookies without Secure); set cookies.secure to true, or use sameSite "lax"',
     });
   }
   return problems;

@@ -3,13 +3,7 @@ import type { SameSite } from './cookie-header';
 import type { CookieScope } from './cookie-settings';
 
 /** Set-Cookie for one of the gateway's cookies: always HttpOnly and Path=/. */
-export function gatewaySetCookie(
-  name: string,
-  value: string,
-  maxAgeSeconds: number,
-  scope: CookieScope,
-  sameSite: SameSite = scope.sameSite,
-): string {
+export function gatewaySetCookie(name: string, value: string, maxAgeSeconds: number, scope: CookieScope, sameSite: SameSite = scope.sameSite): string {
   return serializeSetCookie(name, value, {
     maxAgeSeconds,
     path: '/',

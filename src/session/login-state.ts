@@ -127,10 +127,7 @@ export function createLoginStateStore<T>(opts: LoginStateOptions): LoginStateSto
           evicted.push(ref);
         }
       }
-      return [
-        gatewaySetCookie(name, sealed, ttlSeconds, scope),
-        ...[...expired, ...evicted].map((ref) => gatewayDeleteCookie(ref.name, scope)),
-      ];
+      return [gatewaySetCookie(name, sealed, ttlSeconds, scope), ...[...expired, ...evicted].map((ref) => gatewayDeleteCookie(ref.name, scope))];
     },
 
     async consume(state, cookieHeader, requestOrigin) {

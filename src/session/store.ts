@@ -3,13 +3,7 @@ import type { CookiePair } from './cookie-header';
 import { assertCookieSettings, resolveCookieScope } from './cookie-settings';
 import type { CookieScope, CookieSettings } from './cookie-settings';
 import { gatewayDeleteCookie, gatewaySetCookie } from './gateway-cookies';
-import {
-  isGatewayCookieName,
-  isSessionCookieName,
-  sessionChunkIndex,
-  sessionChunkName,
-  sessionCookieName,
-} from './names';
+import { isGatewayCookieName, isSessionCookieName, sessionChunkIndex, sessionChunkName, sessionCookieName } from './names';
 import { createSealer } from './seal';
 import type { UnsealFailure } from './seal';
 
@@ -141,9 +135,7 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     return ours;
   };
 
-  const presentGatewayNames = (pairs: readonly CookiePair[]) => [
-    ...new Set(pairs.map((p) => p.name).filter(isOurs)),
-  ];
+  const presentGatewayNames = (pairs: readonly CookiePair[]) => [...new Set(pairs.map((p) => p.name).filter(isOurs))];
 
   /** The sealed value from this scope's cookies, 'missing-chunk'/'oversized' when unusable, undefined when absent. */
   const assemble = (pairs: readonly CookiePair[], scope: CookieScope): string | SessionRejection | undefined => {

@@ -25,7 +25,10 @@ export interface GatewayStores {
   sessionRecords?: { remove(sid: string): Promise<void> };
 }
 
-export function createGatewayStores(config: ResolvedConfig, opts: { store?: SharedStore; log: Logger; metrics: GatewayMetrics; now: () => number }): GatewayStores {
+export function createGatewayStores(
+  config: ResolvedConfig,
+  opts: { store?: SharedStore; log: Logger; metrics: GatewayMetrics; now: () => number },
+): GatewayStores {
   const settings = config.store;
   const local = createMemoryStore({ now: opts.now });
   const injected = opts.store;
@@ -44,7 +47,9 @@ export function createGatewayStores(config: ResolvedConfig, opts: { store?: Shar
     shared,
     settings,
     revocations: createRevocationList({ local, shared: shared ? store : undefined, onError: settings.onError.revocation, now: opts.now }),
-    signInStarts: settings.signInStarts ? windowLimiter(store, 'start', { max: settings.signInStarts.max, windowSeconds: settings.signInStarts.window }) : undefined,
+    signInStarts: settings.signInStarts
+      ? windowLimiter(store, 'start', { max: settings.signInStarts.max, windowSeconds: settings.signInStarts.window })
+      : undefined,
     cache: shared
       ? {
           async get(key) {

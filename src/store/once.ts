@@ -25,7 +25,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * is seen, this instance runs `run` itself (fail open: the per-process single flight still holds);
  * once another holds the lock, it waits for that result until `waitMs`.
  */
-export async function sharedOnce<T>(store: SharedStore, name: string, subject: string, opts: SharedOnceOptions, run: () => Promise<T>): Promise<{ value: T; shared: boolean }> {
+export async function sharedOnce<T>(
+  store: SharedStore,
+  name: string,
+  subject: string,
+  opts: SharedOnceOptions,
+  run: () => Promise<T>,
+): Promise<{ value: T; shared: boolean }> {
   const lockKey = await storeKeys.lock(name, subject);
   const resultKey = await storeKeys.lockResult(name, subject);
   const owner = crypto.randomUUID();

@@ -51,11 +51,14 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 6379);
   const db = Number(url.pathname.slice(1) || 0);
-  const client = (
-    opts.cluster
-      ? new Cluster([{ host, port }], { redisOptions: common, keyPrefix: opts.keyPrefix, enableOfflineQueue: false, clusterRetryStrategy: (t) => Math.min(t * 100, 2000) })
-      : new Redis({ ...common, host, port, db })
-  ) as unknown as Client;
+  const client = (opts.cluster
+    ? new Cluster([{ host, port }], {
+        redisOptions: common,
+        keyPrefix: opts.keyPrefix,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: (t) => Math.min(t * 100, 2000),
+      })
+    : new Redis({ ...common, host, port, db })) as unknown as Client;
   // Errors surface on each command; the client's own 'error' events would otherwise be unhandled.
   client.on('error', () => {});
   client.defineCommand('gatewayIncrement', { numberOfKeys: 1, lua: INCREMENT });

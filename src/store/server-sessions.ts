@@ -38,7 +38,11 @@ export interface ServerSessionOptions {
 
 const keyFor = (secret: string, ref: string) => keyFromSecret(`cognito-gateway session record\u0000${secret}\u0000${ref}`);
 
-export function serverSideSessions<T extends { sid: string }>(cookies: CookieSessions<SessionRef>, store: SharedStore, opts: ServerSessionOptions): CookieSessions<T> & { remove(sid: string): Promise<void> } {
+export function serverSideSessions<T extends { sid: string }>(
+  cookies: CookieSessions<SessionRef>,
+  store: SharedStore,
+  opts: ServerSessionOptions,
+): CookieSessions<T> & { remove(sid: string): Promise<void> } {
   const recordKey = (ref: string) => storeKeys.cache('session', ref);
   return {
     async read(cookieHeader, requestOrigin) {

@@ -18,7 +18,10 @@ const FIX_PEM = 'convert it with `openssl pkcs8 -topk8 -nocrypt -in key.pem`';
 
 async function keyFromJwk(index: number, jwk: JWK): Promise<AssertionKey> {
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') {
-    throw new AssertionKeyError(index, `is a ${String(jwk.kty)}${jwk.crv ? ` ${jwk.crv}` : ''} key; assertion keys must be EC P-256 (ES256). Generate one with generateAssertionKey()`);
+    throw new AssertionKeyError(
+      index,
+      `is a ${String(jwk.kty)}${jwk.crv ? ` ${jwk.crv}` : ''} key; assertion keys must be EC P-256 (ES256). Generate one with generateAssertionKey()`,
+    );
   }
   if (typeof jwk.d !== 'string') throw new AssertionKeyError(index, 'is a public key; the private JWK (with "d") is needed to sign');
   if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string') throw new AssertionKeyError(index, 'lacks the "x" and "y" members of an EC public key');
@@ -29,7 +32,10 @@ async function keyFromJwk(index: number, jwk: JWK): Promise<AssertionKey> {
     privateKey = (await importJWK({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, d: jwk.d }, 'ES256', { extractable: false })) as CryptoKey;
   } catch (e) {
     // Node checks that d belongs to x/y here; other runtimes are caught by the probe below.
-    throw new AssertionKeyError(index, `could not be imported as an EC P-256 private key; check that "d" belongs to "x" and "y" (${e instanceof Error ? e.message : 'invalid key'})`);
+    throw new AssertionKeyError(
+      index,
+      `could not be imported as an EC P-256 private key; check that "d" belongs to "x" and "y" (${e instanceof Error ? e.message : 'invalid key'})`,
+    );
   }
   const pub: JWK = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
   const kid = typeof jwk.kid === 'string' && jwk.kid.length > 0 ? jwk.kid : await calculateJwkThumbprint(pub, 'sha256');
@@ -52,8 +58,10 @@ async function assertKeyPairMatches(index: number, key: AssertionKey): Promise<v
 async function keyFromPem(index: number, pem: string): Promise<AssertionKey> {
   if (pem.includes('BEGIN EC PRIVATE KEY')) throw new AssertionKeyError(index, `is a SEC1 "EC PRIVATE KEY" PEM; PKCS8 is needed: ${FIX_PEM}`);
   if (pem.includes('BEGIN RSA PRIVATE KEY')) throw new AssertionKeyError(index, 'is an RSA key; assertion keys must be EC P-256 (ES256)');
-  if (pem.includes('BEGIN ENCRYPTED PRIVATE KEY')) throw new AssertionKeyError(index, 'is an encrypted PKCS8 PEM; give the unencrypted key (from a secret store)');
-  if (pem.includes('BEGIN PUBLIC KEY') || pem.includes('BEGIN CERTIFICATE')) throw new AssertionKeyError(index, 'is a public key or certificate; the private key is needed to sign');
+  if (pem.includes('BEGIN ENCRYPTED PRIVATE KEY'))
+    throw new AssertionKeyError(index, 'is an encrypted PKCS8 PEM; give the unencrypted key (from a secret store)');
+  if (pem.includes('BEGIN PUBLIC KEY') || pem.includes('BEGIN CERTIFICATE'))
+    throw new AssertionKeyError(index, 'is a public key or certificate; the private key is needed to sign');
   if (!pem.includes('BEGIN PRIVATE KEY')) throw new AssertionKeyError(index, 'is not a PKCS8 PEM ("-----BEGIN PRIVATE KEY-----")');
   let jwk: JWK;
   try {

@@ -88,7 +88,14 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
     publicJwks: () => ({ keys: published.map((k) => ({ ...k })) }),
     async sign(identity, audience) {
       const nowMs = now();
-      const key = JSON.stringify([audience, identity.sub, identity.username ?? null, identity.email ?? null, identity.groups, extraClaims.map((c) => identity.claims[c] ?? null)]);
+      const key = JSON.stringify([
+        audience,
+        identity.sub,
+        identity.username ?? null,
+        identity.email ?? null,
+        identity.groups,
+        extraClaims.map((c) => identity.claims[c] ?? null),
+      ]);
       const hit = cache.get(key);
       if (hit && nowMs < hit.reuseUntil) return hit.jwt;
       const jwt = await signFresh(identity, audience, nowMs);

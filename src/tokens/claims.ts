@@ -28,8 +28,7 @@ export interface ClaimExpectations {
   headerTyp?: string;
 }
 
-const invalid = (code: ConstructorParameters<typeof JwtInvalidError>[0], description: string) =>
-  new JwtInvalidError(code, description);
+const invalid = (code: ConstructorParameters<typeof JwtInvalidError>[0], description: string) => new JwtInvalidError(code, description);
 
 function audienceList(aud: unknown): string[] {
   if (typeof aud === 'string') return [aud];

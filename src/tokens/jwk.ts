@@ -9,12 +9,7 @@ import type { JWK } from 'jose';
 import { JwtInvalidError } from './errors';
 
 /** Asymmetric JWS algorithms the verifier can be configured to accept. HS* and `none` never. */
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
-] as const;
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
 const EC_CURVES: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
 

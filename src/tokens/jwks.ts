@@ -40,9 +40,7 @@ export function parseJwks(text: string): JWK[] {
   const doc: unknown = JSON.parse(text);
   const keys = doc && typeof doc === 'object' ? (doc as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(keys)) throw new Error('JWKS document has no keys array');
-  const usable = keys.filter(
-    (k): k is JWK => !!k && typeof k === 'object' && typeof (k as JWK).kty === 'string' && typeof (k as JWK).kid === 'string',
-  );
+  const usable = keys.filter((k): k is JWK => !!k && typeof k === 'object' && typeof (k as JWK).kty === 'string' && typeof (k as JWK).kid === 'string');
   if (usable.length === 0) throw new Error('JWKS document has no keys with kty and kid');
   return usable;
 }

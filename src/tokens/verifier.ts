@@ -75,8 +75,7 @@ interface ResolvedOptions {
   cacheMaxEntries: number;
 }
 
-const nonEmptyStrings = (v: unknown): v is string[] =>
-  Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0);
+const nonEmptyStrings = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0);
 
 function numberOption(key: string, value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -142,11 +141,7 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
   });
   const cache = o.cacheEnabled ? new VerifiedTokenCache(o.cacheMaxEntries, opts.sharedCache) : undefined;
 
-  async function verify(
-    jwt: string,
-    tokenUse: TokenUse,
-    call: { nonce?: string; clientIds?: string[] },
-  ): Promise<Record<string, unknown>> {
+  async function verify(jwt: string, tokenUse: TokenUse, call: { nonce?: string; clientIds?: string[] }): Promise<Record<string, unknown>> {
     if (typeof jwt !== 'string' || jwt.length === 0) throw new JwtInvalidError('token_malformed', 'token is empty');
     // Before hashing or parsing anything.
     if (jwt.length > MAX_TOKEN_LENGTH) throw new JwtInvalidError('token_too_large', `token exceeds ${MAX_TOKEN_LENGTH} bytes`);

@@ -93,8 +93,15 @@ async function overHttp(side: Side, who: string, method: string, target: string,
 
 async function throughExplain(side: Side, who: string, method: string, target: string, accept: string): Promise<Seen> {
   const lines: string[] = [];
-  await main(['explain', '--config', side.configFile, ...EXPLAIN_IDENTITY[who]!, '--header', `Accept: ${accept}`, method, `${side.stack.url}${target}`], (l) => lines.push(l), (l) => lines.push(l));
-  const answer = lines.join('\n').split('\n').find((l) => l.startsWith('answer'));
+  await main(
+    ['explain', '--config', side.configFile, ...EXPLAIN_IDENTITY[who]!, '--header', `Accept: ${accept}`, method, `${side.stack.url}${target}`],
+    (l) => lines.push(l),
+    (l) => lines.push(l),
+  );
+  const answer = lines
+    .join('\n')
+    .split('\n')
+    .find((l) => l.startsWith('answer'));
   if (!answer) {
     const reserved = lines.join('\n').match(/decision {2}RESERVED/);
     return reserved ? '200' : `no answer line: ${lines.join(' | ')}`;
@@ -126,11 +133,15 @@ describe('the README policy table: gateway over HTTP and explain agree row by ro
       const who = README_WHO[whoName] ?? whoName;
       const human = !who.startsWith('machine');
       const expected =
-        effect === 'bypass' ? 'forward'
-        : effect === 'allow' ? 'forward+identity'
-        : effect === 'deny' ? '403'
-        : extra?.bearerOnly || who !== 'anonymous' || method !== 'GET' ? '401'
-        : '302';
+        effect === 'bypass'
+          ? 'forward'
+          : effect === 'allow'
+            ? 'forward+identity'
+            : effect === 'deny'
+              ? '403'
+              : extra?.bearerOnly || who !== 'anonymous' || method !== 'GET'
+                ? '401'
+                : '302';
       const http = await overHttp(side, who, method, path, 'text/html');
       const explained = await throughExplain(side, who, method, path, 'text/html');
       rows.push({ row: `${method} ${path} as ${whoName}${human ? '' : ' (bearer)'}`, http, explain: explained, expected });
@@ -166,7 +177,11 @@ describe('the demo rows of the scenario table: gateway over HTTP and explain agr
 
   it('explain says what the gateway answers on reserved paths', async () => {
     const lines: string[] = [];
-    const code = await main(['explain', '--config', side.configFile, 'GET', `${side.stack.url}/_auth/anything`], (l) => lines.push(l), (l) => lines.push(l));
+    const code = await main(
+      ['explain', '--config', side.configFile, 'GET', `${side.stack.url}/_auth/anything`],
+      (l) => lines.push(l),
+      (l) => lines.push(l),
+    );
     expect(code).toBe(1);
     expect(lines.join('\n')).toMatch(/decision {2}DENY \(404 not_found\): reserved path/);
     const login: string[] = [];

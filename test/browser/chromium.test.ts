@@ -53,7 +53,12 @@ describe('headless Chromium', () => {
       'Signed assertion header x-auth-assertion: present.',
     ]);
     expect(await page.locator('h1').innerText()).toBe('Demo app');
-    expect(await page.locator('tr', { has: page.locator('th', { hasText: /^x-auth-user$/ }) }).locator('td').innerText()).toBe('alice');
+    expect(
+      await page
+        .locator('tr', { has: page.locator('th', { hasText: /^x-auth-user$/ }) })
+        .locator('td')
+        .innerText(),
+    ).toBe('alice');
 
     // Where it says it: the blocks stack top to bottom without overlapping, in one column centred in
     // the viewport, and nothing is wider than the viewport.

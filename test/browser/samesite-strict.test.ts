@@ -15,7 +15,11 @@ let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await startStack({ edit: (raw) => { raw.cookies.sameSite = 'strict'; } });
+  stack = await startStack({
+    edit: (raw) => {
+      raw.cookies.sameSite = 'strict';
+    },
+  });
   browser = await launchChromium();
 }, 60_000);
 

@@ -49,7 +49,14 @@ describe('access-report', () => {
   it('pages through more users than one ListUsers page holds, and names the users who reach nothing', async () => {
     const { CognitoIdentityProviderClient, AdminCreateUserCommand } = await import('@aws-sdk/client-cognito-identity-provider');
     const sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    for (let i = 0; i < 65; i++) await sdk.send(new AdminCreateUserCommand({ UserPoolId: 'us-east-1_DemoPool1', Username: `bulk${i}`, UserAttributes: [{ Name: 'email', Value: `bulk${i}@example.com` }] }));
+    for (let i = 0; i < 65; i++)
+      await sdk.send(
+        new AdminCreateUserCommand({
+          UserPoolId: 'us-east-1_DemoPool1',
+          Username: `bulk${i}`,
+          UserAttributes: [{ Name: 'email', Value: `bulk${i}@example.com` }],
+        }),
+      );
     const strict = { ...config, apps: config.apps.map((a) => (a.id === 'demo' ? { ...a, policies: a.policies.filter((p) => p.name !== 'signed-in') } : a)) };
     const lines: string[] = [];
     await runAccessReport(strict, { users: true, format: 'json', env, out: (l) => lines.push(l) });
@@ -81,7 +88,13 @@ describe('access-report', () => {
 
   it('is a CLI command that refuses a bad --format', async () => {
     const err: string[] = [];
-    expect(await main(['access-report', '--config', 'config/demo.yaml', '--format', 'pdf'], () => {}, (l) => err.push(l))).toBe(2);
+    expect(
+      await main(
+        ['access-report', '--config', 'config/demo.yaml', '--format', 'pdf'],
+        () => {},
+        (l) => err.push(l),
+      ),
+    ).toBe(2);
     expect(err.join('\n')).toBe('access-report: --format is markdown, json or html (got "pdf")');
   });
 });

@@ -94,39 +94,100 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { name: 'a public key in GATEWAY_ASSERTION_KEYS', text: () => base(), env: () => ({ GATEWAY_ASSERTION_KEYS: publicKey }), expected: /assertion\.keys\[0\]: is a public key.*gen-key/ },
-  { name: 'an RSA key in assertion.keys', text: () => base(`assertion: { keys: [${JSON.stringify(rsaKey)}] }`), expected: /assertion\.keys\[0\]: is a RSA key; assertion keys must be EC P-256/ },
-  { name: 'the same assertion key twice', text: () => base(), env: () => ({ GATEWAY_ASSERTION_KEYS: `[${privateKey}, ${privateKey}]` }), expected: /assertion\.keys\[1\]: repeats kid/ },
+  {
+    name: 'a public key in GATEWAY_ASSERTION_KEYS',
+    text: () => base(),
+    env: () => ({ GATEWAY_ASSERTION_KEYS: publicKey }),
+    expected: /assertion\.keys\[0\]: is a public key.*gen-key/,
+  },
+  {
+    name: 'an RSA key in assertion.keys',
+    text: () => base(`assertion: { keys: [${JSON.stringify(rsaKey)}] }`),
+    expected: /assertion\.keys\[0\]: is a RSA key; assertion keys must be EC P-256/,
+  },
+  {
+    name: 'the same assertion key twice',
+    text: () => base(),
+    env: () => ({ GATEWAY_ASSERTION_KEYS: `[${privateKey}, ${privateKey}]` }),
+    expected: /assertion\.keys\[1\]: repeats kid/,
+  },
   { name: 'upstreamTimeout: 0', text: () => base('upstreamTimeout: 0'), expected: /upstreamTimeout: upstreamTimeout must be from 1s to 1h/ },
-  { name: 'idp.timeout: 0', text: () => base().replace('clientId: client1', 'clientId: client1\n  timeout: 0'), expected: /idp\.timeout: idp\.timeout must be from 1s to 1m/ },
-  { name: 'cognitoAdmin.timeout: 0', text: () => base('cognitoAdmin: { timeout: 0 }'), expected: /cognitoAdmin\.timeout: cognitoAdmin\.timeout must be from 1s to 1m/ },
-  { name: 'cognitoAdmin.userCacheRetention: 0', text: () => base('cognitoAdmin: { userCacheRetention: 0 }'), expected: /cognitoAdmin\.userCacheRetention: .*from 1s/ },
-  { name: 'tokens.clockSkew above the verifier limit', text: () => base('tokens: { clockSkew: 1h }'), expected: /tokens\.clockSkew: tokens\.clockSkew must be from 0s to 10m/ },
-  { name: 'COGNITO_ENDPOINT=banana', text: () => base(), env: () => ({ COGNITO_ENDPOINT: 'banana' }), expected: /COGNITO_ENDPOINT: "banana" is not an http\(s\) URL/ },
-  { name: 'a short cookie secret', text: () => base(), env: () => ({ GATEWAY_COOKIE_SECRETS: 'short' }), expected: /session\.secrets\[0\]: each session secret needs at least 32 characters/ },
-  { name: 'the same cookie secret twice', text: () => base(), env: () => ({ GATEWAY_COOKIE_SECRETS: `${SECRET},${SECRET}` }), expected: /session\.secrets: the same secret is listed twice/ },
-  { name: 'a publicUrl that does not parse', text: () => base('publicUrl: gw.example.com'), expected: /publicUrl: publicUrl must be an absolute http\(s\) URL/ },
-  { name: 'a URL in redirects.allowedHosts', text: () => base('redirects: { allowedHosts: ["https://app.example.com"] }'), expected: /redirects\.allowedHosts\[0\]: write a host such as/ },
+  {
+    name: 'idp.timeout: 0',
+    text: () => base().replace('clientId: client1', 'clientId: client1\n  timeout: 0'),
+    expected: /idp\.timeout: idp\.timeout must be from 1s to 1m/,
+  },
+  {
+    name: 'cognitoAdmin.timeout: 0',
+    text: () => base('cognitoAdmin: { timeout: 0 }'),
+    expected: /cognitoAdmin\.timeout: cognitoAdmin\.timeout must be from 1s to 1m/,
+  },
+  {
+    name: 'cognitoAdmin.userCacheRetention: 0',
+    text: () => base('cognitoAdmin: { userCacheRetention: 0 }'),
+    expected: /cognitoAdmin\.userCacheRetention: .*from 1s/,
+  },
+  {
+    name: 'tokens.clockSkew above the verifier limit',
+    text: () => base('tokens: { clockSkew: 1h }'),
+    expected: /tokens\.clockSkew: tokens\.clockSkew must be from 0s to 10m/,
+  },
+  {
+    name: 'COGNITO_ENDPOINT=banana',
+    text: () => base(),
+    env: () => ({ COGNITO_ENDPOINT: 'banana' }),
+    expected: /COGNITO_ENDPOINT: "banana" is not an http\(s\) URL/,
+  },
+  {
+    name: 'a short cookie secret',
+    text: () => base(),
+    env: () => ({ GATEWAY_COOKIE_SECRETS: 'short' }),
+    expected: /session\.secrets\[0\]: each session secret needs at least 32 characters/,
+  },
+  {
+    name: 'the same cookie secret twice',
+    text: () => base(),
+    env: () => ({ GATEWAY_COOKIE_SECRETS: `${SECRET},${SECRET}` }),
+    expected: /session\.secrets: the same secret is listed twice/,
+  },
+  {
+    name: 'a publicUrl that does not parse',
+    text: () => base('publicUrl: gw.example.com'),
+    expected: /publicUrl: publicUrl must be an absolute http\(s\) URL/,
+  },
+  {
+    name: 'a URL in redirects.allowedHosts',
+    text: () => base('redirects: { allowedHosts: ["https://app.example.com"] }'),
+    expected: /redirects\.allowedHosts\[0\]: write a host such as/,
+  },
   { name: 'an empty assertion.issuer', text: () => base('assertion: { issuer: "" }'), expected: /assertion\.issuer: assertion\.issuer must not be empty/ },
-  { name: 'user look-ups with idp.type oidc', text: () => base('', '    cognito: { userLookup: true }\n').replace('userPoolId: eu-west-1_AbC123xyz', 'type: oidc\n  issuer: https://idp.example.com'), expected: /apps\[0\]\.cognito\.userLookup: needs idp\.type cognito/ },
+  {
+    name: 'user look-ups with idp.type oidc',
+    text: () => base('', '    cognito: { userLookup: true }\n').replace('userPoolId: eu-west-1_AbC123xyz', 'type: oidc\n  issuer: https://idp.example.com'),
+    expected: /apps\[0\]\.cognito\.userLookup: needs idp\.type cognito/,
+  },
 ];
 
 describe('check and serve refuse the same configs', () => {
-  it.each(rows)('$name', async (row) => {
-    const path = join(dir, `${row.name.replace(/\W+/g, '-')}.yaml`);
-    writeFileSync(path, row.text());
-    const env = { GATEWAY_COOKIE_SECRETS: SECRET, ...row.env?.() };
-    const [check, serve] = await Promise.all([runBin(['check', '--config', path], env), runBin(['serve', '--config', path], env)]);
-    expect(check.code, check.stdout + check.stderr).toBe(2);
-    expect(serve.code, serve.stdout + serve.stderr).toBe(2);
-    // One issue, named with its key path, and nothing else on stderr.
-    expect(check.stderr.trim().split('\n')).toEqual([`${path} is invalid:`, expect.stringMatching(row.expected)]);
-    expect(serve.stderr.trim()).toBe(check.stderr.trim());
-    expect(serve.health).toBeUndefined();
-    const doctorLines: string[] = [];
-    expect(await runDoctor(path, { env, out: (l) => doctorLines.push(l) })).toBe(2);
-    expect(doctorLines).toEqual([`doctor: cannot load ${path}: ${check.stderr.trim()}`]);
-  }, 30_000);
+  it.each(rows)(
+    '$name',
+    async (row) => {
+      const path = join(dir, `${row.name.replace(/\W+/g, '-')}.yaml`);
+      writeFileSync(path, row.text());
+      const env = { GATEWAY_COOKIE_SECRETS: SECRET, ...row.env?.() };
+      const [check, serve] = await Promise.all([runBin(['check', '--config', path], env), runBin(['serve', '--config', path], env)]);
+      expect(check.code, check.stdout + check.stderr).toBe(2);
+      expect(serve.code, serve.stdout + serve.stderr).toBe(2);
+      // One issue, named with its key path, and nothing else on stderr.
+      expect(check.stderr.trim().split('\n')).toEqual([`${path} is invalid:`, expect.stringMatching(row.expected)]);
+      expect(serve.stderr.trim()).toBe(check.stderr.trim());
+      expect(serve.health).toBeUndefined();
+      const doctorLines: string[] = [];
+      expect(await runDoctor(path, { env, out: (l) => doctorLines.push(l) })).toBe(2);
+      expect(doctorLines).toEqual([`doctor: cannot load ${path}: ${check.stderr.trim()}`]);
+    },
+    30_000,
+  );
 
   it('a config check accepts is one serve starts with', async () => {
     const path = join(dir, 'valid.yaml');

@@ -37,7 +37,10 @@ interface Opts {
 
 function writeConfig(name: string, o: Opts = {}): string {
   const secret = o.secret === undefined ? 'demo-gateway-secret' : o.secret;
-  const login = o.identityProvider || o.extraScopes ? `\n    login: { ${[o.identityProvider ? `identityProvider: ${o.identityProvider}` : '', o.extraScopes ? `extraScopes: [${o.extraScopes.join(', ')}]` : ''].filter(Boolean).join(', ')} }` : '';
+  const login =
+    o.identityProvider || o.extraScopes
+      ? `\n    login: { ${[o.identityProvider ? `identityProvider: ${o.identityProvider}` : '', o.extraScopes ? `extraScopes: [${o.extraScopes.join(', ')}]` : ''].filter(Boolean).join(', ')} }`
+      : '';
   const text = `
 idp:
   type: cognito
@@ -66,7 +69,10 @@ apps:
 
 const env = () => ({ COGNITO_ENDPOINT: emu.url, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' });
 
-async function doctor(path: string, extra: Partial<Parameters<typeof runDoctor>[1]> = {}): Promise<{ code: number; text: string; row: (check: string) => string }> {
+async function doctor(
+  path: string,
+  extra: Partial<Parameters<typeof runDoctor>[1]> = {},
+): Promise<{ code: number; text: string; row: (check: string) => string }> {
   const lines: string[] = [];
   const code = await runDoctor(path, { env: env(), out: (l) => lines.push(l), ...extra });
   const text = lines.join('\n');
@@ -97,7 +103,21 @@ describe('doctor', () => {
   it('passes on a correct config (exit 0, every check ok)', async () => {
     const r = await doctor(writeConfig('good'));
     expect(r.code, r.text).toBe(0);
-    for (const check of ['discovery', 'issuer', 'JWKS', 'app client', 'callback URLs', 'sign-out URLs', 'authorization code flow', 'OAuth scopes', 'client secret', 'identity providers', 'token validity', 'refresh token validity', 'token revocation']) {
+    for (const check of [
+      'discovery',
+      'issuer',
+      'JWKS',
+      'app client',
+      'callback URLs',
+      'sign-out URLs',
+      'authorization code flow',
+      'OAuth scopes',
+      'client secret',
+      'identity providers',
+      'token validity',
+      'refresh token validity',
+      'token revocation',
+    ]) {
       expect(r.row(check), check).toMatch(/\| OK /);
     }
     expect(r.text).toContain('doctor: all checks passed');
@@ -120,7 +140,7 @@ describe('doctor', () => {
     expect(r.row('authorization code flow')).toMatch(/FAIL .*code flow missing/);
   });
 
-  it('names missing scopes, including an app\'s extraScopes', async () => {
+  it("names missing scopes, including an app's extraScopes", async () => {
     const c = await brokenClient({ AllowedOAuthScopes: ['openid', 'email'] });
     const r = await doctor(writeConfig('no-scope', { clientId: c.id, secret: c.secret, extraScopes: ['phone'] }));
     expect(r.code).toBe(1);

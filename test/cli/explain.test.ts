@@ -11,7 +11,11 @@ import { main } from '../../src/cli/main';
 
 async function run(...argv: string[]) {
   const lines: string[] = [];
-  const code = await main(argv, (l) => lines.push(l), (l) => lines.push(l));
+  const code = await main(
+    argv,
+    (l) => lines.push(l),
+    (l) => lines.push(l),
+  );
   return { code, out: lines.join('\n') };
 }
 
@@ -38,7 +42,7 @@ describe('cognito-gateway explain', () => {
     expect((await run('explain', ...DEMO, 'GET', 'https://gw.example/public/x')).code).toBe(0);
   });
 
-  it('uses a real token\'s claims with --token', async () => {
+  it("uses a real token's claims with --token", async () => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const token = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ sub: 'c', token_use: 'id', 'cognito:username': 'carol', email: 'carol@partner.example', email_verified: true })}.sig`;
     const r = await run('explain', ...DEMO, '--token', token, 'GET', 'https://gw.example/partners/deals');
@@ -60,7 +64,11 @@ describe('cognito-gateway explain', () => {
   });
 
   it('runs as the package bin', () => {
-    const r = spawnSync(process.execPath, ['bin/cognito-gateway.js', 'explain', ...DEMO, '--user', 'bob', '--groups', 'staff', 'GET', 'https://gw.example/admin/'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['bin/cognito-gateway.js', 'explain', ...DEMO, '--user', 'bob', '--groups', 'staff', 'GET', 'https://gw.example/admin/'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/DENY/i);
   }, 20_000);

@@ -9,7 +9,11 @@ import { COMMAND_FLAGS, main } from '../../src/cli/main';
 async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  const code = await main(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -29,9 +33,17 @@ describe('unknown flags', () => {
     ['serve', ['--config', 'config/demo.yaml', '--wacth'], 'serve: unknown flag --wacth (did you mean --watch?); serve knows --config, --workers, --watch'],
     ['check', ['--conifg', 'config/demo.yaml'], 'check: unknown flag --conifg (did you mean --config?); check knows --config'],
     ['doctor', ['--config', 'config/demo.yaml', '--verbose'], 'doctor: unknown flag --verbose; doctor knows --config'],
-    ['provision', ['--config', 'config/demo.yaml', '--dryrun'], 'provision: unknown flag --dryrun (did you mean --dry-run?); provision knows --config, --template, --dry-run, --create-pool'],
+    [
+      'provision',
+      ['--config', 'config/demo.yaml', '--dryrun'],
+      'provision: unknown flag --dryrun (did you mean --dry-run?); provision knows --config, --template, --dry-run, --create-pool',
+    ],
     ['gen-key', ['--kid', 'k1'], 'gen-key: unknown flag --kid; gen-key takes no flags'],
-    ['explain', [...DEMO, '-g', 'admins', 'GET', 'https://x/'], 'explain: unknown flag -g; explain knows --config, --user, --groups, --email, --claim, --scopes, --client, --auth, --token, --ip, --country, --header, --email-unverified'],
+    [
+      'explain',
+      [...DEMO, '-g', 'admins', 'GET', 'https://x/'],
+      'explain: unknown flag -g; explain knows --config, --user, --groups, --email, --claim, --scopes, --client, --auth, --token, --ip, --country, --header, --email-unverified',
+    ],
   ])('%s refuses it with exit 2', async (command, args, message) => {
     const r = await run(command, ...args);
     expect(r.code).toBe(2);

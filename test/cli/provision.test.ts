@@ -117,7 +117,7 @@ describe('provision', () => {
     expect(await describeClient(c.id)).toEqual(before);
   });
 
-  it('applies every needed setting, keeps the client\'s own, and re-applies with no change', async () => {
+  it("applies every needed setting, keeps the client's own, and re-applies with no change", async () => {
     const c = await existingClient();
     const path = writeConfig('apply', c.id, c.secret);
     const first = await provision(path);
@@ -126,7 +126,14 @@ describe('provision', () => {
     expect(first.text).toContain(`updated app client ${c.id}`);
 
     const after = await describeClient(c.id);
-    expect(after.CallbackURLs).toEqual(expect.arrayContaining(['https://gw.example.com/_auth/callback', 'https://admin.example.com/_auth/callback', 'http://localhost:8787/_auth/callback', 'https://old.example.com/cb']));
+    expect(after.CallbackURLs).toEqual(
+      expect.arrayContaining([
+        'https://gw.example.com/_auth/callback',
+        'https://admin.example.com/_auth/callback',
+        'http://localhost:8787/_auth/callback',
+        'https://old.example.com/cb',
+      ]),
+    );
     expect(after.EnableTokenRevocation).toBe(true);
     expect(after.AllowedOAuthScopes).toEqual(expect.arrayContaining(['openid', 'email', 'profile']));
     expect(after.SupportedIdentityProviders).toEqual(expect.arrayContaining(['COGNITO', 'PartnerIdP']));
@@ -173,7 +180,15 @@ describe('provision', () => {
     const c = await existingClient();
     const path = writeConfig('template', c.id, c.secret);
     const ok = join(dir, 'ok-template.json');
-    writeFileSync(ok, JSON.stringify({ ClientName: 'from-template', AccessTokenValidity: 2, TokenValidityUnits: { AccessToken: 'hours' }, PreventUserExistenceErrors: 'LEGACY' }));
+    writeFileSync(
+      ok,
+      JSON.stringify({
+        ClientName: 'from-template',
+        AccessTokenValidity: 2,
+        TokenValidityUnits: { AccessToken: 'hours' },
+        PreventUserExistenceErrors: 'LEGACY',
+      }),
+    );
     const r = await provision(path, { template: ok });
     expect(r.code, r.text).toBe(0);
     const after = await describeClient(c.id);

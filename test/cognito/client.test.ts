@@ -143,7 +143,9 @@ describe('createCognitoAdmin against the emulator (official SDK over loopback)',
     const denying = await startServer((req, res) => {
       req.resume();
       res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'req-1' });
-      res.end(JSON.stringify({ __type: 'AccessDeniedException', message: 'User: arn:aws:iam::1:user/x is not authorized to perform: cognito-idp:AdminGetUser' }));
+      res.end(
+        JSON.stringify({ __type: 'AccessDeniedException', message: 'User: arn:aws:iam::1:user/x is not authorized to perform: cognito-idp:AdminGetUser' }),
+      );
     });
     try {
       const err = await failure(emulatorAdmin(emu, { endpoint: denying.url }).getUser('alice'));

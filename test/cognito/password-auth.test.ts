@@ -20,7 +20,11 @@ beforeAll(async () => {
   emu = await startEmulator({ port: 0 });
   // demo-spa lacks ALLOW_ADMIN_USER_PASSWORD_AUTH: a public client that has it, created with the SDK.
   const created = await sdkClient(emu).send(
-    new CreateUserPoolClientCommand({ UserPoolId: POOL, ClientName: 'public-api-client', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }),
+    new CreateUserPoolClientCommand({
+      UserPoolId: POOL,
+      ClientName: 'public-api-client',
+      ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    }),
   );
   publicClientId = created.UserPoolClient!.ClientId!;
   await sdkClient(emu).send(new AdminCreateUserCommand({ UserPoolId: POOL, Username: 'newbie', TemporaryPassword: 'Temp-Passw0rd!' }));
@@ -88,14 +92,17 @@ describe('password sign-in (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH)', () =>
     expect(await auth.authenticate('newbie', 'Temp-Passw0rd!', '192.0.2.4')).toEqual({ ok: false, reason: 'challenge', challenge: 'NEW_PASSWORD_REQUIRED' });
   });
 
-  it('reports a wrong client secret as unavailable (misconfiguration), not as the user\'s fault', async () => {
+  it("reports a wrong client secret as unavailable (misconfiguration), not as the user's fault", async () => {
     const { auth, log } = gatewayAuth({ secret: 'not-the-secret' });
     expect(await auth.authenticate('alice', 'Alice-Passw0rd!', '192.0.2.5')).toEqual({ ok: false, reason: 'unavailable' });
     expect(log.lines.some((l) => l.level === 'error')).toBe(true);
   });
 
   it('never logs the password', async () => {
-    const { auth, log } = gatewayAuth({ secret: 'not-the-secret', limits: { perUser: { max: 1, windowSeconds: 60 }, perAddress: { max: 1, windowSeconds: 60 } } });
+    const { auth, log } = gatewayAuth({
+      secret: 'not-the-secret',
+      limits: { perUser: { max: 1, windowSeconds: 60 }, perAddress: { max: 1, windowSeconds: 60 } },
+    });
     await auth.authenticate('carol', 'Carol-Passw0rd!', '192.0.2.6');
     await auth.authenticate('carol', 'Carol-Passw0rd!', '192.0.2.6');
     expect(log.lines.length).toBeGreaterThan(0);

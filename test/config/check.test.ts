@@ -52,7 +52,9 @@ describe('checkConfig', () => {
     expect(await issues(loadConfig(minimal(), { GATEWAY_COOKIE_SECRETS: SECRET, GATEWAY_ASSERTION_KEYS: good }))).toEqual([]);
     const config = loadConfig(minimal(), { GATEWAY_COOKIE_SECRETS: SECRET, GATEWAY_ASSERTION_KEYS: JSON.stringify([good, publicOf(good), 'banana']) });
     expect(await issues(config)).toEqual([
-      expect.stringMatching(/^assertion\.keys\[1\]: is a public key; the private JWK \(with "d"\) is needed to sign; make one with `npx cognito-gateway gen-key`/),
+      expect.stringMatching(
+        /^assertion\.keys\[1\]: is a public key; the private JWK \(with "d"\) is needed to sign; make one with `npx cognito-gateway gen-key`/,
+      ),
       expect.stringMatching(/^assertion\.keys\[2\]: is neither a JWK \(JSON object\) nor a PKCS8 PEM/),
     ]);
   });
@@ -76,14 +78,19 @@ describe('checkConfig', () => {
 
   it('refuses admin-API features where there is no Cognito pool', async () => {
     const oidc = (s: string) => s.replace('userPoolId: eu-west-1_AbC123xyz', 'type: oidc\n  issuer: https://idp.example.com');
-    const config = loadConfig(oidc(minimal('cognitoAdmin: { signOutEverywhere: true }', '    cognito: { userLookup: true, passwordAuth: true }\n')), { GATEWAY_COOKIE_SECRETS: SECRET });
+    const config = loadConfig(oidc(minimal('cognitoAdmin: { signOutEverywhere: true }', '    cognito: { userLookup: true, passwordAuth: true }\n')), {
+      GATEWAY_COOKIE_SECRETS: SECRET,
+    });
     expect(await issues(config)).toEqual([
       'apps[0].cognito.userLookup: needs idp.type cognito (the Cognito admin API); or set it to false',
       'apps[0].cognito.passwordAuth: needs idp.type cognito (the Cognito admin API); or set it to false',
       'cognitoAdmin.signOutEverywhere: needs idp.type cognito (the Cognito admin API); or set it to false',
     ]);
     // A Cognito pool named only by the issuer (the emulator's form) is a pool.
-    const byIssuer = minimal('', '    cognito: { userLookup: true }\n').replace('userPoolId: eu-west-1_AbC123xyz', 'issuer: http://127.0.0.1:9229/us-east-1_DemoPool1');
+    const byIssuer = minimal('', '    cognito: { userLookup: true }\n').replace(
+      'userPoolId: eu-west-1_AbC123xyz',
+      'issuer: http://127.0.0.1:9229/us-east-1_DemoPool1',
+    );
     expect(await issues(loadConfig(byIssuer, { GATEWAY_COOKIE_SECRETS: SECRET }))).toEqual([]);
   });
 
@@ -91,7 +98,13 @@ describe('checkConfig', () => {
     const key = await generateAssertionKey();
     const env = { GATEWAY_COOKIE_SECRETS: SECRET, GATEWAY_ASSERTION_KEYS: publicOf(key) };
     const config = loadConfig(minimal(), env);
-    const deps = { forward: fetchForwarder(fetch, { keepContentEncoding: false }), idpFetch: fetch, peerAddress: () => undefined, rawTarget: () => '/', logger: createMemoryLogger() };
+    const deps = {
+      forward: fetchForwarder(fetch, { keepContentEncoding: false }),
+      idpFetch: fetch,
+      peerAddress: () => undefined,
+      rawTarget: () => '/',
+      logger: createMemoryLogger(),
+    };
     await expect(createGateway(config, deps)).rejects.toThrow(/assertion\.keys\[0\]: is a public key/);
     await expect(createGateway(loadConfig(minimal(), { GATEWAY_COOKIE_SECRETS: SECRET }), { ...deps, env: { COGNITO_ENDPOINT: 'banana' } })).rejects.toThrow(
       /COGNITO_ENDPOINT: "banana" is not an http\(s\) URL/,
@@ -100,7 +113,10 @@ describe('checkConfig', () => {
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(String(line)));
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const res = await createWorker().fetch(new Request('https://gw.example/x', { headers: { accept: 'application/json' } }), { GATEWAY_CONFIG: minimal(), ...env });
+    const res = await createWorker().fetch(new Request('https://gw.example/x', { headers: { accept: 'application/json' } }), {
+      GATEWAY_CONFIG: minimal(),
+      ...env,
+    });
     expect(res.status).toBe(500);
     expect(((await res.json()) as { error: string }).error).toBe('gateway_misconfigured');
     const refused = errors.map((l) => JSON.parse(l) as { msg: string; error?: string }).find((l) => l.msg === 'gateway config refused');

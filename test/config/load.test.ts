@@ -43,7 +43,10 @@ describe('loadConfig', () => {
     expect(demo.apps.map((a) => a.id)).toEqual(['partners', 'demo']);
     expect(demo.session.revalidateAfter).toBe(300);
     const example = loadConfig(EXAMPLE, { GATEWAY_COOKIE_SECRETS: SECRET });
-    expect(example.issuers.slice(0, 2)).toEqual(['https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz', 'https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz']);
+    expect(example.issuers.slice(0, 2)).toEqual([
+      'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz',
+      'https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz',
+    ]);
     expect(example.warnings).toEqual([]);
   });
 
@@ -69,27 +72,54 @@ describe('loadConfig', () => {
 
   it.each([
     ['an unknown key, with the nearest known one', minimal('sesion: {}'), /^: unknown key "sesion" \(did you mean "session"\?\); allowed keys: publicUrl, /],
-    ['a misspelt nested key', minimal().replace('clientId: client1', 'clientId: client1\n  timout: 5s'), /^idp: unknown key "timout" \(did you mean "timeout"\?\)/],
-    ['a misspelt policy key', minimal().replace('action: allow', 'acton: allow'), /^apps\[0\]\.policies\[0\]: unknown key "acton" in a policy \(did you mean "action"\?\)/],
-    ['a misspelt app headers key', minimal().replace('    policies:', '    headers: { presetz: [authelia] }\n    policies:'), /^apps\[0\]\.headers: unknown key "presetz" \(did you mean "presets"\?\); allowed keys: presets, claims/],
+    [
+      'a misspelt nested key',
+      minimal().replace('clientId: client1', 'clientId: client1\n  timout: 5s'),
+      /^idp: unknown key "timout" \(did you mean "timeout"\?\)/,
+    ],
+    [
+      'a misspelt policy key',
+      minimal().replace('action: allow', 'acton: allow'),
+      /^apps\[0\]\.policies\[0\]: unknown key "acton" in a policy \(did you mean "action"\?\)/,
+    ],
+    [
+      'a misspelt app headers key',
+      minimal().replace('    policies:', '    headers: { presetz: [authelia] }\n    policies:'),
+      /^apps\[0\]\.headers: unknown key "presetz" \(did you mean "presets"\?\); allowed keys: presets, claims/,
+    ],
     ['a bad pool id', minimal().replace('eu-west-1_AbC123xyz', 'AbC123'), /^idp\.userPoolId: .*us-east-1_AbC123xyz/],
-    ['a region that contradicts the pool id', minimal().replace('clientId: client1', 'clientId: client1\n  region: us-east-1'), /^idp\.region: .*does not match/],
+    [
+      'a region that contradicts the pool id',
+      minimal().replace('clientId: client1', 'clientId: client1\n  region: us-east-1'),
+      /^idp\.region: .*does not match/,
+    ],
     ['oidc without an issuer', minimal().replace('userPoolId: eu-west-1_AbC123xyz', 'type: oidc'), /^idp\.issuer: .*needs idp\.issuer/],
     ['scopes without openid', minimal().replace('clientId: client1', 'clientId: client1\n  scopes: [email]'), /^idp\.scopes: .*openid/],
     ['a malformed trusted proxy', minimal('trustedProxies: [10.0.0/8]'), /^trustedProxies\[0\]: .*10\.0\.0\.0\/8/],
     ['a bad duration', minimal('session: { idleTimeout: soon }'), /^session\.idleTimeout: .*5m/],
     ['a zero session lifetime', minimal('session: { absoluteLifetime: 0 }'), /^session\.absoluteLifetime: .*at least 1m/],
-    ['a malformed CIDR in a rule', minimal().replace('{ authenticated: true }', '{ ip_ranges: [300.1.1.1/8] }'), /^apps\[0\]\.policies\[0\]\.include\[0\]\.ip_ranges\[0\]/],
+    [
+      'a malformed CIDR in a rule',
+      minimal().replace('{ authenticated: true }', '{ ip_ranges: [300.1.1.1/8] }'),
+      /^apps\[0\]\.policies\[0\]\.include\[0\]\.ip_ranges\[0\]/,
+    ],
     ['an invalid header name', minimal('headers: { claims: { "X Auth": email } }'), /^headers\.claims/],
     ['sameSite none without secure', minimal('cookies: { sameSite: none, secure: false }'), /^cookies.*secure/],
     ['a zero upstream timeout', minimal('upstreamTimeout: 0'), /^upstreamTimeout: upstreamTimeout must be from 1s to 1h/],
     ['a zero IdP timeout', minimal().replace('clientId: client1', 'clientId: client1\n  timeout: 0s'), /^idp\.timeout: idp\.timeout must be from 1s to 1m/],
     ['a zero admin-API timeout', minimal('cognitoAdmin: { timeout: 0 }'), /^cognitoAdmin\.timeout: .*from 1s to 1m/],
     ['a zero password-auth window', minimal('cognitoAdmin: { passwordAuth: { perUser: { window: 0 } } }'), /^cognitoAdmin\.passwordAuth\.perUser\.window: /],
-    ['a zero per-app session lifetime', minimal().replace('    policies:', '    session: { idleTimeout: 0 }\n    policies:'), /^apps\[0\]\.session\.idleTimeout: session\.idleTimeout must be from 1m/],
+    [
+      'a zero per-app session lifetime',
+      minimal().replace('    policies:', '    session: { idleTimeout: 0 }\n    policies:'),
+      /^apps\[0\]\.session\.idleTimeout: session\.idleTimeout must be from 1m/,
+    ],
   ])('reports %s with the key path', (_name, text, pattern) => {
     const found = issues(text, { GATEWAY_COOKIE_SECRETS: SECRET });
-    expect(found.some((i) => pattern.test(i)), found.join('\n')).toBe(true);
+    expect(
+      found.some((i) => pattern.test(i)),
+      found.join('\n'),
+    ).toBe(true);
   });
 
   it('names a misspelled policy key by its path, as check and serve print it', () => {

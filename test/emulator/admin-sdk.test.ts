@@ -86,9 +86,9 @@ describe('admin API through the official SDK client', () => {
     const described = await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'my-app-login' }));
     expect(described.DomainDescription).toMatchObject({ UserPoolId: UserPool!.Id, Domain: 'my-app-login', Status: 'ACTIVE' });
     expect((await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'unknown-x' }))).DomainDescription).toEqual({});
-    await expect(
-      sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: UserPool!.Id!, Domain: 'my-cognito-login' })),
-    ).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: UserPool!.Id!, Domain: 'my-cognito-login' }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
   });
 
   it('DescribeUserPoolClient reports the seeded client', async () => {
@@ -106,9 +106,7 @@ describe('admin API through the official SDK client', () => {
       RefreshTokenRotation: { Feature: 'ENABLED', RetryGracePeriodSeconds: 10 },
     });
     expect(c?.ExplicitAuthFlows).toEqual(expect.arrayContaining(['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']));
-    await expect(sdk.send(new DescribeUserPoolClientCommand({ UserPoolId: POOL, ClientId: 'nope' }))).rejects.toBeInstanceOf(
-      ResourceNotFoundException,
-    );
+    await expect(sdk.send(new DescribeUserPoolClientCommand({ UserPoolId: POOL, ClientId: 'nope' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('CreateUserPoolClient and UpdateUserPoolClient (which replaces the whole configuration)', async () => {
@@ -152,9 +150,7 @@ describe('admin API through the official SDK client', () => {
       }),
     );
     expect(created.User).toMatchObject({ Username: 'frank', Enabled: true, UserStatus: 'FORCE_CHANGE_PASSWORD' });
-    await expect(
-      sdk.send(new AdminCreateUserCommand({ UserPoolId: POOL, Username: 'FRANK' })),
-    ).rejects.toBeInstanceOf(UsernameExistsException);
+    await expect(sdk.send(new AdminCreateUserCommand({ UserPoolId: POOL, Username: 'FRANK' }))).rejects.toBeInstanceOf(UsernameExistsException);
 
     const got = await sdk.send(new AdminGetUserCommand({ UserPoolId: POOL, Username: 'frank' }));
     expect(got.UserAttributes?.[0]?.Name).toBe('sub');
@@ -194,9 +190,7 @@ describe('admin API through the official SDK client', () => {
     expect(seen).toEqual(expect.arrayContaining(['alice', 'bob', 'carol', 'dave']));
     expect(new Set(seen).size).toBe(seen.length);
 
-    await expect(sdk.send(new ListUsersCommand({ UserPoolId: POOL, Filter: 'custom:tenant = "x"' }))).rejects.toBeInstanceOf(
-      InvalidParameterException,
-    );
+    await expect(sdk.send(new ListUsersCommand({ UserPoolId: POOL, Filter: 'custom:tenant = "x"' }))).rejects.toBeInstanceOf(InvalidParameterException);
   });
 
   it('groups: add, list, remove', async () => {
@@ -207,9 +201,9 @@ describe('admin API through the official SDK client', () => {
     await sdk.send(new AdminRemoveUserFromGroupCommand({ UserPoolId: POOL, Username: 'carol', GroupName: 'admins' }));
     groups = await sdk.send(new AdminListGroupsForUserCommand({ UserPoolId: POOL, Username: 'carol' }));
     expect(groups.Groups).toEqual([]);
-    await expect(
-      sdk.send(new AdminAddUserToGroupCommand({ UserPoolId: POOL, Username: 'carol', GroupName: 'nope' })),
-    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(sdk.send(new AdminAddUserToGroupCommand({ UserPoolId: POOL, Username: 'carol', GroupName: 'nope' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 
   it('AdminInitiateAuth: password with SECRET_HASH; typed errors', async () => {
@@ -270,7 +264,10 @@ describe('admin API through the official SDK client', () => {
     } finally {
       await sdk.send(new AdminEnableUserCommand({ UserPoolId: POOL, Username: 'carol' }));
     }
-    expect(claimsOf((await passwordAuth('carol', PASSWORDS.carol!)).AuthenticationResult!.AccessToken!)).toMatchObject({ username: 'carol', token_use: 'access' });
+    expect(claimsOf((await passwordAuth('carol', PASSWORDS.carol!)).AuthenticationResult!.AccessToken!)).toMatchObject({
+      username: 'carol',
+      token_use: 'access',
+    });
     // Disabling revoked the tokens issued before: they stay dead after re-enabling.
     expect((await refresh(emu, t!.RefreshToken!)).json).toEqual({ error: 'invalid_grant' });
   });
@@ -279,16 +276,14 @@ describe('admin API through the official SDK client', () => {
     const { AuthenticationResult: t } = await passwordAuth('bob', PASSWORDS.bob!);
     await sdk.send(new AdminUserGlobalSignOutCommand({ UserPoolId: POOL, Username: 'bob' }));
     expect((await refresh(emu, t!.RefreshToken!)).json).toEqual({ error: 'invalid_grant' });
-    await expect(sdk.send(new AdminUserGlobalSignOutCommand({ UserPoolId: POOL, Username: 'nobody' }))).rejects.toBeInstanceOf(
-      UserNotFoundException,
-    );
+    await expect(sdk.send(new AdminUserGlobalSignOutCommand({ UserPoolId: POOL, Username: 'nobody' }))).rejects.toBeInstanceOf(UserNotFoundException);
   });
 
   it('RevokeToken revokes a refresh token', async () => {
     const { AuthenticationResult: t } = await passwordAuth('alice', PASSWORDS.alice!);
-    await expect(
-      sdk.send(new RevokeTokenCommand({ ClientId: GATEWAY.id, ClientSecret: 'wrong', Token: t!.RefreshToken! })),
-    ).rejects.toBeInstanceOf(NotAuthorizedException);
+    await expect(sdk.send(new RevokeTokenCommand({ ClientId: GATEWAY.id, ClientSecret: 'wrong', Token: t!.RefreshToken! }))).rejects.toBeInstanceOf(
+      NotAuthorizedException,
+    );
     const out = await sdk.send(new RevokeTokenCommand({ ClientId: GATEWAY.id, ClientSecret: GATEWAY.secret, Token: t!.RefreshToken! }));
     expect(out.$metadata.httpStatusCode).toBe(200);
     expect((await refresh(emu, t!.RefreshToken!)).json).toEqual({ error: 'invalid_grant' });
@@ -314,15 +309,11 @@ describe('admin API on the wire', () => {
     expect(((await (await post('AWSCognitoIdentityProviderService.AdminGetUser', '{nope')).json()) as { __type: string }).__type).toBe(
       'SerializationException',
     );
-    expect(((await (await post('AWSCognitoIdentityProviderService.Nope', '{}')).json()) as { __type: string }).__type).toBe(
-      'UnknownOperationException',
-    );
+    expect(((await (await post('AWSCognitoIdentityProviderService.Nope', '{}')).json()) as { __type: string }).__type).toBe('UnknownOperationException');
     expect(((await (await post('AWSCognitoIdentityProviderService.AdminGetUser', '{}')).json()) as { __type: string }).__type).toBe(
       'InvalidParameterException',
     );
-    expect(((await (await post('AWSCognitoIdentityProviderService.AdminGetUser', '[1]')).json()) as { __type: string }).__type).toBe(
-      'SerializationException',
-    );
+    expect(((await (await post('AWSCognitoIdentityProviderService.AdminGetUser', '[1]')).json()) as { __type: string }).__type).toBe('SerializationException');
     const typed = await post('AWSCognitoIdentityProviderService.ListUsers', JSON.stringify({ UserPoolId: POOL, Limit: 'x' }));
     expect(typed.status).toBe(400);
   });

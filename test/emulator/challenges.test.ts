@@ -223,9 +223,9 @@ describe('challenges in the hosted UI', () => {
     const location = res.headers.get('location');
     return { status: res.status, location: location ? new URL(location, url).toString() : undefined, body: await res.text() };
   }
-  const hidden = (html: string) =>
-    Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
-  const actionOf = (html: string, url: string) => new URL(/<form[^>]*action="([^"]*)"/.exec(html)![1]!.replaceAll('&amp;', '&').replaceAll('&#38;', '&'), url).toString();
+  const hidden = (html: string) => Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
+  const actionOf = (html: string, url: string) =>
+    new URL(/<form[^>]*action="([^"]*)"/.exec(html)![1]!.replaceAll('&amp;', '&').replaceAll('&#38;', '&'), url).toString();
 
   it('asks for a new password after the password form, then redirects with a code', async () => {
     const created = await sdk.send(new AdminCreateUserCommand({ UserPoolId: POOL, Username: 'gina', TemporaryPassword: 'Temp-G1na!' }));
@@ -255,7 +255,10 @@ describe('challenges in the hosted UI', () => {
     const form = await browse((await browse(authorize(), jar)).location!, jar);
     const challenge = await browse(actionOf(form.body, emu.hostedUiBase), jar, { ...hidden(form.body), username: 'mara', password: 'Mara-Passw0rd!' });
     expect(challenge.body).toContain('name="mfaForm"');
-    const wrong = await browse(actionOf(challenge.body, emu.hostedUiBase), jar, { ...hidden(challenge.body), code: '000000' === totp(TOTP_SECRET, clock.now()) ? '111111' : '000000' });
+    const wrong = await browse(actionOf(challenge.body, emu.hostedUiBase), jar, {
+      ...hidden(challenge.body),
+      code: '000000' === totp(TOTP_SECRET, clock.now()) ? '111111' : '000000',
+    });
     expect(wrong.status).toBe(200);
     expect(wrong.body).toContain('Invalid code received for user');
     expect(wrong.body).toContain('name="mfaForm"');

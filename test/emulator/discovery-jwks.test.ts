@@ -130,9 +130,13 @@ describe('tokens against aws-jwt-verify', () => {
   });
 
   it('machine tokens pass as access tokens with sub = client id', async () => {
-    const res = await postForm(`${emu.hostedUiBase}/oauth2/token`, { grant_type: 'client_credentials' }, {
-      authorization: basic('demo-machine', 'demo-machine-secret'),
-    });
+    const res = await postForm(
+      `${emu.hostedUiBase}/oauth2/token`,
+      { grant_type: 'client_credentials' },
+      {
+        authorization: basic('demo-machine', 'demo-machine-secret'),
+      },
+    );
     expect(res.status).toBe(200);
     const token = res.json.access_token as string;
     const payload = await verifierFor(await jwks()).verify(token, { audience: null, scope: 'demo-api/read' });

@@ -53,11 +53,7 @@ export async function postForm(
 }
 
 /** Signs a user in through the hosted UI and returns the authorization code. */
-export async function codeFor(
-  emu: RunningEmulator,
-  username: string,
-  params: Record<string, string> = {},
-): Promise<string> {
+export async function codeFor(emu: RunningEmulator, username: string, params: Record<string, string> = {}): Promise<string> {
   const callback = new URL(await signInWithPassword(authorizeUrl(emu, params), username, PASSWORDS[username]!));
   const code = callback.searchParams.get('code');
   if (!code) throw new Error(`no code in ${callback.search}`);

@@ -45,7 +45,10 @@ async function signInByHand(url: string, username: string, password: string) {
   return {
     status: res.status,
     location: res.headers.get('location') ?? undefined,
-    session: res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('cognito=')),
+    session: res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('cognito=')),
     body: await res.text(),
   };
 }

@@ -126,7 +126,11 @@ describe('issuerForm: global', () => {
   });
 
   it('machine tokens (client_credentials) carry it too', async () => {
-    const res = await postForm(`${emu.hostedUiBase}/oauth2/token`, { grant_type: 'client_credentials', scope: 'api/read' }, { authorization: basic('global-app', 'global-app-secret') });
+    const res = await postForm(
+      `${emu.hostedUiBase}/oauth2/token`,
+      { grant_type: 'client_credentials', scope: 'api/read' },
+      { authorization: basic('global-app', 'global-app-secret') },
+    );
     expect(res.status).toBe(200);
     const verifier = JwtVerifier.create({ issuer: globalIssuer, audience: null, jwksUri: `${emu.issuer(GLOBAL_POOL)}/.well-known/jwks.json` });
     verifier.cacheJwks(await jwks(GLOBAL_POOL));
@@ -153,7 +157,7 @@ describe('federated provider buttons on the hosted UI', () => {
       label: m[3]!,
     }));
 
-  it('shows one button per provider the app client supports (not COGNITO, not the pool\'s other providers)', async () => {
+  it("shows one button per provider the app client supports (not COGNITO, not the pool's other providers)", async () => {
     const found = buttons(await loginPage('claims-app'));
     expect(found.map((b) => [b.provider, b.label])).toEqual([
       ['PartnerIdP', 'Continue with PartnerIdP'],

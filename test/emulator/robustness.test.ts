@@ -35,7 +35,10 @@ describe('bad input never crashes the emulator', () => {
       [`${ui}/oauth2/authorize?client_id=%ff%fe&redirect_uri=%zz`],
       [`${ui}/oauth2/authorize?${new URLSearchParams({ client_id: GATEWAY.id, redirect_uri: CALLBACK, response_type: 'code', scope: '\u0000\u202e' })}`],
       [`${ui}/login?client_id=demo-gateway`],
-      [`${ui}/login?client_id=demo-gateway&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=code`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x\r\ngarbage' }],
+      [
+        `${ui}/login?client_id=demo-gateway&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=code`,
+        { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x\r\ngarbage' },
+      ],
       [`${ui}/oauth2/idpresponse`],
       [`${ui}/oauth2/idpresponse?code=&state=`],
       [`${emu.url}/_idp/PartnerIdP/authorize?client_id=cognito-${POOL}&redirect_uri=javascript:alert(1)`],
@@ -53,12 +56,47 @@ describe('bad input never crashes the emulator', () => {
       [`${ui}/oauth2/userInfo`, { headers: { authorization: 'Basic x' } }],
       [`${ui}/oauth2/revoke`, { method: 'POST', headers: form, body: 'token=' }],
       [`${ui}/oauth2/revoke`, { method: 'POST', body: 'token=x' }],
-      [`${emu.url}/`, { method: 'POST', headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.ListUsers' }, body: JSON.stringify({ UserPoolId: POOL, Filter: 'email = "unterminated', PaginationToken: '!!' }) }],
-      [`${emu.url}/`, { method: 'POST', headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminCreateUser' }, body: JSON.stringify({ UserPoolId: POOL, Username: 'z', UserAttributes: 'nope' }) }],
-      [`${emu.url}/`, { method: 'POST', headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminInitiateAuth' }, body: JSON.stringify({ UserPoolId: POOL, ClientId: GATEWAY.id, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: [] }) }],
-      [`${emu.url}/`, { method: 'POST', headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.UpdateUserPoolClient' }, body: JSON.stringify({ UserPoolId: POOL, ClientId: GATEWAY.id, TokenValidityUnits: { AccessToken: 'weeks' } }) }],
+      [
+        `${emu.url}/`,
+        {
+          method: 'POST',
+          headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.ListUsers' },
+          body: JSON.stringify({ UserPoolId: POOL, Filter: 'email = "unterminated', PaginationToken: '!!' }),
+        },
+      ],
+      [
+        `${emu.url}/`,
+        {
+          method: 'POST',
+          headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminCreateUser' },
+          body: JSON.stringify({ UserPoolId: POOL, Username: 'z', UserAttributes: 'nope' }),
+        },
+      ],
+      [
+        `${emu.url}/`,
+        {
+          method: 'POST',
+          headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminInitiateAuth' },
+          body: JSON.stringify({ UserPoolId: POOL, ClientId: GATEWAY.id, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: [] }),
+        },
+      ],
+      [
+        `${emu.url}/`,
+        {
+          method: 'POST',
+          headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.UpdateUserPoolClient' },
+          body: JSON.stringify({ UserPoolId: POOL, ClientId: GATEWAY.id, TokenValidityUnits: { AccessToken: 'weeks' } }),
+        },
+      ],
       [`${emu.url}/`, { method: 'POST', headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.toString' }, body: '{}' }],
-      [`${emu.url}/_emulator/client-settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ poolId: POOL, clientId: GATEWAY.id, patch: { accessTokenValidity: 'soon' } }) }],
+      [
+        `${emu.url}/_emulator/client-settings`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ poolId: POOL, clientId: GATEWAY.id, patch: { accessTokenValidity: 'soon' } }),
+        },
+      ],
       [`${emu.url}/_emulator/rotate-keys`, { method: 'POST', body: 'not json' }],
       [`${emu.url}/us-east-1_DemoPool1/.well-known/nope`],
     ];
@@ -96,7 +134,8 @@ describe('HTTP test hooks', () => {
     const DELAY_MS = 237;
     const timers = vi.spyOn(globalThis, 'setTimeout');
     const delays = () => timers.mock.calls.filter(([, ms]) => ms === DELAY_MS).length;
-    const machineToken = () => postForm(`${emu.hostedUiBase}/oauth2/token`, { grant_type: 'client_credentials' }, { authorization: basic('demo-machine', 'demo-machine-secret') });
+    const machineToken = () =>
+      postForm(`${emu.hostedUiBase}/oauth2/token`, { grant_type: 'client_credentials' }, { authorization: basic('demo-machine', 'demo-machine-secret') });
     try {
       expect((await hook('token-endpoint-delay', { ms: DELAY_MS })).status).toBe(200);
       const delayed = await machineToken();

@@ -45,7 +45,9 @@ describe('seed', () => {
 
   it('fills Cognito defaults and turns attribute values into strings', () => {
     const seed = parseSeed({
-      pools: [{ id: 'eu-west-2_Abc123', clients: [{ id: 'c1' }], users: [{ username: 'u', password: 'p', attributes: { email_verified: true, 'custom:n': 7 } }] }],
+      pools: [
+        { id: 'eu-west-2_Abc123', clients: [{ id: 'c1' }], users: [{ username: 'u', password: 'p', attributes: { email_verified: true, 'custom:n': 7 } }] },
+      ],
     });
     expect(seed.pools[0]!.clients[0]).toMatchObject({ accessTokenValidity: 3600, refreshTokenValidity: 2592000, refreshTokenRotation: false });
     expect(seed.pools[0]!.users[0]!.attributes).toEqual({ email_verified: 'true', 'custom:n': '7' });

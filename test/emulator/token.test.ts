@@ -9,19 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
-import {
-  basic,
-  CALLBACK,
-  claimsOf,
-  codeFor,
-  GATEWAY,
-  offsetClock,
-  pkce,
-  POOL,
-  postForm,
-  refresh,
-  signIn,
-} from './helpers';
+import { basic, CALLBACK, claimsOf, codeFor, GATEWAY, offsetClock, pkce, POOL, postForm, refresh, signIn } from './helpers';
 
 let emu: RunningEmulator;
 const clock = offsetClock();
@@ -67,11 +55,7 @@ describe('authorization_code', () => {
 
   it('rejects a wrong client secret, an unknown client and a missing secret as invalid_client', async () => {
     const code = await codeFor(emu, 'bob');
-    for (const headers of [
-      { authorization: basic(GATEWAY.id, 'wrong') },
-      { authorization: basic('nope', 'x') },
-      { authorization: basic(GATEWAY.id, '') },
-    ]) {
+    for (const headers of [{ authorization: basic(GATEWAY.id, 'wrong') }, { authorization: basic('nope', 'x') }, { authorization: basic(GATEWAY.id, '') }]) {
       expect((await exchange({ code }, headers)).json).toEqual({ error: 'invalid_client' });
     }
   });

@@ -26,7 +26,9 @@ beforeAll(async () => {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminInitiateAuth' },
     body: JSON.stringify({
-      UserPoolId: 'us-east-1_DemoPool1', ClientId: 'demo-gateway', AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+      UserPoolId: 'us-east-1_DemoPool1',
+      ClientId: 'demo-gateway',
+      AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
       AuthParameters: { USERNAME: 'alice', PASSWORD: 'Alice-Passw0rd!', SECRET_HASH: await secretHash('alice') },
     }),
   });
@@ -64,9 +66,21 @@ describe('bearer tokens at the gateway', () => {
   it.each([
     ['alg none', () => `${b64({ alg: 'none', kid: decodeProtectedHeader(machine).kid })}.${machine.split('.')[1]}.`, 'alg_not_allowed'],
     ['HS256 signed with the RSA public key (PEM) as the secret', () => hsWithPublicKey, 'alg_not_allowed'],
-    ['an embedded jwk header', () => `${b64({ ...decodeProtectedHeader(machine), jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } })}.${machine.split('.')[1]}.${machine.split('.')[2]}`, 'header_not_allowed'],
-    ['a jku header', () => `${b64({ ...decodeProtectedHeader(machine), jku: 'https://evil.example/jwks' })}.${machine.split('.')[1]}.${machine.split('.')[2]}`, 'header_not_allowed'],
-    ['a changed payload (signature no longer matches)', () => `${machine.split('.')[0]}.${b64({ ...(decodeJwt(machine) as Record<string, unknown>), scope: 'demo-api/write' })}.${machine.split('.')[2]}`, 'signature_invalid'],
+    [
+      'an embedded jwk header',
+      () => `${b64({ ...decodeProtectedHeader(machine), jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } })}.${machine.split('.')[1]}.${machine.split('.')[2]}`,
+      'header_not_allowed',
+    ],
+    [
+      'a jku header',
+      () => `${b64({ ...decodeProtectedHeader(machine), jku: 'https://evil.example/jwks' })}.${machine.split('.')[1]}.${machine.split('.')[2]}`,
+      'header_not_allowed',
+    ],
+    [
+      'a changed payload (signature no longer matches)',
+      () => `${machine.split('.')[0]}.${b64({ ...(decodeJwt(machine) as Record<string, unknown>), scope: 'demo-api/write' })}.${machine.split('.')[2]}`,
+      'signature_invalid',
+    ],
     ['an unknown kid', () => `${b64({ alg: 'RS256', kid: 'forged-kid' })}.${machine.split('.')[1]}.${machine.split('.')[2]}`, 'kid_not_found'],
     ['an ID token used as an access token', () => alice.id, 'token_use_mismatch'],
     ['a truncated token', () => machine.slice(0, 40), 'token_malformed'],

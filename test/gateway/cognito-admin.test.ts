@@ -7,11 +7,7 @@
  * Each test starts its own stack on its own clock (set to a fixed start, moved only by that test), so
  * no user cache, session or rate-limit state and no clock position carries from one test to another.
  */
-import {
-  AdminDisableUserCommand,
-  AdminUpdateUserAttributesCommand,
-  CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { AdminDisableUserCommand, AdminUpdateUserAttributesCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
 import { POOL, startStack, type Stack } from '../helpers/stack';
@@ -69,7 +65,9 @@ describe('user look-ups with a retention period', () => {
     const b = new TestBrowser();
     await b.signIn(`${stack.url}/`, 'carol', 'Carol-Passw0rd!');
     expect((await seen(b)).headers['x-auth-tenant']).toBe(CAROL_TENANT);
-    await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: POOL, Username: 'carol', UserAttributes: [{ Name: 'custom:tenant', Value: 'tenant-renamed' }] }));
+    await sdk.send(
+      new AdminUpdateUserAttributesCommand({ UserPoolId: POOL, Username: 'carol', UserAttributes: [{ Name: 'custom:tenant', Value: 'tenant-renamed' }] }),
+    );
     advance(30);
     expect((await seen(b)).headers['x-auth-tenant'], 'still the cached value inside the retention period').toBe(CAROL_TENANT);
     advance(45);
@@ -78,7 +76,7 @@ describe('user look-ups with a retention period', () => {
 });
 
 describe('sign-out everywhere', () => {
-  it('ends the user\'s other sessions at once (the user\'s not-before time in the store)', async () => {
+  it("ends the user's other sessions at once (the user's not-before time in the store)", async () => {
     const laptop = new TestBrowser();
     const phone = new TestBrowser();
     await laptop.signIn(`${stack.url}/`, 'bob', 'Bob-Passw0rd!');

@@ -14,7 +14,12 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     edit: (raw) => {
-      raw.apps.find((a: { id: string }) => a.id === 'demo').cors = { allowedOrigins: [SPA], allowCredentials: true, exposedHeaders: ['X-Request-Id'], maxAge: '1h' };
+      raw.apps.find((a: { id: string }) => a.id === 'demo').cors = {
+        allowedOrigins: [SPA],
+        allowCredentials: true,
+        exposedHeaders: ['X-Request-Id'],
+        maxAge: '1h',
+      };
     },
   });
 });
@@ -22,7 +27,10 @@ afterAll(() => stack?.close());
 
 describe('CORS per app', () => {
   it('answers an allowed preflight with 204 and the grant, without any credential', async () => {
-    const res = await rawRequest(stack.url, '/api/things', { method: 'OPTIONS', headers: { origin: SPA, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    const res = await rawRequest(stack.url, '/api/things', {
+      method: 'OPTIONS',
+      headers: { origin: SPA, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
     expect(res.status).toBe(204);
     expect(res.headers).toMatchObject({
       'access-control-allow-origin': SPA,
@@ -47,13 +55,24 @@ describe('CORS per app', () => {
     expect([anon.status, anon.headers['access-control-allow-origin'], anon.headers['access-control-allow-credentials']]).toEqual([401, SPA, 'true']);
     const token = await machineToken(stack.emulator.hostedUiBase, 'demo-api/read');
     const ok = await rawRequest(stack.url, '/api/things', { headers: { origin: SPA, accept: 'application/json', authorization: `Bearer ${token}` } });
-    expect([ok.status, ok.headers['access-control-allow-origin'], ok.headers['access-control-expose-headers'], ok.headers.vary]).toEqual([200, SPA, 'X-Request-Id', 'Origin']);
-    const evil = await rawRequest(stack.url, '/api/things', { headers: { origin: 'https://evil.example', accept: 'application/json', authorization: `Bearer ${token}` } });
+    expect([ok.status, ok.headers['access-control-allow-origin'], ok.headers['access-control-expose-headers'], ok.headers.vary]).toEqual([
+      200,
+      SPA,
+      'X-Request-Id',
+      'Origin',
+    ]);
+    const evil = await rawRequest(stack.url, '/api/things', {
+      headers: { origin: 'https://evil.example', accept: 'application/json', authorization: `Bearer ${token}` },
+    });
     expect([evil.status, evil.headers['access-control-allow-origin']]).toEqual([200, undefined]);
   });
   it('refuses allowedOrigins "*" with allowCredentials', () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} interpolation
-    const text = DEMO_CONFIG.replace('    upstream: ${DEMO_UPSTREAM_URL:-http://127.0.0.1:9080}\n    policies:\n      - name: public-pages', '    upstream: ${DEMO_UPSTREAM_URL:-http://127.0.0.1:9080}\n    cors: { allowedOrigins: ["*"], allowCredentials: true }\n    policies:\n      - name: public-pages');
+    // The demo config's own ${VAR} interpolation, written as text.
+    const upstreamLine = `    upstream: $\{DEMO_UPSTREAM_URL:-http://127.0.0.1:9080}`;
+    const text = DEMO_CONFIG.replace(
+      `${upstreamLine}\n    policies:\n      - name: public-pages`,
+      `${upstreamLine}\n    cors: { allowedOrigins: ["*"], allowCredentials: true }\n    policies:\n      - name: public-pages`,
+    );
     expect(() => loadConfig(text, {})).toThrow(/cors: allowedOrigins "\*" cannot be used with allowCredentials: true/);
   });
 });

@@ -44,7 +44,11 @@ describe('error pages with request ids', () => {
     expect(html).toContain('access_denied');
     expect(html).toContain(res.headers.get('x-request-id')!);
     expect(html).not.toMatch(/at .*\.ts:\d+/); // no stack trace
-    expect(expectLogged(res.headers.get('x-request-id'), ERROR_CATALOGUE.idp_error.log)).toMatchObject({ level: 'warn', error: 'idp_error', idpError: 'access_denied' });
+    expect(expectLogged(res.headers.get('x-request-id'), ERROR_CATALOGUE.idp_error.log)).toMatchObject({
+      level: 'warn',
+      error: 'idp_error',
+      idpError: 'access_denied',
+    });
   });
 
   it('refuses a callback whose state this browser never started', async () => {
@@ -90,7 +94,12 @@ describe('error pages with request ids', () => {
       const b = new TestBrowser();
       const start = await b.follow(`${fresh.url}/page`, { stopAt: (u) => u.includes('/oauth2/authorize') });
       const form = await b.follow(start.next!);
-      const back = await b.submitForm(form.url, await form.res.text(), { username: 'alice', password: 'Alice-Passw0rd!' }, { stopAt: (u) => u.includes('/_auth/callback') });
+      const back = await b.submitForm(
+        form.url,
+        await form.res.text(),
+        { username: 'alice', password: 'Alice-Passw0rd!' },
+        { stopAt: (u) => u.includes('/_auth/callback') },
+      );
       fresh.emulator.setJwksAvailable(POOL, false);
       const res = await b.request(back.next!, { headers: { accept: 'application/json' } });
       expect(res.status).toBe(503);
@@ -111,7 +120,11 @@ describe('error pages with request ids', () => {
       expect(r.status).toBe(502);
       const html = await r.text();
       expect(html).toContain(r.headers.get('x-request-id')!);
-      expect(down.logs.some((l) => l.requestId === r.headers.get('x-request-id') && l.msg === ERROR_CATALOGUE.upstream_unreachable.log && l.error === 'upstream_unreachable')).toBe(true);
+      expect(
+        down.logs.some(
+          (l) => l.requestId === r.headers.get('x-request-id') && l.msg === ERROR_CATALOGUE.upstream_unreachable.log && l.error === 'upstream_unreachable',
+        ),
+      ).toBe(true);
     } finally {
       await down.close();
     }
@@ -198,7 +211,12 @@ describe('a wrong client secret', () => {
       const b = new TestBrowser();
       const start = await b.follow(`${wrong.url}/page`, { stopAt: (u) => u.includes('/oauth2/authorize') });
       const form = await b.follow(start.next!);
-      const back = await b.submitForm(form.url, await form.res.text(), { username: 'alice', password: 'Alice-Passw0rd!' }, { stopAt: (u) => u.includes('/_auth/callback') });
+      const back = await b.submitForm(
+        form.url,
+        await form.res.text(),
+        { username: 'alice', password: 'Alice-Passw0rd!' },
+        { stopAt: (u) => u.includes('/_auth/callback') },
+      );
       const res = await b.request(back.next!, { headers: { accept: 'application/json' } });
       expect(res.status).toBe(502);
       expect(((await res.json()) as { error: string }).error).toBe('idp_rejected_client');

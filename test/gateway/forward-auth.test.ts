@@ -29,22 +29,35 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-describe('originalRequest: only the configured proxy\'s header family is believed', () => {
+describe("originalRequest: only the configured proxy's header family is believed", () => {
   it('nginx: reads X-Original-URL keeping the raw path', () => {
     expect(originalRequest(new Headers({ 'x-original-url': 'https://app.example/a/../admin?x=1', 'x-original-method': 'post' }), 'nginx')).toEqual({
-      ok: true, request: { method: 'POST', target: '/a/../admin?x=1', host: 'app.example', proto: 'https', canRedirect: false },
+      ok: true,
+      request: { method: 'POST', target: '/a/../admin?x=1', host: 'app.example', proto: 'https', canRedirect: false },
     });
   });
   it('traefik and caddy: read X-Forwarded-*', () => {
     for (const proxy of ['traefik', 'caddy'] as const) {
-      expect(originalRequest(new Headers({ 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example', 'x-forwarded-uri': '/x?y' }), proxy)).toEqual({
-        ok: true, request: { method: 'GET', target: '/x?y', host: 'app.example', proto: 'https', canRedirect: true },
+      expect(
+        originalRequest(
+          new Headers({ 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example', 'x-forwarded-uri': '/x?y' }),
+          proxy,
+        ),
+      ).toEqual({
+        ok: true,
+        request: { method: 'GET', target: '/x?y', host: 'app.example', proto: 'https', canRedirect: true },
       });
     }
   });
   it('ignores the other family: X-Original-URL alone means nothing behind Traefik, X-Forwarded-* nothing behind nginx', () => {
-    expect(originalRequest(new Headers({ 'x-original-url': 'http://app.example/public/x' }), 'traefik')).toMatchObject({ ok: false, code: 'missing_original_request' });
-    expect(originalRequest(new Headers({ 'x-forwarded-host': 'app.example', 'x-forwarded-uri': '/public/x' }), 'nginx')).toMatchObject({ ok: false, code: 'missing_original_request' });
+    expect(originalRequest(new Headers({ 'x-original-url': 'http://app.example/public/x' }), 'traefik')).toMatchObject({
+      ok: false,
+      code: 'missing_original_request',
+    });
+    expect(originalRequest(new Headers({ 'x-forwarded-host': 'app.example', 'x-forwarded-uri': '/public/x' }), 'nginx')).toMatchObject({
+      ok: false,
+      code: 'missing_original_request',
+    });
     // The same target in both families is harmless.
     const same = { 'x-original-url': 'http://app.example/admin/', 'x-forwarded-host': 'app.example', 'x-forwarded-uri': '/admin/' };
     expect(originalRequest(new Headers(same), 'nginx')).toMatchObject({ ok: true, request: { target: '/admin/' } });
@@ -55,18 +68,33 @@ describe('originalRequest: only the configured proxy\'s header family is believe
     expect(originalRequest(new Headers(smuggled), 'traefik')).toMatchObject({ ok: false, code: 'conflicting_original_request' });
     const reverse = { 'x-original-url': 'http://app.example/admin/', 'x-forwarded-uri': '/public/x' };
     expect(originalRequest(new Headers(reverse), 'nginx')).toMatchObject({ ok: false, code: 'conflicting_original_request' });
-    expect(originalRequest(new Headers({ 'x-original-url': 'http://app.example/admin/', 'x-forwarded-host': 'evil.example', 'x-forwarded-uri': '/admin/' }), 'nginx')).toMatchObject({ ok: false, code: 'conflicting_original_request' });
+    expect(
+      originalRequest(
+        new Headers({ 'x-original-url': 'http://app.example/admin/', 'x-forwarded-host': 'evil.example', 'x-forwarded-uri': '/admin/' }),
+        'nginx',
+      ),
+    ).toMatchObject({ ok: false, code: 'conflicting_original_request' });
   });
   it('refuses malformed input', () => {
     expect(originalRequest(new Headers({ 'x-original-url': 'javascript:alert(1)' }), 'nginx')).toMatchObject({ ok: false, code: 'missing_original_request' });
-    expect(originalRequest(new Headers({ 'x-forwarded-host': 'a', 'x-forwarded-uri': 'no-slash' }), 'traefik')).toMatchObject({ ok: false, code: 'missing_original_request' });
+    expect(originalRequest(new Headers({ 'x-forwarded-host': 'a', 'x-forwarded-uri': 'no-slash' }), 'traefik')).toMatchObject({
+      ok: false,
+      code: 'missing_original_request',
+    });
     expect(originalRequest(new Headers({}), 'caddy')).toMatchObject({ ok: false, code: 'missing_original_request' });
   });
 });
 
 /** What Traefik's forwardAuth and Caddy's forward_auth send. */
 function traefik(host: string, uri: string, extra: Record<string, string> = {}) {
-  return { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': host, 'x-forwarded-uri': uri, 'x-forwarded-for': '203.0.113.9', ...extra };
+  return {
+    'x-forwarded-method': 'GET',
+    'x-forwarded-proto': 'http',
+    'x-forwarded-host': host,
+    'x-forwarded-uri': uri,
+    'x-forwarded-for': '203.0.113.9',
+    ...extra,
+  };
 }
 
 describe('/_auth/verify as Traefik and Caddy call it', () => {
@@ -111,10 +139,12 @@ describe('/_auth/verify as Traefik and Caddy call it', () => {
   });
 });
 
-describe('/_auth/verify behind Traefik/Caddy refuses a client\'s X-Original-URL (they pass client headers on)', () => {
+describe("/_auth/verify behind Traefik/Caddy refuses a client's X-Original-URL (they pass client headers on)", () => {
   it('an anonymous client cannot reach /admin/ by naming /public in X-Original-URL', async () => {
     const host = new URL(stack.url).host;
-    const res = await rawRequest(stack.url, '/_auth/verify', { headers: traefik(host, '/admin/', { accept: 'application/json', 'x-original-url': `http://${host}/public/x` }) });
+    const res = await rawRequest(stack.url, '/_auth/verify', {
+      headers: traefik(host, '/admin/', { accept: 'application/json', 'x-original-url': `http://${host}/public/x` }),
+    });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).error).toBe('conflicting_original_request');
   });
@@ -122,7 +152,9 @@ describe('/_auth/verify behind Traefik/Caddy refuses a client\'s X-Original-URL 
     const host = new URL(stack.url).host;
     const bob = new TestBrowser();
     await bob.signIn(`${stack.url}/`, 'bob', 'Bob-Passw0rd!');
-    const res = await rawRequest(stack.url, '/_auth/verify', { headers: traefik(host, '/admin/', { cookie: bob.cookieHeader(stack.url)!, 'x-original-url': `http://${host}/docs`, 'x-original-method': 'GET' }) });
+    const res = await rawRequest(stack.url, '/_auth/verify', {
+      headers: traefik(host, '/admin/', { cookie: bob.cookieHeader(stack.url)!, 'x-original-url': `http://${host}/docs`, 'x-original-method': 'GET' }),
+    });
     expect(res.status).toBe(400);
     expect(res.headers['x-auth-user']).toBeUndefined();
   });
@@ -193,7 +225,7 @@ describe('nginx auth_request in front of the gateway (real nginx, the README sni
     expect(seen.query).toBe('q=a&x=2');
   });
 
-  it('a denied user sees the gateway\'s 403 page (the app, whom to ask, sign in as someone else)', async () => {
+  it("a denied user sees the gateway's 403 page (the app, whom to ask, sign in as someone else)", async () => {
     const b = new TestBrowser();
     await b.signIn(`${nginx.url}/`, 'bob', 'Bob-Passw0rd!');
     const res = await b.request(`${nginx.url}/admin/`);
@@ -207,8 +239,10 @@ describe('nginx auth_request in front of the gateway (real nginx, the README sni
     expect(html).toContain('/_auth/login?prompt=login&amp;rd=%2Fadmin%2F');
   });
 
-  it('a client\'s own X-Forwarded-Uri / X-Original-URL change nothing behind nginx', async () => {
-    const anon = await rawRequest(nginx.url, '/admin/', { headers: { 'x-forwarded-uri': '/public/x', 'x-forwarded-host': 'evil.example', 'x-original-url': 'http://x/public/x' } });
+  it("a client's own X-Forwarded-Uri / X-Original-URL change nothing behind nginx", async () => {
+    const anon = await rawRequest(nginx.url, '/admin/', {
+      headers: { 'x-forwarded-uri': '/public/x', 'x-forwarded-host': 'evil.example', 'x-original-url': 'http://x/public/x' },
+    });
     expect(anon.status).toBe(302);
     expect(String(anon.headers.location)).toBe(`${nginx.url}/_auth/login?rd=%2Fadmin%2F`);
   });
@@ -250,7 +284,7 @@ describe('Caddy forward_auth in front of the gateway (real Caddy 2.6, the README
     expect(seen.headers['x-auth-assertion']).toMatch(/^eyJ/);
   });
 
-  it('on a bypassed path the app gets neither a placeholder nor the client\'s copies', async () => {
+  it("on a bypassed path the app gets neither a placeholder nor the client's copies", async () => {
     const res = await rawRequest(caddy.url, '/public/x', { headers: { accept: 'application/json', 'x-auth-user': 'mallory', 'x-auth-groups': 'admins' } });
     expect(res.status).toBe(200);
     const seen = (JSON.parse(res.body) as { headers: Record<string, string> }).headers;
@@ -258,7 +292,7 @@ describe('Caddy forward_auth in front of the gateway (real Caddy 2.6, the README
     expect(res.body).not.toContain('{http.reverse_proxy');
   });
 
-  it('anonymous browsers are sent to sign in; a client\'s X-Original-URL is refused, not believed', async () => {
+  it("anonymous browsers are sent to sign in; a client's X-Original-URL is refused, not believed", async () => {
     const anon = await rawRequest(caddy.url, '/admin/', { headers: { accept: 'text/html' } });
     expect(anon.status).toBe(302);
     expect(String(anon.headers.location)).toContain('/oauth2/authorize');
@@ -284,18 +318,25 @@ describe('Envoy ext_authz (HTTP service, path_prefix /_auth/verify): the check r
     const host = new URL(envoy.url).host;
     const alice = new TestBrowser();
     await alice.signIn(`${envoy.url}/`, 'alice', 'Alice-Passw0rd!');
-    const ok = await rawRequest(envoy.url, '/_auth/verify/admin/x?y=1', { headers: { host, cookie: alice.cookieHeader(envoy.url)!, 'x-forwarded-proto': 'http' } });
+    const ok = await rawRequest(envoy.url, '/_auth/verify/admin/x?y=1', {
+      headers: { host, cookie: alice.cookieHeader(envoy.url)!, 'x-forwarded-proto': 'http' },
+    });
     expect([ok.status, ok.headers['x-auth-user']]).toEqual([200, 'alice']);
     const anon = await rawRequest(envoy.url, '/_auth/verify/admin/x', { headers: { host, accept: 'text/html' } });
     expect(anon.status).toBe(302);
     expect(String(anon.headers.location)).toContain('/oauth2/authorize');
-    const post = await rawRequest(envoy.url, '/_auth/verify/api/things', { method: 'POST', headers: { host, accept: 'application/json', cookie: alice.cookieHeader(envoy.url)! } });
+    const post = await rawRequest(envoy.url, '/_auth/verify/api/things', {
+      method: 'POST',
+      headers: { host, accept: 'application/json', cookie: alice.cookieHeader(envoy.url)! },
+    });
     expect([post.status, JSON.parse(post.body).error]).toEqual([401, 'unauthorized']);
   });
 
   it('refuses a client-added other family naming another request, and a check without the prefix', async () => {
     const host = new URL(envoy.url).host;
-    const smuggled = await rawRequest(envoy.url, '/_auth/verify/admin/x', { headers: { host, accept: 'application/json', 'x-original-url': `http://${host}/public/x` } });
+    const smuggled = await rawRequest(envoy.url, '/_auth/verify/admin/x', {
+      headers: { host, accept: 'application/json', 'x-original-url': `http://${host}/public/x` },
+    });
     expect([smuggled.status, JSON.parse(smuggled.body).error]).toEqual([400, 'conflicting_original_request']);
     const bare = await rawRequest(envoy.url, '/_auth/verify', { headers: { host, accept: 'application/json' } });
     expect([bare.status, JSON.parse(bare.body).error]).toEqual([400, 'missing_original_request']);

@@ -8,7 +8,9 @@ import { rawRequest } from '../helpers/raw';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
 afterAll(() => stack?.close());
 
 it.each([

@@ -4,7 +4,7 @@
  * /_auth/me and refused (403), with a bearer access token (which carries no `identities` claim) and
  * with a browser session on an app with user look-ups (where AdminGetUser returns `identities` as a
  * JSON string).
- */import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+ */ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInWithPassword } from '../../src/emulator/index';
 import { TestBrowser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
@@ -16,7 +16,9 @@ beforeAll(async () => {
       raw.cognitoAdmin = { userCacheRetention: '1m' };
       const demo = raw.apps.find((a: { id: string }) => a.id === 'demo');
       demo.cognito = { userLookup: true };
-      demo.policies.splice(1, 0,
+      demo.policies.splice(
+        1,
+        0,
         {
           name: 'pool-users-only',
           action: 'allow',
@@ -33,8 +35,12 @@ afterAll(() => stack?.close());
 
 async function erinAccessToken(): Promise<string> {
   const q = new URLSearchParams({
-    response_type: 'code', client_id: 'demo-gateway', redirect_uri: `${stack.url}/_auth/callback`,
-    scope: 'openid email profile', state: 'review-state-0001', identity_provider: 'PartnerIdP',
+    response_type: 'code',
+    client_id: 'demo-gateway',
+    redirect_uri: `${stack.url}/_auth/callback`,
+    scope: 'openid email profile',
+    state: 'review-state-0001',
+    identity_provider: 'PartnerIdP',
   });
   const cb = new URL(await signInWithPassword(`${stack.emulator.hostedUiBase}/oauth2/authorize?${q}`, 'erin', 'Erin-Passw0rd!'));
   const res = await fetch(`${stack.emulator.hostedUiBase}/oauth2/token`, {
@@ -55,7 +61,10 @@ describe('identity_providers: [COGNITO] keeps federated users out', () => {
 
   it('a federated user with a bearer access token is not reported (or allowed) as a COGNITO user', async () => {
     const token = await erinAccessToken();
-    const me = (await (await fetch(`${stack.url}/_auth/me`, { headers: { authorization: `Bearer ${token}` } })).json()) as { username: string; identityProviders: string[] };
+    const me = (await (await fetch(`${stack.url}/_auth/me`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      username: string;
+      identityProviders: string[];
+    };
     expect(me.username).toMatch(/^partneridp_/);
     expect(me.identityProviders).toEqual(['PartnerIdP']);
     const res = await fetch(`${stack.url}/local/x`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
@@ -70,7 +79,7 @@ describe('identity_providers: [COGNITO] keeps federated users out', () => {
     expect(res.status).toBe(403);
   });
 
-  it('a sign-in link may name the provider: /_auth/login?identity_provider=PartnerIdP (the README\'s erin hint)', async () => {
+  it("a sign-in link may name the provider: /_auth/login?identity_provider=PartnerIdP (the README's erin hint)", async () => {
     const b = new TestBrowser();
     const start = await b.follow(`${stack.url}/_auth/login?rd=%2F&identity_provider=PartnerIdP`, { stopAt: (u) => u.includes('/oauth2/authorize') });
     expect(new URL(start.next!).searchParams.get('identity_provider')).toBe('PartnerIdP');
@@ -80,7 +89,9 @@ describe('identity_providers: [COGNITO] keeps federated users out', () => {
     const me = (await (await b.request(`${stack.url}/_auth/me`)).json()) as { identityProviders: string[] };
     expect(me.identityProviders).toEqual(['PartnerIdP']);
     // Only a provider-shaped name is passed on.
-    const odd = await b.follow(`${stack.url}/_auth/login?rd=%2F&identity_provider=${encodeURIComponent('x&prompt=none')}`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    const odd = await b.follow(`${stack.url}/_auth/login?rd=%2F&identity_provider=${encodeURIComponent('x&prompt=none')}`, {
+      stopAt: (u) => u.includes('/oauth2/authorize'),
+    });
     expect(new URL(odd.next!).searchParams.get('identity_provider')).toBeNull();
   });
 });

@@ -23,8 +23,18 @@ beforeAll(async () => {
       raw.cookies = { domain: 'example.test', secure: false };
       raw.redirects = { allowedHosts: ['*.example.test'] };
       raw.apps = [
-        { id: 'wiki', hosts: [`wiki.example.test:${port}`], upstream: raw.apps[1].upstream, policies: [{ name: 'staff', action: 'allow', include: [{ groups: ['staff'] }] }] },
-        { id: 'admin', hosts: [`admin.example.test:${port}`], upstream: raw.apps[1].upstream, policies: [{ name: 'admins', action: 'allow', include: [{ groups: ['admins'] }] }] },
+        {
+          id: 'wiki',
+          hosts: [`wiki.example.test:${port}`],
+          upstream: raw.apps[1].upstream,
+          policies: [{ name: 'staff', action: 'allow', include: [{ groups: ['staff'] }] }],
+        },
+        {
+          id: 'admin',
+          hosts: [`admin.example.test:${port}`],
+          upstream: raw.apps[1].upstream,
+          policies: [{ name: 'admins', action: 'allow', include: [{ groups: ['admins'] }] }],
+        },
       ];
     },
   });

@@ -18,7 +18,12 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const cookieOf = (setCookie: string | string[] | undefined) => [setCookie ?? []].flat().map((c) => c.split(';')[0]!).filter((c) => !c.endsWith('=')).join('; ');
+const cookieOf = (setCookie: string | string[] | undefined) =>
+  [setCookie ?? []]
+    .flat()
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => !c.endsWith('='))
+    .join('; ');
 
 async function csrf() {
   const res = await rawRequest(stack.url, '/_auth/password', { headers: { accept: 'application/json' } });
@@ -55,8 +60,16 @@ describe('POST /_auth/password', () => {
   it('a wrong password and an unknown user get the same 401', async () => {
     const wrong = await post(JSON.stringify({ username: 'carol', password: 'nope' }), { 'content-type': 'application/json' });
     const unknown = await post(JSON.stringify({ username: 'nobody-here', password: 'nope' }), { 'content-type': 'application/json' });
-    expect([wrong.status, JSON.parse(wrong.body).error, JSON.parse(wrong.body).error_description]).toEqual([401, 'invalid_credentials', 'Incorrect username or password.']);
-    expect([unknown.status, JSON.parse(unknown.body).error, JSON.parse(unknown.body).error_description]).toEqual([401, 'invalid_credentials', 'Incorrect username or password.']);
+    expect([wrong.status, JSON.parse(wrong.body).error, JSON.parse(wrong.body).error_description]).toEqual([
+      401,
+      'invalid_credentials',
+      'Incorrect username or password.',
+    ]);
+    expect([unknown.status, JSON.parse(unknown.body).error, JSON.parse(unknown.body).error_description]).toEqual([
+      401,
+      'invalid_credentials',
+      'Incorrect username or password.',
+    ]);
   });
 
   it('refuses a cross-site post, a form without its token, a disabled user and an app without password sign-in', async () => {

@@ -20,7 +20,11 @@ beforeAll(async () => {
     edit: (raw) => {
       // A second app on /legacy whose upstream really is case-sensitive and wants odd spellings.
       raw.apps.unshift({
-        id: 'legacy', upstream: raw.apps[0].upstream, pathPrefix: '/legacy', caseSensitive: true, unusualPaths: 'forward',
+        id: 'legacy',
+        upstream: raw.apps[0].upstream,
+        pathPrefix: '/legacy',
+        caseSensitive: true,
+        unusualPaths: 'forward',
         policies: [
           { name: 'legacy-admin', action: 'block', paths: ['/legacy/admin/*'], include: [{ everyone: true }] },
           { name: 'legacy-rest', action: 'bypass', include: [{ everyone: true }] },
@@ -59,15 +63,20 @@ describe('letter case (caseSensitive unset): the stricter of both spellings', ()
 });
 
 describe('spellings some upstreams read as another path', () => {
-  it.each(['/admin.', '/admin%20', '/admin::$DATA', '/public/%252e%252e/admin', '/public/%c0%ae%c0%ae/admin', '/public/%EF%BC%8E%EF%BC%8E/admin', '/admin%EF%BC%8Fx'])(
-    '%s is refused 400 before any credential is looked at',
-    async (target) => {
-      const res = await get(target, { cookie: bobCookie });
-      expect([res.status, JSON.parse(res.body).error]).toEqual([400, 'bad_path']);
-      const line = stack.logs.find((l) => l.requestId === res.headers['x-request-id'] && l.msg === 'request');
-      expect(String(line?.reason)).toMatch(/^spelling some upstreams read as another path: /);
-    },
-  );
+  it.each([
+    '/admin.',
+    '/admin%20',
+    '/admin::$DATA',
+    '/public/%252e%252e/admin',
+    '/public/%c0%ae%c0%ae/admin',
+    '/public/%EF%BC%8E%EF%BC%8E/admin',
+    '/admin%EF%BC%8Fx',
+  ])('%s is refused 400 before any credential is looked at', async (target) => {
+    const res = await get(target, { cookie: bobCookie });
+    expect([res.status, JSON.parse(res.body).error]).toEqual([400, 'bad_path']);
+    const line = stack.logs.find((l) => l.requestId === res.headers['x-request-id'] && l.msg === 'request');
+    expect(String(line?.reason)).toMatch(/^spelling some upstreams read as another path: /);
+  });
   it('an app with unusualPaths: forward passes them on unchanged', async () => {
     const res = await get('/legacy/file.txt::$DATA');
     expect(res.status).toBe(200);

@@ -3,13 +3,17 @@
  * the upstream is told the scheme and host users actually use (`X-Forwarded-Proto: https`,
  * `X-Forwarded-Host: gw.example.com`), so upstreams that build absolute URLs or enforce https from
  * those headers neither send users to http:// nor loop.
- */import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+ */ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../helpers/raw';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ edit: (raw) => { raw.publicUrl = 'https://gw.example.com'; } });
+  stack = await startStack({
+    edit: (raw) => {
+      raw.publicUrl = 'https://gw.example.com';
+    },
+  });
 });
 afterAll(() => stack?.close());
 

@@ -6,7 +6,12 @@
  * while the pool keys cannot be fetched keeps the rotated refresh token. Sign-out clears the gateway's
  * cookies, revokes the refresh token, ends the hosted-UI session, and validates its target.
  */
-import { AdminAddUserToGroupCommand, AdminRemoveUserFromGroupCommand, AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminAddUserToGroupCommand,
+  AdminRemoveUserFromGroupCommand,
+  AdminUserGlobalSignOutCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
 import { POOL, startStack, type Stack } from '../helpers/stack';

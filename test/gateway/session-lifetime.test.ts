@@ -1,7 +1,7 @@
 /**
  * An app's `session.absoluteLifetime` (24 h) longer than the global one (12 h) applies to that app's
  * sessions: the session cookies the callback writes carry the app's lifetime as Max-Age.
- */import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+ */ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -22,7 +22,12 @@ describe('per-app session.absoluteLifetime longer than the global one', () => {
     const b = new TestBrowser();
     const first = await b.follow(`${stack.url}/dashboard`);
     const html = await first.res.text();
-    const toCallback = await b.submitForm(first.url, html, { username: 'alice', password: 'Alice-Passw0rd!' }, { stopAt: (u) => u.includes('/_auth/callback') });
+    const toCallback = await b.submitForm(
+      first.url,
+      html,
+      { username: 'alice', password: 'Alice-Passw0rd!' },
+      { stopAt: (u) => u.includes('/_auth/callback') },
+    );
     const cb = await b.request(toCallback.next!);
     expect(cb.status).toBe(302);
     const session = cb.headers.getSetCookie().filter((c) => /_session(_\d+)?=/.test(c) && !/Max-Age=0/i.test(c));

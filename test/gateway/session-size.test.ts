@@ -18,7 +18,11 @@ import { POOL, startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ edit: (raw) => { raw.headers.accessToken = 'authorization'; } });
+  stack = await startStack({
+    edit: (raw) => {
+      raw.headers.accessToken = 'authorization';
+    },
+  });
 });
 afterAll(() => stack?.close());
 
@@ -60,7 +64,10 @@ async function signInToCallback(username: string, password: string) {
   const first = await b.follow(`${stack.url}/dashboard`);
   const to = await b.submitForm(first.url, await first.res.text(), { username, password }, { stopAt: (u) => u.includes('/_auth/callback') });
   const cb = await get(to.next!, b.cookieHeader(to.next!));
-  const cookie = cb.setCookies.filter((c) => c.includes('_session') && !/Max-Age=0/i.test(c)).map((c) => c.split(';')[0]).join('; ');
+  const cookie = cb.setCookies
+    .filter((c) => c.includes('_session') && !/Max-Age=0/i.test(c))
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return { cb, cookie };
 }
 
@@ -91,7 +98,12 @@ describe('sessions of users in many groups, access token forwarded', () => {
   });
 
   it('an ID token over the 16 KB token limit ends sign-in with a 400 page, not a 500', async () => {
-    await admin('AdminCreateUser', { UserPoolId: POOL, Username: 'grace', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: 'grace@example.com' }] });
+    await admin('AdminCreateUser', {
+      UserPoolId: POOL,
+      Username: 'grace',
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [{ Name: 'email', Value: 'grace@example.com' }],
+    });
     await admin('AdminSetUserPassword', { UserPoolId: POOL, Username: 'grace', Password: 'Grace-Passw0rd!', Permanent: true });
     await userInGroups('grace', 100, 128);
     const { cb, cookie } = await signInToCallback('grace', 'Grace-Passw0rd!');

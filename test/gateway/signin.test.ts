@@ -146,7 +146,14 @@ describe('browser sign-in with code + PKCE against the emulator', () => {
     const ok = new TestBrowser();
     const good = await ok.signIn(`${stack.url}/_auth/login?rd=${encodeURIComponent('/reports?a=1&b=2')}`, 'bob', 'Bob-Passw0rd!');
     expect(good.url).toBe(`${stack.url}/reports?a=1&b=2`);
-    for (const rd of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', 'https:evil.example', '/%2F%2Fevil.example', 'https://127.0.0.1.evil.example/']) {
+    for (const rd of [
+      '//evil.example/x',
+      '/\\evil.example',
+      'https://evil.example/',
+      'https:evil.example',
+      '/%2F%2Fevil.example',
+      'https://127.0.0.1.evil.example/',
+    ]) {
       const b = new TestBrowser();
       const done = await b.signIn(`${stack.url}/_auth/login?rd=${encodeURIComponent(rd)}`, 'bob', 'Bob-Passw0rd!');
       expect(done.url, rd).toBe(`${stack.url}/`);
@@ -179,7 +186,9 @@ describe('unverified email addresses', () => {
   async function setBobVerified(s: Stack, v: 'true' | 'false') {
     const { AdminUpdateUserAttributesCommand, CognitoIdentityProviderClient } = await import('@aws-sdk/client-cognito-identity-provider');
     const sdk = new CognitoIdentityProviderClient({ endpoint: s.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: 'us-east-1_DemoPool1', Username: 'bob', UserAttributes: [{ Name: 'email_verified', Value: v }] }));
+    await sdk.send(
+      new AdminUpdateUserAttributesCommand({ UserPoolId: 'us-east-1_DemoPool1', Username: 'bob', UserAttributes: [{ Name: 'email_verified', Value: v }] }),
+    );
   }
 
   it('are left out of identity headers and the assertion unless headers.unverifiedEmail is forward', async () => {

@@ -17,7 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-
 function upstreamSaw(body: string) {
   return JSON.parse(body) as { path: string; headers: Record<string, string> };
 }
@@ -30,7 +29,7 @@ describe('identity headers a client sends never reach the upstream', () => {
     for (const name of Object.keys(SPOOFED)) expect(seen[name.toLowerCase()], name).toBeUndefined();
   });
 
-  it('on a signed-in path: the gateway\'s values replace them', async () => {
+  it("on a signed-in path: the gateway's values replace them", async () => {
     const b = new TestBrowser();
     await b.signIn(`${stack.url}/`, 'bob', 'Bob-Passw0rd!');
     const res = await rawRequest(stack.url, '/page', { headers: { accept: 'application/json', cookie: b.cookieHeader(stack.url)!, ...SPOOFED } });
@@ -41,7 +40,10 @@ describe('identity headers a client sends never reach the upstream', () => {
     expect(seen['x-forwarded-user']).toBe('bob');
     expect(seen['remote-user']).toBe('bob');
     // The client's forged assertion was replaced by one the gateway signed for this user and app.
-    const { payload } = await jwtVerify(seen['x-auth-assertion']!, createRemoteJWKSet(new URL(`${stack.url}/_auth/jwks`)), { audience: 'demo', algorithms: ['ES256'] });
+    const { payload } = await jwtVerify(seen['x-auth-assertion']!, createRemoteJWKSet(new URL(`${stack.url}/_auth/jwks`)), {
+      audience: 'demo',
+      algorithms: ['ES256'],
+    });
     expect(payload).toMatchObject({ username: 'bob', groups: ['staff'] });
     for (const name of ['x_auth_email', 'x-auth_user', 'x_forwarded_email', 'remote_groups', 'x-amzn-oidc-identity', 'x-auth-request-user']) {
       expect(seen[name], name).toBeUndefined();

@@ -25,7 +25,11 @@ describe('W3C trace context', () => {
     expect(await upstreamSaw({ traceparent: tp })).toEqual({ traceparent: tp, logged: '4bf92f3577b34da6a3ce929d0e0e4736' });
   });
   it('adds one when absent or malformed (all-zero ids too)', async () => {
-    for (const headers of <Record<string, string>[]>[{}, { traceparent: 'garbage' }, { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }]) {
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { traceparent: 'garbage' },
+      { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' },
+    ]) {
       const seen = await upstreamSaw(headers);
       expect(seen.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
       expect(seen.traceparent!.slice(3, 35)).toBe(seen.logged);

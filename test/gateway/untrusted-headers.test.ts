@@ -13,7 +13,10 @@ beforeAll(async () => {
     edit: (raw) => {
       raw.untrustedHeaders = { names: ['X-Tenant-Override'], prefixes: ['X-Legacy-Auth-'] };
       raw.apps.unshift({
-        id: 'webdav', upstream: raw.apps[0].upstream, pathPrefix: '/dav', trustClientHeaders: ['X-HTTP-Method-Override'],
+        id: 'webdav',
+        upstream: raw.apps[0].upstream,
+        pathPrefix: '/dav',
+        trustClientHeaders: ['X-HTTP-Method-Override'],
         policies: [{ name: 'open', action: 'bypass', include: [{ everyone: true }] }],
       });
     },

@@ -56,9 +56,13 @@ export class TestBrowser {
       const eq = pair!.indexOf('=');
       const name = pair!.slice(0, eq).trim();
       const value = pair!.slice(eq + 1).trim();
-      const domainAttr = attrs.map((a) => /^\s*domain=\.?(.+?)\s*$/i.exec(a)?.[1]).find(Boolean)?.toLowerCase();
+      const domainAttr = attrs
+        .map((a) => /^\s*domain=\.?(.+?)\s*$/i.exec(a)?.[1])
+        .find(Boolean)
+        ?.toLowerCase();
       const jar = this.cookies(domainAttr && (host === domainAttr || host.endsWith(`.${domainAttr}`)) ? `.${domainAttr}` : host);
-      const expired = attrs.some((a) => /^\s*max-age=\s*(0|-\d+)\s*$/i.test(a)) ||
+      const expired =
+        attrs.some((a) => /^\s*max-age=\s*(0|-\d+)\s*$/i.test(a)) ||
         attrs.some((a) => /^\s*expires=/i.test(a) && Date.parse(a.split('=').slice(1).join('=')) < Date.now());
       if (expired || value === '') jar.delete(name);
       else jar.set(name, value);

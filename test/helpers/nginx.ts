@@ -57,7 +57,13 @@ ${serverBlock}
 }
 
 /** Waits (5 s at most) until a child server answers HTTP at `probe`; the handle stops it with SIGTERM. */
-export async function whenAnswering(child: ChildProcess, probe: string, name: string, stderr: () => string, url: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function whenAnswering(
+  child: ChildProcess,
+  probe: string,
+  name: string,
+  stderr: () => string,
+  url: string,
+): Promise<{ url: string; close(): Promise<void> }> {
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr()}`);
     try {

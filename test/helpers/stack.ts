@@ -55,7 +55,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const audit = memoryAudit();
   // The admin API goes to the emulator, with dummy credentials (it accepts any signature).
   const adminEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...opts.env };
-  const gateway = await startNodeGateway({ config, port: opts.port ?? 0, host: '127.0.0.1', logger, now: opts.now, env: adminEnv, audit, loadConfig: opts.loadConfig });
+  const gateway = await startNodeGateway({
+    config,
+    port: opts.port ?? 0,
+    host: '127.0.0.1',
+    logger,
+    now: opts.now,
+    env: adminEnv,
+    audit,
+    loadConfig: opts.loadConfig,
+  });
   const clientId = config.idp.clientId;
   const port = gateway.port;
   emulator.setClientSettings(POOL, clientId, {

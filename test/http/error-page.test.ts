@@ -15,8 +15,7 @@ import { newRequestId, requestIdFor } from '../../src/http/request-id';
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const browser = (method = 'GET', extra: Record<string, string> = {}) =>
   new Request('http://gw.example/x', { method, headers: { accept: BROWSER_ACCEPT, ...extra } });
-const api = (headers: Record<string, string> = { accept: 'application/json' }, method = 'GET') =>
-  new Request('http://gw.example/x', { method, headers });
+const api = (headers: Record<string, string> = { accept: 'application/json' }, method = 'GET') => new Request('http://gw.example/x', { method, headers });
 
 describe('prefersJson (401 instead of a redirect)', () => {
   it('is false for a browser navigation', () => {
@@ -75,7 +74,7 @@ describe('renderError over the catalogue', () => {
     expect(body.error).toBe(code);
   });
 
-  it('a status outside the entry\'s alternatives is ignored', () => {
+  it("a status outside the entry's alternatives is ignored", () => {
     expect(gatewayError('idp_unavailable', { requestId: 'r', status: 504 }).status).toBe(504);
     expect(gatewayError('idp_unavailable', { requestId: 'r', status: 200 }).status).toBe(503);
     expect(gatewayError('no_app', { requestId: 'r', status: 403 }).status).toBe(403);
@@ -89,9 +88,15 @@ describe('renderError over the catalogue', () => {
   });
 
   it('403 names the app, the user and who to ask, escaped', async () => {
-    const html = await renderError(browser(), gatewayError('access_denied', {
-      requestId: 'r', app: 'Payroll <b>', user: 'alice"><script>alert(1)</script>', contact: 'it-help@example.com',
-    })).text();
+    const html = await renderError(
+      browser(),
+      gatewayError('access_denied', {
+        requestId: 'r',
+        app: 'Payroll <b>',
+        user: 'alice"><script>alert(1)</script>',
+        contact: 'it-help@example.com',
+      }),
+    ).text();
     expect(html).toContain('Payroll &lt;b&gt;');
     expect(html).toContain('alice&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<script>');

@@ -4,7 +4,7 @@
  * offered as `Authorization: Bearer` gets 401 invalid_token through the running gateway. (The
  * verifier's own rule: test/tokens/verifier.test.ts "without audiences, checks access tokens on
  * client_id".)
- */import { afterAll, beforeAll, expect, it } from 'vitest';
+ */ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoUpstream } from '../../src/cli/demo';
 import { loadConfig } from '../../src/config/load';
 import { createMemoryLogger } from '../../src/log';
@@ -54,10 +54,22 @@ afterAll(async () => {
 it('refuses an OpenID Connect ID token offered as Authorization: Bearer', async () => {
   const now = Math.floor(Date.now() / 1000);
   // An ordinary ID token for the gateway's client, as any OpenID Provider issues it.
-  const idToken = await mint(key, {
-    iss: ISSUER, sub: 'olivia', aud: 'gateway', iat: now, exp: now + 300, auth_time: now,
-    nonce: 'n-0S6_WzA2Mj', email: 'olivia@example.org', email_verified: true, groups: ['ops'],
-  }, { typ: 'JWT' });
+  const idToken = await mint(
+    key,
+    {
+      iss: ISSUER,
+      sub: 'olivia',
+      aud: 'gateway',
+      iat: now,
+      exp: now + 300,
+      auth_time: now,
+      nonce: 'n-0S6_WzA2Mj',
+      email: 'olivia@example.org',
+      email_verified: true,
+      groups: ['ops'],
+    },
+    { typ: 'JWT' },
+  );
   const res = await fetch(`${gateway.url}/reports`, { headers: { authorization: `Bearer ${idToken}`, accept: 'application/json' } });
   expect(res.status).toBe(401);
   expect(res.headers.get('www-authenticate')).toMatch(/^Bearer .*error="invalid_token"/);

@@ -24,7 +24,7 @@ const instructions = dockerfile
   .filter((l) => l.trim() && !l.trim().startsWith('#'));
 
 describe('the README recipe (Run in production, Deploy on Node)', () => {
-  it('is the pack-and-install test\'s commands', () => {
+  it("is the pack-and-install test's commands", () => {
     const recipe = readmeBlock('sh', 'node-install');
     expect(recipe).toContain(`npm ci && ${BUILD.join(' ')} && npm pack --ignore-scripts `);
     expect(recipe).toContain(`echo '${EMPTY_PACKAGE_JSON}' > package.json`);
@@ -39,14 +39,14 @@ describe('the Dockerfile', () => {
     expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual([`FROM $\{NODE_IMAGE} AS build`, `FROM $\{NODE_IMAGE}`]);
   });
 
-  it('runs the pack-and-install test\'s commands: build, pack, install --omit=dev into an empty folder', () => {
+  it("runs the pack-and-install test's commands: build, pack, install --omit=dev into an empty folder", () => {
     const runs = instructions.filter((l) => l.startsWith('RUN ')).join('\n');
     expect(runs).toContain(`RUN ${BUILD.join(' ')}`);
     expect(runs).toContain(pack('/pkg').join(' '));
     expect(runs).toContain(`echo '${EMPTY_PACKAGE_JSON}' > package.json && ${installTarball('/tmp/cognito-gateway.tgz').join(' ')}`);
   });
 
-  it('copies every path the package ships, so the image\'s tarball is the tested one', () => {
+  it("copies every path the package ships, so the image's tarball is the tested one", () => {
     const copied = instructions.filter((l) => l.startsWith('COPY ') && !l.includes('--from')).flatMap((l) => l.split(/\s+/).slice(1, -1));
     const shipped = PKG.files.filter((f) => !f.startsWith('!') && f !== 'dist/').map((f) => f.replace(/\/$/, ''));
     expect(shipped.filter((f) => !copied.includes(f))).toEqual([]);
@@ -56,16 +56,23 @@ describe('the Dockerfile', () => {
   it('runs as the unprivileged user, needs no writable root, takes config by GATEWAY_CONFIG and checks health', () => {
     expect(instructions.filter((l) => l.startsWith('USER '))).toEqual(['USER node']);
     expect(dockerfile).toMatch(/GATEWAY_CONFIG=\/etc\/cognito-gateway\/config\.yaml/);
-    expect(instructions.find((l) => l.startsWith('HEALTHCHECK '))).toMatch(/CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:'\+process\.env\.PORT\+'\/_auth\/readyz'\)/);
+    expect(instructions.find((l) => l.startsWith('HEALTHCHECK '))).toMatch(
+      /CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:'\+process\.env\.PORT\+'\/_auth\/readyz'\)/,
+    );
     // The bin itself, not npx (which writes an npm cache).
-    expect(instructions.find((l) => l.startsWith('ENTRYPOINT '))).toBe('ENTRYPOINT ["node", "/opt/cognito-gateway/node_modules/cognito-gateway/bin/cognito-gateway.js"]');
+    expect(instructions.find((l) => l.startsWith('ENTRYPOINT '))).toBe(
+      'ENTRYPOINT ["node", "/opt/cognito-gateway/node_modules/cognito-gateway/bin/cognito-gateway.js"]',
+    );
     expect(instructions.find((l) => l.startsWith('CMD '))).toBe('CMD ["serve"]');
   });
 });
 
 describe('docker-compose.yaml (the demo)', () => {
   const compose = parse(read('docker-compose.yaml'), { merge: true }) as {
-    services: Record<string, { entrypoint?: string[]; command?: string[]; read_only?: boolean; network_mode?: string; volumes?: string[]; environment?: Record<string, string> }>;
+    services: Record<
+      string,
+      { entrypoint?: string[]; command?: string[]; read_only?: boolean; network_mode?: string; volumes?: string[]; environment?: Record<string, string> }
+    >;
   };
 
   it('runs the gateway, the emulator and the demo upstream from the one image, read-only', () => {
@@ -86,7 +93,11 @@ describe('docker-compose.yaml (the demo)', () => {
   });
 
   it('the demo upstream runs alone (src/demo/main.ts) and echoes requests', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts'], { cwd: ROOT, env: { ...process.env, DEMO_UPSTREAM_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, DEMO_UPSTREAM_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((ok, fail) => {
         let out = '';
@@ -125,7 +136,9 @@ describe('deploy/cognito-gateway.service', () => {
     ]) {
       expect(keys.has(line), line).toBe(true);
     }
-    expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/node \/opt\/cognito-gateway\/node_modules\/cognito-gateway\/bin\/cognito-gateway\.js serve --config \/etc\/cognito-gateway\/config\.yaml$/m);
+    expect(unit).toMatch(
+      /^ExecStart=\/usr\/local\/bin\/node \/opt\/cognito-gateway\/node_modules\/cognito-gateway\/bin\/cognito-gateway\.js serve --config \/etc\/cognito-gateway\/config\.yaml$/m,
+    );
   });
 
   it('passes systemd-analyze verify and scores at most 2.0 on systemd-analyze security', () => {

@@ -100,7 +100,10 @@ describe('the npm package', () => {
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['use.ts'] }),
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: ['use.ts'],
+      }),
     );
     writeFileSync(
       join(dir, 'use.ts'),
@@ -116,7 +119,9 @@ describe('the npm package', () => {
     );
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: dir, encoding: 'utf8' });
     // Exactly the one deliberate mistake: every import resolved and carries its real type.
-    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^use\.ts\(6,14\): error TS2322: Type '\(text: string, .*' is not assignable to type 'string'\.$/)]);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^use\.ts\(6,14\): error TS2322: Type '\(text: string, .*' is not assignable to type 'string'\.$/),
+    ]);
     expect(r.status).toBe(1);
   });
 

@@ -18,7 +18,10 @@ describe('the pretest system-package step', () => {
 
   it('knows the packages the suites drive, and finds each by its program', () => {
     expect(SYSTEM_PACKAGES.map((p) => p.name)).toEqual(['chromium', 'nginx', 'caddy', 'redis-server', 'systemd']);
-    expect(missingPackages(SYSTEM_PACKAGES, (p) => ['/usr/sbin/nginx', '/usr/local/bin/caddy', '/usr/bin/systemd-analyze'].includes(p))).toEqual(['chromium', 'redis-server']);
+    expect(missingPackages(SYSTEM_PACKAGES, (p) => ['/usr/sbin/nginx', '/usr/local/bin/caddy', '/usr/bin/systemd-analyze'].includes(p))).toEqual([
+      'chromium',
+      'redis-server',
+    ]);
   });
 
   it('installs as root, through passwordless sudo otherwise, and stops with one command when it cannot', () => {
@@ -39,7 +42,10 @@ describe('the pretest system-package step', () => {
       action: 'stop',
       message: 'the tests need chromium redis-server: run  sudo apt-get update && sudo apt-get install -y chromium redis-server  then rerun npm test',
     });
-    expect(setupPlan({ missing, isRoot: false, hasAptGet: false, hasSudo: true })).toMatchObject({ action: 'stop', message: expect.stringMatching(/^the tests need chromium redis-server \(Debian/) });
+    expect(setupPlan({ missing, isRoot: false, hasAptGet: false, hasSudo: true })).toMatchObject({
+      action: 'stop',
+      message: expect.stringMatching(/^the tests need chromium redis-server \(Debian/),
+    });
   });
 
   it('finds everything on this machine: the step exits 0 and installs nothing', () => {
@@ -49,7 +55,10 @@ describe('the pretest system-package step', () => {
   });
 
   it('--check names what is missing and exits 1', () => {
-    const r = spawnSync(process.execPath, ['scripts/setup-test-deps.mjs', '--check'], { encoding: 'utf8', env: { ...process.env, CHROMIUM_PATH: '/nonexistent/chromium' } });
+    const r = spawnSync(process.execPath, ['scripts/setup-test-deps.mjs', '--check'], {
+      encoding: 'utf8',
+      env: { ...process.env, CHROMIUM_PATH: '/nonexistent/chromium' },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('missing system packages for the tests: chromium\n');
   });

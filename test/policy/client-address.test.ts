@@ -53,8 +53,11 @@ describe('resolveClientAddress on Node', () => {
 describe('resolveClientAddress on Workers', () => {
   const worker = (headers: Record<string, string>) => edgeClientAddress(new Headers(headers));
   it('reads CF-Connecting-IP and CF-IPCountry, not X-Forwarded-For', () => {
-    expect(worker({ 'cf-connecting-ip': '2001:db8::5', 'cf-ipcountry': 'de', 'x-forwarded-for': '1.1.1.1' }))
-      .toEqual({ address: '2001:db8::5', country: 'DE', source: 'cf-connecting-ip' });
+    expect(worker({ 'cf-connecting-ip': '2001:db8::5', 'cf-ipcountry': 'de', 'x-forwarded-for': '1.1.1.1' })).toEqual({
+      address: '2001:db8::5',
+      country: 'DE',
+      source: 'cf-connecting-ip',
+    });
   });
   it('missing or malformed headers are unknown', () => {
     expect(worker({ 'x-forwarded-for': '1.1.1.1', 'cf-ipcountry': 'Germany' })).toEqual({ address: undefined, country: undefined, source: 'none' });

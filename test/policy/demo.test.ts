@@ -41,6 +41,9 @@ describe('demo policy table (src/policy/README.md)', () => {
   });
 
   it('matches no app on another host', () => {
-    expect(decideAs(compiled, { method: 'GET', host: 'evil.example', rawTarget: '/public/x' }, alice)).toMatchObject({ kind: 'refused', refusal: { status: 404, code: 'no_app' } });
+    expect(decideAs(compiled, { method: 'GET', host: 'evil.example', rawTarget: '/public/x' }, alice)).toMatchObject({
+      kind: 'refused',
+      refusal: { status: 404, code: 'no_app' },
+    });
   });
 });

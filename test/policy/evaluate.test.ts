@@ -146,7 +146,11 @@ describe('order, applicability and defaults', () => {
     expect(d.effect).toBe('deny');
     expect(d.policy).toBeUndefined();
     expect(d.trace.map((t) => [t.policy, t.applies])).toEqual([
-      ['block-contractors', true], ['public', false], ['writers', false], ['office-block', false], ['staff', false],
+      ['block-contractors', true],
+      ['public', false],
+      ['writers', false],
+      ['office-block', false],
+      ['staff', false],
     ]);
   });
   it('block with exclude, no identity needed', () => {

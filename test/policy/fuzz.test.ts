@@ -10,26 +10,84 @@ import { evaluate, matchApp, normalizePath, pathHasPrefix } from '../../src/poli
 import { alice, bob, compile, prng } from './helpers';
 
 const PIECES = [
-  'admin', 'Admin', 'ADMIN', 'public', 'api', 'partners', 'x', 'y.txt', '', '.', '..', '...', '%2e', '%2E', '%2e%2e',
-  '.%2E', '%2E%2e', '%2f', '%2F', '%5c', '%5C', '%00', '%0a', '%252e', '%252e%252e', '%252f', ';', 'a;b', '..;', '\\',
-  '..\\', '%61dmin', '%41DMIN', '%7e', '%25', '%3f', '%3F', '%23', '?q=/admin', '#/admin', 'caf\u00e9', '%c3%a9', 'a b',
-  '%', '%g1', '%2',
+  'admin',
+  'Admin',
+  'ADMIN',
+  'public',
+  'api',
+  'partners',
+  'x',
+  'y.txt',
+  '',
+  '.',
+  '..',
+  '...',
+  '%2e',
+  '%2E',
+  '%2e%2e',
+  '.%2E',
+  '%2E%2e',
+  '%2f',
+  '%2F',
+  '%5c',
+  '%5C',
+  '%00',
+  '%0a',
+  '%252e',
+  '%252e%252e',
+  '%252f',
+  ';',
+  'a;b',
+  '..;',
+  '\\',
+  '..\\',
+  '%61dmin',
+  '%41DMIN',
+  '%7e',
+  '%25',
+  '%3f',
+  '%3F',
+  '%23',
+  '?q=/admin',
+  '#/admin',
+  'caf\u00e9',
+  '%c3%a9',
+  'a b',
+  '%',
+  '%g1',
+  '%2',
 ];
 
 const apps = compile([
-  { id: 'root', name: 'Root', upstream: 'http://u', policies: [
-    { name: 'pub', action: 'bypass', paths: ['/public/*'], include: [{ everyone: true }] },
-    { name: 'admin', action: 'allow', paths: ['/admin/*'], include: [{ groups: ['admins'] }] },
-    { name: 'admin-block', action: 'block', paths: ['/admin/*'], include: [{ everyone: true }] },
-    { name: 'rest', action: 'allow', include: [{ authenticated: true }] },
-  ] },
-  { id: 'admin-app', name: 'Admin', upstream: 'http://u', pathPrefix: '/admin', policies: [
-    { name: 'admins', action: 'allow', include: [{ groups: ['admins'] }] },
-  ] },
-  { id: 'api', name: 'API', upstream: 'http://u', pathPrefix: '/api', caseSensitive: false, policies: [
-    { name: 'read', action: 'service', methods: ['GET'], paths: ['/api/public/*'], include: [{ scopes: ['r'] }] },
-    { name: 'staff', action: 'allow', include: [{ groups: ['staff'] }] },
-  ] },
+  {
+    id: 'root',
+    name: 'Root',
+    upstream: 'http://u',
+    policies: [
+      { name: 'pub', action: 'bypass', paths: ['/public/*'], include: [{ everyone: true }] },
+      { name: 'admin', action: 'allow', paths: ['/admin/*'], include: [{ groups: ['admins'] }] },
+      { name: 'admin-block', action: 'block', paths: ['/admin/*'], include: [{ everyone: true }] },
+      { name: 'rest', action: 'allow', include: [{ authenticated: true }] },
+    ],
+  },
+  {
+    id: 'admin-app',
+    name: 'Admin',
+    upstream: 'http://u',
+    pathPrefix: '/admin',
+    policies: [{ name: 'admins', action: 'allow', include: [{ groups: ['admins'] }] }],
+  },
+  {
+    id: 'api',
+    name: 'API',
+    upstream: 'http://u',
+    pathPrefix: '/api',
+    caseSensitive: false,
+    policies: [
+      { name: 'read', action: 'service', methods: ['GET'], paths: ['/api/public/*'], include: [{ scopes: ['r'] }] },
+      { name: 'staff', action: 'allow', include: [{ groups: ['staff'] }] },
+    ],
+  },
 ]);
 
 /** Decodes every %XX once, bytewise, the way a permissive upstream would. */
@@ -92,7 +150,11 @@ describe('normalizePath + matchApp + evaluate (seeded fuzz)', () => {
         const d = evaluate(app!, { method: 'GET', path, host: 'h' }, identity);
         if (!d.policy) continue;
         const policy = app!.policies.find((p) => p.name === d.policy)!;
-        if (policy.paths) expect(policy.paths.some((g) => g.test(path)), `${raw} ${d.policy}`).toBe(true);
+        if (policy.paths)
+          expect(
+            policy.paths.some((g) => g.test(path)),
+            `${raw} ${d.policy}`,
+          ).toBe(true);
         if (d.effect === 'bypass') expect(path.startsWith('/public/') || path === '/public', raw).toBe(true);
         if (d.effect === 'allow' && pathHasPrefix(path, '/admin')) expect(identity).toBe(alice);
       }

@@ -21,18 +21,23 @@ export function user(claims: Record<string, unknown>, authMethod: AuthMethod = '
 }
 
 export const alice = user({
-  'cognito:username': 'alice', 'cognito:groups': ['admins', 'staff'], email: 'alice@example.com', email_verified: true,
+  'cognito:username': 'alice',
+  'cognito:groups': ['admins', 'staff'],
+  email: 'alice@example.com',
+  email_verified: true,
 });
 export const bob = user({ 'cognito:username': 'bob', 'cognito:groups': ['staff'], email: 'bob@example.com', email_verified: true });
 export const carol = user({
-  'cognito:username': 'carol', email: 'carol@partner.example', email_verified: true, 'custom:tenant': 'acme',
+  'cognito:username': 'carol',
+  email: 'carol@partner.example',
+  email_verified: true,
+  'custom:tenant': 'acme',
 });
 export const machine = identityFromClaims(
   { sub: 'demo-machine', client_id: 'demo-machine', token_use: 'access', scope: 'demo-api/read demo-api/write' },
   'bearer',
 );
-export const machineWith = (scope: string) =>
-  identityFromClaims({ sub: 'demo-machine', client_id: 'demo-machine', token_use: 'access', scope }, 'bearer');
+export const machineWith = (scope: string) => identityFromClaims({ sub: 'demo-machine', client_id: 'demo-machine', token_use: 'access', scope }, 'bearer');
 
 /** A deterministic PRNG (mulberry32) for property tests. */
 export function prng(seed: number): () => number {

@@ -8,7 +8,11 @@ import { matchApp, normalizeHost, parseHostPattern, type AppInput } from '../../
 import { compile } from './helpers';
 
 const app = (id: string, extra: Partial<AppInput>): AppInput => ({
-  id, name: id, upstream: 'http://u', policies: [{ name: 'p', action: 'allow', include: [{ authenticated: true }] }], ...extra,
+  id,
+  name: id,
+  upstream: 'http://u',
+  policies: [{ name: 'p', action: 'allow', include: [{ authenticated: true }] }],
+  ...extra,
 });
 
 const apps = compile([

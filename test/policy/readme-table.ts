@@ -47,4 +47,3 @@ export const README_ROWS: ReadmeRow[] = [
   ['GET', '/docs/x', 'carol', 'allow', carol],
   ['GET', '/docs/x', 'machine', 'deny', machine, { reason: 'no policy matched' }],
 ];
-

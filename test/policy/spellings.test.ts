@@ -27,9 +27,12 @@ describe('unusualSpellings', () => {
     expect(unusualSpellings(norm(raw))).toEqual([reason]);
   });
 
-  it.each(['/', '/admin', '/admin/', '/a.b/c', '/files/report.pdf', '/%25', '/x%2541', '/caf%C3%A9', '/%E2%82%AC', '/a%20b'])('%s is an ordinary path', (raw) => {
-    expect(unusualSpellings(norm(raw))).toEqual([]);
-  });
+  it.each(['/', '/admin', '/admin/', '/a.b/c', '/files/report.pdf', '/%25', '/x%2541', '/caf%C3%A9', '/%E2%82%AC', '/a%20b'])(
+    '%s is an ordinary path',
+    (raw) => {
+      expect(unusualSpellings(norm(raw))).toEqual([]);
+    },
+  );
 });
 
 describe('foldPathCase', () => {
@@ -49,7 +52,12 @@ describe('methodGaps', () => {
   it('names the methods that fall through and the policy they reach', () => {
     const gaps = methodGaps(limited);
     expect(gaps.map((g) => [g.path, g.methods, g.fallsTo.name, g.limitedBy])).toEqual([
-      ['/api/*', ['OPTIONS', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT', 'QUERY'], 'signed-in', ['api-read', 'api-write']],
+      [
+        '/api/*',
+        ['OPTIONS', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT', 'QUERY'],
+        'signed-in',
+        ['api-read', 'api-write'],
+      ],
     ]);
     expect(describeMethodGap(gaps[0]!)).toMatch(/^app "app": on \/api\/\*, methods OPTIONS, PROPFIND, .* fall through to policy "signed-in" \(allow\)/);
   });

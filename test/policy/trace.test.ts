@@ -15,8 +15,14 @@ describe('identityFromExplainArgs', () => {
   it('builds a session identity from CLI-style options', () => {
     const id = identityFromExplainArgs({ user: 'alice', groups: 'admins, staff', email: 'a@b.c', claims: { 'custom:tenant': 'acme' } });
     expect(id).toMatchObject({
-      username: 'alice', sub: 'alice', groups: ['admins', 'staff'], email: 'a@b.c', emailVerified: true,
-      authMethod: 'session', identityProviders: ['COGNITO'], machine: false,
+      username: 'alice',
+      sub: 'alice',
+      groups: ['admins', 'staff'],
+      email: 'a@b.c',
+      emailVerified: true,
+      authMethod: 'session',
+      identityProviders: ['COGNITO'],
+      machine: false,
     });
     expect(id.claims['custom:tenant']).toBe('acme');
   });
@@ -25,22 +31,27 @@ describe('identityFromExplainArgs', () => {
     expect(id).toMatchObject({ authMethod: 'bearer', machine: true, scopes: ['demo-api/read', 'demo-api/write'], clientId: 'demo-machine' });
   });
   it('honours emailVerified false and an explicit auth method', () => {
-    expect(identityFromExplainArgs({ user: 'u', email: 'u@x.y', emailVerified: false, authMethod: 'basic' })).toMatchObject({ emailVerified: false, authMethod: 'basic' });
+    expect(identityFromExplainArgs({ user: 'u', email: 'u@x.y', emailVerified: false, authMethod: 'basic' })).toMatchObject({
+      emailVerified: false,
+      authMethod: 'basic',
+    });
   });
 });
 
 describe('formatTrace', () => {
   it('explains an allow, naming every policy considered and the rule', () => {
     const d = evaluate(app, { method: 'GET', path: '/admin/x', host: 'h' }, identityFromExplainArgs({ user: 'alice', groups: ['admins'] }));
-    expect(formatTrace(d)).toBe([
-      'app: app',
-      '  1. public-pages [bypass] skipped: path /admin/x matches none of /public/*',
-      '  2. admins-only [allow] applies: path matches /admin/*, any method',
-      '       include[0] groups: admins -> yes',
-      '     => yes',
-      'decision: ALLOW by policy "admins-only" (include[0] groups: admins)',
-      'reason: policy "admins-only" allows: include[0] groups: admins',
-    ].join('\n'));
+    expect(formatTrace(d)).toBe(
+      [
+        'app: app',
+        '  1. public-pages [bypass] skipped: path /admin/x matches none of /public/*',
+        '  2. admins-only [allow] applies: path matches /admin/*, any method',
+        '       include[0] groups: admins -> yes',
+        '     => yes',
+        'decision: ALLOW by policy "admins-only" (include[0] groups: admins)',
+        'reason: policy "admins-only" allows: include[0] groups: admins',
+      ].join('\n'),
+    );
     expect(decisionExitCode(d)).toBe(0);
   });
   it('explains an authenticate with unknown rules, and a default deny', () => {
@@ -61,15 +72,34 @@ describe('formatTrace', () => {
   });
 });
 
-describe('decide (the gateway\'s decision function)', () => {
+describe("decide (the gateway's decision function)", () => {
   const compiled: CompiledGateway = { apps: [app], unmatched: 404, passwordApps: new Set(), appHeaders: {}, defaultHeaders: headersConfigSchema.parse({}) };
   it('normalises, matches and evaluates; bad paths are 400; /_auth/ is reserved', () => {
     expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/public/%2e%2e/admin/x?y' })).toMatchObject({
-      kind: 'decided', path: '/admin/x', query: '?y', answer: 'sign-in', returnTo: '/admin/x?y', decision: { effect: 'authenticate', policy: 'admins-only' },
+      kind: 'decided',
+      path: '/admin/x',
+      query: '?y',
+      answer: 'sign-in',
+      returnTo: '/admin/x?y',
+      decision: { effect: 'authenticate', policy: 'admins-only' },
     });
-    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/public/..%2fadmin' })).toMatchObject({ kind: 'refused', refusal: { status: 400, code: 'bad_path' } });
-    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/_auth/anything' })).toMatchObject({ kind: 'refused', refusal: { status: 404, code: 'not_found' } });
-    expect(decideAs(compiled, { method: 'POST', host: 'h', rawTarget: '/_auth/login' })).toMatchObject({ kind: 'refused', refusal: { status: 405, code: 'method_not_allowed' }, allow: 'GET, HEAD' });
-    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/_auth/./login?rd=/' })).toMatchObject({ kind: 'endpoint', endpoint: 'login', query: '?rd=/' });
+    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/public/..%2fadmin' })).toMatchObject({
+      kind: 'refused',
+      refusal: { status: 400, code: 'bad_path' },
+    });
+    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/_auth/anything' })).toMatchObject({
+      kind: 'refused',
+      refusal: { status: 404, code: 'not_found' },
+    });
+    expect(decideAs(compiled, { method: 'POST', host: 'h', rawTarget: '/_auth/login' })).toMatchObject({
+      kind: 'refused',
+      refusal: { status: 405, code: 'method_not_allowed' },
+      allow: 'GET, HEAD',
+    });
+    expect(decideAs(compiled, { method: 'GET', host: 'h', rawTarget: '/_auth/./login?rd=/' })).toMatchObject({
+      kind: 'endpoint',
+      endpoint: 'login',
+      query: '?rd=/',
+    });
   });
 });

@@ -12,15 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  headerValues,
-  rawRequest,
-  startGateway,
-  startUpstream,
-  within,
-  type GatewaySettings,
-  type Upstream,
-} from './helpers';
+import { headerValues, rawRequest, startGateway, startUpstream, within, type GatewaySettings, type Upstream } from './helpers';
 
 /** How CGI-style upstreams read a header name (independent of the code under test). */
 const canonicalHeaderName = (n: string) => n.toLowerCase().replaceAll('_', '-');
@@ -85,12 +77,19 @@ describe.each(fetchImpls)('forwardRequest with %s', (_name, fetchImpl) => {
     const upstreamGotFirstChunk = new Promise<void>((r) => (firstChunk = r));
     upstream.routes.set('/slow-request', (req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); firstChunk(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+        firstChunk();
+      });
       req.on('end', () => res.end(`got:${body}`));
     });
     const client = http.request({ host: '127.0.0.1', port: gateway.port, method: 'POST', path: '/slow-request', agent: false });
     const response = new Promise<string>((resolve, reject) => {
-      client.on('response', (res) => { let b = ''; res.on('data', (c: Buffer) => (b += c.toString())); res.on('end', () => resolve(b)); });
+      client.on('response', (res) => {
+        let b = '';
+        res.on('data', (c: Buffer) => (b += c.toString()));
+        res.on('end', () => resolve(b));
+      });
       client.on('error', reject);
     });
     client.flushHeaders();
@@ -108,17 +107,21 @@ describe.each(fetchImpls)('forwardRequest with %s', (_name, fetchImpl) => {
       res.write('first;');
       void released.then(() => res.end('second'));
     });
-    const text = await within(5_000, new Promise<string>((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port: gateway.port, path: '/slow-response', agent: false }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => {
-          body += c.toString();
-          if (body === 'first;') release(); // only the first chunk can have arrived: the upstream waits for this
+    const text = await within(
+      5_000,
+      new Promise<string>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port: gateway.port, path: '/slow-response', agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+            if (body === 'first;') release(); // only the first chunk can have arrived: the upstream waits for this
+          });
+          res.on('end', () => resolve(body));
         });
-        res.on('end', () => resolve(body));
-      });
-      req.on('error', reject);
-    }), 'the client to receive the first chunk while the upstream is still sending');
+        req.on('error', reject);
+      }),
+      'the client to receive the first chunk while the upstream is still sending',
+    );
     expect(text).toBe('first;second');
   });
 
@@ -194,7 +197,10 @@ describe.each(fetchImpls)('forwardRequest with %s', (_name, fetchImpl) => {
 
   it('strips spoofed identity headers on a route that adds none (bypass)', async () => {
     settings.identityHeaders = {};
-    await rawRequest(gateway.port, 'GET', '/public/', [['X_Auth_User', 'mallory'], ['Remote-User', 'mallory']]);
+    await rawRequest(gateway.port, 'GET', '/public/', [
+      ['X_Auth_User', 'mallory'],
+      ['Remote-User', 'mallory'],
+    ]);
     const names = lastRequest().rawHeaders.map(([n]) => canonicalHeaderName(n));
     expect(names).not.toContain('x-auth-user');
     expect(names).not.toContain('remote-user');
@@ -208,7 +214,7 @@ describe.each(fetchImpls)('forwardRequest with %s', (_name, fetchImpl) => {
     expect(headerValues(lastRequest().rawHeaders, 'cookie')).toEqual([]);
   });
 
-  it('drops upstream Set-Cookie for gateway cookies and keeps the app\'s', async () => {
+  it("drops upstream Set-Cookie for gateway cookies and keeps the app's", async () => {
     upstream.routes.set('/set-cookies', (_req, res) => {
       res.setHeader('Set-Cookie', ['gw_session=evil; Path=/', 'app=1; Path=/; HttpOnly', 'gw_login_x=1', 'theme=dark']);
       res.end('ok');
@@ -309,7 +315,7 @@ describe('preserveHost', () => {
     await agent.close();
   });
 
-  it('sends the client\'s Host to the upstream', async () => {
+  it("sends the client's Host to the upstream", async () => {
     await rawRequest(gateway.port, 'GET', '/h', [['Host', 'app.example']]);
     expect(headerValues(upstream.requests.at(-1)!.rawHeaders, 'host')).toEqual(['app.example']);
   });

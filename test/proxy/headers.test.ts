@@ -7,13 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cookiePairName, filterCookieHeader } from '../../src/proxy/cookies';
-import {
-  BASE_IDENTITY_STRIP_RULES,
-  matchesStripRules,
-  removeHopByHopHeaders,
-  stripIdentityHeaders,
-  type HeaderStripRules,
-} from '../../src/proxy/headers';
+import { BASE_IDENTITY_STRIP_RULES, matchesStripRules, removeHopByHopHeaders, stripIdentityHeaders, type HeaderStripRules } from '../../src/proxy/headers';
 import { upstreamUrl } from '../../src/proxy/upstream-url';
 
 const rules: HeaderStripRules = { names: ['X-Auth-User', 'X-Auth-Assertion'], prefixes: ['X-Auth-'] };
@@ -33,8 +27,16 @@ describe('stripIdentityHeaders', () => {
     expect([...h.keys()].sort()).toEqual(['x-custom', 'x_custom']);
   });
 
-  it('base rules cover other proxies\' identity headers whatever the config', () => {
-    for (const name of ['X-Forwarded-User', 'x_forwarded_groups', 'Remote-Name', 'remote_anything', 'X-Auth-Request-Email', 'X-Amzn-Oidc-Accesstoken', 'X_Request_Id']) {
+  it("base rules cover other proxies' identity headers whatever the config", () => {
+    for (const name of [
+      'X-Forwarded-User',
+      'x_forwarded_groups',
+      'Remote-Name',
+      'remote_anything',
+      'X-Auth-Request-Email',
+      'X-Amzn-Oidc-Accesstoken',
+      'X_Request_Id',
+    ]) {
       expect(matchesStripRules(name, BASE_IDENTITY_STRIP_RULES), name).toBe(true);
     }
     for (const name of ['X-Forwarded-For', 'Authorization', 'Accept', 'X-Requested-With']) {
@@ -49,7 +51,16 @@ describe('stripIdentityHeaders', () => {
 
 describe('removeHopByHopHeaders', () => {
   it('removes the fixed list and whatever Connection names', () => {
-    const h = new Headers({ connection: 'close, X-Foo', 'x-foo': '1', 'keep-alive': 'timeout=5', te: 'trailers', 'transfer-encoding': 'chunked', upgrade: 'h2c', 'proxy-connection': 'keep-alive', 'x-bar': '2' });
+    const h = new Headers({
+      connection: 'close, X-Foo',
+      'x-foo': '1',
+      'keep-alive': 'timeout=5',
+      te: 'trailers',
+      'transfer-encoding': 'chunked',
+      upgrade: 'h2c',
+      'proxy-connection': 'keep-alive',
+      'x-bar': '2',
+    });
     removeHopByHopHeaders(h);
     expect([...h.keys()]).toEqual(['x-bar']);
   });

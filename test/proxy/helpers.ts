@@ -57,7 +57,11 @@ export async function startUpstream(): Promise<Upstream> {
     url: new URL(`http://127.0.0.1:${port}`),
     requests,
     routes,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -121,10 +125,11 @@ export async function startGateway(settings: () => GatewaySettings): Promise<{ p
   const { port } = server.address() as AddressInfo;
   return {
     port,
-    close: () => new Promise((resolve) => {
-      (server as http.Server).closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        (server as http.Server).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -135,13 +140,7 @@ export interface RawResponse {
 }
 
 /** An HTTP/1.1 request with headers sent exactly as given (names keep their case and underscores). */
-export function rawRequest(
-  port: number,
-  method: string,
-  target: string,
-  headers: Array<[string, string]>,
-  body?: string,
-): Promise<RawResponse> {
+export function rawRequest(port: number, method: string, target: string, headers: Array<[string, string]>, body?: string): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path: target, agent: false });
     for (const [name, value] of headers) req.setHeader(name, value);
@@ -156,8 +155,7 @@ export function rawRequest(
   });
 }
 
-export const headerValues = (raw: Array<[string, string]>, name: string) =>
-  raw.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+export const headerValues = (raw: Array<[string, string]>, name: string) => raw.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
 
 /** Resolves with the value, or rejects with a message after ms: turns a hang into a readable failure. */
 export function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {

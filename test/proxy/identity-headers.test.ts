@@ -11,13 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { identityFromClaims } from '../../src/identity';
 import { encodeHeaderValue } from '../../src/proxy/header-value';
 import { matchesStripRules } from '../../src/proxy/headers';
-import {
-  headersConfigSchema,
-  mapIdentityHeaders,
-  mergeHeadersConfig,
-  stripRulesFor,
-  type HeadersConfig,
-} from '../../src/proxy/identity-headers';
+import { headersConfigSchema, mapIdentityHeaders, mergeHeadersConfig, stripRulesFor, type HeadersConfig } from '../../src/proxy/identity-headers';
 
 const root = z.object({ headers: headersConfigSchema });
 const parse = (headers?: unknown): HeadersConfig => root.parse(headers === undefined ? {} : { headers }).headers;
@@ -56,7 +50,9 @@ describe('headersConfigSchema', () => {
   });
 
   it('names the key and the fix for invalid header names and values', () => {
-    expect(issues({ claims: { 'X Auth': 'email' } })).toEqual([expect.stringMatching(/^headers\.claims\.X Auth: "X Auth" is not a valid HTTP header name; use letters/)]);
+    expect(issues({ claims: { 'X Auth': 'email' } })).toEqual([
+      expect.stringMatching(/^headers\.claims\.X Auth: "X Auth" is not a valid HTTP header name; use letters/),
+    ]);
     expect(issues({ claims: { Cookie: 'email' } })[0]).toMatch(/^headers\.claims\.Cookie: .*pick another name/);
     expect(issues({ presets: ['nginx'] })[0]).toMatch(/^headers\.presets\.0: unknown preset; use any of: oauth2-proxy, authelia, alb/);
     expect(issues({ accessToken: 'Bad Header' })[0]).toMatch(/^headers\.accessToken: .*or write none, or authorization/);
@@ -113,7 +109,13 @@ describe('mapIdentityHeaders', () => {
 
   it('sanitises values: control characters and non-ASCII percent-encoded, reversibly', () => {
     const evil = identityFromClaims(
-      { sub: 's', 'cognito:username': 'mallory\r\nX-Auth-Groups: admins', email: 'josé@exämple.com', 'cognito:groups': ['a,b', '50%', ' padded '], token_use: 'id' },
+      {
+        sub: 's',
+        'cognito:username': 'mallory\r\nX-Auth-Groups: admins',
+        email: 'josé@exämple.com',
+        'cognito:groups': ['a,b', '50%', ' padded '],
+        token_use: 'id',
+      },
       'session',
     );
     const h = mapIdentityHeaders(evil, parse());
@@ -165,8 +167,21 @@ describe('encodeHeaderValue', () => {
 
 describe('stripRulesFor', () => {
   it('covers mapped headers, their companions, presets, prefixes, the extra names and the base rules', () => {
-    const r = stripRulesFor(parse({ presets: ['authelia'], claims: { 'X-Tenant': 'custom:tenant' }, accessToken: 'X-Access-Token', stripPrefixes: ['X-Corp-'] }), ['X-Auth-Assertion']);
-    for (const name of ['X-Tenant', 'x_tenant', 'X-Tenant-Truncated', 'Remote-Groups-Truncated', 'X-Access-Token', 'X-Corp-Role', 'x_auth_assertion', 'X-Forwarded-User', 'X-Amzn-Oidc-Data']) {
+    const r = stripRulesFor(
+      parse({ presets: ['authelia'], claims: { 'X-Tenant': 'custom:tenant' }, accessToken: 'X-Access-Token', stripPrefixes: ['X-Corp-'] }),
+      ['X-Auth-Assertion'],
+    );
+    for (const name of [
+      'X-Tenant',
+      'x_tenant',
+      'X-Tenant-Truncated',
+      'Remote-Groups-Truncated',
+      'X-Access-Token',
+      'X-Corp-Role',
+      'x_auth_assertion',
+      'X-Forwarded-User',
+      'X-Amzn-Oidc-Data',
+    ]) {
       expect(matchesStripRules(name, r), name).toBe(true);
     }
     expect(matchesStripRules('X-Auth-User', r)).toBe(false); // not mapped, prefix replaced by X-Corp-

@@ -106,7 +106,15 @@ describe('request head towards the upstream', () => {
   it('adds nothing but the documented edits when the client sends almost nothing (no user-agent, accept-language, sec-fetch-*)', async () => {
     await rawExchange(gwPort, `GET /public/bare HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\n\r\n`, { until: complete });
     const lines = headerLines(up.received[0]!.head);
-    expect(lines.map((l) => l.split(':')[0]!.toLowerCase())).toEqual(['host', 'connection', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'traceparent']);
+    expect(lines.map((l) => l.split(':')[0]!.toLowerCase())).toEqual([
+      'host',
+      'connection',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-forwarded-host',
+      'x-request-id',
+      'traceparent',
+    ]);
   });
 
   it('passes a client traceparent on exactly once and unchanged', async () => {
@@ -116,10 +124,22 @@ describe('request head towards the upstream', () => {
   });
 
   it('appends the identity headers and the assertion for a signed-in user, after the forwarding headers', async () => {
-    await rawExchange(gwPort, `GET /reports HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nAccept: text/html\r\nCookie: ${sessionCookie}; app=1\r\n\r\n`, { until: complete });
+    await rawExchange(gwPort, `GET /reports HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nAccept: text/html\r\nCookie: ${sessionCookie}; app=1\r\n\r\n`, {
+      until: complete,
+    });
     const lines = headerLines(up.received[0]!.head);
     const names = lines.map((l) => l.split(':')[0]!);
-    expect(names).toEqual(['host', 'connection', 'Accept', 'Cookie', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', ...names.slice(8)]);
+    expect(names).toEqual([
+      'host',
+      'connection',
+      'Accept',
+      'Cookie',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-forwarded-host',
+      'x-request-id',
+      ...names.slice(8),
+    ]);
     expect(lines).toContain('Cookie: app=1');
     expect(lines).toContain('X-Auth-User: alice');
     expect(names.slice(8)).toContain(stack.config.assertion.header);
@@ -138,11 +158,10 @@ describe('request head towards the upstream', () => {
   });
 
   it('answers Expect: 100-continue itself and sends the body on without Expect', async () => {
-    const res = await rawExchange(
-      gwPort,
-      `POST /public/upload HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`,
-      { afterFirstResponse: 'hello', until: (r) => r.includes('\r\n\r\nok') },
-    );
+    const res = await rawExchange(gwPort, `POST /public/upload HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`, {
+      afterFirstResponse: 'hello',
+      until: (r) => r.includes('\r\n\r\nok'),
+    });
     expect(res.toString('latin1').startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK')).toBe(true);
     expect(up.received[0]!.body.toString()).toBe('hello');
     expect(up.received[0]!.head.toLowerCase()).not.toContain('expect:');
@@ -154,7 +173,7 @@ describe('request head towards the upstream', () => {
     await new Promise((r) => socket.once('connect', r));
     socket.write(`PUT /public/c HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`);
     const until = Date.now() + 5000;
-    while (!(up.received[0]?.body.toString().includes('abc')) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    while (!up.received[0]?.body.toString().includes('abc') && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     const rec = up.received[0]!;
     expect(rec.head.toLowerCase()).toContain('\r\ntransfer-encoding: chunked');
     expect(rec.body.toString()).toContain('abc');
@@ -165,7 +184,9 @@ describe('request head towards the upstream', () => {
   });
 
   it('answers 400 (not 500) for a request with two Host lines, without reaching the upstream', async () => {
-    const res = await rawExchange(gwPort, `GET /public/x HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nHost: evil.example\r\nAccept: application/json\r\n\r\n`, { until: complete });
+    const res = await rawExchange(gwPort, `GET /public/x HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nHost: evil.example\r\nAccept: application/json\r\n\r\n`, {
+      until: complete,
+    });
     const { lines, body } = splitResponse(res);
     expect(lines[0]).toBe('HTTP/1.1 400 Bad Request');
     expect(JSON.parse(body.toString()).error ?? JSON.parse(body.toString()).code).toBe('bad_request');
@@ -176,29 +197,35 @@ describe('request head towards the upstream', () => {
 describe('response head and body towards the client', () => {
   it('passes the head through as sent except hop-by-hop and gateway cookies, and the gzip body undecoded', async () => {
     const gz = gzipSync(Buffer.from('x'.repeat(5000)));
-    up.respond = () => Buffer.concat([
-      Buffer.from([
-        'HTTP/1.1 201 Made It',
-        'X-Zeta: 1',
-        'Content-Type: text/plain',
-        'Content-Encoding: gzip',
-        `Content-Length: ${gz.length}`,
-        'Set-Cookie: a=1; Path=/',
-        'Connection: X-Hop',
-        'X-Hop: secret',
-        `Set-Cookie: ${gwCookie}=evil; Path=/`,
-        'set-cookie: b=2',
-        'Keep-Alive: timeout=1',
-        'X-Request-Id: upstream-id',
-        'x-zeta: 2',
-        '',
-        '',
-      ].join('\r\n'), 'latin1'),
-      gz,
-    ]);
+    up.respond = () =>
+      Buffer.concat([
+        Buffer.from(
+          [
+            'HTTP/1.1 201 Made It',
+            'X-Zeta: 1',
+            'Content-Type: text/plain',
+            'Content-Encoding: gzip',
+            `Content-Length: ${gz.length}`,
+            'Set-Cookie: a=1; Path=/',
+            'Connection: X-Hop',
+            'X-Hop: secret',
+            `Set-Cookie: ${gwCookie}=evil; Path=/`,
+            'set-cookie: b=2',
+            'Keep-Alive: timeout=1',
+            'X-Request-Id: upstream-id',
+            'x-zeta: 2',
+            '',
+            '',
+          ].join('\r\n'),
+          'latin1',
+        ),
+        gz,
+      ]);
     const res = await rawExchange(gwPort, `GET /public/gz HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nAccept-Encoding: gzip\r\n\r\n`, { until: complete });
     const { lines, body } = splitResponse(res);
-    const requestId = headerLines(up.received[0]!.head).find((l) => l.startsWith('x-request-id: '))!.slice(14);
+    const requestId = headerLines(up.received[0]!.head)
+      .find((l) => l.startsWith('x-request-id: '))!
+      .slice(14);
     expect(lines).toEqual([
       'HTTP/1.1 201 Made It',
       'X-Zeta: 1',
@@ -224,7 +251,9 @@ describe('response head and body towards the client', () => {
 
   it('forwards trailers of a chunked response', async () => {
     up.respond = () => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n2\r\nok\r\n0\r\nX-Checksum: abc\r\n\r\n';
-    const res = await rawExchange(gwPort, `GET /public/trailers HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nTE: trailers\r\n\r\n`, { until: (r) => r.includes('\r\n0\r\n') && r.toString('latin1').endsWith('\r\n\r\n') && r.indexOf('\r\n\r\n') !== r.length - 4 });
+    const res = await rawExchange(gwPort, `GET /public/trailers HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nTE: trailers\r\n\r\n`, {
+      until: (r) => r.includes('\r\n0\r\n') && r.toString('latin1').endsWith('\r\n\r\n') && r.indexOf('\r\n\r\n') !== r.length - 4,
+    });
     expect(res.toString('latin1')).toMatch(/\r\n0\r\nX-Checksum: abc\r\n\r\n$/);
   });
 

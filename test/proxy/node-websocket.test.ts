@@ -39,12 +39,13 @@ async function startWsUpstream(): Promise<WsUpstream> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   up.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  up.close = () => new Promise((resolve) => {
-    for (const c of wss.clients) c.terminate();
-    wss.close();
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  up.close = () =>
+    new Promise((resolve) => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return up;
 }
 
@@ -79,7 +80,14 @@ let wsBase: string;
 
 beforeAll(async () => {
   up = await startWsUpstream();
-  stack = await startStack({ env: { DEMO_UPSTREAM_URL: up.url }, now, emulatorNow: now, edit: (raw) => { raw.session.absoluteLifetime = 60; } });
+  stack = await startStack({
+    env: { DEMO_UPSTREAM_URL: up.url },
+    now,
+    emulatorNow: now,
+    edit: (raw) => {
+      raw.session.absoluteLifetime = 60;
+    },
+  });
   const b = new TestBrowser();
   await b.signIn(`${stack.url}/`, 'alice', 'Alice-Passw0rd!');
   cookie = b.cookieHeader(stack.url)!;
@@ -159,10 +167,12 @@ describe('WebSocket upgrades on Node', () => {
 describe('streams on Node', () => {
   it('delivers a server-sent event before the upstream has finished the response', async () => {
     const first = await new Promise<{ text: string; res: http.IncomingMessage }>((resolve, reject) => {
-      http.get(`${stack.url}/public/sse`, (res) => {
-        res.setEncoding('utf8');
-        res.once('data', (d: string) => resolve({ text: d, res }));
-      }).on('error', reject);
+      http
+        .get(`${stack.url}/public/sse`, (res) => {
+          res.setEncoding('utf8');
+          res.once('data', (d: string) => resolve({ text: d, res }));
+        })
+        .on('error', reject);
     });
     expect(first.res.headers['content-type']).toBe('text/event-stream');
     expect(first.text).toBe('data: first\n\n');

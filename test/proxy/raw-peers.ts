@@ -28,10 +28,11 @@ export async function startRawUpstream(): Promise<RawUpstream> {
     port: 0,
     received: [],
     respond: () => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
   const server = net.createServer((socket) => {
     sockets.add(socket);

@@ -20,7 +20,12 @@ beforeAll(async () => {
       raw.admin = { listen: { port: 0 } };
       raw.session.revalidateAfter = '1s';
       raw.idp.timeout = '1s';
-      raw.apps.unshift({ id: 'down', upstream: 'http://127.0.0.1:9', pathPrefix: '/down', policies: [{ name: 'open', action: 'bypass', include: [{ everyone: true }] }] });
+      raw.apps.unshift({
+        id: 'down',
+        upstream: 'http://127.0.0.1:9',
+        pathPrefix: '/down',
+        policies: [{ name: 'open', action: 'bypass', include: [{ everyone: true }] }],
+      });
       raw.apps.find((a: { id: string }) => a.id === 'demo').cognito = { userLookup: true };
       configRaw = raw;
     },
@@ -62,7 +67,9 @@ describe('admin listener', () => {
     const after = await scrape();
     // Cache statistics belong to the running config: a reload starts them afresh (a counter reset).
     expect(await stack.gateway.reload()).toBe(true);
-    expect(value(await scrape(), 'cognito_gateway_config_reloads_total{outcome="applied"}')).toBe(value(before, 'cognito_gateway_config_reloads_total{outcome="applied"}') + 1);
+    expect(value(await scrape(), 'cognito_gateway_config_reloads_total{outcome="applied"}')).toBe(
+      value(before, 'cognito_gateway_config_reloads_total{outcome="applied"}') + 1,
+    );
 
     const grew = (series: string) => [series, value(after, series) > value(before, series)];
     for (const series of [
@@ -90,7 +97,12 @@ describe('admin listener', () => {
     const c = new TestBrowser();
     const start = await c.follow(`${stack.url}/docs`, { stopAt: (u) => u.includes('/oauth2/authorize') });
     const form = await c.follow(start.next!);
-    const back = await c.submitForm(form.url, await form.res.text(), { username: 'alice', password: 'Alice-Passw0rd!' }, { stopAt: (u) => u.includes('/_auth/callback') });
+    const back = await c.submitForm(
+      form.url,
+      await form.res.text(),
+      { username: 'alice', password: 'Alice-Passw0rd!' },
+      { stopAt: (u) => u.includes('/_auth/callback') },
+    );
     stack.emulator.setTokenEndpointDelay(1500);
     try {
       expect((await c.request(back.next!, { headers: { accept: 'application/json' } })).status).toBe(504);
@@ -133,7 +145,11 @@ describe('audit stream', () => {
     // Sign-out and a refresh the IdP refuses (the user was signed out everywhere).
     const carol = new TestBrowser();
     await carol.signIn(`${stack.url}/docs`, 'carol', 'Carol-Passw0rd!');
-    const sdk = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sdk = new CognitoIdentityProviderClient({
+      region: 'us-east-1',
+      endpoint: stack.emulator.url,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     await sdk.send(new AdminUserGlobalSignOutCommand({ UserPoolId: POOL, Username: 'carol' }));
     await new Promise((r) => setTimeout(r, 1100));
     await carol.request(`${stack.url}/docs`, { headers: { accept: 'application/json' } });
@@ -152,7 +168,10 @@ describe('readiness while draining', () => {
     // An upstream that takes 800 ms, so a request is in flight when the drain begins.
     const slow = createServer((_req, res) => setTimeout(() => res.end('done'), 800));
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
-    const own = await startStack({ edit: (raw) => (raw.admin = { listen: { port: 0 } }), env: { DEMO_UPSTREAM_URL: `http://127.0.0.1:${(slow.address() as { port: number }).port}` } });
+    const own = await startStack({
+      edit: (raw) => (raw.admin = { listen: { port: 0 } }),
+      env: { DEMO_UPSTREAM_URL: `http://127.0.0.1:${(slow.address() as { port: number }).port}` },
+    });
     try {
       const inFlight = fetch(`${own.url}/public/slow`).then(async (r) => [r.status, await r.text()]);
       await new Promise((r) => setTimeout(r, 200));

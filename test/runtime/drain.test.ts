@@ -87,12 +87,14 @@ function startProcess(args: string[], port: number): Proc {
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -101,7 +103,9 @@ function logLine(out: string, msg: string): Record<string, unknown> | undefined 
     try {
       const parsed = JSON.parse(line) as Record<string, unknown>;
       if (parsed.msg === msg) return parsed;
-    } catch { /* not a log line */ }
+    } catch {
+      /* not a log line */
+    }
   }
   return undefined;
 }

@@ -20,7 +20,7 @@ async function settle(file: string, lines: number): Promise<string[]> {
 }
 
 describe('batched log sink', () => {
-  it("writes nothing during the turn, then every line in order", async () => {
+  it('writes nothing during the turn, then every line in order', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cgw-log-')), 'out.log');
     const fd = openSync(file, 'w');
     const sink = createBatchedSink({ stdoutFd: fd, stderrFd: fd });

@@ -79,40 +79,44 @@ describe('a gateway process reloads its config file', () => {
   it.each([
     ['on SIGHUP', false],
     ['on file change with --watch', true],
-  ])('%s', async (_name, watchFile) => {
-    const file = join(dir, `reload-${watchFile ? 'watch' : 'hup'}.yaml`);
-    writeFileSync(file, configText(upstream.url, '/public/*'));
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/serve.ts', '--config', file, ...(watchFile ? ['--watch'] : [])], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: { ...process.env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    try {
-      const url = `http://127.0.0.1:${port}`;
-      const until = Date.now() + 15_000;
-      while (!out.includes('gateway listening')) {
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`gateway did not start: ${out}`);
-        await new Promise((r) => setTimeout(r, 50));
+  ])(
+    '%s',
+    async (_name, watchFile) => {
+      const file = join(dir, `reload-${watchFile ? 'watch' : 'hup'}.yaml`);
+      writeFileSync(file, configText(upstream.url, '/public/*'));
+      const port = await freePort();
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/serve.ts', '--config', file, ...(watchFile ? ['--watch'] : [])], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        env: { ...process.env, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      try {
+        const url = `http://127.0.0.1:${port}`;
+        const until = Date.now() + 15_000;
+        while (!out.includes('gateway listening')) {
+          if (Date.now() > until || child.exitCode !== null) throw new Error(`gateway did not start: ${out}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const status = async (path: string) => (await fetch(`${url}${path}`, { headers: { accept: 'application/json' } })).status;
+        expect(await status('/open/x')).toBe(401);
+        writeFileSync(file, configText(upstream.url, '/open/*'));
+        if (!watchFile) child.kill('SIGHUP');
+        const until2 = Date.now() + 10_000;
+        while (!out.includes('config reloaded')) {
+          if (Date.now() > until2) throw new Error(`no reload: ${out}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(await status('/open/x')).toBe(200);
+        // Logs are JSON lines without secrets.
+        expect(out).not.toContain(SECRET);
+        expect(readFileSync(file, 'utf8')).toContain(SECRET);
+      } finally {
+        child.kill('SIGTERM');
       }
-      const status = async (path: string) => (await fetch(`${url}${path}`, { headers: { accept: 'application/json' } })).status;
-      expect(await status('/open/x')).toBe(401);
-      writeFileSync(file, configText(upstream.url, '/open/*'));
-      if (!watchFile) child.kill('SIGHUP');
-      const until2 = Date.now() + 10_000;
-      while (!out.includes('config reloaded')) {
-        if (Date.now() > until2) throw new Error(`no reload: ${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(await status('/open/x')).toBe(200);
-      // Logs are JSON lines without secrets.
-      expect(out).not.toContain(SECRET);
-      expect(readFileSync(file, 'utf8')).toContain(SECRET);
-    } finally {
-      child.kill('SIGTERM');
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 });

@@ -17,7 +17,8 @@ let upstream: http.Server;
 beforeAll(async () => {
   upstream = http.createServer((_req, res) => res.end('ok'));
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const config = loadConfig(`
+  const config = loadConfig(
+    `
 listen: { headersTimeout: 1, maxHeaderCount: 20, maxHeaderSize: 8192, maxConnections: 3 }
 idp: { issuer: "http://127.0.0.1:9/us-east-1_Limits1", userPoolId: us-east-1_Limits1, clientId: limits }
 session: { secrets: ["limits-test-cookie-secret-0123456789abcdef"] }
@@ -25,7 +26,10 @@ apps:
   - id: app
     upstream: http://127.0.0.1:${(upstream.address() as AddressInfo).port}
     policies: [{ name: open, action: bypass, paths: ["/*"], include: [{ everyone: true }] }]
-`, {}, 'limits.yaml');
+`,
+    {},
+    'limits.yaml',
+  );
   gw = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger: createMemoryLogger() });
 });
 afterAll(async () => {
@@ -38,9 +42,15 @@ function raw(text: string, waitMs = 4000): Promise<string> {
   return new Promise((resolve) => {
     const s = net.connect(gw.port, '127.0.0.1', () => s.write(text));
     let got = '';
-    const t = setTimeout(() => { s.destroy(); resolve(got); }, waitMs);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(got);
+    }, waitMs);
     s.on('data', (d) => (got += d));
-    s.on('close', () => { clearTimeout(t); resolve(got); });
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve(got);
+    });
     s.on('error', () => {});
   });
 }
@@ -65,13 +75,23 @@ describe('listener limits', () => {
   });
 
   it('closes connections beyond maxConnections and still serves the ones it holds', async () => {
-    const held = await Promise.all([0, 1, 2].map(() => new Promise<net.Socket>((r) => { const s = net.connect(gw.port, '127.0.0.1', () => r(s)); })));
+    const held = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<net.Socket>((r) => {
+            const s = net.connect(gw.port, '127.0.0.1', () => r(s));
+          }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 100));
     const extra = await raw('GET / HTTP/1.1\r\nHost: x\r\n\r\n', 2000);
     expect(extra).toBe('');
     const answer = await new Promise<string>((resolve) => {
       let got = '';
-      held[0]!.on('data', (d) => { got += d; if (got.endsWith('ok')) resolve(got); });
+      held[0]!.on('data', (d) => {
+        got += d;
+        if (got.endsWith('ok')) resolve(got);
+      });
       held[0]!.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     });
     expect(answer.startsWith('HTTP/1.1 200 OK')).toBe(true);

@@ -18,7 +18,13 @@ export interface PolicyRow {
   status: number;
 }
 
-const row = (who: Who, method: string, target: string, status: number, accept: 'json' | 'html' = 'json'): PolicyRow => ({ who, method, target, accept, status });
+const row = (who: Who, method: string, target: string, status: number, accept: 'json' | 'html' = 'json'): PolicyRow => ({
+  who,
+  method,
+  target,
+  accept,
+  status,
+});
 
 export const DEMO_POLICY_ROWS: readonly PolicyRow[] = [
   row('alice', 'GET', '/admin/users', 200),

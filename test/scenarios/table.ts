@@ -4,7 +4,12 @@
  * on its own stack (emulator + demo upstream + gateway) over loopback. Where the runtimes differ by
  * design (client address from CF-Connecting-IP on Workers only), the scenario says so explicitly.
  */
-import { AdminAddUserToGroupCommand, AdminRemoveUserFromGroupCommand, AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminAddUserToGroupCommand,
+  AdminRemoveUserFromGroupCommand,
+  AdminUserGlobalSignOutCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { SPOOFED_IDENTITY_HEADERS as SPOOFED } from '../helpers/spoofing';
 import { machineToken as fetchMachineToken } from '../helpers/tokens';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -70,7 +75,6 @@ function sdk(s: ScenarioStack) {
   return new CognitoIdentityProviderClient({ endpoint: s.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 }
 
-
 // ---------------------------------------------------------------------------------------------------
 // Group 1: config/demo.yaml exactly as shipped.
 
@@ -118,7 +122,10 @@ const demo: ScenarioGroup = {
       async run(s) {
         const browsers: Record<string, TestBrowser> = { anonymous: new TestBrowser() };
         for (const user of ['alice', 'bob', 'carol']) browsers[user] = await signedIn(s, user);
-        const tokens: Record<string, string> = { machine: await machineToken(s, 'demo-api/read demo-api/write'), 'machine-read': await machineToken(s, 'demo-api/read') };
+        const tokens: Record<string, string> = {
+          machine: await machineToken(s, 'demo-api/read demo-api/write'),
+          'machine-read': await machineToken(s, 'demo-api/read'),
+        };
         const got = [];
         for (const r of DEMO_POLICY_ROWS) {
           const headers: Record<string, string> = { accept: r.accept === 'json' ? 'application/json' : 'text/html' };
@@ -149,7 +156,11 @@ const demo: ScenarioGroup = {
         expect(post.status).toBe(403);
         expect(post.headers.get('www-authenticate')).toMatch(/insufficient_scope/);
         const both = await machineToken(s, 'demo-api/read demo-api/write');
-        const post2 = await fetch(`${s.url}/api/things`, { method: 'POST', headers: { authorization: `Bearer ${both}`, 'content-type': 'application/json', accept: 'application/json' }, body: '{"a":1}' });
+        const post2 = await fetch(`${s.url}/api/things`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${both}`, 'content-type': 'application/json', accept: 'application/json' },
+          body: '{"a":1}',
+        });
         expect(post2.status).toBe(200);
         expect(((await post2.json()) as Echo).method).toBe('POST');
         const bad = await fetch(`${s.url}/api/things`, { headers: { authorization: `Bearer ${read.slice(0, -4)}AAAA` } });
@@ -198,7 +209,11 @@ const demo: ScenarioGroup = {
         expect(seen['x-auth-assertion']).not.toBe('eyJforged');
         for (const name of ['x_auth_email', 'x-auth_user']) expect(seen[name], name).toBeUndefined();
         // No side doors: health-checker user agents and rewrite headers do not skip sign-in.
-        for (const headers of <Record<string, string>[]>[{ 'user-agent': 'ELB-HealthChecker/2.0' }, { 'x-original-url': '/public/x' }, { 'x-forwarded-uri': '/public/x' }]) {
+        for (const headers of <Record<string, string>[]>[
+          { 'user-agent': 'ELB-HealthChecker/2.0' },
+          { 'x-original-url': '/public/x' },
+          { 'x-forwarded-uri': '/public/x' },
+        ]) {
           const r = await rawRequest(s.url, '/secret', { headers: { accept: 'application/json', ...headers } });
           expect(r.status, JSON.stringify(headers)).toBe(401);
         }
@@ -354,10 +369,24 @@ const edge: ScenarioGroup = {
         const france = await get('/office/de/x', { 'cf-connecting-ip': '198.51.100.1', 'cf-ipcountry': 'FR' });
         if (s.runtime === 'worker') {
           // Cloudflare's edge sets these headers (a client's own values are overwritten there).
-          expect({ inOffice, inOfficeV6, outside, spoofedXff, germany, france }).toEqual({ inOffice: 200, inOfficeV6: 200, outside: 403, spoofedXff: 403, germany: 200, france: 403 });
+          expect({ inOffice, inOfficeV6, outside, spoofedXff, germany, france }).toEqual({
+            inOffice: 200,
+            inOfficeV6: 200,
+            outside: 403,
+            spoofedXff: 403,
+            germany: 200,
+            france: 403,
+          });
         } else {
           // On Node any client could send them: the socket peer (127.0.0.1) decides, so all are denied.
-          expect({ inOffice, inOfficeV6, outside, spoofedXff, germany, france }).toEqual({ inOffice: 403, inOfficeV6: 403, outside: 403, spoofedXff: 403, germany: 403, france: 403 });
+          expect({ inOffice, inOfficeV6, outside, spoofedXff, germany, france }).toEqual({
+            inOffice: 403,
+            inOfficeV6: 403,
+            outside: 403,
+            spoofedXff: 403,
+            germany: 403,
+            france: 403,
+          });
         }
       },
     },

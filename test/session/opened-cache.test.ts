@@ -8,11 +8,15 @@ import { cookieConfigSchema } from '../../src/session/cookie-settings';
 import { createSessionStore } from '../../src/session/store';
 import { Jar } from './jar';
 
-const SECRET = 'c'.repeat(16) + 'opened-cache-secret-0123456789';
+const SECRET = `${'c'.repeat(16)}opened-cache-secret-0123456789`;
 const ORIGIN = 'https://gw.example.com';
 const cookie = cookieConfigSchema.parse({});
 
-interface Session { sub: string; lastSeenAt: number; claims: { groups: string[] } }
+interface Session {
+  sub: string;
+  lastSeenAt: number;
+  claims: { groups: string[] };
+}
 
 async function cookieFor(store: ReturnType<typeof createSessionStore<Session>>, sub: string): Promise<string> {
   return new Jar().apply(await store.write({ sub, lastSeenAt: 1, claims: { groups: [] } }, null, ORIGIN)).header()!;
@@ -58,7 +62,7 @@ describe('opened-session cache', () => {
 });
 
 describe('opened-session cache keys', () => {
-  it('never answers a forged value that shares the cached seal\'s tail', async () => {
+  it("never answers a forged value that shares the cached seal's tail", async () => {
     const store = createSessionStore<Session>({ cookie, secrets: [SECRET], maxAgeSeconds: 3600 });
     const header = await cookieFor(store, 'alice');
     expect((await store.read(header, ORIGIN))?.sub).toBe('alice');

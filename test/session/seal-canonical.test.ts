@@ -26,7 +26,15 @@ describe('canonical seals', () => {
     // The hmac's last base64url character carries 2 unused bits: its siblings decode to the same bytes.
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const sibling = alphabet[alphabet.indexOf(last) + 1]!;
-    const variants = [`${sealed}x`, `${sealed}2`, sealed.slice(0, -1), sealed.slice(0, -2), `${sealed.slice(0, -2)}~3`, ` ${sealed}`, `${sealed.slice(0, -3)}${sibling}~2`];
+    const variants = [
+      `${sealed}x`,
+      `${sealed}2`,
+      sealed.slice(0, -1),
+      sealed.slice(0, -2),
+      `${sealed.slice(0, -2)}~3`,
+      ` ${sealed}`,
+      `${sealed.slice(0, -3)}${sibling}~2`,
+    ];
     for (const v of variants) expect([v === sealed, isCanonicalSeal(v), await open(v)], v).toEqual([false, false, { data: undefined, failures: ['invalid'] }]);
   });
 });

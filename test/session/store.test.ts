@@ -186,7 +186,10 @@ describe('session store: rejection (never throws)', () => {
 
   it('header order does not matter for valid chunks', async () => {
     const { s, jar } = await chunkedJar();
-    const reversed = [...jar.cookies].reverse().map(([n, v]) => `${n}=${v}`).join('; ');
+    const reversed = [...jar.cookies]
+      .reverse()
+      .map(([n, v]) => `${n}=${v}`)
+      .join('; ');
     expect((await s.read(reversed, HTTPS))?.sub).toBe('user-1');
   });
 
@@ -296,7 +299,9 @@ describe('session store: gateway cookie names and clearing', () => {
   });
 
   it('clearSession deletes session cookies only, keeping sign-ins in progress', () => {
-    const names = store().clearSession(header, HTTPS).map((line) => attributesOf(line).name);
+    const names = store()
+      .clearSession(header, HTTPS)
+      .map((line) => attributesOf(line).name);
     expect(names).toEqual(['__Host-_cgw_session_0', '__Host-_cgw_session_1', '_CGW_SESSION', '__Secure-_cgw_session']);
   });
 
@@ -308,7 +313,7 @@ describe('session store: gateway cookie names and clearing', () => {
 });
 
 describe('session store: opened-value cache', () => {
-  it('answers repeated reads of one sealed value without unsealing again, and never past the seal\'s expiry', async () => {
+  it("answers repeated reads of one sealed value without unsealing again, and never past the seal's expiry", async () => {
     let t = Date.now();
     const rejected: SessionRejection[] = [];
     const s = store({ maxAgeSeconds: 30, now: () => t, onRejected: (r) => rejected.push(r) });

@@ -93,7 +93,13 @@ describe.each([
   it('runs once for concurrent callers and hands the others its result', async () => {
     const s = await make();
     let runs = 0;
-    const opts = { lockMs: 5000, resultMs: 5000, waitMs: 3000, encode: async (v: unknown) => JSON.stringify(v), decode: async (t: string) => JSON.parse(t) as unknown };
+    const opts = {
+      lockMs: 5000,
+      resultMs: 5000,
+      waitMs: 3000,
+      encode: async (v: unknown) => JSON.stringify(v),
+      decode: async (t: string) => JSON.parse(t) as unknown,
+    };
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
         sharedOnce(s, 'once', 'subject', opts, async () => {

@@ -120,9 +120,7 @@ describe('a fleet of three gateways on one Redis', () => {
     offset += 3 * 60 * 1000;
     const cookie = b.cookieHeader(nginx.url)!;
     const before = emulator.tokenGrantCount('refresh_token');
-    const results = await Promise.all(
-      Array.from({ length: 30 }, () => fetch(`${nginx.url}/burst`, { headers: { cookie, ...json }, redirect: 'manual' })),
-    );
+    const results = await Promise.all(Array.from({ length: 30 }, () => fetch(`${nginx.url}/burst`, { headers: { cookie, ...json }, redirect: 'manual' })));
     expect(results.map((r) => r.status)).toEqual(Array(30).fill(200));
     expect(emulator.tokenGrantCount('refresh_token') - before).toBe(1);
     // Every instance served part of the burst, and the ones that did not refresh used the shared result.

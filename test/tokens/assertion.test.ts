@@ -21,7 +21,11 @@ function upstreamVerify(signer: AssertionSigner, jwt: string, audience = 'wiki',
   return jwtVerify(jwt, createLocalJWKSet(signer.publicJwks()), { issuer: GATEWAY, audience, algorithms: ['ES256'], currentDate });
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('signed identity assertion', () => {
   it('is verified by an independent jose verifier and carries the identity', async () => {
@@ -55,7 +59,10 @@ describe('signed identity assertion', () => {
     const [h, p, s] = jwt.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
     const tampered = `${h}.${b64url(JSON.stringify({ ...claims, groups: ['admins', 'root'] }))}.${s}`;
-    expect((await failure(upstreamVerify(signer, tampered, 'wiki', new Date(clock.now())))) as Error).toHaveProperty('code', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+    expect((await failure(upstreamVerify(signer, tampered, 'wiki', new Date(clock.now())))) as Error).toHaveProperty(
+      'code',
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    );
     expect(await failure(upstreamVerify(signer, jwt, 'billing', new Date(clock.now())))).toHaveProperty('code', 'ERR_JWT_CLAIM_VALIDATION_FAILED');
     expect(await failure(upstreamVerify(signer, jwt, 'wiki', new Date(clock.now() + 61_000)))).toHaveProperty('code', 'ERR_JWT_EXPIRED');
   });
@@ -70,9 +77,15 @@ describe('signed identity assertion', () => {
     expect(kids).toEqual([JSON.parse(newKey).kid, JSON.parse(oldKey).kid]);
     const fresh = await after.sign(alice, 'wiki');
     expect(decodeProtectedHeader(fresh).kid).toBe(JSON.parse(newKey).kid);
-    await expect(upstreamVerify(after, fresh)).resolves.toMatchObject({ protectedHeader: { kid: JSON.parse(newKey).kid }, payload: { sub: alice.sub, aud: 'wiki' } });
+    await expect(upstreamVerify(after, fresh)).resolves.toMatchObject({
+      protectedHeader: { kid: JSON.parse(newKey).kid },
+      payload: { sub: alice.sub, aud: 'wiki' },
+    });
     // Assertions signed before the rotation stay verifiable while the old key is listed.
-    await expect(upstreamVerify(after, oldAssertion)).resolves.toMatchObject({ protectedHeader: { kid: JSON.parse(oldKey).kid }, payload: { sub: alice.sub, aud: 'wiki' } });
+    await expect(upstreamVerify(after, oldAssertion)).resolves.toMatchObject({
+      protectedHeader: { kid: JSON.parse(oldKey).kid },
+      payload: { sub: alice.sub, aud: 'wiki' },
+    });
     const dropped = await createAssertionSigner({ issuer: GATEWAY, keys: [newKey] });
     expect(await failure(upstreamVerify(dropped, oldAssertion))).toHaveProperty('code', 'ERR_JWKS_NO_MATCHING_KEY');
   });
@@ -85,7 +98,10 @@ describe('signed identity assertion', () => {
     const fromJwk = await createAssertionSigner({ issuer: GATEWAY, keys: [jwk] });
     expect(fromPem.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(fromPem.kid).toBe(fromJwk.kid);
-    await expect(upstreamVerify(fromJwk, await fromPem.sign(alice, 'wiki'))).resolves.toMatchObject({ protectedHeader: { kid: fromJwk.kid }, payload: { sub: alice.sub } });
+    await expect(upstreamVerify(fromJwk, await fromPem.sign(alice, 'wiki'))).resolves.toMatchObject({
+      protectedHeader: { kid: fromJwk.kid },
+      payload: { sub: alice.sub },
+    });
   });
 
   it('reuses an assertion per identity and app for half its ttl', async () => {

@@ -14,7 +14,11 @@ let accessKey: IssuerKey;
 let server: JwksServer;
 let ours: TokenVerifier;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-const outcome = (p: Promise<unknown>) => p.then(() => 'accepted', () => 'rejected');
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    () => 'accepted',
+    () => 'rejected',
+  );
 
 beforeAll(async () => {
   [idKey, accessKey] = await Promise.all([makeRsaKey('id-key'), makeRsaKey('access-key')]);

@@ -42,7 +42,11 @@ async function setup(keys: IssuerKey[], extra: Partial<VerifierOptions> = {}) {
   return { server, clock, verifier, token };
 }
 
-const rejection = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('JWKS cache', () => {
   it('fetches once, lazily, for many verifications', async () => {
@@ -71,9 +75,7 @@ describe('JWKS cache', () => {
       const e = await rejection(verifier.verifyIdToken(await token(k1, `forged-${i}`)));
       expect((e as JwtInvalidError).code).toBe('kid_not_found');
     }
-    const burst = await Promise.all(
-      Array.from({ length: 30 }, async (_, i) => rejection(verifier.verifyIdToken(await token(k1, `burst-${i}`)))),
-    );
+    const burst = await Promise.all(Array.from({ length: 30 }, async (_, i) => rejection(verifier.verifyIdToken(await token(k1, `burst-${i}`)))));
     expect(burst.every((e) => e instanceof JwtInvalidError && e.code === 'kid_not_found')).toBe(true);
     expect(server.fetches).toBe(2);
     clock.advance(9_999);
@@ -172,7 +174,15 @@ describe('JWKS cache', () => {
     const { server, clock, token } = await setup([k1]);
     const shared = createMemorySharedCache({ now: clock.now });
     const make = () =>
-      createTokenVerifier({ mode: 'cognito', issuers: [ISSUER], jwksUri: server.url, clientIds: [CLIENT], now: clock.now, sharedCache: shared, cache: { enabled: false } });
+      createTokenVerifier({
+        mode: 'cognito',
+        issuers: [ISSUER],
+        jwksUri: server.url,
+        clientIds: [CLIENT],
+        now: clock.now,
+        sharedCache: shared,
+        cache: { enabled: false },
+      });
     const jwt = await token(k1);
     await make().verifyIdToken(jwt);
     const second = make();

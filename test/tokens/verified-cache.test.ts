@@ -22,7 +22,11 @@ function make(extra: Partial<VerifierOptions> = {}) {
   const verifier = createTokenVerifier({ mode: 'cognito', issuers: [ISSUER], jwksUri: server.url, clientIds: [CLIENT], now: clock.now, ...extra });
   return { clock, verifier };
 }
-const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof JwtInvalidError ? e.code : String(e)));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: unknown) => (e instanceof JwtInvalidError ? e.code : String(e)),
+  );
 
 describe('verified-token cache', () => {
   it('verifies a hot token once and serves the rest from the cache', async () => {

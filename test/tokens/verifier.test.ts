@@ -9,9 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { createTokenVerifier, JwtInvalidError, MAX_TOKEN_LENGTH, TokenConfigError } from '../../src/tokens';
 import type { JwtInvalidCode, TokenVerifier } from '../../src/tokens';
-import {
-  accessClaims, b64url, CLIENT, EXTRA_ISSUER, idClaims, ISSUER, makeRsaKey, manualClock, mint, OTHER_CLIENT, startJwksServer,
-} from './helpers';
+import { accessClaims, b64url, CLIENT, EXTRA_ISSUER, idClaims, ISSUER, makeRsaKey, manualClock, mint, OTHER_CLIENT, startJwksServer } from './helpers';
 import type { IssuerKey, JwksServer } from './helpers';
 
 let idKey: IssuerKey;
@@ -81,17 +79,14 @@ const forged: Case[] = [
     name: 'HS256 keyed with the RSA public key as PEM',
     use: 'id',
     code: 'alg_not_allowed',
-    token: () =>
-      new SignJWT(idClaims(now())).setProtectedHeader({ alg: 'HS256', kid: idKey.kid }).sign(new TextEncoder().encode(idKey.spkiPem)),
+    token: () => new SignJWT(idClaims(now())).setProtectedHeader({ alg: 'HS256', kid: idKey.kid }).sign(new TextEncoder().encode(idKey.spkiPem)),
   },
   {
     name: 'HS256 keyed with the RSA public key as JWK JSON',
     use: 'id',
     code: 'alg_not_allowed',
     token: () =>
-      new SignJWT(idClaims(now()))
-        .setProtectedHeader({ alg: 'HS256', kid: idKey.kid })
-        .sign(new TextEncoder().encode(JSON.stringify(idKey.publicJwk))),
+      new SignJWT(idClaims(now())).setProtectedHeader({ alg: 'HS256', kid: idKey.kid }).sign(new TextEncoder().encode(JSON.stringify(idKey.publicJwk))),
   },
   {
     name: 'embedded jwk header with the attacker key',
@@ -113,7 +108,12 @@ const forged: Case[] = [
   { name: 'iat in the future', use: 'id', code: 'token_not_yet_valid', token: () => mint(idKey, idClaims(now(), { iat: now() + 120 })) },
   { name: 'exp missing', use: 'id', code: 'claim_invalid', token: () => mint(idKey, idClaims(now(), { exp: undefined })) },
   { name: 'exp not a number', use: 'id', code: 'claim_invalid', token: () => mint(idKey, idClaims(now(), { exp: String(now() + 60) })) },
-  { name: 'wrong iss', use: 'id', code: 'issuer_mismatch', token: () => mint(idKey, idClaims(now(), { iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other' })) },
+  {
+    name: 'wrong iss',
+    use: 'id',
+    code: 'issuer_mismatch',
+    token: () => mint(idKey, idClaims(now(), { iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other' })),
+  },
   { name: 'iss with a trailing slash', use: 'id', code: 'issuer_mismatch', token: () => mint(idKey, idClaims(now(), { iss: `${ISSUER}/` })) },
   { name: 'wrong aud on an ID token', use: 'id', code: 'audience_mismatch', token: () => mint(idKey, idClaims(now(), { aud: OTHER_CLIENT })) },
   {
@@ -122,7 +122,12 @@ const forged: Case[] = [
     code: 'audience_mismatch',
     token: () => mint(idKey, idClaims(now(), { aud: [CLIENT, OTHER_CLIENT] })),
   },
-  { name: 'access token of another client', use: 'access', code: 'client_not_allowed', token: () => mint(accessKey, accessClaims(now(), { client_id: OTHER_CLIENT })) },
+  {
+    name: 'access token of another client',
+    use: 'access',
+    code: 'client_not_allowed',
+    token: () => mint(accessKey, accessClaims(now(), { client_id: OTHER_CLIENT })),
+  },
   {
     name: 'access token with aud but no client_id',
     use: 'access',
@@ -139,7 +144,12 @@ const forged: Case[] = [
     token: () => mint(accessKey, accessClaims(now(), { token_use: undefined })),
   },
   { name: 'sub missing', use: 'id', code: 'claim_invalid', token: () => mint(idKey, idClaims(now(), { sub: undefined })) },
-  { name: 'truncated to two parts', use: 'id', code: 'token_malformed', token: async () => (await mint(idKey, idClaims(now()))).split('.').slice(0, 2).join('.') },
+  {
+    name: 'truncated to two parts',
+    use: 'id',
+    code: 'token_malformed',
+    token: async () => (await mint(idKey, idClaims(now()))).split('.').slice(0, 2).join('.'),
+  },
   {
     name: 'truncated inside the payload',
     use: 'id',
@@ -165,7 +175,12 @@ const forged: Case[] = [
       return `${h}.${p}+/.${s}`;
     },
   },
-  { name: 'payload is a JSON array', use: 'id', code: 'token_malformed', token: async () => `${b64url(JSON.stringify({ alg: 'RS256', kid: 'id-key-1' }))}.${b64url('[1]')}.c2ln` },
+  {
+    name: 'payload is a JSON array',
+    use: 'id',
+    code: 'token_malformed',
+    token: async () => `${b64url(JSON.stringify({ alg: 'RS256', kid: 'id-key-1' }))}.${b64url('[1]')}.c2ln`,
+  },
   { name: 'header is not JSON', use: 'id', code: 'token_malformed', token: async () => `${b64url('not json')}.${b64url('{}')}.c2ln` },
   { name: 'JWE (five parts)', use: 'id', code: 'token_malformed', token: async () => 'a.b.c.d.e' },
   { name: 'empty string', use: 'id', code: 'token_malformed', token: async () => '' },
@@ -212,7 +227,9 @@ describe('valid tokens (cognito mode)', () => {
   });
 
   it('honours the clock skew on exp, nbf and iat (60 s by default)', async () => {
-    await expect(verifier.verifyIdToken(await mint(idKey, idClaims(now(), { iat: now() - 3630, exp: now() - 30 })))).resolves.toMatchObject({ exp: now() - 30 });
+    await expect(verifier.verifyIdToken(await mint(idKey, idClaims(now(), { iat: now() - 3630, exp: now() - 30 })))).resolves.toMatchObject({
+      exp: now() - 30,
+    });
     await expect(verifier.verifyIdToken(await mint(idKey, idClaims(now(), { nbf: now() + 30, iat: now() + 30 })))).resolves.toMatchObject({ nbf: now() + 30 });
     const strict = createTokenVerifier({ mode: 'cognito', issuers: [ISSUER], jwksUri: server.url, clientIds: [CLIENT], now: clock.now, clockSkewSeconds: 0 });
     await expectCode(strict.verifyIdToken(await mint(idKey, idClaims(now(), { exp: now() }))), 'token_expired');
@@ -237,7 +254,12 @@ describe('valid tokens (cognito mode)', () => {
 describe('algorithm rules beyond the allow-list', () => {
   it("rejects a token whose alg differs from its JWK's alg", async () => {
     const rs384 = createTokenVerifier({
-      mode: 'cognito', issuers: [ISSUER], jwksUri: server.url, clientIds: [CLIENT], now: clock.now, algorithms: ['RS256', 'RS384'],
+      mode: 'cognito',
+      issuers: [ISSUER],
+      jwksUri: server.url,
+      clientIds: [CLIENT],
+      now: clock.now,
+      algorithms: ['RS256', 'RS384'],
     });
     // Same RSA key, other hash: the JWK says RS256, so an RS384 header must not be honoured.
     const sameKeyRs384 = (await importJWK(await exportJWK(idKey.privateKey), 'RS384')) as CryptoKey;
@@ -249,7 +271,12 @@ describe('algorithm rules beyond the allow-list', () => {
   it('rejects an EC signature offered for an RSA key id', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     const es = createTokenVerifier({
-      mode: 'cognito', issuers: [ISSUER], jwksUri: server.url, clientIds: [CLIENT], now: clock.now, algorithms: ['RS256', 'ES256'],
+      mode: 'cognito',
+      issuers: [ISSUER],
+      jwksUri: server.url,
+      clientIds: [CLIENT],
+      now: clock.now,
+      algorithms: ['RS256', 'ES256'],
     });
     const jwt = await new SignJWT(idClaims(now())).setProtectedHeader({ alg: 'ES256', kid: idKey.kid }).sign(privateKey);
     await expectCode(es.verifyIdToken(jwt), 'alg_not_allowed');
@@ -272,7 +299,14 @@ describe('algorithm rules beyond the allow-list', () => {
 describe('oidc mode', () => {
   let oidc: TokenVerifier;
   beforeAll(() => {
-    oidc = createTokenVerifier({ mode: 'oidc', issuers: [ISSUER], jwksUri: server.url, clientIds: [CLIENT], audiences: ['https://api.example'], now: clock.now });
+    oidc = createTokenVerifier({
+      mode: 'oidc',
+      issuers: [ISSUER],
+      jwksUri: server.url,
+      clientIds: [CLIENT],
+      audiences: ['https://api.example'],
+      now: clock.now,
+    });
   });
   const plainId = (extra: Record<string, unknown> = {}) => idClaims(now(), { token_use: undefined, ...extra });
 
@@ -282,7 +316,10 @@ describe('oidc mode', () => {
   });
 
   it('with several audiences, requires azp naming an allowed client', async () => {
-    await expect(oidc.verifyIdToken(await mint(idKey, plainId({ aud: [CLIENT, 'x'], azp: CLIENT })))).resolves.toMatchObject({ aud: [CLIENT, 'x'], azp: CLIENT });
+    await expect(oidc.verifyIdToken(await mint(idKey, plainId({ aud: [CLIENT, 'x'], azp: CLIENT })))).resolves.toMatchObject({
+      aud: [CLIENT, 'x'],
+      azp: CLIENT,
+    });
     await expectCode(oidc.verifyIdToken(await mint(idKey, plainId({ aud: [CLIENT, 'x'] }))), 'audience_mismatch');
     await expectCode(oidc.verifyIdToken(await mint(idKey, plainId({ aud: [CLIENT, 'x'], azp: 'x' }))), 'audience_mismatch');
   });

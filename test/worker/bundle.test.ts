@@ -15,7 +15,7 @@ import { startMiniflareWorker } from '../helpers/worker-stack';
 const FIXTURE_CONFIG = 'test/worker/fixtures/node-import/wrangler.toml';
 
 describe('the Worker bundle', () => {
-  it('stays within the 240 KiB gzip budget, holds no Node API and only zod\'s English messages', () => {
+  it("stays within the 240 KiB gzip budget, holds no Node API and only zod's English messages", () => {
     const report = inspectBundle(inject('workerBundleDir'));
     console.log(`worker bundle: raw ${formatSize(report.rawBytes)}, gzip ${formatSize(report.gzipBytes)}`);
     expect(report.modules.map((m) => m.split('/').pop())).toEqual(['worker.js']);

@@ -36,7 +36,14 @@ beforeAll(async () => {
   raw.store = { type: 'durable-object', keyPrefix: 'worker-test:' };
   raw.cognitoAdmin = { passwordAuth: { perUser: { max: PER_USER, window: '15m' }, perAddress: { max: 100, window: '15m' } } };
   raw.apps.find((a: { id: string }) => a.id === 'demo').cognito = { passwordAuth: true };
-  const vars = { ...env, GATEWAY_CONFIG: JSON.stringify(raw), COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' };
+  const vars = {
+    ...env,
+    GATEWAY_CONFIG: JSON.stringify(raw),
+    COGNITO_ENDPOINT: emulator.url,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+  };
   const dir = inject('workerBundleDir');
   const worker = (name: string, durableObjects: Record<string, unknown>) => ({
     name,

@@ -34,10 +34,13 @@ const complete = (raw: Buffer) => {
 };
 
 function headers(head: string): Array<[string, string]> {
-  return head.split('\r\n').slice(1).map((l) => {
-    const i = l.indexOf(':');
-    return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()];
-  });
+  return head
+    .split('\r\n')
+    .slice(1)
+    .map((l) => {
+      const i = l.indexOf(':');
+      return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()];
+    });
 }
 
 describe('forwarding in workerd', () => {
@@ -77,12 +80,16 @@ describe('forwarding in workerd', () => {
     expect(value('x-request-id')).toHaveLength(1);
   });
 
-  it('passes a gzip body and its Content-Encoding through, drops hop-by-hop and gateway Set-Cookie, keeps the app\'s', async () => {
+  it("passes a gzip body and its Content-Encoding through, drops hop-by-hop and gateway Set-Cookie, keeps the app's", async () => {
     const gz = gzipSync(Buffer.from('y'.repeat(4000)));
-    up.respond = () => Buffer.concat([
-      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\nSet-Cookie: a=1\r\nSet-Cookie: _cgw_session=evil\r\nSet-Cookie: b=2\r\nConnection: X-Hop\r\nX-Hop: 1\r\n\r\n`, 'latin1'),
-      gz,
-    ]);
+    up.respond = () =>
+      Buffer.concat([
+        Buffer.from(
+          `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\nSet-Cookie: a=1\r\nSet-Cookie: _cgw_session=evil\r\nSet-Cookie: b=2\r\nConnection: X-Hop\r\nX-Hop: 1\r\n\r\n`,
+          'latin1',
+        ),
+        gz,
+      ]);
     const res = await rawExchange(port, `GET /public/gz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept-Encoding: gzip\r\n\r\n`, { until: complete });
     const { lines, body } = splitResponse(res);
     const lower = lines.map((l) => l.toLowerCase());

@@ -61,7 +61,16 @@ describe('wrangler.toml', () => {
     const block = /^# GATEWAY_CONFIG = """\n([\s\S]*?)^# """/m.exec(toml)?.[1];
     expect(block, 'wrangler.toml has a commented GATEWAY_CONFIG block').toMatch(/^# publicUrl: https:\/\/gateway\.example\.com$/m);
     const text = block!.replace(/^# ?/gm, '');
-    const config = loadConfig(text, { COGNITO_USER_POOL_ID: 'eu-west-1_AbC123xyz', COGNITO_CLIENT_ID: 'abc', APP_ORIGIN: 'https://origin.example.com', GATEWAY_COOKIE_SECRETS: 'y'.repeat(40) }, 'wrangler.toml');
+    const config = loadConfig(
+      text,
+      {
+        COGNITO_USER_POOL_ID: 'eu-west-1_AbC123xyz',
+        COGNITO_CLIENT_ID: 'abc',
+        APP_ORIGIN: 'https://origin.example.com',
+        GATEWAY_COOKIE_SECRETS: 'y'.repeat(40),
+      },
+      'wrangler.toml',
+    );
     expect(config.issuers[0]).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz');
     expect(config.apps.map((a) => a.id)).toEqual(['app']);
   });

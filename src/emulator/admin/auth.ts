@@ -15,7 +15,9 @@ import { clientOf, poolOf, type Operation } from './lookup';
 
 /** SECRET_HASH = Base64(HMAC_SHA256(key = client secret, message = username + client id)). */
 export function secretHash(clientSecret: string, username: string, clientId: string): string {
-  return createHmac('sha256', clientSecret).update(username + clientId).digest('base64');
+  return createHmac('sha256', clientSecret)
+    .update(username + clientId)
+    .digest('base64');
 }
 
 function checkSecretHash(client: ClientRecord, given: string | undefined, usernames: string[]): void {
@@ -89,14 +91,7 @@ function tokensOrChallenge(ctx: EmulatorContext, pool: PoolState, client: Client
 }
 
 function signedIn(ctx: EmulatorContext, pool: PoolState, client: ClientRecord, user: UserRecord): Record<string, unknown> {
-  const { session, refreshToken } = startSession(
-    ctx.state,
-    pool,
-    client,
-    user,
-    ['aws.cognito.signin.user.admin'],
-    Math.floor(ctx.state.now() / 1000),
-  );
+  const { session, refreshToken } = startSession(ctx.state, pool, client, user, ['aws.cognito.signin.user.admin'], Math.floor(ctx.state.now() / 1000));
   return authenticationResult(ctx, pool, client, user, session, refreshToken);
 }
 

@@ -113,11 +113,7 @@ function settingsFromRequest(
       allowedOAuthFlows: oauthEnabled ? (flows as OAuthFlow[]) : [],
       allowedScopes: scopes,
       supportedIdentityProviders: providers,
-      explicitAuthFlows: optionalStringList(input, 'ExplicitAuthFlows') ?? [
-        'ALLOW_REFRESH_TOKEN_AUTH',
-        'ALLOW_USER_SRP_AUTH',
-        'ALLOW_CUSTOM_AUTH',
-      ],
+      explicitAuthFlows: optionalStringList(input, 'ExplicitAuthFlows') ?? ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH'],
       idTokenValidity,
       accessTokenValidity,
       refreshTokenValidity,

@@ -10,8 +10,7 @@ export class CognitoError extends Error {
 }
 
 export const poolNotFound = (poolId: string) => new CognitoError('ResourceNotFoundException', `User pool ${poolId} does not exist.`);
-export const clientNotFound = (clientId: string) =>
-  new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+export const clientNotFound = (clientId: string) => new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
 export const userNotFound = () => new CognitoError('UserNotFoundException', 'User does not exist.');
 export const groupNotFound = () => new CognitoError('ResourceNotFoundException', 'Group not found.');
 export const invalidParameter = (message: string) => new CognitoError('InvalidParameterException', message);

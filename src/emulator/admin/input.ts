@@ -11,7 +11,9 @@ export function requireString(input: Input, name: string): string {
     throw invalidParameter(`1 validation error detected: Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`);
   }
   if (typeof v !== 'string' || v.length === 0) {
-    throw invalidParameter(`1 validation error detected: Value at '${memberName(name)}' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+    throw invalidParameter(
+      `1 validation error detected: Value at '${memberName(name)}' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+    );
   }
   return v;
 }
@@ -58,8 +60,7 @@ export function optionalAttributeList(input: Input, name: string): Array<{ Name:
   const v = input[name];
   if (v === undefined || v === null) return undefined;
   const ok =
-    Array.isArray(v) &&
-    v.every((a) => a && typeof a === 'object' && typeof a.Name === 'string' && (a.Value === undefined || typeof a.Value === 'string'));
+    Array.isArray(v) && v.every((a) => a && typeof a === 'object' && typeof a.Name === 'string' && (a.Value === undefined || typeof a.Value === 'string'));
   if (!ok) throw new CognitoError('SerializationException', `${name} must be a list of {Name, Value}`);
   return (v as Array<{ Name: string; Value?: string }>).map((a) => ({ Name: a.Name, Value: a.Value ?? '' }));
 }
@@ -83,7 +84,9 @@ export function decodePageToken(token: string | undefined): number {
 export function pageLimit(input: Input, name: string, max = 60): number {
   const limit = optionalNumber(input, name) ?? max;
   if (!Number.isInteger(limit) || limit < 0 || limit > max) {
-    throw invalidParameter(`1 validation error detected: Value '${limit}' at '${memberName(name)}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+    throw invalidParameter(
+      `1 validation error detected: Value '${limit}' at '${memberName(name)}' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+    );
   }
   return limit === 0 ? max : limit;
 }

@@ -77,9 +77,27 @@ export function userPoolClientType(client: ClientRecord): Record<string, unknown
 }
 
 const STANDARD_ATTRIBUTES = [
-  'sub', 'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture',
-  'website', 'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number',
-  'phone_number_verified', 'address', 'updated_at', 'identities',
+  'sub',
+  'name',
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'profile',
+  'picture',
+  'website',
+  'email',
+  'email_verified',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'phone_number',
+  'phone_number_verified',
+  'address',
+  'updated_at',
+  'identities',
 ];
 
 function schemaAttribute(name: string): Record<string, unknown> {

@@ -31,11 +31,7 @@ export function parseBasicCredentials(header: string | undefined): { id: string;
   return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
 }
 
-export function authenticateClient(
-  state: EmulatorState,
-  authorization: string | undefined,
-  form: Map<string, string>,
-): ClientAuthOutcome {
+export function authenticateClient(state: EmulatorState, authorization: string | undefined, form: Map<string, string>): ClientAuthOutcome {
   const fail = { ok: false, error: 'invalid_client' } as const;
   let id: string | undefined;
   let secret: string | undefined;

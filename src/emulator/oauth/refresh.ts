@@ -9,12 +9,7 @@ export type RefreshOutcome =
  * Redeems a refresh token for `client`. With `rotate`, a new refresh token replaces it and the old one
  * keeps working for the client's grace period (Cognito's refresh-token rotation).
  */
-export function redeemRefreshToken(
-  state: EmulatorState,
-  client: ClientRecord,
-  token: string,
-  rotate: boolean,
-): RefreshOutcome {
+export function redeemRefreshToken(state: EmulatorState, client: ClientRecord, token: string, rotate: boolean): RefreshOutcome {
   const now = state.now();
   const record = state.refreshTokens.get(token);
   if (!record) return { ok: false, reason: 'invalid' };

@@ -57,8 +57,7 @@ export function adminRoutes(ctx: EmulatorContext): Hono {
       ...(errorType ? { 'x-amzn-ErrorType': `${errorType}:` } : {}),
     });
 
-  const error = (c: Context, requestId: string, e: CognitoError) =>
-    reply(c, requestId, e.status, { __type: e.type, message: e.message }, e.type);
+  const error = (c: Context, requestId: string, e: CognitoError) => reply(c, requestId, e.status, { __type: e.type, message: e.message }, e.type);
 
   app.post('/', async (c) => {
     const requestId = newUuid();
@@ -66,7 +65,8 @@ export function adminRoutes(ctx: EmulatorContext): Hono {
     const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
     const operation = Object.hasOwn(OPERATIONS, operationName) ? OPERATIONS[operationName] : undefined;
     if (!operation) return error(c, requestId, new CognitoError('UnknownOperationException', `Unknown operation ${target}`));
-    if (ctx.state.adminApiFailing) return reply(c, requestId, 500, { __type: 'InternalErrorException', message: 'Internal server error.' }, 'InternalErrorException');
+    if (ctx.state.adminApiFailing)
+      return reply(c, requestId, 500, { __type: 'InternalErrorException', message: 'Internal server error.' }, 'InternalErrorException');
     let input: unknown;
     try {
       const text = await c.req.text();

@@ -35,11 +35,7 @@ export function hookRoutes(ctx: EmulatorContext, hooks: EmulatorHooks): Hono {
   app.post('/_emulator/retire-key', (c) => run(c, bodies.retireKey, (b) => hooks.retireKey(b.poolId, b.kid)));
   app.post('/_emulator/jwks-available', (c) => run(c, bodies.setJwksAvailable, (b) => hooks.setJwksAvailable(b.poolId, b.up)));
   app.post('/_emulator/token-endpoint-delay', (c) => run(c, bodies.setTokenEndpointDelay, (b) => hooks.setTokenEndpointDelay(b.ms)));
-  app.post('/_emulator/user-enabled', (c) =>
-    run(c, bodies.setUserEnabled, (b) => hooks.setUserEnabled(b.poolId, b.username, b.enabled)),
-  );
-  app.post('/_emulator/client-settings', (c) =>
-    run(c, bodies.setClientSettings, (b) => hooks.setClientSettings(b.poolId, b.clientId, b.patch)),
-  );
+  app.post('/_emulator/user-enabled', (c) => run(c, bodies.setUserEnabled, (b) => hooks.setUserEnabled(b.poolId, b.username, b.enabled)));
+  app.post('/_emulator/client-settings', (c) => run(c, bodies.setClientSettings, (b) => hooks.setClientSettings(b.poolId, b.clientId, b.patch)));
   return app;
 }

@@ -4,13 +4,7 @@ import type { EmulatorContext } from '../context';
 import { answerChallenge, nextChallenge, openChallenge, type ChallengeName } from '../challenges';
 import { challengeForm, errorPage, signInForm } from '../html';
 import { randomToken } from '../ids';
-import {
-  codeRedirectUrl,
-  errorRedirectUrl,
-  validateAuthorizeRequest,
-  type AuthorizeOutcome,
-  type AuthorizeRequest,
-} from '../oauth/authorize-request';
+import { codeRedirectUrl, errorRedirectUrl, validateAuthorizeRequest, type AuthorizeOutcome, type AuthorizeRequest } from '../oauth/authorize-request';
 import { issueAuthorizationCode } from '../oauth/codes';
 import { checkPassword, HOSTED_UI_MESSAGES } from '../oauth/password';
 import { HOSTED_SESSION_LIFETIME_MS, upsertFederatedUser, type PoolState, type UserRecord } from '../state';

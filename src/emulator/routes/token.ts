@@ -9,13 +9,7 @@ import { redeemRefreshToken } from '../oauth/refresh';
 import type { ClientRecord } from '../state';
 import { machineTokenClaims, mintUserTokens, startSession, tokenIssuerOf } from '../tokens';
 
-export type TokenError =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope';
+export type TokenError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
 
 type TokenAnswer = { status: ContentfulStatusCode; body: Record<string, unknown> };
 const fail = (error: TokenError): TokenAnswer => ({ status: 400, body: { error } });

@@ -24,7 +24,15 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
   const consumed = state ? await gw.loginStates.consume(state, info.cookieHeader, info.origin) : { data: undefined, setCookies: [] };
   const fail = (code: ErrorCode, extra: Record<string, unknown> = {}, ctx: { status?: number; detail?: string } = {}) => {
     gw.metrics.signIns.inc({ outcome: 'failed', reason: code });
-    gw.audit({ type: 'sign-in-failed', time: new Date(gw.now()).toISOString(), requestId: info.requestId, reason: code, app: consumed.data?.app, clientAddress: info.clientAddress, user: typeof extra.user === 'string' ? extra.user : undefined });
+    gw.audit({
+      type: 'sign-in-failed',
+      time: new Date(gw.now()).toISOString(),
+      requestId: info.requestId,
+      reason: code,
+      app: consumed.data?.app,
+      clientAddress: info.clientAddress,
+      user: typeof extra.user === 'string' ? extra.user : undefined,
+    });
     const res = refuse(req, info, code, { ...ctx, retryHref: restart }, extra);
     for (const c of consumed.setCookies) res.headers.append('set-cookie', c);
     return res;

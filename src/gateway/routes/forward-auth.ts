@@ -80,11 +80,18 @@ export function originalRequest(headers: Headers, proxy: ForwardAuthProxy, self?
   if (proxy === 'envoy') {
     const host = headers.get('host');
     const raw = self?.rawTarget ?? '';
-    if (!host || !raw.startsWith(`${ENVOY_PATH_PREFIX}/`)) return { ok: false, code: 'missing_original_request', reason: 'envoy: the check request must be /_auth/verify/<original path> (path_prefix: /_auth/verify)' };
+    if (!host || !raw.startsWith(`${ENVOY_PATH_PREFIX}/`))
+      return {
+        ok: false,
+        code: 'missing_original_request',
+        reason: 'envoy: the check request must be /_auth/verify/<original path> (path_prefix: /_auth/verify)',
+      };
     const proto = headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https' ? 'https' : 'http';
     request = { method: (self?.method ?? 'GET').toUpperCase(), target: raw.slice(ENVOY_PATH_PREFIX.length), host, proto, canRedirect: true };
-    if (original && differs(request, original)) return { ok: false, code: 'conflicting_original_request', reason: 'X-Original-URL names another request than the one Envoy asks about' };
-    if (forwarded && differs(request, forwarded)) return { ok: false, code: 'conflicting_original_request', reason: 'X-Forwarded-Uri/-Host name another request than the one Envoy asks about' };
+    if (original && differs(request, original))
+      return { ok: false, code: 'conflicting_original_request', reason: 'X-Original-URL names another request than the one Envoy asks about' };
+    if (forwarded && differs(request, forwarded))
+      return { ok: false, code: 'conflicting_original_request', reason: 'X-Forwarded-Uri/-Host name another request than the one Envoy asks about' };
     return { ok: true, request };
   }
   if (proxy === 'nginx') {
@@ -96,12 +103,15 @@ export function originalRequest(headers: Headers, proxy: ForwardAuthProxy, self?
       proto: original.proto!,
       canRedirect: false,
     };
-    if (forwarded && differs(request, forwarded)) return { ok: false, code: 'conflicting_original_request', reason: 'X-Forwarded-Uri/-Host name another request than X-Original-URL' };
+    if (forwarded && differs(request, forwarded))
+      return { ok: false, code: 'conflicting_original_request', reason: 'X-Forwarded-Uri/-Host name another request than X-Original-URL' };
   } else {
-    if (!forwarded || forwarded.malformed || !forwarded.host) return { ok: false, code: 'missing_original_request', reason: `${proxy}: no valid X-Forwarded-Host and X-Forwarded-Uri` };
+    if (!forwarded || forwarded.malformed || !forwarded.host)
+      return { ok: false, code: 'missing_original_request', reason: `${proxy}: no valid X-Forwarded-Host and X-Forwarded-Uri` };
     const proto = headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https' ? 'https' : 'http';
     request = { method: (headers.get('x-forwarded-method') ?? 'GET').toUpperCase(), target: forwarded.target!, host: forwarded.host, proto, canRedirect: true };
-    if (original && differs(request, original)) return { ok: false, code: 'conflicting_original_request', reason: 'X-Original-URL names another request than X-Forwarded-Host/-Uri' };
+    if (original && differs(request, original))
+      return { ok: false, code: 'conflicting_original_request', reason: 'X-Original-URL names another request than X-Forwarded-Host/-Uri' };
   }
   return { ok: true, request };
 }
@@ -129,7 +139,8 @@ export async function handleForwardAuth(gw: Gateway, req: Request, info: Request
     // The gateway's own endpoints are served by the gateway, never guarded through another proxy.
     return done(gw, asked, req, refuse(req, asked, 'not_found'), { ...flag, endpoint: outcome.endpoint, error: 'not_found' });
   }
-  if (outcome.kind === 'refused') return done(gw, asked, req, withCookies(refusedResponse(req, asked, outcome), setCookies), { ...outcomeLog(outcome), ...flag });
+  if (outcome.kind === 'refused')
+    return done(gw, asked, req, withCookies(refusedResponse(req, asked, outcome), setCookies), { ...outcomeLog(outcome), ...flag });
   if (outcome.kind === 'preflight') {
     // A CORS preflight carries no credentials: let it through to the app, with no identity.
     return done(gw, asked, req, new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } }), { ...outcomeLog(outcome), ...flag });

@@ -14,7 +14,10 @@ export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo
   switch (endpoint) {
     case 'healthz':
       // Liveness only: it proxies nothing, so it is no side door.
-      return new Response(req.method === 'HEAD' ? null : 'ok', { status: 200, headers: { 'content-type': 'text/plain; charset=UTF-8', 'cache-control': 'no-store' } });
+      return new Response(req.method === 'HEAD' ? null : 'ok', {
+        status: 200,
+        headers: { 'content-type': 'text/plain; charset=UTF-8', 'cache-control': 'no-store' },
+      });
     case 'readyz':
       return readiness(gw, req, info);
     case 'login':
@@ -34,7 +37,10 @@ export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo
       return handleMe(gw, req, info);
     case 'jwks': {
       const body = JSON.stringify(gw.signer ? gw.signer.publicJwks() : { keys: [] });
-      return new Response(req.method === 'HEAD' ? null : body, { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' } });
+      return new Response(req.method === 'HEAD' ? null : body, {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },
+      });
     }
     case 'verify':
       return handleForwardAuth(gw, req, info);
@@ -49,5 +55,8 @@ export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo
 export async function readiness(gw: Gateway, req: Request, info: Pick<RequestInfo, 'requestId' | 'log'>): Promise<Response> {
   if (gw.deps.isDraining?.()) return refuse(req, info, 'not_ready', { detail: 'draining' });
   if (!(await gw.verifier.keysLoaded())) return refuse(req, info, 'not_ready', { detail: 'the signing keys (JWKS) could not be fetched yet' });
-  return new Response(req.method === 'HEAD' ? null : JSON.stringify({ ready: true }), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+  return new Response(req.method === 'HEAD' ? null : JSON.stringify({ ready: true }), {
+    status: 200,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  });
 }

@@ -53,7 +53,10 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
       originUntilSec: nowSec + horizon,
     });
     await gw.stores.sessionRecords?.remove(session.sid).catch(() => {});
-    if (!recorded) info.log.warn('logout: the shared store did not record the revocation; other instances accept a copy of the cookie until revalidation', { sid: session.sid });
+    if (!recorded)
+      info.log.warn('logout: the shared store did not record the revocation; other instances accept a copy of the cookie until revalidation', {
+        sid: session.sid,
+      });
   }
   if (everywhere && gw.cognito && username) {
     // Other devices' sessions end at their next revalidation: their refresh tokens are dead now.

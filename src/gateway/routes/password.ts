@@ -77,10 +77,12 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   }
   if (!sameSite(gw, req, info)) return refuse(req, info, 'csrf_rejected', {}, { reason: 'cross-site password sign-in' });
   const body = await readBody(req);
-  if (!body) return refuse(req, info, 'invalid_request', { detail: 'Send username and password as a form (application/x-www-form-urlencoded) or JSON, at most 8 KB.' });
+  if (!body)
+    return refuse(req, info, 'invalid_request', { detail: 'Send username and password as a form (application/x-www-form-urlencoded) or JSON, at most 8 KB.' });
   if (!body.json) {
     const expected = firstCookie(parseCookieHeader(info.cookieHeader), csrfCookieName(gw));
-    if (!expected || !body.fields.csrf || !constantTimeEqual(expected, body.fields.csrf)) return refuse(req, info, 'csrf_rejected', {}, { reason: 'form without its CSRF token' });
+    if (!expected || !body.fields.csrf || !constantTimeEqual(expected, body.fields.csrf))
+      return refuse(req, info, 'csrf_rejected', {}, { reason: 'form without its CSRF token' });
   }
   const { username, password } = body.fields;
   if (!username || !password) return refuse(req, info, 'invalid_request', { detail: 'Send username and password.' });
@@ -95,10 +97,21 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   const result = await gw.cognito.passwords.authenticate(username, password, info.clientAddress ?? info.peerAddress ?? '');
   if (!result.ok) {
     gw.metrics.signIns.inc({ outcome: 'failed', reason: result.reason });
-    gw.audit({ type: 'sign-in-failed', time: new Date(gw.now()).toISOString(), requestId: info.requestId, app: app.id, reason: result.reason, authMethod: 'password', clientAddress: info.clientAddress });
+    gw.audit({
+      type: 'sign-in-failed',
+      time: new Date(gw.now()).toISOString(),
+      requestId: info.requestId,
+      app: app.id,
+      reason: result.reason,
+      authMethod: 'password',
+      clientAddress: info.clientAddress,
+    });
     switch (result.reason) {
       case 'rate_limited':
-        return refuse(req, info, 'rate_limited', { ...ctx, headers: result.retryAfterSeconds ? new Headers({ 'retry-after': String(result.retryAfterSeconds) }) : undefined });
+        return refuse(req, info, 'rate_limited', {
+          ...ctx,
+          headers: result.retryAfterSeconds ? new Headers({ 'retry-after': String(result.retryAfterSeconds) }) : undefined,
+        });
       case 'user_disabled':
         return refuse(req, info, 'user_disabled', ctx);
       case 'challenge':
@@ -118,7 +131,11 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
     if (e instanceof JwksUnavailableError) return refuse(req, info, 'jwks_unavailable', ctx);
     return refuse(req, info, 'id_token_invalid', ctx);
   }
-  const session = newSession(gw, claims, { refreshToken: result.tokens.refreshToken, accessToken: result.tokens.accessToken, expiresIn: result.tokens.expiresIn });
+  const session = newSession(gw, claims, {
+    refreshToken: result.tokens.refreshToken,
+    accessToken: result.tokens.accessToken,
+    expiresIn: result.tokens.expiresIn,
+  });
   let cookies: string[];
   try {
     cookies = await writeSession(gw, session, info);
@@ -130,7 +147,16 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   const user = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : undefined;
   info.log.info('signed in', { sid: session.sid, user: user ?? claims.sub, app: app.id, via: 'password' });
   gw.metrics.signIns.inc({ outcome: 'completed', reason: '' });
-  gw.audit({ type: 'sign-in', time: new Date(gw.now()).toISOString(), requestId: info.requestId, sub: String(claims.sub), user, authMethod: 'password', app: app.id, clientAddress: info.clientAddress });
+  gw.audit({
+    type: 'sign-in',
+    time: new Date(gw.now()).toISOString(),
+    requestId: info.requestId,
+    sub: String(claims.sub),
+    user,
+    authMethod: 'password',
+    app: app.id,
+    clientAddress: info.clientAddress,
+  });
   if (!body.json) return redirectResponse(returnTo, cookies, 303);
   const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
   for (const c of cookies) headers.append('set-cookie', c);
