@@ -283,6 +283,7 @@ export const auditSchema = z
 
 /** Which proxy calls /_auth/verify decides which headers carry the original request. */
 export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'caddy', 'envoy'] as const;
+export type ForwardAuthProxy = (typeof FORWARD_AUTH_PROXIES)[number];
 export const forwardAuthSchema = z
   .object({
     /** The proxy in front (nginx: X-Original-URL; traefik, caddy: X-Forwarded-*; envoy: ext_authz with path_prefix /_auth/verify). Unset: /_auth/verify is off. */

@@ -4,7 +4,7 @@
  */
 import { newRequestId } from '../http';
 import type { Gateway } from './context';
-import { refuse } from './handle';
+import { refuse } from './refuse';
 import { readiness } from './routes';
 
 export function createAdminHandler(current: () => Gateway): (req: Request) => Promise<Response> {

@@ -16,7 +16,8 @@ import { idpCallName, noMetrics } from '../metrics';
 import { createCognitoFeatures, passwordAuthApps } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
 import type { CompiledGateway } from './decide';
-import { done, handleProxied, refuse, resolve, viewOf } from './handle';
+import { done, handleProxied, resolve, viewOf } from './handle';
+import { refuse } from './refuse';
 import { serveEndpoint } from './routes';
 
 type Env = { Variables: { info: RequestInfo } };
@@ -92,15 +93,14 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     : undefined;
   stores.sessionRecords = serverSide;
   const sessions: SessionStore<SessionData> =
-    serverSide && refCookies
-      ? { ...serverSide, cacheStats: () => refCookies.cacheStats() }
-      : createSessionStore<SessionData>({
-          cookie,
-          secrets: config.session.secrets,
-          maxAgeSeconds: longestLifetime,
-          maxChunks: SESSION_MAX_CHUNKS,
-          cacheSize: config.session.cacheSize,
-        });
+    serverSide ??
+    createSessionStore<SessionData>({
+      cookie,
+      secrets: config.session.secrets,
+      maxAgeSeconds: longestLifetime,
+      maxChunks: SESSION_MAX_CHUNKS,
+      cacheSize: config.session.cacheSize,
+    });
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
   const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: stores.cache ?? deps.sharedCache, metrics, stores });

@@ -42,6 +42,11 @@ const STORE_UNAVAILABLE = {
 /** How often an unchanged session is written back just to move its idle timer (seconds). */
 const LAST_SEEN_WRITE_INTERVAL = 60;
 
+/** Whether any of the gateway's cookies present is a session cookie (login-state cookies are not). */
+export function hasSessionCookie(gatewayCookieNames: readonly string[]): boolean {
+  return gatewayCookieNames.some((n) => !n.includes('_login_'));
+}
+
 export function sessionLimits(gw: Gateway, app?: CompiledApp): SessionLimits {
   return {
     absoluteLifetime: app?.session?.absoluteLifetime ?? gw.config.session.absoluteLifetime,
@@ -78,7 +83,7 @@ export async function authenticateBearer(gw: Gateway, token: string): Promise<Au
 }
 
 export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: CompiledApp): Promise<AuthOutcome> {
-  const hasGatewayCookies = gw.sessions.cookieNames(info.cookieHeader).some((n) => !n.includes('_login_'));
+  const hasGatewayCookies = hasSessionCookie(gw.sessions.cookieNames(info.cookieHeader));
   if (!hasGatewayCookies) return { kind: 'anonymous', setCookies: [] };
   let session: SessionData | undefined;
   try {

@@ -1,6 +1,7 @@
 import type { Env, ResolvedConfig } from '../config/load';
 import type { CognitoFeatures } from './cognito';
 import type { AuditSink } from '../audit';
+import type { ForwardAuthProxy } from '../config/schema';
 import type { TraceContext } from '../http';
 import type { Logger } from '../log';
 import type { GatewayMetrics } from '../metrics';
@@ -14,7 +15,6 @@ import type { AssertionSigner, SharedCache, TokenVerifier } from '../tokens';
 import type { GatewayStores } from '../store/gateway';
 import type { SharedStore } from '../store';
 import type { CompiledGateway } from './decide';
-import type { ForwardAuthProxy } from './routes/forward-auth';
 
 /** What a sign-in attempt remembers between /_auth/login and /_auth/callback (sealed cookie). */
 export interface LoginState {

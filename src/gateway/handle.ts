@@ -4,16 +4,16 @@
  * answer from the error catalogue. Every branch ends in a precise status and one access-log line
  * carrying the request id and the decision.
  */
-import { ERROR_CATALOGUE, errorResponse, type ErrorCode, type ErrorContext } from '../http';
 import { statusClass } from '../metrics';
 import { IdpUnavailableError } from '../oidc/provider';
 import { UpstreamError } from '../proxy';
-import { authenticateBearer, authenticateSession } from './authenticate';
+import { authenticateBearer, authenticateSession, hasSessionCookie } from './authenticate';
 import { authenticateBasic } from './cognito';
 import type { Gateway, RequestInfo } from './context';
 import { decide, type AuthResult, type FoundCredentials, type Outcome, type RequestView, type UpstreamEdits } from './decide';
 import { stripRulesForApp } from './headers';
-import { startLogin } from './routes/login';
+import { refuse } from './refuse';
+import { startLogin } from './sign-in';
 
 export type Decided = Extract<Outcome, { kind: 'decided' }>;
 
@@ -21,7 +21,7 @@ export type Decided = Extract<Outcome, { kind: 'decided' }>;
 export function findCredentials(authorization: string | null, gatewayCookieNames: readonly string[]): FoundCredentials {
   const bearer = authorization ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(authorization)?.[1] : undefined;
   const basic = authorization && /^basic\s/i.test(authorization) ? authorization : undefined;
-  return { bearer, basic, session: gatewayCookieNames.some((n) => !n.includes('_login_')) };
+  return { bearer, basic, session: hasSessionCookie(gatewayCookieNames) };
 }
 
 /** The request view for the request itself; forward auth overrides what the proxy reports. */
@@ -39,19 +39,6 @@ export function viewOf(gw: Gateway, req: Request, info: RequestInfo, over: Parti
     canRedirect: true,
     ...over,
   };
-}
-
-/** An answer from the catalogue; warn/error entries also get the operator's log line. */
-export function refuse(
-  req: Request,
-  info: Pick<RequestInfo, 'requestId' | 'log'>,
-  code: ErrorCode,
-  ctx: Omit<ErrorContext, 'requestId'> = {},
-  logFields: Record<string, unknown> = {},
-): Response {
-  const entry = ERROR_CATALOGUE[code];
-  if (entry.level !== 'info') info.log[entry.level](entry.log, { error: code, ...logFields });
-  return errorResponse(req, code, { ...ctx, requestId: info.requestId });
 }
 
 export type Resolved =

@@ -41,3 +41,27 @@ export async function writeSession(gw: Gateway, data: SessionData, info: Request
     return gw.sessions.write({ ...data, accessToken: undefined }, info.cookieHeader, info.origin);
   }
 }
+
+/** The log line, metric and audit event of a completed sign-in (hosted UI or password form). */
+export function recordSignIn(
+  gw: Gateway,
+  info: RequestInfo,
+  claims: Record<string, unknown>,
+  session: SessionData,
+  app: string | undefined,
+  via: 'session' | 'password',
+): void {
+  const user = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : undefined;
+  info.log.info('signed in', { sid: session.sid, user: user ?? claims.sub, app, ...(via === 'password' ? { via } : {}) });
+  gw.metrics.signIns.inc({ outcome: 'completed', reason: '' });
+  gw.audit({
+    type: 'sign-in',
+    time: new Date(gw.now()).toISOString(),
+    requestId: info.requestId,
+    sub: String(claims.sub),
+    user,
+    authMethod: via,
+    app,
+    clientAddress: info.clientAddress,
+  });
+}

@@ -13,7 +13,7 @@
  * Set-Cookie lines are appended.
  */
 import { filterCookieHeader, cookiePairName } from './cookies';
-import { compileStripRules, connectionTokens, FIXED_REQUEST_STRIP, matchesCompiled, type CompiledStripRules } from './headers';
+import { compileStripRules, connectionTokens, FIXED_REQUEST_STRIP, HOP_BY_HOP_HEADERS, matchesCompiled, type CompiledStripRules } from './headers';
 import type { UpstreamRequest } from './forward';
 
 /** Lower case with `_` read as `-`, skipping the copies when the name is already canonical. */
@@ -76,18 +76,8 @@ export function upstreamRawHeaders(raw: readonly string[], opts: UpstreamRequest
 }
 
 /** Hop-by-hop response headers; an Upgrade exchange keeps Connection and Upgrade (they are its point). */
-const RESPONSE_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-const UPGRADE_RESPONSE_HOP = new Set(['keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding']);
+const RESPONSE_HOP = new Set(HOP_BY_HOP_HEADERS);
+const UPGRADE_RESPONSE_HOP = new Set(HOP_BY_HOP_HEADERS.filter((h) => h !== 'connection' && h !== 'upgrade'));
 
 export interface DownstreamHead {
   headers: string[];

@@ -204,6 +204,15 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
 
   const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
   // The admin listener stays up while draining, so readiness can say "draining"; it closes last.
+  /** Cuts what is still open, then closes the admin listener, the upstream pools and the store client. */
+  const stopNow = async (serverClosed: Promise<void>) => {
+    forwarder.destroyUpgrades();
+    server.closeAllConnections();
+    await serverClosed;
+    await closeAdmin();
+    await forwarder.close().catch(() => {});
+    await closeNodeStore(opts.env ?? process.env).catch(() => {});
+  };
   const closeAdmin = () => {
     if (!admin) return Promise.resolve();
     const closed = new Promise<void>((resolve) => admin!.close(() => resolve()));
@@ -244,24 +253,13 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
         server.closeIdleConnections();
       }
       const cut = inFlight + forwarder.openUpgrades();
-      forwarder.destroyUpgrades();
-      server.closeAllConnections();
-      await closed;
-      await closeAdmin();
-      await forwarder.close().catch(() => {});
-      await closeNodeStore(opts.env ?? process.env).catch(() => {});
+      await stopNow(closed);
       logger.info('gateway stopped', { cut, pid: process.pid });
       return { cut };
     },
     async close() {
       draining = true;
-      const closed = closeServer();
-      server.closeAllConnections();
-      forwarder.destroyUpgrades();
-      await closed;
-      await closeAdmin();
-      await forwarder.close().catch(() => {});
-      await closeNodeStore(opts.env ?? process.env).catch(() => {});
+      await stopNow(closeServer());
     },
   };
 }

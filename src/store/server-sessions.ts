@@ -6,22 +6,13 @@
  * sizes (oauth2-proxy's Redis session store is the model). Wraps the cookie session store; the
  * interface is the same, so the request core does not change.
  */
-import type { SessionCacheStats } from '../session';
+import type { SessionStore } from '../session';
 import { storeKeys } from './keys';
 import { keyFromSecret, openText, sealText } from './seal';
 import type { SharedStore } from './types';
 
-/** The parts of the cookie session store this wrapper uses (src/session's SessionStore<T>). */
-export interface CookieSessions<T> {
-  read(cookieHeader: string | null, requestOrigin: string): Promise<T | undefined>;
-  write(data: T, cookieHeader: string | null, requestOrigin: string): Promise<string[]>;
-  clear(cookieHeader: string | null, requestOrigin: string): string[];
-  clearSession(cookieHeader: string | null, requestOrigin: string): string[];
-  cookieNames(cookieHeader: string | null): string[];
-  isGatewayCookie(name: string): boolean;
-  /** The opened-cookie cache's statistics (metrics). */
-  cacheStats(): SessionCacheStats;
-}
+/** The cookie session store this wraps, and the interface it keeps (src/session's SessionStore<T>). */
+export type CookieSessions<T> = SessionStore<T>;
 
 /** What the cookie holds with server-side sessions. */
 export interface SessionRef {

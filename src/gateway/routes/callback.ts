@@ -4,9 +4,9 @@ import { CLIENT_AUTH_ERRORS, IdpUnavailableError, oauthErrorCode, toIdpError } f
 import { SessionTooLargeError } from '../../session';
 import { JwtInvalidError, JwksUnavailableError } from '../../tokens';
 import type { Gateway, RequestInfo } from '../context';
-import { refuse } from '../handle';
-import { newSession, writeSession } from '../session-write';
-import { CALLBACK_PATH, redirectResponse } from './login';
+import { refuse } from '../refuse';
+import { newSession, recordSignIn, writeSession } from '../session-write';
+import { CALLBACK_PATH, redirectResponse } from '../sign-in';
 
 /**
  * Completes sign-in: checks the login-state cookie for this `state`, exchanges the code with the
@@ -105,18 +105,7 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     if (!(e instanceof SessionTooLargeError)) throw e;
     return fail('session_too_large', { user: claims['cognito:username'] ?? claims.sub });
   }
-  info.log.info('signed in', { sid: session.sid, user: claims['cognito:username'] ?? claims.sub, app: login.app });
-  gw.metrics.signIns.inc({ outcome: 'completed', reason: '' });
-  gw.audit({
-    type: 'sign-in',
-    time: new Date(gw.now()).toISOString(),
-    requestId: info.requestId,
-    sub: String(claims.sub),
-    user: typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : undefined,
-    authMethod: 'session',
-    app: login.app,
-    clientAddress: info.clientAddress,
-  });
+  recordSignIn(gw, info, claims, session, login.app, 'session');
   const setCookies = [...consumed.setCookies, ...sessionCookies];
   // The callback is a cross-site navigation (from the IdP), and a redirect keeps it one: a browser
   // would not send a SameSite=Strict session cookie on it and sign-in would loop. A page that moves

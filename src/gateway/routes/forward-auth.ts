@@ -1,7 +1,9 @@
 import type { CompiledApp } from '../../policy';
 import { mappedHeaderNames } from '../../proxy';
+import type { ForwardAuthProxy } from '../../config/schema';
 import type { Gateway, RequestInfo } from '../context';
-import { auditDecision, done, identityHeadersFor, outcomeLog, refusalResponse, refusedResponse, refuse, resolve, viewOf, withCookies } from '../handle';
+import { auditDecision, done, identityHeadersFor, outcomeLog, refusalResponse, refusedResponse, resolve, viewOf, withCookies } from '../handle';
+import { refuse } from '../refuse';
 
 /**
  * Forward-auth mode (`/_auth/verify`): another proxy asks whether a request may pass and copies the
@@ -24,7 +26,7 @@ import { auditDecision, done, identityHeadersFor, outcomeLog, refusalResponse, r
  * answer to the client. nginx's auth_request only understands 2xx/401/403, so it gets 401 and its
  * `error_page 401` sends the browser to /_auth/login (see README).
  */
-export type ForwardAuthProxy = 'nginx' | 'traefik' | 'caddy' | 'envoy';
+export type { ForwardAuthProxy };
 
 /** Envoy's ext_authz HTTP service: `path_prefix: /_auth/verify` puts the original path after it. */
 export const ENVOY_PATH_PREFIX = '/_auth/verify';

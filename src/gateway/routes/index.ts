@@ -2,7 +2,7 @@
 import { IdpUnavailableError } from '../../oidc/provider';
 import type { Gateway, RequestInfo } from '../context';
 import type { Endpoint } from '../decide';
-import { refuse } from '../handle';
+import { refuse } from '../refuse';
 import { handleCallback } from './callback';
 import { handleForwardAuth } from './forward-auth';
 import { handleLogin } from './login';

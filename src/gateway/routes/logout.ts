@@ -4,7 +4,7 @@ import { safeReturnTo } from '../../oidc/redirect';
 import type { Gateway, RequestInfo } from '../context';
 import { StoreUnavailableError } from '../../store';
 import { revocationHorizonSeconds } from '../authenticate';
-import { redirectResponse } from './login';
+import { redirectResponse } from '../sign-in';
 
 /**
  * Signs out: clears every gateway cookie, revokes the refresh token (so the tokens minted from it

@@ -1,6 +1,7 @@
 import { authenticateBearer, authenticateSession } from '../authenticate';
 import type { Gateway, RequestInfo } from '../context';
-import { findCredentials, refuse, withCookies } from '../handle';
+import { findCredentials, withCookies } from '../handle';
+import { refuse } from '../refuse';
 
 /** `/_auth/me`: the caller's identity as JSON (bearer token or session); 401 when signed out. */
 export async function handleMe(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {

@@ -14,9 +14,9 @@ import { constantTimeEqual, firstCookie, parseCookieHeader, randomToken, seriali
 import { JwksUnavailableError } from '../../tokens';
 import type { Gateway, RequestInfo } from '../context';
 import { appServing } from '../decide';
-import { refuse } from '../handle';
-import { newSession, writeSession } from '../session-write';
-import { redirectResponse } from './login';
+import { refuse } from '../refuse';
+import { newSession, recordSignIn, writeSession } from '../session-write';
+import { redirectResponse } from '../sign-in';
 
 const MAX_BODY_BYTES = 8 * 1024;
 
@@ -144,21 +144,10 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
     return refuse(req, info, 'session_too_large', ctx);
   }
   cookies.push(csrfCookie(gw, info, '', 0));
-  const user = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : undefined;
-  info.log.info('signed in', { sid: session.sid, user: user ?? claims.sub, app: app.id, via: 'password' });
-  gw.metrics.signIns.inc({ outcome: 'completed', reason: '' });
-  gw.audit({
-    type: 'sign-in',
-    time: new Date(gw.now()).toISOString(),
-    requestId: info.requestId,
-    sub: String(claims.sub),
-    user,
-    authMethod: 'password',
-    app: app.id,
-    clientAddress: info.clientAddress,
-  });
+  recordSignIn(gw, info, claims, session, app.id, 'password');
   if (!body.json) return redirectResponse(returnTo, cookies, 303);
   const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
   for (const c of cookies) headers.append('set-cookie', c);
-  return new Response(JSON.stringify({ signedIn: true, username: user ?? null, returnTo }), { status: 200, headers });
+  const user = claims['cognito:username'];
+  return new Response(JSON.stringify({ signedIn: true, username: typeof user === 'string' ? user : null, returnTo }), { status: 200, headers });
 }
