@@ -63,6 +63,8 @@ export interface ErrorContext {
   retryLabel?: string;
   wwwAuthenticate?: string;
   headers?: Headers;
+  /** `negotiate`: HTML or JSON by Accept even for an entry that is always JSON (a browser's form post). */
+  format?: 'negotiate';
 }
 
 export interface CatalogueEntry {
@@ -411,7 +413,7 @@ export function gatewayError(code: ErrorCode, ctx: ErrorContext): ErrorPageOptio
     retryHref: ctx.retryHref,
     retryLabel: ctx.retryLabel ?? entry.retryLabel,
     headers: ctx.headers,
-    json: entry.json,
+    json: ctx.format === 'negotiate' ? false : entry.json,
   };
 }
 
