@@ -4,35 +4,20 @@
  * Worker imports this module, so these SDK commands stay out of the Worker bundle and the runtime
  * needs none of their permissions. Same time limit, retries and errors as the runtime admin client.
  */
-import {
-  CognitoIdentityProviderClient,
-  type CreateIdentityProviderCommandInput,
-  CreateIdentityProviderCommand,
-  type CreateUserPoolClientCommandInput,
-  CreateUserPoolClientCommand,
-  type CreateUserPoolCommandInput,
-  CreateUserPoolCommand,
-  CreateUserPoolDomainCommand,
-  DescribeIdentityProviderCommand,
-  DescribeUserPoolClientCommand,
-  DescribeUserPoolCommand,
-  DescribeUserPoolDomainCommand,
-  type DomainDescriptionType,
-  GetUserPoolMfaConfigCommand,
-  type GetUserPoolMfaConfigCommandOutput,
-  type IdentityProviderType,
-  ListUserPoolClientsCommand,
-  type SetUserPoolMfaConfigCommandInput,
-  SetUserPoolMfaConfigCommand,
-  type UpdateIdentityProviderCommandInput,
-  UpdateIdentityProviderCommand,
-  type UpdateUserPoolClientCommandInput,
-  UpdateUserPoolClientCommand,
-  type UpdateUserPoolCommandInput,
-  UpdateUserPoolCommand,
-  type UserPoolClientDescription,
-  type UserPoolClientType,
-  type UserPoolType,
+import type {
+  CreateIdentityProviderCommandInput,
+  CreateUserPoolClientCommandInput,
+  CreateUserPoolCommandInput,
+  DomainDescriptionType,
+  GetUserPoolMfaConfigCommandOutput,
+  IdentityProviderType,
+  SetUserPoolMfaConfigCommandInput,
+  UpdateIdentityProviderCommandInput,
+  UpdateUserPoolClientCommandInput,
+  UpdateUserPoolCommandInput,
+  UserPoolClientDescription,
+  UserPoolClientType,
+  UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { type CognitoAdminOptions, fetchRequestHandler } from './client';
 import { CognitoAdminError, toCognitoAdminError } from './errors';
@@ -65,22 +50,41 @@ export interface ProvisionAdmin {
 
 const defaultBackoff = (attempt: number) => Math.min(1000, 50 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
 
+type Sdk = typeof import('./provision-sdk');
+
 export function createProvisionAdmin(opts: CognitoAdminOptions): ProvisionAdmin {
-  const client = new CognitoIdentityProviderClient({
-    region: opts.region,
-    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    maxAttempts: 1,
-    requestHandler: fetchRequestHandler(opts.fetch ?? ((input, init) => globalThis.fetch(input, init)), opts.timeoutMs ?? 10_000),
-  });
+  let loaded: Promise<{ sdk: Sdk; client: InstanceType<Sdk['CognitoIdentityProviderClient']> }> | undefined;
+  const load = () =>
+    (loaded ??= import('./provision-sdk').then((sdk) => ({
+      sdk,
+      client: new sdk.CognitoIdentityProviderClient({
+        region: opts.region,
+        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+        maxAttempts: 1,
+        requestHandler: fetchRequestHandler(opts.fetch ?? ((input, init) => globalThis.fetch(input, init)), opts.timeoutMs ?? 10_000),
+      }),
+    })));
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
   const backoff = opts.backoffMs ?? defaultBackoff;
 
   /** `idempotent: false` (creates) retries only throttling: nothing happened then. */
-  async function call<T>(operation: string, run: () => Promise<T>, idempotent = true): Promise<T> {
+  async function call<T>(
+    operation: string,
+    run: (sdk: Sdk, client: InstanceType<Sdk['CognitoIdentityProviderClient']>) => Promise<T>,
+    idempotent = true,
+  ): Promise<T> {
+    let sdk: Sdk;
+    let client: InstanceType<Sdk['CognitoIdentityProviderClient']>;
+    try {
+      ({ sdk, client } = await load());
+    } catch (e) {
+      loaded = undefined;
+      throw new CognitoAdminError({ name: 'SdkLoadError', operation, detail: `cannot load the AWS SDK: ${(e as Error).message}`, retryable: false, cause: e });
+    }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await run();
+        return await run(sdk, client);
       } catch (e) {
         const err = toCognitoAdminError(operation, e);
         if (!(err.retryable && attempt < maxAttempts && (idempotent || err.throttled))) throw err;
@@ -102,8 +106,8 @@ export function createProvisionAdmin(opts: CognitoAdminOptions): ProvisionAdmin 
   return {
     describeUserPool: (userPoolId) =>
       orMissing(
-        call('DescribeUserPool', async () => {
-          const out = await client.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+        call('DescribeUserPool', async (sdk, client) => {
+          const out = await client.send(new sdk.DescribeUserPoolCommand({ UserPoolId: userPoolId }));
           if (!out.UserPool) throw unexpected('DescribeUserPool', 'UserPool');
           return out.UserPool;
         }),
@@ -111,53 +115,53 @@ export function createProvisionAdmin(opts: CognitoAdminOptions): ProvisionAdmin 
     createUserPool: (input) =>
       call(
         'CreateUserPool',
-        async () => {
-          const out = await client.send(new CreateUserPoolCommand(input));
+        async (sdk, client) => {
+          const out = await client.send(new sdk.CreateUserPoolCommand(input));
           if (!out.UserPool?.Id) throw unexpected('CreateUserPool', 'UserPool');
           return out.UserPool;
         },
         false,
       ),
     updateUserPool: (input) =>
-      call('UpdateUserPool', async () => {
-        await client.send(new UpdateUserPoolCommand(input));
+      call('UpdateUserPool', async (sdk, client) => {
+        await client.send(new sdk.UpdateUserPoolCommand(input));
       }),
     describeUserPoolDomain: (domain) =>
-      call('DescribeUserPoolDomain', async () => {
-        const d = (await client.send(new DescribeUserPoolDomainCommand({ Domain: domain }))).DomainDescription;
+      call('DescribeUserPoolDomain', async (sdk, client) => {
+        const d = (await client.send(new sdk.DescribeUserPoolDomainCommand({ Domain: domain }))).DomainDescription;
         return d?.UserPoolId ? d : undefined;
       }),
     createUserPoolDomain: (userPoolId, domain) =>
       call(
         'CreateUserPoolDomain',
-        async () => {
-          await client.send(new CreateUserPoolDomainCommand({ UserPoolId: userPoolId, Domain: domain }));
+        async (sdk, client) => {
+          await client.send(new sdk.CreateUserPoolDomainCommand({ UserPoolId: userPoolId, Domain: domain }));
         },
         false,
       ),
     getUserPoolMfaConfig: (userPoolId) =>
-      call('GetUserPoolMfaConfig', async () => {
-        const { $metadata: _m, ...config } = await client.send(new GetUserPoolMfaConfigCommand({ UserPoolId: userPoolId }));
+      call('GetUserPoolMfaConfig', async (sdk, client) => {
+        const { $metadata: _m, ...config } = await client.send(new sdk.GetUserPoolMfaConfigCommand({ UserPoolId: userPoolId }));
         return config;
       }),
     setUserPoolMfaConfig: (input) =>
-      call('SetUserPoolMfaConfig', async () => {
-        await client.send(new SetUserPoolMfaConfigCommand(input));
+      call('SetUserPoolMfaConfig', async (sdk, client) => {
+        await client.send(new sdk.SetUserPoolMfaConfigCommand(input));
       }),
     describeUserPoolClient: (userPoolId, clientId) =>
       orMissing(
-        call('DescribeUserPoolClient', async () => {
-          const out = await client.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
+        call('DescribeUserPoolClient', async (sdk, client) => {
+          const out = await client.send(new sdk.DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
           if (!out.UserPoolClient) throw unexpected('DescribeUserPoolClient', 'UserPoolClient');
           return out.UserPoolClient;
         }),
       ),
     listUserPoolClients: (userPoolId) =>
-      call('ListUserPoolClients', async () => {
+      call('ListUserPoolClients', async (sdk, client) => {
         const all: UserPoolClientDescription[] = [];
         let next: string | undefined;
         do {
-          const out = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, ...(next ? { NextToken: next } : {}) }));
+          const out = await client.send(new sdk.ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, ...(next ? { NextToken: next } : {}) }));
           all.push(...(out.UserPoolClients ?? []));
           next = out.NextToken;
         } while (next);
@@ -166,21 +170,21 @@ export function createProvisionAdmin(opts: CognitoAdminOptions): ProvisionAdmin 
     createUserPoolClient: (input) =>
       call(
         'CreateUserPoolClient',
-        async () => {
-          const out = await client.send(new CreateUserPoolClientCommand(input));
+        async (sdk, client) => {
+          const out = await client.send(new sdk.CreateUserPoolClientCommand(input));
           if (!out.UserPoolClient?.ClientId) throw unexpected('CreateUserPoolClient', 'UserPoolClient');
           return out.UserPoolClient;
         },
         false,
       ),
     updateUserPoolClient: (input) =>
-      call('UpdateUserPoolClient', async () => {
-        await client.send(new UpdateUserPoolClientCommand(input));
+      call('UpdateUserPoolClient', async (sdk, client) => {
+        await client.send(new sdk.UpdateUserPoolClientCommand(input));
       }),
     describeIdentityProvider: (userPoolId, name) =>
       orMissing(
-        call('DescribeIdentityProvider', async () => {
-          const out = await client.send(new DescribeIdentityProviderCommand({ UserPoolId: userPoolId, ProviderName: name }));
+        call('DescribeIdentityProvider', async (sdk, client) => {
+          const out = await client.send(new sdk.DescribeIdentityProviderCommand({ UserPoolId: userPoolId, ProviderName: name }));
           if (!out.IdentityProvider) throw unexpected('DescribeIdentityProvider', 'IdentityProvider');
           return out.IdentityProvider;
         }),
@@ -188,14 +192,14 @@ export function createProvisionAdmin(opts: CognitoAdminOptions): ProvisionAdmin 
     createIdentityProvider: (input) =>
       call(
         'CreateIdentityProvider',
-        async () => {
-          await client.send(new CreateIdentityProviderCommand(input));
+        async (sdk, client) => {
+          await client.send(new sdk.CreateIdentityProviderCommand(input));
         },
         false,
       ),
     updateIdentityProvider: (input) =>
-      call('UpdateIdentityProvider', async () => {
-        await client.send(new UpdateIdentityProviderCommand(input));
+      call('UpdateIdentityProvider', async (sdk, client) => {
+        await client.send(new sdk.UpdateIdentityProviderCommand(input));
       }),
   };
 }
