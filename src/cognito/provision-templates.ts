@@ -111,15 +111,34 @@ const WHOLE = /^\{\{\s*([A-Za-z][\w]*(?::[A-Za-z_][A-Za-z0-9_]*)?)\s*\}\}$/;
 const ANY = /\{\{\s*([A-Za-z][\w]*(?::[A-Za-z_][A-Za-z0-9_]*)?)\s*\}\}/g;
 const STRAY = /\{\{|\}\}/;
 
-/** Renders a parsed template. `where` names the field for messages. */
-export function renderTemplate(file: string, template: unknown, values: Placeholders, env: Record<string, string | undefined>): unknown {
+/**
+ * Renders a parsed template. `current` (update templates) answers `{{current:Field}}` with the
+ * field's value as Cognito describes it now: as a list element it splices the current list in (so
+ * an update keeps what is there), as a whole value a field Cognito does not report is left out.
+ */
+export function renderTemplate(
+  file: string,
+  template: unknown,
+  values: Placeholders,
+  env: Record<string, string | undefined>,
+  current?: Record<string, unknown>,
+): unknown {
+  const OMIT = Symbol('omit');
   const fromEnv = (variable: string, name: string, where: string): string => {
     const v = env[variable];
     if (v === undefined || v === '') throw new TemplateRefused(file, where, `uses {{${name}}} but ${variable} is not set in the environment`);
     return v;
   };
-  const lookup = (name: string, where: string): string | number | boolean | string[] => {
+  const lookup = (name: string, where: string): string | number | boolean | string[] | typeof OMIT => {
     if (name.startsWith('env:')) return fromEnv(name.slice(4), name, where);
+    if (name.startsWith('current:')) {
+      if (!current) throw new TemplateRefused(file, where, `uses {{${name}}}, which only update templates have`);
+      const v = current[name.slice(8)];
+      if (v === undefined) return OMIT;
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+      throw new TemplateRefused(file, where, `uses {{${name}}}, which is not a string, number, boolean or list of strings`);
+    }
     if (!Object.hasOwn(values, name)) {
       throw new TemplateRefused(
         file,
@@ -138,6 +157,7 @@ export function renderTemplate(file: string, template: unknown, values: Placehol
       if (whole) return lookup(whole[1]!, where);
       const out = v.replace(ANY, (_m, name: string) => {
         const value = lookup(name, where);
+        if (value === OMIT) throw new TemplateRefused(file, where, `uses {{${name}}} inside a string, but the client has no such value`);
         if (Array.isArray(value)) throw new TemplateRefused(file, where, `puts the list {{${name}}} inside a string; use it as a whole value or list element`);
         return String(value);
       });
@@ -145,16 +165,24 @@ export function renderTemplate(file: string, template: unknown, values: Placehol
       return out;
     }
     if (Array.isArray(v)) {
-      return v.flatMap((x, i) => {
+      const items = v.flatMap((x, i) => {
         const whole = typeof x === 'string' ? WHOLE.exec(x) : null;
         if (whole) {
           const value = lookup(whole[1]!, `${where}[${i}]`);
-          return Array.isArray(value) ? value : [value];
+          return value === OMIT ? [] : Array.isArray(value) ? value : [value];
         }
         return [walk(x, `${where}[${i}]`)];
       });
+      // Spliced lists overlap ({{callbackUrls}} and {{current:CallbackURLs}}): each string once.
+      return items.every((x) => typeof x === 'string') ? [...new Set(items)] : items;
     }
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, where ? `${where}.${k}` : k)]));
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v)
+          .map(([k, x]) => [k, walk(x, where ? `${where}.${k}` : k)] as const)
+          .filter(([, x]) => x !== OMIT),
+      );
+    }
     return v;
   };
   if (!template || typeof template !== 'object' || Array.isArray(template)) throw new TemplateRefused(file, '(file)', 'must hold one JSON object (a request)');

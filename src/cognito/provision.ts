@@ -108,12 +108,14 @@ function comparableClient(c: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** One write, planned: printed as a diff, applied unless dry-running. */
-interface Step {
-  header: string;
-  lines: FieldChange[];
-  creating?: boolean;
-  apply: () => Promise<string[]>;
-}
+type Step =
+  | {
+      header: string;
+      lines: FieldChange[];
+      creating?: boolean;
+      apply: () => Promise<string[]>;
+    }
+  | { info: string };
 
 const VALIDITY_FIELDS = new Set(Object.keys(VALIDITY_UNITS));
 const clientDisplay = (path: string, v: unknown) => (VALIDITY_FIELDS.has(path) && typeof v === 'number' ? formatSeconds(v) : JSON.stringify(v));
@@ -130,8 +132,10 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
   const steps: Step[] = [];
   /** The pool's id; set when a planned CreateUserPool runs. */
   const poolRef: { id?: string } = {};
-  const render = (kind: TemplateKind, values: Placeholders, t: LoadedTemplate = templates.byKind[kind]) =>
-    asRecord(renderTemplate(t.file, t.json, values, env));
+  const render = (kind: TemplateKind, values: Placeholders, t: LoadedTemplate = templates.byKind[kind], current?: Record<string, unknown>) =>
+    asRecord(renderTemplate(t.file, t.json, values, env, current));
+  /** Everything is printed in order at the end, after every template has been checked. */
+  const info = (line: string) => steps.push({ info: line });
   const fail = (code: number, message: string): ProvisionResult => {
     out(`provision: ${message}`);
     return { code, changes: 0, clients };
@@ -148,7 +152,7 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
       if (holder?.UserPoolId) {
         poolRef.id = holder.UserPoolId;
         pool = await admin.describeUserPool(poolRef.id);
-        out(`user pool ${poolRef.id}: found by its domain ${domain}`);
+        info(`user pool ${poolRef.id}: found by its domain ${domain}`);
       } else {
         const request = render('createUserPool', { poolName });
         checkPoolTemplate(templates.byKind.createUserPool.file, 'createUserPool', request);
@@ -188,20 +192,20 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
             return [`  updated user pool ${known}`];
           },
         });
-      } else out(`user pool ${known}: up to date`);
+      } else info(`user pool ${known}: up to date`);
     }
 
     // 2. The hosted-UI domain (one prefix domain per pool).
     if (pool?.Domain) {
       if (opts.domain && opts.domain !== pool.Domain)
-        out(`note: user pool ${known} already has the domain ${pool.Domain}; --domain ${opts.domain} is not used`);
-      else out(`domain ${pool.Domain}: up to date`);
+        info(`note: user pool ${known} already has the domain ${pool.Domain}; --domain ${opts.domain} is not used`);
+      else info(`domain ${pool.Domain}: up to date`);
     } else {
       const prefix = domain ?? domainSlug(`${pool?.Name ?? poolName}-${(known ?? '').split('_')[1] ?? ''}`);
       const holder = known ? await admin.describeUserPoolDomain(prefix) : undefined;
       if (holder?.UserPoolId && holder.UserPoolId !== known)
         return fail(1, `the domain prefix ${prefix} belongs to user pool ${holder.UserPoolId}; choose another with --domain`);
-      if (holder) out(`domain ${prefix}: up to date`);
+      if (holder) info(`domain ${prefix}: up to date`);
       else {
         steps.push({
           header: `domain ${prefix}: ${would}create (CreateUserPoolDomain, prefix domain)`,
@@ -230,7 +234,7 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
             return ['  set MFA'];
           },
         });
-      } else out(`MFA: up to date (${current.MfaConfiguration ?? 'OFF'})`);
+      } else info(`MFA: up to date (${current.MfaConfiguration ?? 'OFF'})`);
     }
 
     // 4. Federated identity providers the config names.
@@ -281,15 +285,15 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
             return [`  updated identity provider ${name}`];
           },
         });
-      } else out(`identity provider ${name}: up to date`);
+      } else info(`identity provider ${name}: up to date`);
     }
 
     // 5. One app client per realm.
     let listed: Array<{ ClientId?: string; ClientName?: string }> | undefined;
     for (const spec of specs) {
-      for (const note of spec.notes) out(`note: ${note}`);
+      for (const note of spec.notes) info(`note: ${note}`);
       if (!inPool.includes(spec)) {
-        out(`note: realm "${spec.realm}" uses user pool ${spec.userPoolId}: run provision with a config whose idp.userPoolId is ${spec.userPoolId} for it`);
+        info(`note: realm "${spec.realm}" uses user pool ${spec.userPoolId}: run provision with a config whose idp.userPoolId is ${spec.userPoolId} for it`);
         continue;
       }
       let current: UserPoolClientType | undefined;
@@ -304,7 +308,7 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
           if (byName.length === 1) {
             current = await admin.describeUserPoolClient(known, byName[0]!.ClientId!);
             if (current)
-              out(`note: realm "${spec.realm}": client ${spec.clientId} does not exist; using ${current.ClientId} named "${name}" (set its id in the config)`);
+              info(`note: realm "${spec.realm}": client ${spec.clientId} does not exist; using ${current.ClientId} named "${name}" (set its id in the config)`);
           }
         }
       }
@@ -352,10 +356,10 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
       const id = current.ClientId!;
       clients[spec.realm] = id;
       if (spec.confidential && !current.ClientSecret) {
-        out(`warning: ${label}: the config has a client secret but app client ${id} has none; Cognito cannot add one: create a new client`);
+        info(`warning: ${label}: the config has a client secret but app client ${id} has none; Cognito cannot add one: create a new client`);
       }
       const t = templates.byKind.updateUserPoolClient;
-      const request = withExplicitUnits(render('updateUserPoolClient', { ...values, clientId: id }));
+      const request = withExplicitUnits(render('updateUserPoolClient', { ...values, clientId: id }, undefined, asRecord(current)));
       checkClientTemplate(t.file, 'updateUserPoolClient', request, spec, { userPoolId: poolIdValue, clientId: id });
       const { UserPoolId: _p, ClientId: _c, ...wanted } = request;
       const diff = diffRequest(comparableClient(wanted), comparableClient(asRecord(current)), '', clientDisplay);
@@ -374,18 +378,24 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
             return [`  updated app client ${id}`];
           },
         });
-      } else out(`${label} (${id}): up to date`);
+      } else info(`${label} (${id}): up to date`);
     }
 
     // Everything read and checked: print and apply.
+    let changes = 0;
     for (const step of steps) {
+      if ('info' in step) {
+        out(step.info);
+        continue;
+      }
+      changes++;
       out(step.header);
       for (const l of formatChanges(step.lines, step.creating)) out(l);
       if (!dryRun) for (const l of await step.apply()) out(l);
     }
-    if (steps.length === 0) out('no changes');
-    else if (dryRun) out(`dry run: nothing written (${steps.length} change${steps.length === 1 ? '' : 's'} planned)`);
-    return { code: 0, changes: steps.length, ...(poolRef.id ? { userPoolId: poolRef.id } : {}), clients };
+    if (changes === 0) out('no changes');
+    else if (dryRun) out(`dry run: nothing written (${changes} change${changes === 1 ? '' : 's'} planned)`);
+    return { code: 0, changes, ...(poolRef.id ? { userPoolId: poolRef.id } : {}), clients };
   } catch (e) {
     if (e instanceof TemplateRefused) return fail(2, e.message);
     if (e instanceof CognitoAdminError) return fail(1, e.message);

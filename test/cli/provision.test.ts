@@ -194,52 +194,61 @@ describe('provision from templates', () => {
       `app client for realm "default" (${id}, "legacy-client"): would update (update-user-pool-client.json)`,
       '  ~ CallbackURLs',
       '      + https://shop.example.com/_auth/callback',
-      '      - https://old.example.com/cb',
       '  ~ LogoutURLs',
       '      + https://shop.example.com/',
       '  ~ AllowedOAuthScopes',
       '      + profile',
       '  ~ ExplicitAuthFlows',
       '      + ALLOW_ADMIN_USER_PASSWORD_AUTH',
-      '      - ALLOW_USER_SRP_AUTH',
       '  ~ EnableTokenRevocation: false -> true',
       '  ~ PreventUserExistenceErrors: "LEGACY" -> "ENABLED"',
-      'dry run: nothing written (3 changes planned)',
+      'dry run: nothing written (2 changes planned)',
     ]);
-    expect(dry.lines).toContain(`user pool ${poolId}: would update (update-user-pool.json)`);
-    expect(dry.lines).toContain('  ~ Policies.PasswordPolicy.MinimumLength: 8 -> 12');
-    expect(dry.lines).toContain('  ~ Policies.PasswordPolicy.RequireSymbols: true -> false');
+    // The shipped update-user-pool.json names only the pool: an existing pool is left as it is.
+    expect(dry.lines).toContain(`user pool ${poolId}: up to date`);
 
     const run = await provision(path);
     expect(run.code, run.text).toBe(0);
-    expect(run.writes).toEqual(['UpdateUserPool', 'CreateUserPoolDomain', 'UpdateUserPoolClient']);
+    expect(run.writes).toEqual(['CreateUserPoolDomain', 'UpdateUserPoolClient']);
     const after = await describeClient(poolId, id);
     expect(after.ClientName).toBe('legacy-client');
     expect(after.EnableTokenRevocation).toBe(true);
-    expect(after.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH']);
+    // The shipped update template adds to the client's lists ({{current:…}}) rather than replacing them.
+    expect(after.CallbackURLs).toEqual(['https://gw.example.com/_auth/callback', 'https://shop.example.com/_auth/callback', 'https://old.example.com/cb']);
+    expect(after.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']);
     // UpdateUserPoolClient replaces everything: what the template does not name is sent as it was.
     expect(after.RefreshTokenRotation).toEqual({ Feature: 'ENABLED', RetryGracePeriodSeconds: 20 });
     expect((await provision(path)).writes).toEqual([]);
 
-    // The user edits their copies: keep the old URL, add a storefront, longer tokens, a stricter policy.
+    // The user edits their copies: drop the old URL for a new storefront, longer tokens, a stricter policy.
     const templates = templatesWith('edited', {
-      'update-user-pool-client.json': (t) => ({ ...t, CallbackURLs: ['{{callbackUrls}}', 'https://old.example.com/cb'], AccessTokenValidity: 120 }),
-      'update-user-pool.json': (t) => ({ ...t, Policies: { PasswordPolicy: { MinimumLength: 14, RequireSymbols: true } } }),
+      'update-user-pool-client.json': (t) => ({
+        ...t,
+        CallbackURLs: ['{{callbackUrls}}', 'https://new-store.example.com/_auth/callback'],
+        AccessTokenValidity: 120,
+      }),
+      'update-user-pool.json': (t) => ({ ...t, Policies: { PasswordPolicy: { MinimumLength: 14, RequireNumbers: false } } }),
     });
     const edited = await provision(path, { templates, dryRun: true });
     expect(edited.code, edited.text).toBe(0);
     expect(edited.lines[0]).toBe(`templates: update-user-pool.json, update-user-pool-client.json from ${templates}; the rest are the defaults`);
-    expect(edited.lines).toContain('  ~ Policies.PasswordPolicy.MinimumLength: 12 -> 14');
-    expect(edited.lines).toContain('  ~ Policies.PasswordPolicy.RequireSymbols: false -> true');
-    expect(edited.text).toContain('  ~ CallbackURLs\n      + https://old.example.com/cb\n  ~ AccessTokenValidity: 1h -> 2h\n');
+    expect(edited.lines).toContain('  ~ Policies.PasswordPolicy.MinimumLength: 8 -> 14');
+    expect(edited.lines).toContain('  ~ Policies.PasswordPolicy.RequireNumbers: true -> false');
+    expect(edited.text).toContain(
+      '  ~ CallbackURLs\n      + https://new-store.example.com/_auth/callback\n      - https://old.example.com/cb\n  ~ AccessTokenValidity: 1h -> 2h\n',
+    );
     const applied = await provision(path, { templates });
     expect(applied.writes).toEqual(['UpdateUserPool', 'UpdateUserPoolClient']);
     const final = await describeClient(poolId, id);
-    expect(final.CallbackURLs).toContain('https://old.example.com/cb');
+    expect(final.CallbackURLs).toEqual([
+      'https://gw.example.com/_auth/callback',
+      'https://shop.example.com/_auth/callback',
+      'https://new-store.example.com/_auth/callback',
+    ]);
     expect([final.AccessTokenValidity, final.TokenValidityUnits?.AccessToken]).toEqual([120, 'minutes']);
     const pool = (await sdk().send(new DescribeUserPoolCommand({ UserPoolId: poolId }))).UserPool!;
     // Objects merge key by key: what the edited policy does not name stays as it was.
-    expect(pool.Policies?.PasswordPolicy).toMatchObject({ MinimumLength: 14, RequireSymbols: true, RequireUppercase: true });
+    expect(pool.Policies?.PasswordPolicy).toMatchObject({ MinimumLength: 14, RequireNumbers: false, RequireUppercase: true });
     expect((await provision(path, { templates })).text.split('\n').at(-1)).toBe('no changes');
   });
 
@@ -267,6 +276,12 @@ describe('provision from templates', () => {
       [client, (t) => ({ ...t, UserPoolId: 'us-east-1_Other' }), 'UserPoolId must be'],
       [client, (t) => ({ ...t, CallbackUrls: [] }), 'CallbackUrls is not a member of this request (did you mean CallbackURLs?)'],
       [client, (t) => ({ ...t, ClientName: '{{clientNmae}}' }), 'ClientName uses an unknown placeholder {{clientNmae}}'],
+      [
+        client,
+        (t) => ({ ...t, CallbackURLs: ['{{callbackUrls}}', '{{current:CallbackURLs}}'] }),
+        'CallbackURLs[1] uses {{current:CallbackURLs}}, which only update templates have',
+      ],
+      [client, (t) => ({ ...t, ClientName: 'shop-{{env:SHOP_SUFFIX}}' }), 'ClientName uses {{env:SHOP_SUFFIX}} but SHOP_SUFFIX is not set in the environment'],
       ['update-user-pool.json', (t) => ({ ...t, MfaConfiguration: 'ON' }), 'MfaConfiguration belongs in set-user-pool-mfa-config.json'],
       ['update-user-pool.json', (t) => ({ ...t, UsernameAttributes: ['email'] }), 'UsernameAttributes is not a member of this request'],
       ['set-user-pool-mfa-config.json', (t) => ({ ...t, MfaConfiguration: 'SOMETIMES' }), 'MfaConfiguration must be "OFF", "ON" or "OPTIONAL"'],
@@ -316,7 +331,7 @@ describe('provision from templates', () => {
 
     const r = await provision(path, { env: idpEnv });
     expect(r.code, r.text).toBe(0);
-    expect(r.writes).toEqual(['UpdateUserPool', 'CreateUserPoolDomain', 'CreateIdentityProvider', 'CreateUserPoolClient']);
+    expect(r.writes).toEqual(['CreateUserPoolDomain', 'CreateIdentityProvider', 'CreateUserPoolClient']);
     const idp = (await sdk().send(new DescribeIdentityProviderCommand({ UserPoolId: poolId, ProviderName: 'Partner2' }))).IdentityProvider!;
     expect(idp.ProviderType).toBe('OIDC');
     expect(idp.ProviderDetails).toMatchObject({
@@ -451,8 +466,9 @@ apps:
         AllowedOAuthFlows: ['code'],
         AllowedOAuthFlowsUserPoolClient: true,
         EnableTokenRevocation: true,
-        CallbackURLs: ['{{callbackUrls}}'],
       });
+      expect(t.CallbackURLs).toContain('{{callbackUrls}}');
+      expect(t.LogoutURLs).toContain('{{logoutUrls}}');
     }
   });
 });
