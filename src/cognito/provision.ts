@@ -97,6 +97,19 @@ function withExplicitUnits(request: Record<string, unknown>): Record<string, unk
   return touched ? { ...request, TokenValidityUnits: units } : request;
 }
 
+/**
+ * Cognito refuses AdminCreateUserConfig.UnusedAccountValidityDays (deprecated, still described) next
+ * to Policies.PasswordPolicy.TemporaryPasswordValidityDays, so a described pool sent back drops it.
+ */
+function withoutLegacyValidityDays(request: Record<string, unknown>): Record<string, unknown> {
+  const admin = request.AdminCreateUserConfig as Record<string, unknown> | undefined;
+  const temporary = ((request.Policies as Record<string, unknown> | undefined)?.PasswordPolicy as Record<string, unknown> | undefined)
+    ?.TemporaryPasswordValidityDays;
+  if (!admin || admin.UnusedAccountValidityDays === undefined || temporary === undefined) return request;
+  const { UnusedAccountValidityDays: _dropped, ...rest } = admin;
+  return { ...request, AdminCreateUserConfig: rest };
+}
+
 /** Lifetimes as seconds, so clients written in other units compare equal. */
 function comparableClient(c: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...c };
@@ -181,14 +194,17 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
       const request = render('updateUserPool', { userPoolId: known, poolName: pool.Name ?? poolName });
       checkPoolTemplate(templates.byKind.updateUserPool.file, 'updateUserPool', request, known);
       const { UserPoolId: _id, ...wanted } = request;
-      const diff = diffRequest(wanted, asRecord(pool));
+      // DescribeUserPool says Name where UpdateUserPool says PoolName.
+      const describedPool = { ...asRecord(pool), PoolName: pool.Name };
+      const diff = diffRequest(wanted, describedPool);
       if (diff.length) {
         steps.push({
           header: `user pool ${known}: ${would}update (${TEMPLATE_FILES.updateUserPool})`,
           lines: diff,
           apply: async () => {
             // UpdateUserPool resets whatever it is not sent: the current settings under the template's.
-            await admin.updateUserPool({ ...deepMerge(pick(asRecord(pool), UPDATE_USER_POOL_FIELDS), wanted), UserPoolId: known } as never);
+            const request = deepMerge(pick(describedPool, UPDATE_USER_POOL_FIELDS), wanted);
+            await admin.updateUserPool({ ...withoutLegacyValidityDays(request), UserPoolId: known } as never);
             return [`  updated user pool ${known}`];
           },
         });
@@ -238,7 +254,8 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
     }
 
     // 4. Federated identity providers the config names.
-    const inPool = specs.filter((s) => opts.createPool || s.userPoolId === known);
+    // Realms naming another pool than the config's are for a run with that pool's config.
+    const inPool = specs.filter((s) => s.userPoolId === specs[0]!.userPoolId);
     for (const name of unique(inPool.flatMap((s) => s.identityProviders)).filter((p) => p !== 'COGNITO')) {
       const t = templates.providers[name] ?? templates.byKind.createIdentityProvider;
       const env = providerEnvPrefix(name);

@@ -88,6 +88,16 @@ describe('pool settings', () => {
       message: 'SMS configuration and Auto verification for phone_number are required when MFA is required/optional',
       status: 400,
     });
+    const both = await rejection(
+      sdk.send(
+        new UpdateUserPoolCommand({
+          UserPoolId: pool.Id!,
+          Policies: { PasswordPolicy: { TemporaryPasswordValidityDays: 3 } },
+          AdminCreateUserConfig: { UnusedAccountValidityDays: 7 },
+        }),
+      ),
+    );
+    expect(both.message).toBe('Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays');
     await expect(sdk.send(new UpdateUserPoolCommand({ UserPoolId: 'us-east-1_Nope' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 });

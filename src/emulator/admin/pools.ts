@@ -64,7 +64,12 @@ function checkPasswordPolicy(policies: Input | undefined): void {
 function poolSettings(input: Input, fields: readonly string[], pool?: PoolState): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   for (const f of fields) if (input[f] !== undefined && input[f] !== null) settings[f] = input[f];
-  checkPasswordPolicy(optionalObject(input, 'Policies'));
+  const policies = optionalObject(input, 'Policies');
+  checkPasswordPolicy(policies);
+  const temporary = (policies?.PasswordPolicy as Input | undefined)?.TemporaryPasswordValidityDays;
+  if (temporary !== undefined && (optionalObject(input, 'AdminCreateUserConfig') ?? {}).UnusedAccountValidityDays !== undefined) {
+    throw invalidParameter('Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays');
+  }
   const mfa = optionalString(input, 'MfaConfiguration');
   if (mfa !== undefined && !MFA_MODES.has(mfa)) {
     throw invalidParameter(
