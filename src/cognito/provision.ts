@@ -74,6 +74,9 @@ export const domainSlug = (s: string): string =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 50) || 'gateway';
 
+/** Provider names that are Cognito provider types of their own (their details differ from OIDC's). */
+const SOCIAL_PROVIDERS = new Set(['Google', 'Facebook', 'LoginWithAmazon', 'SignInWithApple']);
+
 const defaultClientName = (realm: string) => (realm === 'default' ? 'cognito-gateway' : `cognito-gateway-${realm}`);
 const asRecord = (v: unknown) => v as Record<string, unknown>;
 const unique = (xs: Iterable<string>) => [...new Set(xs)];
@@ -258,6 +261,13 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
     const inPool = specs.filter((s) => s.userPoolId === specs[0]!.userPoolId);
     for (const name of unique(inPool.flatMap((s) => s.identityProviders)).filter((p) => p !== 'COGNITO')) {
       const t = templates.providers[name] ?? templates.byKind.createIdentityProvider;
+      if (SOCIAL_PROVIDERS.has(name) && !templates.providers[name]) {
+        throw new TemplateRefused(
+          t.file,
+          'ProviderType',
+          `cannot create ${name}: it is Cognito's own ${name} provider type, not OIDC; put identity-provider-${name}.json (with "ProviderType": "${name}" and its ProviderDetails) in --templates`,
+        );
+      }
       const env = providerEnvPrefix(name);
       const request = render(
         'createIdentityProvider',

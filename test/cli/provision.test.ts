@@ -293,6 +293,18 @@ describe('provision from templates', () => {
       expect(r.text).toContain(`provision: refused ${join(templates, file)}: ${message}`);
       expect(r.writes).toEqual([]);
     }
+    const broken = join(dir, 'templates-broken');
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, 'create-user-pool-client.json'), '{ "ClientName": ');
+    const unreadable = await provision(path, { templates: broken });
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.text).toMatch(new RegExp(`^provision: ${join(broken, 'create-user-pool-client.json')} is not valid JSON: `));
+    const google = await provision(writeConfig('google', { poolId, clientId: 'g', identityProvider: 'Google' }));
+    expect(google.code).toBe(2);
+    expect(google.text).toContain(
+      "provision: refused create-identity-provider.json: ProviderType cannot create Google: it is Cognito's own Google provider type, not OIDC; put identity-provider-Google.json",
+    );
+    expect([unreadable.writes, google.writes]).toEqual([[], []]);
     expect((await sdk().send(new ListUserPoolClientsCommand({ UserPoolId: poolId, MaxResults: 10 }))).UserPoolClients).toEqual([]);
   });
 
@@ -348,6 +360,28 @@ describe('provision from templates', () => {
     expect(rotated.writes).toEqual(['UpdateIdentityProvider']);
     expect(rotated.lines).toContain('  ~ ProviderDetails.client_secret: (secret) -> (new secret)');
     expect((await provision(path, { env: { ...idpEnv, IDP_PARTNER2_CLIENT_SECRET: 'rotated-secret' } })).writes).toEqual([]);
+  });
+
+  it('uses identity-provider-<Name>.json from the templates folder for that provider (here SAML)', async () => {
+    const poolId = await newPool('saml');
+    const templates = join(dir, 'templates-saml');
+    mkdirSync(templates, { recursive: true });
+    writeFileSync(
+      join(templates, 'identity-provider-CorpSaml.json'),
+      JSON.stringify({
+        UserPoolId: '{{userPoolId}}',
+        ProviderName: '{{providerName}}',
+        ProviderType: 'SAML',
+        ProviderDetails: { MetadataURL: 'https://corp.example/saml/metadata' },
+        AttributeMapping: { email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress' },
+      }),
+    );
+    const r = await provision(writeConfig('saml', { poolId, clientId: 'saml', identityProvider: 'CorpSaml' }), { templates });
+    expect(r.code, r.text).toBe(0);
+    expect(r.lines[0]).toBe(`templates: identity-provider-CorpSaml.json from ${templates}; the rest are the defaults`);
+    expect(r.lines).toContain(`identity provider CorpSaml: create (${join(templates, 'identity-provider-CorpSaml.json')})`);
+    const idp = (await sdk().send(new DescribeIdentityProviderCommand({ UserPoolId: poolId, ProviderName: 'CorpSaml' }))).IdentityProvider!;
+    expect([idp.ProviderType, idp.ProviderDetails?.MetadataURL]).toEqual(['SAML', 'https://corp.example/saml/metadata']);
   });
 
   it('passes MFA and password-policy settings through from the templates', async () => {
