@@ -67,7 +67,7 @@ function poolSettings(input: Input, fields: readonly string[], pool?: PoolState)
   const policies = optionalObject(input, 'Policies');
   checkPasswordPolicy(policies);
   const temporary = (policies?.PasswordPolicy as Input | undefined)?.TemporaryPasswordValidityDays;
-  if (temporary !== undefined && (optionalObject(input, 'AdminCreateUserConfig') ?? {}).UnusedAccountValidityDays !== undefined) {
+  if (temporary !== undefined && optionalObject(input, 'AdminCreateUserConfig')?.UnusedAccountValidityDays !== undefined) {
     throw invalidParameter('Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays');
   }
   const mfa = optionalString(input, 'MfaConfiguration');
