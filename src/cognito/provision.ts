@@ -74,6 +74,9 @@ export const domainSlug = (s: string): string =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 50) || 'gateway';
 
+/** The shape of an app client id in Cognito's API (ClientId's pattern). */
+const CLIENT_ID = /^[\w+]{1,128}$/;
+
 /** Provider names that are Cognito provider types of their own (their details differ from OIDC's). */
 const SOCIAL_PROVIDERS = new Set(['Google', 'Facebook', 'LoginWithAmazon', 'SignInWithApple']);
 
@@ -325,7 +328,8 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
       }
       let current: UserPoolClientType | undefined;
       if (known) {
-        current = await admin.describeUserPoolClient(known, spec.clientId);
+        // Cognito answers a malformed id (a placeholder such as "my-client") with a validation error, not "not found".
+        current = CLIENT_ID.test(spec.clientId) ? await admin.describeUserPoolClient(known, spec.clientId) : undefined;
         if (!current) {
           // A client an earlier run created (before the config had its id) is found by its name.
           listed ??= await admin.listUserPoolClients(known);
