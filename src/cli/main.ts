@@ -15,8 +15,9 @@ commands:
   explain   --config FILE … METHOD URL   show how the policies decide one request (exit 0 allow, 1 deny)
   check     --config FILE                run every check serve runs, without starting (exit 0: serve starts; 2 invalid)
   doctor    --config FILE                check the Cognito app client and pool against the config
-  provision --config FILE [--dry-run] [--template FILE] [--create-pool]
-                                         create or update the app client from the config
+  provision --config FILE [--dry-run] [--templates DIR] [--create-pool] [--pool-name NAME] [--domain PREFIX]
+                                         create or update the pool, its domain, MFA, identity providers
+                                         and one app client per realm from request templates
   gen-key                                print a new ES256 private JWK for GATEWAY_ASSERTION_KEYS
   access-report --config FILE [--users] [--format markdown|json|html] [--out FILE]
                                          who may reach what: rules per app and policy; --users adds the
@@ -32,7 +33,7 @@ export const COMMAND_FLAGS = {
   explain: EXPLAIN_FLAGS,
   check: { values: ['config'] },
   doctor: { values: ['config'] },
-  provision: { values: ['config', 'template'], booleans: ['dry-run', 'create-pool'] },
+  provision: { values: ['config', 'templates', 'pool-name', 'domain'], booleans: ['dry-run', 'create-pool'] },
   'gen-key': { values: [] },
   'access-report': { values: ['config', 'format', 'out'], booleans: ['users'] },
 } as const satisfies Record<string, FlagSpec>;
@@ -80,7 +81,9 @@ export async function main(argv: string[], out: (line: string) => void = console
         return await runProvision(requireConfig(args.flags.get('config')?.at(-1)), {
           dryRun: args.bools.has('dry-run'),
           createPool: args.bools.has('create-pool'),
-          template: args.flags.get('template')?.at(-1),
+          templates: args.flags.get('templates')?.at(-1),
+          poolName: args.flags.get('pool-name')?.at(-1),
+          domain: args.flags.get('domain')?.at(-1),
           env: process.env,
           out,
         });

@@ -61,6 +61,19 @@ export interface IdentityProviderRecord {
   type: string;
   attributeMapping?: Record<string, string>;
   users: IdentityProviderSeed['users'];
+  /** ProviderDetails given to Create/UpdateIdentityProvider (seeded providers have none). */
+  details?: Record<string, string>;
+  idpIdentifiers?: string[];
+  createdAt?: number;
+  modifiedAt?: number;
+}
+
+/** The pool's MFA settings (SetUserPoolMfaConfig / GetUserPoolMfaConfig). */
+export interface PoolMfaConfig {
+  configuration: 'OFF' | 'ON' | 'OPTIONAL';
+  softwareToken: boolean;
+  /** SmsMfaConfiguration as given (SmsAuthenticationMessage, SmsConfiguration). */
+  sms?: Record<string, unknown>;
 }
 
 export interface PoolState {
@@ -78,6 +91,10 @@ export interface PoolState {
   preTokenGeneration?: PreTokenGeneration;
   /** `global`: tokens carry the issuer-cognito-idp form as `iss`. */
   issuerForm?: 'regional' | 'global';
+  /** CreateUserPool/UpdateUserPool settings as last given (Policies, AutoVerifiedAttributes, …). */
+  settings?: Record<string, unknown>;
+  modifiedAt?: number;
+  mfa?: PoolMfaConfig;
 }
 
 /** A sign-in waiting for a challenge answer (the `Session` of AdminInitiateAuth / the hosted UI). */

@@ -36,7 +36,7 @@ describe('unknown flags', () => {
     [
       'provision',
       ['--config', 'config/demo.yaml', '--dryrun'],
-      'provision: unknown flag --dryrun (did you mean --dry-run?); provision knows --config, --template, --dry-run, --create-pool',
+      'provision: unknown flag --dryrun (did you mean --dry-run?); provision knows --config, --templates, --pool-name, --domain, --dry-run, --create-pool',
     ],
     ['gen-key', ['--kid', 'k1'], 'gen-key: unknown flag --kid; gen-key takes no flags'],
     [

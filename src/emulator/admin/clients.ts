@@ -15,6 +15,7 @@ import {
   type Input,
 } from './input';
 import { clientOf, poolOf, type Operation } from './lookup';
+import { domainOf } from './pools';
 import { UNIT_SECONDS, userPoolClientType, userPoolType } from './shapes';
 
 /** DescribeUserPool and app-client administration. */
@@ -125,7 +126,10 @@ function settingsFromRequest(
   };
 }
 
-export const DescribeUserPool: Operation = (ctx, input) => ({ UserPool: userPoolType(poolOf(ctx, input)) });
+export const DescribeUserPool: Operation = (ctx, input) => {
+  const pool = poolOf(ctx, input);
+  return { UserPool: userPoolType(pool, domainOf(ctx.state.domains, pool.id)) };
+};
 
 export const DescribeUserPoolClient: Operation = (ctx, input) => {
   const pool = poolOf(ctx, input);

@@ -113,38 +113,60 @@ function schemaAttribute(name: string): Record<string, unknown> {
   };
 }
 
-export function userPoolType(pool: PoolState): Record<string, unknown> {
+const DEFAULT_PASSWORD_POLICY = {
+  MinimumLength: 8,
+  RequireUppercase: true,
+  RequireLowercase: true,
+  RequireNumbers: true,
+  RequireSymbols: true,
+  PasswordHistorySize: 0,
+  TemporaryPasswordValidityDays: 7,
+};
+
+/** A given PasswordPolicy with Cognito's fill-ins: unnamed requirements off, 8 characters, 7 days. */
+function passwordPolicyOf(given: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!given) return DEFAULT_PASSWORD_POLICY;
+  return {
+    MinimumLength: given.MinimumLength ?? 8,
+    RequireUppercase: given.RequireUppercase ?? false,
+    RequireLowercase: given.RequireLowercase ?? false,
+    RequireNumbers: given.RequireNumbers ?? false,
+    RequireSymbols: given.RequireSymbols ?? false,
+    PasswordHistorySize: given.PasswordHistorySize ?? 0,
+    TemporaryPasswordValidityDays: given.TemporaryPasswordValidityDays ?? 7,
+  };
+}
+
+/** DescribeUserPool's UserPoolType: the settings last given to Create/UpdateUserPool over Cognito's defaults. */
+export function userPoolType(pool: PoolState, domain?: string): Record<string, unknown> {
   const custom = new Set<string>();
   for (const u of pool.users.values()) for (const a of Object.keys(u.attributes)) if (a.startsWith('custom:')) custom.add(a);
+  const given = pool.settings ?? {};
+  const policies = (given.Policies ?? {}) as Record<string, unknown>;
   return {
     Id: pool.id,
     Name: pool.name,
     Policies: {
-      PasswordPolicy: {
-        MinimumLength: 8,
-        RequireUppercase: true,
-        RequireLowercase: true,
-        RequireNumbers: true,
-        RequireSymbols: true,
-        TemporaryPasswordValidityDays: 7,
-      },
-      SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD'] },
+      PasswordPolicy: passwordPolicyOf(policies.PasswordPolicy as Record<string, unknown> | undefined),
+      SignInPolicy: policies.SignInPolicy ?? { AllowedFirstAuthFactors: ['PASSWORD'] },
     },
     DeletionProtection: 'INACTIVE',
     LambdaConfig: {},
-    LastModifiedDate: epochSeconds(pool.createdAt),
+    LastModifiedDate: epochSeconds(pool.modifiedAt ?? pool.createdAt),
     CreationDate: epochSeconds(pool.createdAt),
     SchemaAttributes: [...STANDARD_ATTRIBUTES, ...custom].map(schemaAttribute),
     AutoVerifiedAttributes: ['email'],
     VerificationMessageTemplate: { DefaultEmailOption: 'CONFIRM_WITH_CODE' },
     UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: [] },
-    MfaConfiguration: 'OFF',
     EstimatedNumberOfUsers: pool.users.size,
     UsernameConfiguration: { CaseSensitive: false },
     AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: 7 },
-    Arn: `arn:aws:cognito-idp:${pool.region}:000000000000:userpool/${pool.id}`,
     AccountRecoverySetting: { RecoveryMechanisms: [{ Priority: 1, Name: 'verified_email' }] },
     UserPoolTier: 'ESSENTIALS',
+    ...Object.fromEntries(Object.entries(given).filter(([k]) => k !== 'Policies' && k !== 'Schema')),
+    MfaConfiguration: pool.mfa?.configuration ?? 'OFF',
+    ...(domain ? { Domain: domain } : {}),
+    Arn: `arn:aws:cognito-idp:${pool.region}:000000000000:userpool/${pool.id}`,
   };
 }
 

@@ -4,6 +4,7 @@ import { newUuid } from '../ids';
 import * as auth from '../admin/auth';
 import * as clients from '../admin/clients';
 import { CognitoError } from '../admin/errors';
+import * as identityProviders from '../admin/identity-providers';
 import type { Operation } from '../admin/lookup';
 import * as pools from '../admin/pools';
 import * as users from '../admin/users';
@@ -40,6 +41,12 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   CreateUserPool: pools.CreateUserPool,
   CreateUserPoolDomain: pools.CreateUserPoolDomain,
   DescribeUserPoolDomain: pools.DescribeUserPoolDomain,
+  UpdateUserPool: pools.UpdateUserPool,
+  GetUserPoolMfaConfig: pools.GetUserPoolMfaConfig,
+  SetUserPoolMfaConfig: pools.SetUserPoolMfaConfig,
+  CreateIdentityProvider: identityProviders.CreateIdentityProvider,
+  DescribeIdentityProvider: identityProviders.DescribeIdentityProvider,
+  UpdateIdentityProvider: identityProviders.UpdateIdentityProvider,
 };
 
 /**
