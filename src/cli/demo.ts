@@ -75,6 +75,7 @@ async function main() {
   Admin API (doctor, provision) against this emulator — paste:
                      export COGNITO_ENDPOINT=${emulator.url} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo EMULATOR_URL=${emulator.url}
                      npx cognito-gateway doctor --config ${configPath}
+                     npx cognito-gateway provision --config ${configPath} --dry-run
 `);
   const stop = async () => {
     await gateway.close();

@@ -271,15 +271,22 @@ export async function provision(opts: ProvisionPlanOptions): Promise<ProvisionRe
           `cannot create ${name}: it is Cognito's own ${name} provider type, not OIDC; put identity-provider-${name}.json (with "ProviderType": "${name}" and its ProviderDetails) in --templates`,
         );
       }
-      const env = providerEnvPrefix(name);
+      const prefix = providerEnvPrefix(name);
+      // A provider the pool already has is left as it is when its settings are not in the environment
+      // (the demo's PartnerIdP, a provider set up by hand): nothing to compare it with.
+      const missing = [`${prefix}_CLIENT_ID`, `${prefix}_CLIENT_SECRET`, `${prefix}_ISSUER`].filter((k) => !env[k]);
+      if (missing.length && !templates.providers[name] && known && (await admin.describeIdentityProvider(known, name))) {
+        info(`identity provider ${name}: exists; left as it is (set ${missing.join(', ')} to manage it from ${t.file})`);
+        continue;
+      }
       const request = render(
         'createIdentityProvider',
         {
           userPoolId: poolIdValue,
           providerName: name,
-          providerClientId: { env: `${env}_CLIENT_ID` },
-          providerClientSecret: { env: `${env}_CLIENT_SECRET` },
-          providerIssuer: { env: `${env}_ISSUER` },
+          providerClientId: { env: `${prefix}_CLIENT_ID` },
+          providerClientSecret: { env: `${prefix}_CLIENT_SECRET` },
+          providerIssuer: { env: `${prefix}_ISSUER` },
         },
         t,
       );

@@ -2,7 +2,7 @@
  * `npm start` (src/cli/demo.ts) as a newcomer runs it: one process starts the emulator, the demo
  * upstream and the gateway, prints where they are, and the demo works.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
 import { freePort } from '../helpers/nginx';
@@ -33,6 +33,19 @@ describe('npm start', () => {
       const done = await b.signIn(`http://127.0.0.1:${gw}/admin/`, 'alice', 'Alice-Passw0rd!');
       expect(done.res.status).toBe(200);
       expect(await done.res.text()).toContain('alice@example.com');
+      // doctor and provision --dry-run against the running demo, with the one line the banner prints.
+      const paste = /export (COGNITO_ENDPOINT=\S+ AWS_ACCESS_KEY_ID=\S+ AWS_SECRET_ACCESS_KEY=\S+ EMULATOR_URL=\S+)/.exec(out)![1]!;
+      const pasted = Object.fromEntries(paste.split(' ').map((kv) => kv.split('=') as [string, string]));
+      for (const command of [['doctor'], ['provision', '--dry-run']]) {
+        const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', command[0]!, '--config', 'config/demo.yaml', ...command.slice(1)], {
+          cwd: new URL('../..', import.meta.url).pathname,
+          env: { ...process.env, ...pasted },
+          encoding: 'utf8',
+        });
+        expect(cli.status, `${command.join(' ')}:\n${cli.stdout}${cli.stderr}`).toBe(0);
+        if (command[0] === 'provision') expect(cli.stdout).toContain('identity provider PartnerIdP: exists; left as it is (set IDP_PARTNERIDP_CLIENT_ID');
+      }
+      expect(out).toContain('npx cognito-gateway provision --config config/demo.yaml --dry-run');
       const out2 = await b.follow(`http://localhost:${gw}/_auth/logout?rd=%2Fpublic%2Fbye`, { stopAt: (u) => u.includes('/public/bye') });
       expect(out2.next).toBe(`http://localhost:${gw}/public/bye`);
     } finally {
