@@ -65,12 +65,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     audit,
     loadConfig: opts.loadConfig,
   });
-  const clientId = config.idp.clientId;
   const port = gateway.port;
-  emulator.setClientSettings(POOL, clientId, {
-    callbackUrls: [`http://127.0.0.1:${port}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
-    logoutUrls: [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.1:${port}/public/bye`],
-  });
+  // Every realm's app client on the demo pool (apps[].idp) needs the gateway's URLs too.
+  const clientIds = new Set([config.idp.clientId, ...config.realms.filter((r) => r.samePool).map((r) => r.idp.clientId)]);
+  for (const clientId of clientIds)
+    emulator.setClientSettings(POOL, clientId, {
+      callbackUrls: [`http://127.0.0.1:${port}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
+      logoutUrls: [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.1:${port}/public/bye`],
+    });
   return {
     emulator,
     upstream,
