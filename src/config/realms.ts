@@ -155,7 +155,7 @@ export function resolveRealms(config: GatewayConfig, defaultIssuers: string[]): 
     const existing = byKey.get(key);
     if (existing) {
       const { realm } = existing;
-      if (o.realm !== undefined && o.realm !== realm.name) {
+      if (o.realm !== undefined && o.realm !== realm.name && existing.named) {
         const other = existing.firstApp < 0 ? 'the top-level idp' : `apps[${existing.firstApp}]`;
         issues.push({
           path: `${at}.realm`,
