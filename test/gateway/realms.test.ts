@@ -100,6 +100,21 @@ describe('two realms on one pool', () => {
     expect(login?.realm).toBe('merchant');
   });
 
+  it("the merchant code is exchanged with the merchant client's secret: another secret at Cognito fails that sign-in only", async () => {
+    const { b } = await signedIn('/whoami');
+    stack.emulator.setClientSettings(POOL, 'demo-merchant', { secret: 'rotated-at-cognito' });
+    try {
+      const merchant = await b.signIn(`${stack.url}/merchant/`, 'alice', ALICE);
+      expect(merchant.res.status).toBe(502);
+      expect(new URL(merchant.url).pathname).toBe('/_auth/callback');
+      expect(stack.logs.some((l) => l.error === 'idp_rejected_client' && l.idpError === 'invalid_client')).toBe(true);
+    } finally {
+      stack.emulator.setClientSettings(POOL, 'demo-merchant', { secret: 'demo-merchant-secret' });
+    }
+    expect([...jarOf(b).keys()].filter((n) => n.includes('_session'))).toEqual(['_cgw_session']);
+    expect((await b.request(`${stack.url}/whoami`, { headers: { accept: 'application/json' } })).status).toBe(200);
+  });
+
   it('logout of the merchant realm uses its client at Cognito and leaves the buyer session', async () => {
     const { b } = await signedIn('/whoami');
     await b.signIn(`${stack.url}/merchant/`, 'alice', ALICE);
