@@ -191,7 +191,12 @@ export function accessReportMarkdown(r: AccessReport): string {
   const md = (t: string) => t.replaceAll('|', '\\|');
   const lines = [`# Access report`, '', `Generated ${r.generatedAt}${r.userPoolId ? ` for pool ${r.userPoolId}` : ''}.`, ''];
   for (const app of r.apps) {
-    lines.push(`## ${md(app.name)} (\`${app.id}\`)`, '', `Hosts: ${app.hosts.length ? app.hosts.join(', ') : 'any'} · path prefix \`${app.pathPrefix}\` · realm \`${app.realm.name}\` (app client \`${app.realm.clientId}\`)`, '');
+    lines.push(
+      `## ${md(app.name)} (\`${app.id}\`)`,
+      '',
+      `Hosts: ${app.hosts.length ? app.hosts.join(', ') : 'any'} · path prefix \`${app.pathPrefix}\` · realm \`${app.realm.name}\` (app client \`${app.realm.clientId}\`)`,
+      '',
+    );
     lines.push(`| # | policy | action | applies to | rules |${r.users ? ' users let in |' : ''}`, `| --- | --- | --- | --- | --- |${r.users ? ' --- |' : ''}`);
     app.policies.forEach((p, i) => {
       const who = r.users ? ` ${p.users ? (p.users.length ? p.users.join(', ') : '(none)') : '–'} |` : '';

@@ -94,6 +94,11 @@ function realmAdminIssues(config: ResolvedConfig): ConfigIssue[] {
  * reads COGNITO_ENDPOINT from it).
  */
 export async function checkConfig(config: ResolvedConfig, env: Env = {}, source = 'config'): Promise<void> {
-  const issues = [...(await assertionKeyIssues(config.assertion.keys)), ...cognitoEndpointIssues(env), ...adminFeatureIssues(config), ...realmAdminIssues(config)];
+  const issues = [
+    ...(await assertionKeyIssues(config.assertion.keys)),
+    ...cognitoEndpointIssues(env),
+    ...adminFeatureIssues(config),
+    ...realmAdminIssues(config),
+  ];
   if (issues.length) throw new ConfigError(issues, source);
 }

@@ -179,7 +179,10 @@ export function resolveRealms(config: GatewayConfig, defaultIssuers: string[]): 
     }
     const name = o.realm ?? app.id;
     if (o.realm === undefined && !/^[a-z0-9][a-z0-9-]{0,31}$/.test(name)) {
-      issues.push({ path: `${at}.realm`, message: `the app id "${app.id}" cannot name its realm (1-32 characters, starting with a letter or digit): set ${at}.realm` });
+      issues.push({
+        path: `${at}.realm`,
+        message: `the app id "${app.id}" cannot name its realm (1-32 characters, starting with a letter or digit): set ${at}.realm`,
+      });
       return;
     }
     const realm: RealmConfig = { name, isDefault: false, idp, issuers, samePool, apps: [app.id] };

@@ -112,7 +112,10 @@ export const appIdpSchema = z.strictObject(
     /** Other app clients whose access tokens this app accepts as bearer tokens. Default: none (not the top-level list). */
     bearerClients: z.array(z.string().min(1)).optional(),
     /** Replaces idp.scopes for sign-ins to this app (must include openid). */
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope has no spaces or quotes')).min(1).optional(),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope has no spaces or quotes'))
+      .min(1)
+      .optional(),
     /** Cognito `identity_provider` on this app's authorize requests (COGNITO, Google, a SAML/OIDC provider). */
     identityProvider: z
       .string()

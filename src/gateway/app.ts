@@ -120,7 +120,17 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const refresher = refresherFor(provider, config.idp);
   const realmList: Realm[] = config.realms.map((rc): Realm => {
     if (rc.isDefault)
-      return { name: rc.name, isDefault: true, idp: config.idp, samePool: true, provider, verifier, refresher, sessions: defaultSessions.store, passwords: cognito?.passwords };
+      return {
+        name: rc.name,
+        isDefault: true,
+        idp: config.idp,
+        samePool: true,
+        provider,
+        verifier,
+        refresher,
+        sessions: defaultSessions.store,
+        passwords: cognito?.passwords,
+      };
     const realmProvider = createIdentityProvider({ idp: rc.idp, issuer: rc.issuers[0]!, fetch: idpFetch, now });
     const clients = [rc.idp.clientId, ...rc.idp.bearerClients];
     const inner = rc.samePool ? verifier : verifierFor(rc.idp, rc.issuers, realmProvider, clients);

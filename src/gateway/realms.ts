@@ -94,9 +94,7 @@ export function sessionRealm(gw: Pick<Gateway, 'realms'>, session: Pick<SessionD
 /** A storefront prefix: one path segment. */
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/;
 
-export type RealmChoice =
-  | { ok: true; realm: Realm; app?: CompiledApp; returnTo: string }
-  | { ok: false; detail: string; realm?: string };
+export type RealmChoice = { ok: true; realm: Realm; app?: CompiledApp; returnTo: string } | { ok: false; detail: string; realm?: string };
 
 /**
  * Which realm a request to /_auth/login, /_auth/logout or /_auth/me is about, and where to return:
@@ -126,7 +124,11 @@ export function chooseRealm(gw: Gateway, info: RequestInfo, params: URLSearchPar
     const realm = gw.realms.byName.get(named);
     if (!realm) return { ok: false, detail: `There is no realm ${JSON.stringify(named.slice(0, 40))}; realms: ${[...gw.realms.byName.keys()].join(', ')}.` };
     if (opts.targetMustMatch && app && gw.realms.of(app) !== realm) {
-      return { ok: false, realm: named, detail: `${app.name} belongs to realm ${gw.realms.of(app).name}, not ${realm.name}: a ${realm.name} session would not open it.` };
+      return {
+        ok: false,
+        realm: named,
+        detail: `${app.name} belongs to realm ${gw.realms.of(app).name}, not ${realm.name}: a ${realm.name} session would not open it.`,
+      };
     }
     return { ok: true, realm, app, returnTo };
   }

@@ -59,7 +59,13 @@ export function recordSignIn(
   via: 'session' | 'password',
 ): void {
   const user = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : undefined;
-  info.log.info('signed in', { sid: session.sid, user: user ?? claims.sub, app, ...(session.realm ? { realm: session.realm } : {}), ...(via === 'password' ? { via } : {}) });
+  info.log.info('signed in', {
+    sid: session.sid,
+    user: user ?? claims.sub,
+    app,
+    ...(session.realm ? { realm: session.realm } : {}),
+    ...(via === 'password' ? { via } : {}),
+  });
   gw.metrics.signIns.inc({ outcome: 'completed', reason: '' });
   gw.audit({
     type: 'sign-in',

@@ -47,12 +47,7 @@ describe('apps[].idp realms', () => {
     expect(c.appSignIn).toEqual({ spa: { scopes: ['openid', 'email'], identityProvider: 'Google' } });
     const merchant = c.realms[1]!;
     // Its own client's secret, never the default client's secret or bearer clients; the same pool.
-    expect([merchant.idp.clientSecret, merchant.idp.bearerClients, merchant.samePool, merchant.issuers]).toEqual([
-      's2',
-      [],
-      true,
-      c.issuers,
-    ]);
+    expect([merchant.idp.clientSecret, merchant.idp.bearerClients, merchant.samePool, merchant.issuers]).toEqual(['s2', [], true, c.issuers]);
   });
 
   it('a realm on another pool derives its issuers and is not the same pool', () => {
@@ -67,7 +62,7 @@ describe('apps[].idp realms', () => {
   it('refuses a pool, a secret or a realm name without a client of its own', () => {
     expect(issuesOf(config([{ id: 'a', idp: { userPoolId: 'us-west-2_Other1', realm: 'x', clientSecret: 'z' } }]))).toEqual([
       'apps[0].idp.userPoolId: another pool needs an app client of that pool: set apps[0].idp.clientId (and its clientSecret), or remove userPoolId',
-      'apps[0].idp.clientSecret: clientSecret belongs to an app client of the app\'s own: set apps[0].idp.clientId, or remove clientSecret (the top-level idp holds the default client\'s)',
+      "apps[0].idp.clientSecret: clientSecret belongs to an app client of the app's own: set apps[0].idp.clientId, or remove clientSecret (the top-level idp holds the default client's)",
       'apps[0].idp.realm: a realm is an app client: set apps[0].idp.clientId, or remove realm (without a client of its own the app is in the default realm "default")',
     ]);
   });
@@ -101,7 +96,9 @@ describe('apps[].idp realms', () => {
     expect(issuesOf(config([{ id: 'a', idp: { clientID: 'm' } }]))).toEqual([
       'apps[0].idp: unknown key "clientID" in apps[].idp; allowed keys: realm, clientId, clientSecret, clientAuthMethod, bearerClients, scopes, identityProvider, userPoolId, region, issuer, extraIssuers, jwksUri, domain',
     ]);
-    expect(issuesOf(config([{ id: 'a', idp: { scopes: ['email'] } }]))).toEqual(['apps[0].idp.scopes: apps[0].idp.scopes must include "openid", or no ID token is issued']);
+    expect(issuesOf(config([{ id: 'a', idp: { scopes: ['email'] } }]))).toEqual([
+      'apps[0].idp.scopes: apps[0].idp.scopes must include "openid", or no ID token is issued',
+    ]);
     const long = JSON.parse(config([{ id: 'a', idp: { clientId: 'm', realm: 'merchants-of-the-north' } }]));
     long.cookies = { namePrefix: '_my_company_gateway' };
     expect(issuesOf(JSON.stringify(long))).toEqual([

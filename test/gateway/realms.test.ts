@@ -29,12 +29,14 @@ beforeAll(async () => {
         policies: [{ name: 'merchants', action: 'allow', include: [{ authenticated: true }] }],
       });
       // Bearer tokens on the merchant API: only the merchant client's.
-      raw.apps.find((a: { id: string }) => a.id === 'merchant').policies.unshift({
-        name: 'merchant-api',
-        action: 'allow',
-        paths: ['/merchant/api/*'],
-        include: [{ auth_methods: ['bearer'] }],
-      });
+      raw.apps
+        .find((a: { id: string }) => a.id === 'merchant')
+        .policies.unshift({
+          name: 'merchant-api',
+          action: 'allow',
+          paths: ['/merchant/api/*'],
+          include: [{ auth_methods: ['bearer'] }],
+        });
       raw.apps.find((a: { id: string }) => a.id === 'store-globex').cognito = { passwordAuth: true };
     },
   });
@@ -195,7 +197,11 @@ describe('choosing the realm', () => {
       'invalid_request',
       'Acme store admin belongs to realm merchant, not buyer: a buyer session would not open it.',
     ]);
-    expect(await get('realm=merchant&prefix=..%2Fadmin')).toEqual([400, 'invalid_request', 'prefix is one path segment such as acme (letters, digits, . _ ~ -).']);
+    expect(await get('realm=merchant&prefix=..%2Fadmin')).toEqual([
+      400,
+      'invalid_request',
+      'prefix is one path segment such as acme (letters, digits, . _ ~ -).',
+    ]);
     expect(await get('realm=merchant&prefix=acme&rd=%2Fglobex%2F')).toEqual([400, 'invalid_request', 'rd must be under the storefront prefix /acme/.']);
     // An rd that fails redirect validation is not followed: it falls back to the storefront's root... of the gateway, refused.
     expect(await get('realm=merchant&prefix=acme&rd=https%3A%2F%2Fevil.example%2Facme%2F')).toEqual([
@@ -223,7 +229,9 @@ describe('tokens per realm', () => {
     // And the other way round on /_auth/me.
     const meBuyer = await rawRequest(stack.url, '/_auth/me', { headers: { accept: 'application/json', authorization: `Bearer ${merchantToken}` } });
     expect(meBuyer.status).toBe(401);
-    const meMerchant = await rawRequest(stack.url, '/_auth/me?realm=merchant', { headers: { accept: 'application/json', authorization: `Bearer ${merchantToken}` } });
+    const meMerchant = await rawRequest(stack.url, '/_auth/me?realm=merchant', {
+      headers: { accept: 'application/json', authorization: `Bearer ${merchantToken}` },
+    });
     expect([meMerchant.status, JSON.parse(meMerchant.body).realm, JSON.parse(meMerchant.body).clientId]).toEqual([200, 'merchant', 'demo-merchant']);
   });
 
@@ -238,7 +246,12 @@ describe('tokens per realm', () => {
     const body = JSON.stringify({ username: 'alice', password: ALICE, rd: '/globex/' });
     const res = await rawRequest(stack.url, '/_auth/password', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), origin: stack.url, cookie: String(csrf.headers['set-cookie']).split(';')[0]! },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        origin: stack.url,
+        cookie: String(csrf.headers['set-cookie']).split(';')[0]!,
+      },
       body,
     });
     expect(res.status).toBe(200);

@@ -440,7 +440,7 @@ const realms: ScenarioGroup = {
   },
   scenarios: [
     {
-      name: "a buyer session does not open the merchant app; the merchant sign-in completes with the merchant client; /_auth/me names each realm",
+      name: 'a buyer session does not open the merchant app; the merchant sign-in completes with the merchant client; /_auth/me names each realm',
       async run(s) {
         const b = await signedIn(s, 'alice');
         const redirect = await b.request(`${s.url}/merchant/orders`);
