@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { startDemoUpstream } from '../../src/cli/demo';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type EmulatorSeed, type RunningEmulator } from '../../src/emulator';
 import { memoryAudit, type AuditEvent } from '../../src/audit';
 import { createMemoryLogger } from '../../src/log';
 import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
@@ -37,10 +37,12 @@ export interface StackOptions {
   port?: number;
   /** For reload(): how the gateway reads its config again. */
   loadConfig?: () => Promise<ResolvedConfig>;
+  /** The emulator's seed; default config/demo-pool.yaml. */
+  emulatorSeed?: EmulatorSeed;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const emulator = await startEmulator({ port: 0, now: opts.emulatorNow });
+  const emulator = await startEmulator({ port: 0, now: opts.emulatorNow, seed: opts.emulatorSeed });
   const upstream = await startDemoUpstream(0);
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url, ...opts.env };
   let config = loadConfig(opts.configText ?? DEMO_CONFIG, env, 'config/demo.yaml');
