@@ -28,6 +28,14 @@ describe('realms in the CLI', () => {
     expect(demo.lines.some((l) => l.startsWith('realm'))).toBe(false);
   });
 
+  it('check lists the realms with their app clients and apps', async () => {
+    const r = await run('check', '--config', 'config/realms.yaml');
+    expect(r.code).toBe(0);
+    expect(r.lines).toContain(
+      'realms: buyer (app client demo-gateway: partners, demo); merchant (app client demo-merchant: merchant, store-acme, store-globex)',
+    );
+  });
+
   it('access-report lists each app with its realm and app client', async () => {
     const config = await readConfigFile('config/realms.yaml', {});
     const report = buildAccessReport(config, undefined, new Date('2026-12-01T00:00:00Z'));
