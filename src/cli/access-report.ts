@@ -32,7 +32,16 @@ export interface ReportPolicy {
 export interface AccessReport {
   generatedAt: string;
   userPoolId?: string;
-  apps: Array<{ id: string; name: string; hosts: string[]; pathPrefix: string; contact?: string; policies: ReportPolicy[] }>;
+  apps: Array<{
+    id: string;
+    name: string;
+    hosts: string[];
+    pathPrefix: string;
+    contact?: string;
+    /** The app's realm (apps[].idp) and the app client its users sign in with. */
+    realm: { name: string; clientId: string };
+    policies: ReportPolicy[];
+  }>;
   users?: Array<{ username: string; enabled: boolean; status: string; email?: string; groups: string[]; reaches: string[] }>;
   /** Enabled users no allow policy lets in anywhere. */
   reachNothing?: string[];
@@ -142,7 +151,16 @@ export function buildAccessReport(config: ResolvedConfig, users?: Array<AdminUse
       }
       return entry;
     });
-    return { id: app.id, name: app.name, hosts: app.source.hosts ?? [], pathPrefix: app.pathPrefix, contact: app.contact, policies };
+    const realm = config.realms.find((r) => r.name === config.appRealms[app.id]) ?? config.realms[0]!;
+    return {
+      id: app.id,
+      name: app.name,
+      hosts: app.source.hosts ?? [],
+      pathPrefix: app.pathPrefix,
+      contact: app.contact,
+      realm: { name: realm.name, clientId: realm.idp.clientId },
+      policies,
+    };
   });
   const report: AccessReport = { generatedAt: now.toISOString(), userPoolId: config.idp.userPoolId, apps };
   if (users) {
@@ -173,7 +191,12 @@ export function accessReportMarkdown(r: AccessReport): string {
   const md = (t: string) => t.replaceAll('|', '\\|');
   const lines = [`# Access report`, '', `Generated ${r.generatedAt}${r.userPoolId ? ` for pool ${r.userPoolId}` : ''}.`, ''];
   for (const app of r.apps) {
-    lines.push(`## ${md(app.name)} (\`${app.id}\`)`, '', `Hosts: ${app.hosts.length ? app.hosts.join(', ') : 'any'} · path prefix \`${app.pathPrefix}\``, '');
+    lines.push(
+      `## ${md(app.name)} (\`${app.id}\`)`,
+      '',
+      `Hosts: ${app.hosts.length ? app.hosts.join(', ') : 'any'} · path prefix \`${app.pathPrefix}\` · realm \`${app.realm.name}\` (app client \`${app.realm.clientId}\`)`,
+      '',
+    );
     lines.push(`| # | policy | action | applies to | rules |${r.users ? ' users let in |' : ''}`, `| --- | --- | --- | --- | --- |${r.users ? ' --- |' : ''}`);
     app.policies.forEach((p, i) => {
       const who = r.users ? ` ${p.users ? (p.users.length ? p.users.join(', ') : '(none)') : '–'} |` : '';
@@ -200,7 +223,7 @@ export function accessReportHtml(r: AccessReport): string {
       )
       .join('\n');
     return `<section id="app-${e(app.id)}"><h2>${e(app.name)} <code>${e(app.id)}</code></h2>
-<p>Hosts: ${e(app.hosts.join(', ') || 'any')} · path prefix <code>${e(app.pathPrefix)}</code></p>
+<p>Hosts: ${e(app.hosts.join(', ') || 'any')} · path prefix <code>${e(app.pathPrefix)}</code> · realm <code>${e(app.realm.name)}</code> (app client <code>${e(app.realm.clientId)}</code>)</p>
 <table><thead><tr><th>#</th><th>policy</th><th>action</th><th>applies to</th><th>rules</th>${r.users ? '<th>users let in</th>' : ''}</tr></thead><tbody>
 ${rows}
 </tbody></table></section>`;

@@ -39,10 +39,13 @@ async function main() {
   // The app client must know the URLs this gateway really uses (any PORT), on both loopback names.
   const port = new URL(gateway.url).port;
   const origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
-  emulator.setClientSettings(config.idp.userPoolId ?? 'us-east-1_DemoPool1', config.idp.clientId, {
-    callbackUrls: origins.map((o) => `${o}/_auth/callback`),
-    logoutUrls: origins.flatMap((o) => [`${o}/`, `${o}/public/bye`]),
-  });
+  // Every realm's app client (apps[].idp, e.g. config/realms.yaml's merchants) on the demo pool too.
+  for (const realm of config.realms.filter((r) => r.samePool)) {
+    emulator.setClientSettings(config.idp.userPoolId ?? 'us-east-1_DemoPool1', realm.idp.clientId, {
+      callbackUrls: origins.map((o) => `${o}/_auth/callback`),
+      logoutUrls: origins.flatMap((o) => [`${o}/`, `${o}/public/bye`]),
+    });
+  }
 
   console.log(`
   cognito-gateway demo
@@ -64,6 +67,14 @@ async function main() {
         ${gateway.url}/spa-api/     CORS API for a single-page app on http://localhost:5173
         the signed assertion carries name and custom:tenant (carol)
 
+${
+  config.realms.length > 1
+    ? `\n  Realms:       ${config.realms.map((r) => `${r.name} (client ${r.idp.clientId}: ${r.apps.join(', ')})`).join(' · ')}
+        ${gateway.url}/_auth/login?realm=${config.realms[1]!.name}   sign in to the second realm (add &prefix=<store> for a storefront)
+        ${gateway.url}/_auth/me?realm=${config.realms[1]!.name}   who am I there
+`
+    : ''
+}
   Users (password):  alice (Alice-Passw0rd!) admins+staff · bob (Bob-Passw0rd!) staff
                      carol (Carol-Passw0rd!) partner · dave (Dave-Passw0rd!) disabled
                      erin (Erin-Passw0rd!) via PartnerIdP

@@ -131,13 +131,17 @@ export function runExplain(config: ResolvedConfig, args: ParsedArgs, out: (line:
       out(`answer    ${status} ${code}${outcome.allow ? ` (Allow: ${outcome.allow})` : ''}`);
       return 1;
     }
-    case 'decided':
+    case 'decided': {
+      // With several realms, which app client's session (or bearer token) the app takes.
+      const realm = config.realms.length > 1 ? config.realms.find((r) => r.name === config.appRealms[outcome.app.id]) : undefined;
+      if (realm) out(`realm     ${realm.name} (app client ${realm.idp.clientId}; a session of another realm does not count here)`);
       out(formatTrace(outcome.decision));
       for (const gap of methodGaps(outcome.app)) {
         if (gap.methods.includes(view.method) && gap.fallsTo.name === outcome.decision.policy) out(`note      ${describeMethodGap(gap)}`);
       }
       out(`answer    ${describeAnswer(outcome)}`);
       return decisionExitCode(outcome.decision);
+    }
     default:
       throw new Error('explain: the decision asked for a credential twice');
   }

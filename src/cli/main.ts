@@ -58,6 +58,7 @@ export async function main(argv: string[], out: (line: string) => void = console
         const config = await readConfigFile(path);
         for (const w of config.warnings) out(`warning: ${w}`);
         out(`${path}: valid (${config.apps.length} app${config.apps.length === 1 ? '' : 's'}: ${config.apps.map((a) => a.id).join(', ')})`);
+        if (config.realms.length > 1) out(`realms: ${config.realms.map((r) => `${r.name} (app client ${r.idp.clientId}: ${r.apps.join(', ')})`).join('; ')}`);
         return 0;
       }
       case 'gen-key':

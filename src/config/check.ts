@@ -72,12 +72,33 @@ function adminFeatureIssues(config: ResolvedConfig): ConfigIssue[] {
   return issues;
 }
 
+/** The admin API is bound to the default realm's pool: an app whose realm is another pool cannot use it. */
+function realmAdminIssues(config: ResolvedConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const pool = config.idp.type === 'cognito' ? userPoolIdOf(config) : undefined;
+  if (!pool) return issues;
+  const realms = new Map((config.realms ?? []).map((r) => [r.name, r]));
+  config.apps.forEach((app, i) => {
+    const realm = realms.get(config.appRealms?.[app.id] ?? '');
+    if (!realm || realm.samePool) return;
+    const where = `the admin API serves idp.userPoolId (${pool}); realm "${realm.name}" is another pool`;
+    if (app.cognito?.userLookup) issues.push({ path: `apps[${i}].cognito.userLookup`, message: `${where}; set it to false` });
+    if (app.cognito?.passwordAuth) issues.push({ path: `apps[${i}].cognito.passwordAuth`, message: `${where}; set it to false` });
+  });
+  return issues;
+}
+
 /**
  * Every check that building the gateway does, beyond the schema. Throws a ConfigError listing every
  * issue with its key path and fix. `env` is the environment the gateway will run with (the admin API
  * reads COGNITO_ENDPOINT from it).
  */
 export async function checkConfig(config: ResolvedConfig, env: Env = {}, source = 'config'): Promise<void> {
-  const issues = [...(await assertionKeyIssues(config.assertion.keys)), ...cognitoEndpointIssues(env), ...adminFeatureIssues(config)];
+  const issues = [
+    ...(await assertionKeyIssues(config.assertion.keys)),
+    ...cognitoEndpointIssues(env),
+    ...adminFeatureIssues(config),
+    ...realmAdminIssues(config),
+  ];
   if (issues.length) throw new ConfigError(issues, source);
 }

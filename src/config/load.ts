@@ -4,6 +4,7 @@ import { COGNITO_POOL_ID, configSchema, type GatewayConfig } from './schema';
 import { parseCidr, validateApps, compileApps, describeMethodGap, methodGaps } from '../policy';
 import { headersOverrideSchema, mergeHeadersConfig, type HeadersConfig } from '../proxy';
 import { closestWord } from '../spelling';
+import { resolveRealms, type AppSignIn, type RealmConfig } from './realms';
 
 /**
  * Turns config text plus environment into a validated, resolved config. Pure and synchronous (no file
@@ -41,6 +42,12 @@ export interface ResolvedConfig extends GatewayConfig {
   appHeaders: Record<string, HeadersConfig>;
   /** Set when the file itself carried a secret: the loader warns so operators move it to the environment. */
   warnings: string[];
+  /** The identity setups (app clients), default first (src/config/realms.ts). */
+  realms: RealmConfig[];
+  /** Realm name per app id. */
+  appRealms: Record<string, string>;
+  /** Per-app sign-in settings from `apps[].idp` (scopes, identityProvider). */
+  appSignIn: Record<string, AppSignIn>;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -242,10 +249,13 @@ export function resolveConfig(raw: unknown, env: Env = {}, source = 'config'): R
     issuer = cognitoIssuer(region, config.idp.userPoolId);
     alsoIssuers.push(cognitoGlobalIssuer(region, config.idp.userPoolId));
   }
+  const issuers = [...new Set([issuer!, ...alsoIssuers, ...config.idp.extraIssuers])];
+  const realms = resolveRealms(config, issuers);
+  issues.push(...realms.issues);
   if (issues.length) throw new ConfigError(issues, source);
   for (const app of compileApps(config.apps)) for (const gap of methodGaps(app)) warnings.push(describeMethodGap(gap));
 
-  return { ...config, issuers: [...new Set([issuer!, ...alsoIssuers, ...config.idp.extraIssuers])], appHeaders, warnings };
+  return { ...config, issuers, appHeaders, warnings, realms: realms.realms, appRealms: realms.appRealms, appSignIn: realms.appSignIn };
 }
 
 /**

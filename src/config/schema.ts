@@ -29,8 +29,15 @@ const httpUrl = (what: string) =>
     { message: `${what} must be an absolute http(s) URL without query or fragment, e.g. https://auth.example.com` },
   );
 
+/** A realm's name: it goes into cookie names (`<namePrefix>-<realm>_session`), logs and /_auth/me. */
+export const REALM_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const realmName = (where: string) =>
+  z.string().regex(REALM_NAME, { message: `${where} is 1-32 lowercase letters, digits and "-" (it becomes part of cookie names), e.g. merchant` });
+
 export const idpSchema = z
   .object({
+    /** Name of the realm of this (the default) app client, reported by /_auth/me. Default: `default`. */
+    realm: realmName('idp.realm').optional(),
     /** `cognito` applies Cognito's token rules (token_use, client_id on access tokens, hosted-UI logout). */
     type: z.enum(['cognito', 'oidc']).default('cognito'),
     region: z.string().optional(),
@@ -70,6 +77,65 @@ export const idpSchema = z
       ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'idp.scopes must include "openid", or no ID token is issued' });
     }
   });
+
+/** Keys of `apps[].idp`: the client (and pool) fields define the app's realm; scopes and identityProvider apply to its sign-ins. */
+const APP_IDP_KEYS = [
+  'realm',
+  'clientId',
+  'clientSecret',
+  'clientAuthMethod',
+  'bearerClients',
+  'scopes',
+  'identityProvider',
+  'userPoolId',
+  'region',
+  'issuer',
+  'extraIssuers',
+  'jwksUri',
+  'domain',
+] as const;
+
+/**
+ * `apps[].idp`: the app's own app client (and, if needed, its own pool). Apps whose effective client
+ * (issuer + client id) is the same share one realm: one cookie, one session. Unset fields are the
+ * top-level `idp`'s. Cross-field rules (a pool without a client, names that collide) are in
+ * src/config/realms.ts.
+ */
+export const appIdpSchema = z.strictObject(
+  {
+    /** Default: the app id (or the realm name of another app with the same client). */
+    realm: realmName('apps[].idp.realm').optional(),
+    clientId: z.string().min(1, { message: 'apps[].idp.clientId is the app client id from the Cognito console' }).optional(),
+    /** Prefer `${VAR}` from the environment. Absent with a clientId of its own = public client. */
+    clientSecret: z.string().min(1).optional(),
+    clientAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+    /** Other app clients whose access tokens this app accepts as bearer tokens. Default: none (not the top-level list). */
+    bearerClients: z.array(z.string().min(1)).optional(),
+    /** Replaces idp.scopes for sign-ins to this app (must include openid). */
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope has no spaces or quotes'))
+      .min(1)
+      .optional(),
+    /** Cognito `identity_provider` on this app's authorize requests (COGNITO, Google, a SAML/OIDC provider). */
+    identityProvider: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,40}$/, 'a provider name such as COGNITO, Google or PartnerIdP')
+      .optional(),
+    userPoolId: z.string().regex(COGNITO_POOL_ID, { message: 'userPoolId looks like us-east-1_AbC123xyz (region, underscore, id)' }).optional(),
+    region: z.string().optional(),
+    issuer: httpUrl('apps[].idp.issuer').optional(),
+    extraIssuers: z.array(httpUrl('apps[].idp.extraIssuers[]')).optional(),
+    jwksUri: httpUrl('apps[].idp.jwksUri').optional(),
+    domain: httpUrl('apps[].idp.domain').optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown key${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')} in apps[].idp; allowed keys: ${APP_IDP_KEYS.join(', ')}`
+        : undefined,
+  },
+);
+export type AppIdpConfig = z.output<typeof appIdpSchema>;
 
 export const sessionSchema = z
   .object({

@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { checkConfig } from '../config/check';
 import type { ResolvedConfig } from '../config/load';
 import { errorResponse, requestIdFor, traceContextFor } from '../http';
-import { createIdentityProvider } from '../oidc/provider';
+import type { IdpConfig } from '../config/schema';
+import { createIdentityProvider, type IdentityProvider } from '../oidc/provider';
 import { StoreUnavailableError } from '../store';
 import { createGatewayStores } from '../store/gateway';
 import { serverSideSessions, type SessionRef } from '../store/server-sessions';
@@ -17,6 +18,7 @@ import { createCognitoFeatures, passwordAuthApps } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
 import type { CompiledGateway } from './decide';
 import { done, handleProxied, resolve, viewOf } from './handle';
+import { createRealms, everyRealmsCookies, realmCookiePrefix, verifierForClients, type Realm } from './realms';
 import { refuse } from './refuse';
 import { serveEndpoint } from './routes';
 
@@ -44,29 +46,32 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     now,
   );
   const provider = createIdentityProvider({ idp: config.idp, issuer: config.issuers[0]!, fetch: idpFetch, now });
-  // Cognito publishes its keys at a fixed place; other providers say where in discovery.
-  const jwksUri = config.idp.jwksUri ?? `${config.issuers[0]!.replace(/\/$/, '')}/.well-known/jwks.json`;
-  const fromDiscovery = config.idp.type === 'oidc' && !config.idp.jwksUri;
-  const jwksFetch: typeof fetch = fromDiscovery
-    ? ((async (input: string | URL | Request, init?: RequestInit) => {
-        const discovered = (await provider.configuration()).serverMetadata().jwks_uri;
-        return idpFetch(String(input) === jwksUri && discovered ? discovered : input, init);
-      }) as typeof fetch)
-    : idpFetch;
-  const verifier = createTokenVerifier({
-    mode: config.idp.type,
-    issuers: config.issuers,
-    jwksUri,
-    clientIds: [config.idp.clientId, ...config.idp.bearerClients],
-    // Only an explicit resource audience: the client id is what ID tokens carry in `aud`.
-    audiences: config.idp.audiences,
-    algorithms: config.tokens.algorithms,
-    clockSkewSeconds: config.tokens.clockSkew,
-    cache: config.tokens.cache,
-    fetch: jwksFetch,
-    now,
-    sharedCache: deps.sharedCache,
-  });
+  const verifierFor = (idp: IdpConfig, issuers: string[], idpProvider: IdentityProvider, clientIds: string[]) => {
+    // Cognito publishes its keys at a fixed place; other providers say where in discovery.
+    const jwksUri = idp.jwksUri ?? `${issuers[0]!.replace(/\/$/, '')}/.well-known/jwks.json`;
+    const fromDiscovery = idp.type === 'oidc' && !idp.jwksUri;
+    const jwksFetch: typeof fetch = fromDiscovery
+      ? ((async (input: string | URL | Request, init?: RequestInit) => {
+          const discovered = (await idpProvider.configuration()).serverMetadata().jwks_uri;
+          return idpFetch(String(input) === jwksUri && discovered ? discovered : input, init);
+        }) as typeof fetch)
+      : idpFetch;
+    return createTokenVerifier({
+      mode: idp.type,
+      issuers,
+      jwksUri,
+      clientIds,
+      // Only an explicit resource audience: the client id is what ID tokens carry in `aud`.
+      audiences: idp.audiences,
+      algorithms: config.tokens.algorithms,
+      clockSkewSeconds: config.tokens.clockSkew,
+      cache: config.tokens.cache,
+      fetch: jwksFetch,
+      now,
+      sharedCache: deps.sharedCache,
+    });
+  };
+  const verifier = verifierFor(config.idp, config.issuers, provider, [config.idp.clientId, ...config.idp.bearerClients]);
   const signer = config.assertion.enabled
     ? await createAssertionSigner({
         issuer: config.assertion.issuer ?? config.publicUrl ?? 'cognito-gateway',
@@ -84,27 +89,69 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const longestLifetime = Math.max(config.session.absoluteLifetime, ...config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
   const stores = createGatewayStores(config, { store: deps.store, log: deps.logger, metrics, now });
   // session.storage: store keeps only the sealed id in the cookie (src/store/server-sessions.ts).
-  const refCookies =
-    config.session.storage === 'store'
-      ? createSessionStore<SessionRef>({ cookie, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 })
+  const sessionStoreFor = (cookieSettings: typeof cookie) => {
+    const refCookies =
+      config.session.storage === 'store'
+        ? createSessionStore<SessionRef>({ cookie: cookieSettings, secrets: config.session.secrets, maxAgeSeconds: longestLifetime, maxChunks: 1 })
+        : undefined;
+    const serverSide = refCookies
+      ? serverSideSessions<SessionData>(refCookies, stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime })
       : undefined;
-  const serverSide = refCookies
-    ? serverSideSessions<SessionData>(refCookies, stores.store, { secrets: config.session.secrets, ttlSeconds: longestLifetime })
-    : undefined;
-  stores.sessionRecords = serverSide;
-  const sessions: SessionStore<SessionData> =
-    serverSide ??
-    createSessionStore<SessionData>({
-      cookie,
-      secrets: config.session.secrets,
-      maxAgeSeconds: longestLifetime,
-      maxChunks: SESSION_MAX_CHUNKS,
-      cacheSize: config.session.cacheSize,
-    });
+    const store: SessionStore<SessionData> =
+      serverSide ??
+      createSessionStore<SessionData>({
+        cookie: cookieSettings,
+        secrets: config.session.secrets,
+        maxAgeSeconds: longestLifetime,
+        maxChunks: SESSION_MAX_CHUNKS,
+        cacheSize: config.session.cacheSize,
+      });
+    return { store, serverSide };
+  };
+  const defaultSessions = sessionStoreFor(cookie);
+  // Records are keyed by session id alone: the default realm's handle removes any realm's.
+  stores.sessionRecords = defaultSessions.serverSide;
   const loginStates = createLoginStateStore<LoginState>({ cookie, secrets: config.session.secrets, now });
   const keepAccessToken = [config.headers, ...Object.values(config.appHeaders)].some((h) => h.accessToken !== 'none');
   const cognito = createCognitoFeatures(config, { env: deps.env ?? {}, log: deps.logger, now, sharedCache: stores.cache ?? deps.sharedCache, metrics, stores });
   const apps = compileApps(config.apps);
+  const refresherFor = (idpProvider: IdentityProvider, idp: IdpConfig) =>
+    createRefresher({ provider: idpProvider, now, store: stores.shared ? stores.store : undefined, waitMs: idp.timeout * 1000 + 1000 });
+  const refresher = refresherFor(provider, config.idp);
+  const realmList: Realm[] = config.realms.map((rc): Realm => {
+    if (rc.isDefault)
+      return {
+        name: rc.name,
+        isDefault: true,
+        idp: config.idp,
+        samePool: true,
+        provider,
+        verifier,
+        refresher,
+        sessions: defaultSessions.store,
+        passwords: cognito?.passwords,
+      };
+    const realmProvider = createIdentityProvider({ idp: rc.idp, issuer: rc.issuers[0]!, fetch: idpFetch, now });
+    const clients = [rc.idp.clientId, ...rc.idp.bearerClients];
+    const inner = rc.samePool ? verifier : verifierFor(rc.idp, rc.issuers, realmProvider, clients);
+    return {
+      name: rc.name,
+      isDefault: false,
+      idp: rc.idp,
+      samePool: rc.samePool,
+      provider: realmProvider,
+      // ID tokens must be for this realm's own client; access tokens may also come from its bearer clients.
+      verifier: verifierForClients(inner, [rc.idp.clientId], clients),
+      refresher: refresherFor(realmProvider, rc.idp),
+      sessions: sessionStoreFor({ ...cookie, namePrefix: realmCookiePrefix(cookie.namePrefix, rc) }).store,
+      passwords: rc.samePool ? cognito?.passwordsFor(rc.idp.clientId, rc.idp.clientSecret) : undefined,
+    };
+  });
+  const realms = createRealms(realmList, config.appRealms);
+  const sessions = everyRealmsCookies(
+    defaultSessions.store,
+    realmList.filter((r) => !r.isDefault).map((r) => r.sessions),
+  );
   metrics.sources.tokens = () => verifier.stats();
   metrics.sources.users = cognito ? () => cognito.directory.stats : undefined;
   metrics.sources.sessions = () => {
@@ -122,9 +169,10 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
     forwardAuthProxy: forwardAuthProxyOf(config),
     provider,
     verifier,
-    refresher: createRefresher({ provider, now, store: stores.shared ? stores.store : undefined, waitMs: config.idp.timeout * 1000 + 1000 }),
+    refresher,
     stores,
     sessions,
+    realms,
     loginStates,
     signer,
     log: deps.logger,

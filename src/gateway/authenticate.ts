@@ -6,6 +6,7 @@ import type { CompiledApp } from '../policy';
 import { JwksUnavailableError, JwtInvalidError } from '../tokens';
 import { applyLookup } from './cognito';
 import type { Gateway, RequestInfo } from './context';
+import { sessionRealm, type Realm } from './realms';
 import { writeSession } from './session-write';
 import { SessionTooLargeError } from '../session';
 import { StoreUnavailableError } from '../store';
@@ -55,9 +56,9 @@ export function sessionLimits(gw: Gateway, app?: CompiledApp): SessionLimits {
   };
 }
 
-export async function authenticateBearer(gw: Gateway, token: string): Promise<AuthOutcome> {
+export async function authenticateBearer(gw: Gateway, token: string, realm: Realm = gw.realms.default): Promise<AuthOutcome> {
   try {
-    const claims = await gw.verifier.verifyAccessToken(token);
+    const claims = await realm.verifier.verifyAccessToken(token);
     const sub = claimText(claims, 'sub');
     if (sub) {
       // Logout revokes the sign-in's token family; sign-out everywhere and a disabled user, every token issued before.
@@ -82,12 +83,12 @@ export async function authenticateBearer(gw: Gateway, token: string): Promise<Au
   }
 }
 
-export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: CompiledApp): Promise<AuthOutcome> {
-  const hasGatewayCookies = hasSessionCookie(gw.sessions.cookieNames(info.cookieHeader));
+export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: CompiledApp, realm: Realm = gw.realms.of(app)): Promise<AuthOutcome> {
+  const hasGatewayCookies = hasSessionCookie(realm.sessions.cookieNames(info.cookieHeader));
   if (!hasGatewayCookies) return { kind: 'anonymous', setCookies: [] };
   let session: SessionData | undefined;
   try {
-    session = await gw.sessions.read(info.cookieHeader, info.origin);
+    session = await realm.sessions.read(info.cookieHeader, info.origin);
   } catch (e) {
     // session.storage: store, and the store cannot answer.
     if (e instanceof StoreUnavailableError) return { ...STORE_UNAVAILABLE, message: 'shared store unavailable (session record)', setCookies: [] };
@@ -95,9 +96,10 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
   }
   const endSession = (why: string) => {
     info.log.info('session ended', { sid: session?.sid, reason: why });
-    return { kind: 'anonymous' as const, setCookies: gw.sessions.clearSession(info.cookieHeader, info.origin) };
+    return { kind: 'anonymous' as const, setCookies: realm.sessions.clearSession(info.cookieHeader, info.origin) };
   };
   if (session?.v !== 1) return endSession('unreadable session cookie');
+  if (sessionRealm(gw, session) !== realm.name) return endSession(`session of realm ${sessionRealm(gw, session)} under realm ${realm.name}'s cookie`);
 
   const sub = claimText(session.claims, 'sub');
   if (sub) {
@@ -118,10 +120,10 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
   let next: SessionData | undefined;
   if (state === 'needs-refresh') {
     try {
-      const r = await gw.refresher.refresh(session.refreshToken!);
+      const r = await realm.refresher.refresh(session.refreshToken!);
       let verified: Record<string, unknown> | undefined;
       try {
-        verified = r.idToken ? sessionClaims(await gw.verifier.verifyIdToken(r.idToken)) : undefined;
+        verified = r.idToken ? sessionClaims(await realm.verifier.verifyIdToken(r.idToken)) : undefined;
       } catch (e) {
         if (!(e instanceof JwksUnavailableError)) throw e;
         // The refresh went through (with rotation the old refresh token is now dying), but the new

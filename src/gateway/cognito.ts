@@ -29,6 +29,8 @@ export interface CognitoFeatures {
   admin: CognitoAdmin;
   directory: UserDirectory;
   passwords: PasswordAuthenticator;
+  /** Password sign-in with another app client of the same pool (a realm's). */
+  passwordsFor(clientId: string, clientSecret: string | undefined): PasswordAuthenticator;
   signOutEverywhereByDefault: boolean;
   lookupApps: Set<string>;
   passwordApps: Set<string>;
@@ -78,20 +80,23 @@ export function createCognitoFeatures(
     now: opts.now,
     log: opts.log,
   });
-  const passwords = createPasswordAuthenticator({
-    admin,
-    clientId: config.idp.clientId,
-    clientSecret: config.idp.clientSecret,
-    limits: settings.passwordAuth,
-    now: opts.now,
-    log: opts.log,
-    store: opts.stores?.shared ? opts.stores.store : undefined,
-    onStoreError: opts.stores?.settings.onError.passwordRateLimits,
-  });
+  const passwordsFor = (clientId: string, clientSecret: string | undefined) =>
+    createPasswordAuthenticator({
+      admin,
+      clientId,
+      clientSecret,
+      limits: settings.passwordAuth,
+      now: opts.now,
+      log: opts.log,
+      store: opts.stores?.shared ? opts.stores.store : undefined,
+      onStoreError: opts.stores?.settings.onError.passwordRateLimits,
+    });
+  const passwords = passwordsFor(config.idp.clientId, config.idp.clientSecret);
   return {
     admin,
     directory,
     passwords,
+    passwordsFor,
     signOutEverywhereByDefault: settings.signOutEverywhere,
     lookupApps: new Set(settings.userLookupApps),
     passwordApps: new Set(settings.passwordAuthApps),
@@ -145,7 +150,11 @@ export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: s
     if (verdict === 'ok') return { kind: 'identity', identity: identityFromClaims(cached.claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };
     cognito.basicCache.delete(key);
   }
-  const result = await cognito.passwords.authenticate(creds.username, creds.password, clientAddress);
+  // The app's realm signs in with its own app client and verifies with it as audience.
+  const realm = gw.realms.of(app);
+  // (checkConfig refuses passwordAuth on a realm of another pool, which has no authenticator.)
+  if (!realm.passwords) return { kind: 'refused', code: 'idp_unavailable', detail: 'password sign-in is not available in this realm' };
+  const result = await realm.passwords.authenticate(creds.username, creds.password, clientAddress);
   if (!result.ok) {
     switch (result.reason) {
       case 'rate_limited':
@@ -160,7 +169,7 @@ export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: s
         return { kind: 'refused', code: 'invalid_credentials' };
     }
   }
-  const claims = await gw.verifier.verifyIdToken(result.tokens.idToken);
+  const claims = await realm.verifier.verifyIdToken(result.tokens.idToken);
   if (cognito.basicCache.size >= BASIC_CACHE_MAX) cognito.basicCache.delete(cognito.basicCache.keys().next().value!);
   cognito.basicCache.set(key, { claims, until: now + cognito.basicCacheMs });
   return { kind: 'identity', identity: identityFromClaims(claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };

@@ -15,6 +15,7 @@ import type { AssertionSigner, SharedCache, TokenVerifier } from '../tokens';
 import type { GatewayStores } from '../store/gateway';
 import type { SharedStore } from '../store';
 import type { CompiledGateway } from './decide';
+import type { Realms } from './realms';
 
 /** What a sign-in attempt remembers between /_auth/login and /_auth/callback (sealed cookie). */
 export interface LoginState {
@@ -24,6 +25,8 @@ export interface LoginState {
   /** Same-origin path (query included) or allowed absolute URL to return to. */
   returnTo: string;
   app?: string;
+  /** The realm (app client) the sign-in is for: the callback exchanges the code with its client. */
+  realm?: string;
   createdAt: number;
 }
 
@@ -72,10 +75,14 @@ export interface Gateway {
   trustedProxies: CidrSet;
   /** The kind of proxy a forward-auth peer is (forwardAuth), or undefined when forward auth is off. */
   forwardAuthProxy(peer: string | undefined): ForwardAuthProxy | undefined;
+  /** The default realm's (the top-level idp's) provider, verifier and refresher. */
   provider: IdentityProvider;
   verifier: TokenVerifier;
   refresher: Refresher;
+  /** The default realm's session store, with every realm's cookies counted as the gateway's (strip, detect). */
   sessions: SessionStore<SessionData>;
+  /** Every identity setup (app client) by name; `realms.of(app)` is an app's. */
+  realms: Realms;
   loginStates: LoginStateStore<LoginState>;
   signer?: AssertionSigner;
   log: Logger;

@@ -76,7 +76,8 @@ export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view
     }
     auth = { credential, identity: basic.identity };
   } else {
-    const checked = credential === 'bearer' ? await authenticateBearer(gw, view.credentials.bearer!) : await authenticateSession(gw, info, app);
+    const checked =
+      credential === 'bearer' ? await authenticateBearer(gw, view.credentials.bearer!, gw.realms.of(app)) : await authenticateSession(gw, info, app);
     if (checked.kind === 'bearer-invalid') {
       const res = refuse(req, info, 'invalid_token', {
         ...appCtx,

@@ -1,6 +1,7 @@
 import { sessionClaims, type SessionData } from '../oidc/session-data';
 import { randomToken, SessionTooLargeError } from '../session';
 import type { Gateway, RequestInfo } from './context';
+import type { Realm } from './realms';
 
 /**
  * A brand-new session from freshly verified sign-in tokens (hosted UI callback or password form):
@@ -10,6 +11,7 @@ export function newSession(
   gw: Gateway,
   claims: Record<string, unknown>,
   tokens: { refreshToken?: string; accessToken?: string; expiresIn?: number },
+  realm: Realm = gw.realms.default,
 ): SessionData {
   const nowSec = Math.floor(gw.now() / 1000);
   const expiresIn = typeof tokens.expiresIn === 'number' ? tokens.expiresIn : 3600;
@@ -24,6 +26,8 @@ export function newSession(
     createdAt: nowSec,
     validatedAt: nowSec,
     lastSeenAt: nowSec,
+    // Sealed with the session: a cookie renamed to another realm's name is refused on read.
+    ...(realm.isDefault ? {} : { realm: realm.name }),
   };
 }
 
@@ -33,12 +37,15 @@ export function newSession(
  * If it still does not fit, SessionTooLargeError reaches the caller, which answers with a clear page.
  */
 export async function writeSession(gw: Gateway, data: SessionData, info: RequestInfo): Promise<string[]> {
+  // Each realm writes its own cookies; the sealed realm name says which.
+  const sessions = data.realm === undefined ? gw.realms.default.sessions : gw.realms.byName.get(data.realm)?.sessions;
+  if (!sessions) throw new Error(`writeSession: no realm ${data.realm}`);
   try {
-    return await gw.sessions.write(data, info.cookieHeader, info.origin);
+    return await sessions.write(data, info.cookieHeader, info.origin);
   } catch (e) {
     if (!(e instanceof SessionTooLargeError) || !data.accessToken) throw e;
     info.log.warn('session too large with the access token: kept without it (not forwarded upstream)', { sid: data.sid });
-    return gw.sessions.write({ ...data, accessToken: undefined }, info.cookieHeader, info.origin);
+    return sessions.write({ ...data, accessToken: undefined }, info.cookieHeader, info.origin);
   }
 }
 
@@ -52,7 +59,13 @@ export function recordSignIn(
   via: 'session' | 'password',
 ): void {
   const user = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : undefined;
-  info.log.info('signed in', { sid: session.sid, user: user ?? claims.sub, app, ...(via === 'password' ? { via } : {}) });
+  info.log.info('signed in', {
+    sid: session.sid,
+    user: user ?? claims.sub,
+    app,
+    ...(session.realm ? { realm: session.realm } : {}),
+    ...(via === 'password' ? { via } : {}),
+  });
   gw.metrics.signIns.inc({ outcome: 'completed', reason: '' });
   gw.audit({
     type: 'sign-in',

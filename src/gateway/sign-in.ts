@@ -5,6 +5,7 @@ import type { CompiledApp } from '../policy';
 import { randomToken } from '../session';
 import { StoreUnavailableError } from '../store';
 import type { Gateway, RequestInfo } from './context';
+import type { Realm } from './realms';
 import { refuse } from './refuse';
 
 /** Where the IdP sends the browser back. One fixed path on every host the gateway serves. */
@@ -33,17 +34,20 @@ function boundedReturnTo(returnTo: string): string {
 export async function startLogin(
   gw: Gateway,
   info: RequestInfo,
-  opts: { returnTo: string; app?: CompiledApp; prompt?: string; identityProvider?: string },
+  opts: { returnTo: string; app?: CompiledApp; prompt?: string; identityProvider?: string; realm?: Realm },
 ): Promise<Response> {
   const limited = await signInStartLimited(gw, info);
   if (limited) return limited;
-  const config = await gw.provider.configuration();
+  // The app's realm (or the one the sign-in link named): its client id goes on the authorize request.
+  const realm = opts.realm ?? gw.realms.of(opts.app);
+  const config = await realm.provider.configuration();
   const state = randomToken(24);
   const nonce = randomToken(24);
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
 
-  const scopes = new Set(gw.config.idp.scopes);
+  const signIn = opts.app ? gw.config.appSignIn?.[opts.app.id] : undefined;
+  const scopes = new Set(signIn?.scopes ?? realm.idp.scopes);
   for (const s of opts.app?.login?.extraScopes ?? []) scopes.add(s);
   const params: Record<string, string> = {
     redirect_uri: `${info.origin}${CALLBACK_PATH}`,
@@ -54,18 +58,18 @@ export async function startLogin(
     code_challenge_method: 'S256',
   };
   // Cognito-only hint that skips the provider chooser; other providers ignore unknown parameters.
-  const identityProvider = opts.identityProvider ?? opts.app?.login?.identityProvider;
+  const identityProvider = opts.identityProvider ?? signIn?.identityProvider ?? opts.app?.login?.identityProvider;
   if (identityProvider) params.identity_provider = identityProvider;
   if (opts.prompt) params.prompt = opts.prompt;
   const authorizeUrl = oidc.buildAuthorizationUrl(config, params);
 
   const setCookies = await gw.loginStates.create(
     state,
-    { state, codeVerifier, nonce, returnTo: boundedReturnTo(opts.returnTo), app: opts.app?.id, createdAt: Math.floor(gw.now() / 1000) },
+    { state, codeVerifier, nonce, returnTo: boundedReturnTo(opts.returnTo), app: opts.app?.id, realm: realm.name, createdAt: Math.floor(gw.now() / 1000) },
     info.cookieHeader,
     info.origin,
   );
-  info.log.info('login started', { app: opts.app?.id, identityProvider: params.identity_provider });
+  info.log.info('login started', { app: opts.app?.id, realm: realm.name, identityProvider: params.identity_provider });
   gw.metrics.signIns.inc({ outcome: 'started', reason: '' });
   return redirectResponse(authorizeUrl.href, setCookies);
 }

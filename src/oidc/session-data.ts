@@ -19,6 +19,11 @@ export interface SessionData {
   validatedAt: number;
   /** Seconds: last request seen (idle timeout); written back at most once a minute. */
   lastSeenAt: number;
+  /**
+   * The realm (app client) the session was signed in to; absent for the default realm. Checked on
+   * every read, so a cookie copied under another realm's name is refused.
+   */
+  realm?: string;
 }
 
 /**

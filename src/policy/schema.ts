@@ -157,6 +157,8 @@ export const appSchema = strictObject(
       },
       'login',
     ).optional(),
+    /** The app's own app client / pool (its realm); validated by src/config/realms.ts. */
+    idp: z.record(z.string(), z.unknown()).optional(),
     /** Per-app identity-header override; validated by the headers module. */
     headers: z.record(z.string(), z.unknown()).optional(),
     /** Cognito admin-API features for this app (see cognitoAdmin at the root). */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { startDemoUpstream } from '../../src/cli/demo';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { startEmulator, type EmulatorSeed, type RunningEmulator } from '../../src/emulator';
 import { memoryAudit, type AuditEvent } from '../../src/audit';
 import { createMemoryLogger } from '../../src/log';
 import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
@@ -37,10 +37,12 @@ export interface StackOptions {
   port?: number;
   /** For reload(): how the gateway reads its config again. */
   loadConfig?: () => Promise<ResolvedConfig>;
+  /** The emulator's seed; default config/demo-pool.yaml. */
+  emulatorSeed?: EmulatorSeed;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const emulator = await startEmulator({ port: 0, now: opts.emulatorNow });
+  const emulator = await startEmulator({ port: 0, now: opts.emulatorNow, seed: opts.emulatorSeed });
   const upstream = await startDemoUpstream(0);
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url, ...opts.env };
   let config = loadConfig(opts.configText ?? DEMO_CONFIG, env, 'config/demo.yaml');
@@ -65,12 +67,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     audit,
     loadConfig: opts.loadConfig,
   });
-  const clientId = config.idp.clientId;
   const port = gateway.port;
-  emulator.setClientSettings(POOL, clientId, {
-    callbackUrls: [`http://127.0.0.1:${port}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
-    logoutUrls: [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.1:${port}/public/bye`],
-  });
+  // Every realm's app client on the demo pool (apps[].idp) needs the gateway's URLs too.
+  const clientIds = new Set([config.idp.clientId, ...config.realms.filter((r) => r.samePool).map((r) => r.idp.clientId)]);
+  for (const clientId of clientIds)
+    emulator.setClientSettings(POOL, clientId, {
+      callbackUrls: [`http://127.0.0.1:${port}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
+      logoutUrls: [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.1:${port}/public/bye`],
+    });
   return {
     emulator,
     upstream,

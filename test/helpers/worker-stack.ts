@@ -111,10 +111,12 @@ export async function startWorkerStack(opts: WorkerStackOptions): Promise<Worker
     throw e;
   }
   const port = new URL(worker.url).port;
-  emulator.setClientSettings(POOL, 'demo-gateway', {
-    callbackUrls: [`http://127.0.0.1:${port}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
-    logoutUrls: [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.1:${port}/public/bye`],
-  });
+  // The demo pool's two web clients: the default realm's and the merchant realm's (config/realms.yaml).
+  for (const clientId of ['demo-gateway', 'demo-merchant'])
+    emulator.setClientSettings(POOL, clientId, {
+      callbackUrls: [`http://127.0.0.1:${port}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
+      logoutUrls: [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.1:${port}/public/bye`],
+    });
   return {
     emulator,
     upstream,

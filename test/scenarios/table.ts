@@ -421,7 +421,63 @@ const edge: ScenarioGroup = {
   ],
 };
 
-export const SCENARIO_GROUPS: ScenarioGroup[] = [demo, revalidation, edge];
+// ---------------------------------------------------------------------------------------------------
+// Group 4: two realms on the demo pool (apps[].idp): the merchant console on the demo-merchant client.
+
+const realmParams = (location: string | null) => new URL(location ?? 'http://missing/').searchParams;
+
+const realms: ScenarioGroup = {
+  name: 'realms (apps[].idp)',
+  edit(raw) {
+    raw.apps.unshift({
+      id: 'merchant',
+      name: 'Merchant console',
+      pathPrefix: '/merchant',
+      upstream: raw.apps[0].upstream,
+      idp: { realm: 'merchant', clientId: 'demo-merchant', clientSecret: 'demo-merchant-secret' },
+      policies: [{ name: 'merchants', action: 'allow', include: [{ authenticated: true }] }],
+    });
+  },
+  scenarios: [
+    {
+      name: 'a buyer session does not open the merchant app; the merchant sign-in completes with the merchant client; /_auth/me names each realm',
+      async run(s) {
+        const b = await signedIn(s, 'alice');
+        const redirect = await b.request(`${s.url}/merchant/orders`);
+        expect(redirect.status).toBe(302);
+        expect(realmParams(redirect.headers.get('location')).get('client_id')).toBe('demo-merchant');
+        const merchant = await b.signIn(`${s.url}/merchant/orders`, 'alice', PASSWORDS.alice!);
+        expect(merchant.res.status).toBe(200);
+        expect(new URL(merchant.url).pathname).toBe('/merchant/orders');
+        const cookies = [...b.cookies('127.0.0.1').keys()].filter((n) => n.includes('_session')).sort();
+        expect(cookies).toEqual(['_cgw-merchant_session', '_cgw_session']);
+        expect((await me(s, b)).body).toMatchObject({ realm: 'default', clientId: 'demo-gateway', username: 'alice' });
+        const merchantMe = await b.request(`${s.url}/_auth/me?realm=merchant`, { headers: { accept: 'application/json' } });
+        expect(await merchantMe.json()).toMatchObject({ realm: 'merchant', clientId: 'demo-merchant', username: 'alice' });
+      },
+    },
+    {
+      name: 'logout of the merchant realm names its client and leaves the buyer session; a cookie renamed to the other realm is refused',
+      async run(s) {
+        const b = await signedIn(s, 'alice');
+        await b.signIn(`${s.url}/merchant/`, 'alice', PASSWORDS.alice!);
+        const merchantValue = b.cookies('127.0.0.1').get('_cgw-merchant_session')!;
+        const renamed = await fetch(`${s.url}/whoami`, { headers: { cookie: `_cgw_session=${merchantValue}`, accept: 'text/html' }, redirect: 'manual' });
+        await renamed.arrayBuffer();
+        expect(renamed.status).toBe(302);
+        expect(realmParams(renamed.headers.get('location')).get('client_id')).toBe('demo-gateway');
+        const out = await b.request(`${s.url}/_auth/logout?realm=merchant`);
+        expect(out.status).toBe(302);
+        expect(realmParams(out.headers.get('location')).get('client_id')).toBe('demo-merchant');
+        expect((await echo(s, b, '/whoami')).body.headers['x-auth-user']).toBe('alice');
+        const again = await b.request(`${s.url}/merchant/`);
+        expect([again.status, realmParams(again.headers.get('location')).get('client_id')]).toEqual([302, 'demo-merchant']);
+      },
+    },
+  ],
+};
+
+export const SCENARIO_GROUPS: ScenarioGroup[] = [demo, revalidation, edge, realms];
 
 /** Registers every group and scenario for one runtime. */
 export function defineScenarioSuite(runtime: Runtime, stackOptions: () => Omit<ScenarioStackOptions, 'edit'> = () => ({})) {

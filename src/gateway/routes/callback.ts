@@ -46,13 +46,15 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     return fail('invalid_callback');
   }
   const login = consumed.data;
-  if (!login || login.state !== state) {
+  // The sealed login state names the realm: its client exchanges the code and is the token's audience.
+  const realm = login?.realm === undefined ? gw.realms.default : gw.realms.byName.get(login.realm);
+  if (!login || login.state !== state || !realm) {
     return fail('login_expired');
   }
 
   let tokens: oidc.TokenEndpointResponse;
   try {
-    const config = await gw.provider.configuration();
+    const config = await realm.provider.configuration();
     tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
       pkceCodeVerifier: login.codeVerifier,
       expectedState: state,
@@ -76,7 +78,7 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
 
   let claims: Record<string, unknown>;
   try {
-    claims = await gw.verifier.verifyIdToken(tokens.id_token!, { nonce: login.nonce });
+    claims = await realm.verifier.verifyIdToken(tokens.id_token!, { nonce: login.nonce });
   } catch (e) {
     if (e instanceof JwksUnavailableError) {
       return fail('jwks_unavailable');
@@ -85,7 +87,7 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     return fail('id_token_invalid', { reason: code });
   }
 
-  const lookupApp = login.app && gw.cognito?.lookupApps.has(login.app) ? login.app : undefined;
+  const lookupApp = login.app && realm.samePool && gw.cognito?.lookupApps.has(login.app) ? login.app : undefined;
   const username = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : undefined;
   if (lookupApp && username) {
     const lookup = await gw.cognito!.directory.lookup(username, { signIn: true });
@@ -97,7 +99,7 @@ export async function handleCallback(gw: Gateway, req: Request, info: RequestInf
     }
   }
 
-  const session = newSession(gw, claims, { refreshToken: tokens.refresh_token, accessToken: tokens.access_token, expiresIn: tokens.expires_in });
+  const session = newSession(gw, claims, { refreshToken: tokens.refresh_token, accessToken: tokens.access_token, expiresIn: tokens.expires_in }, realm);
   let sessionCookies: string[];
   try {
     sessionCookies = await writeSession(gw, session, info);

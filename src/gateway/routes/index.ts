@@ -54,7 +54,9 @@ export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo
  */
 export async function readiness(gw: Gateway, req: Request, info: Pick<RequestInfo, 'requestId' | 'log'>): Promise<Response> {
   if (gw.deps.isDraining?.()) return refuse(req, info, 'not_ready', { detail: 'draining' });
-  if (!(await gw.verifier.keysLoaded())) return refuse(req, info, 'not_ready', { detail: 'the signing keys (JWKS) could not be fetched yet' });
+  // Every realm's pool (realms of the default pool share its key set).
+  const loaded = await Promise.all([...new Set([...gw.realms.byName.values()].map((r) => r.verifier))].map((v) => v.keysLoaded()));
+  if (loaded.includes(false)) return refuse(req, info, 'not_ready', { detail: 'the signing keys (JWKS) could not be fetched yet' });
   return new Response(req.method === 'HEAD' ? null : JSON.stringify({ ready: true }), {
     status: 200,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },

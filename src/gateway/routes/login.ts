@@ -1,22 +1,25 @@
-import { safeReturnTo } from '../../oidc/redirect';
 import type { Gateway, RequestInfo } from '../context';
-import { appServing } from '../decide';
+import { chooseRealm } from '../realms';
+import { refuse } from '../refuse';
 import { startLogin } from '../sign-in';
 
 /**
  * `/_auth/login?rd=…`: sign in, then return to `rd` (a same-origin path or an allowed host). The app
- * that serves `rd` chooses its own login settings (identity_provider hint, extra scopes).
+ * that serves `rd` chooses its realm (app client) and its login settings (identity_provider hint,
+ * scopes). `realm=<name>` names the realm, `prefix=<segment>` a storefront (`rd` defaults to
+ * `/<segment>/`); see chooseRealm.
  */
 /** A provider name as Cognito allows them (COGNITO, Google, a SAML/OIDC provider's name). */
 const IDP_NAME = /^[A-Za-z0-9_.-]{1,40}$/;
 
-export function handleLogin(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
+export async function handleLogin(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
   const params = new URL(req.url).searchParams;
-  const returnTo = safeReturnTo(params.get('rd'), { requestOrigin: info.origin, allowedHosts: gw.config.redirects.allowedHosts, fallback: '/' });
-  const target = new URL(returnTo, info.origin);
+  const choice = chooseRealm(gw, info, params, { targetMustMatch: true });
+  if (!choice.ok) return refuse(req, info, 'invalid_request', { detail: choice.detail }, { realm: choice.realm });
   return startLogin(gw, info, {
-    returnTo,
-    app: appServing(gw.compiled, target.host, target.pathname),
+    returnTo: choice.returnTo,
+    app: choice.app,
+    realm: choice.realm,
     prompt: params.get('prompt') === 'login' ? 'login' : undefined,
     // A sign-in link may name the provider (`identity_provider=PartnerIdP`); Cognito checks it against
     // the app client's providers, so only its shape is checked here.

@@ -1,9 +1,10 @@
 import * as oidc from 'openid-client';
 import { signOutEverywhere } from '../../cognito';
-import { safeReturnTo } from '../../oidc/redirect';
 import type { Gateway, RequestInfo } from '../context';
 import { StoreUnavailableError } from '../../store';
 import { revocationHorizonSeconds } from '../authenticate';
+import { chooseRealm, sessionRealm } from '../realms';
+import { refuse } from '../refuse';
 import { redirectResponse } from '../sign-in';
 
 /**
@@ -14,22 +15,23 @@ import { redirectResponse } from '../sign-in';
  */
 export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
   const url = new URL(req.url);
-  const rd = safeReturnTo(url.searchParams.get('rd'), {
-    requestOrigin: info.origin,
-    allowedHosts: gw.config.redirects.allowedHosts,
-    fallback: '/',
-  });
-  const target = new URL(rd, info.origin).href;
+  // One realm at a time (realm=, prefix=, rd's app, the host's app): the others' sessions stay.
+  const choice = chooseRealm(gw, info, url.searchParams, { targetMustMatch: false });
+  if (!choice.ok) return refuse(req, info, 'invalid_request', { detail: choice.detail });
+  const { realm } = choice;
+  const target = new URL(choice.returnTo, info.origin).href;
   // With server-side sessions and the store down, sign out here anyway: the cookies are cleared.
-  const session = await gw.sessions.read(info.cookieHeader, info.origin).catch((e: unknown) => {
+  const read = await realm.sessions.read(info.cookieHeader, info.origin).catch((e: unknown) => {
     if (e instanceof StoreUnavailableError) return undefined;
     throw e;
   });
-  const clear = gw.sessions.clear(info.cookieHeader, info.origin);
+  // A cookie of another realm under this realm's name is no session of it (its cookie is cleared anyway).
+  const session = read && sessionRealm(gw, read) === realm.name ? read : undefined;
+  const clear = realm.sessions.clear(info.cookieHeader, info.origin);
 
   let config: oidc.Configuration | undefined;
   try {
-    config = await gw.provider.configuration();
+    config = await realm.provider.configuration();
   } catch {
     info.log.warn('logout: identity provider unavailable; cleared gateway cookies only');
   }
@@ -58,7 +60,7 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
         sid: session.sid,
       });
   }
-  if (everywhere && gw.cognito && username) {
+  if (everywhere && gw.cognito && username && realm.samePool) {
     // Other devices' sessions end at their next revalidation: their refresh tokens are dead now.
     const result = await signOutEverywhere({ admin: gw.cognito.admin, directory: gw.cognito.directory, log: info.log }, username);
     if (!result.ok) info.log.warn('sign-out everywhere failed; signed out here only', { sid: session?.sid });
@@ -73,7 +75,7 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
       info.log.warn('refresh token revocation failed', { sid: session.sid, reason: (e as Error).message });
     }
   }
-  info.log.info('signed out', { sid: session?.sid });
+  info.log.info('signed out', { sid: session?.sid, realm: realm.name });
   if (session) {
     gw.audit({
       type: 'sign-out',
@@ -88,12 +90,12 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
 
   const endSession = config?.serverMetadata().end_session_endpoint;
   if (!config || !endSession) return redirectResponse(target, clear);
-  if (gw.config.idp.type === 'cognito') {
+  if (realm.idp.type === 'cognito') {
     const logout = new URL(endSession);
-    logout.searchParams.set('client_id', gw.config.idp.clientId);
+    logout.searchParams.set('client_id', realm.idp.clientId);
     logout.searchParams.set('logout_uri', target);
     return redirectResponse(logout.href, clear);
   }
-  const end = oidc.buildEndSessionUrl(config, { client_id: gw.config.idp.clientId, post_logout_redirect_uri: target });
+  const end = oidc.buildEndSessionUrl(config, { client_id: realm.idp.clientId, post_logout_redirect_uri: target });
   return redirectResponse(end.href, clear);
 }

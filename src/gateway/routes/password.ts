@@ -110,7 +110,10 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   const ctx = body.json
     ? { app: app.name, contact: app.contact }
     : { app: app.name, contact: app.contact, format: 'negotiate' as const, ...formRetry(req, info) };
-  const result = await gw.cognito.passwords.authenticate(username, password, info.clientAddress ?? info.peerAddress ?? '');
+  // The app's realm: its app client signs in, is the ID token's audience, and owns the session cookie.
+  const realm = gw.realms.of(app);
+  if (!realm.passwords) return refuse(req, info, 'password_sign_in_disabled', { app: app.name }, { app: app.id, realm: realm.name });
+  const result = await realm.passwords.authenticate(username, password, info.clientAddress ?? info.peerAddress ?? '');
   if (!result.ok) {
     gw.metrics.signIns.inc({ outcome: 'failed', reason: result.reason });
     gw.audit({
@@ -142,16 +145,21 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   }
   let claims: Record<string, unknown>;
   try {
-    claims = await gw.verifier.verifyIdToken(result.tokens.idToken);
+    claims = await realm.verifier.verifyIdToken(result.tokens.idToken);
   } catch (e) {
     if (e instanceof JwksUnavailableError) return refuse(req, info, 'jwks_unavailable', ctx);
     return refuse(req, info, 'id_token_invalid', ctx);
   }
-  const session = newSession(gw, claims, {
-    refreshToken: result.tokens.refreshToken,
-    accessToken: result.tokens.accessToken,
-    expiresIn: result.tokens.expiresIn,
-  });
+  const session = newSession(
+    gw,
+    claims,
+    {
+      refreshToken: result.tokens.refreshToken,
+      accessToken: result.tokens.accessToken,
+      expiresIn: result.tokens.expiresIn,
+    },
+    realm,
+  );
   let cookies: string[];
   try {
     cookies = await writeSession(gw, session, info);

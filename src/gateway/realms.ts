@@ -1,0 +1,136 @@
+/**
+ * The realms of a running gateway (src/config/realms.ts): per app client its identity provider
+ * (discovery, token endpoint with that client's credentials), token rules (that client as audience),
+ * refresher, session cookies of its own and, on the admin API's pool, password sign-in with that
+ * client. The default realm is the top-level idp and keeps the gateway's original parts, so a config
+ * without realms runs exactly as before.
+ */
+import type { RealmConfig } from '../config/realms';
+import type { IdpConfig } from '../config/schema';
+import type { PasswordAuthenticator } from '../cognito';
+import type { IdentityProvider } from '../oidc/provider';
+import type { Refresher } from '../oidc/refresh';
+import type { SessionData } from '../oidc/session-data';
+import { safeReturnTo } from '../oidc/redirect';
+import type { CompiledApp } from '../policy';
+import type { SessionStore } from '../session';
+import type { TokenVerifier } from '../tokens';
+import type { Gateway, RequestInfo } from './context';
+import { appServing } from './decide';
+
+export interface Realm {
+  name: string;
+  isDefault: boolean;
+  idp: IdpConfig;
+  /** Same pool as the default realm (the admin API's): user look-ups and password sign-in work. */
+  samePool: boolean;
+  provider: IdentityProvider;
+  /** Bound to this realm's client: ID tokens need it in `aud`, access tokens in `client_id`. */
+  verifier: TokenVerifier;
+  refresher: Refresher;
+  /** Cookies `<namePrefix>_session` (default realm) or `<namePrefix>-<realm>_session`. */
+  sessions: SessionStore<SessionData>;
+  /** ADMIN_USER_PASSWORD_AUTH with this realm's client (absent without the admin API). */
+  passwords?: PasswordAuthenticator;
+}
+
+export interface Realms {
+  default: Realm;
+  byName: ReadonlyMap<string, Realm>;
+  /** The realm of an app (by id or compiled); the default realm for none. */
+  of(app?: CompiledApp | string): Realm;
+}
+
+/** Cookie name prefix of a realm's sessions: the default realm keeps the configured one. */
+export function realmCookiePrefix(namePrefix: string, realm: Pick<RealmConfig, 'name' | 'isDefault'>): string {
+  return realm.isDefault ? namePrefix : `${namePrefix}-${realm.name}`;
+}
+
+export function createRealms(list: readonly Realm[], appRealms: Readonly<Record<string, string>>): Realms {
+  const byName = new Map(list.map((r) => [r.name, r]));
+  const fallback = list.find((r) => r.isDefault) ?? list[0]!;
+  return {
+    default: fallback,
+    byName,
+    of(app) {
+      if (!app) return fallback;
+      return byName.get(appRealms[typeof app === 'string' ? app : app.id] ?? '') ?? fallback;
+    },
+  };
+}
+
+/**
+ * A verifier that expects this realm's clients unless the caller names others. Tokens of one pool
+ * share one key cache and one verified-token cache (a cache hit still passes every claim rule).
+ */
+export function verifierForClients(inner: TokenVerifier, idTokenClients: string[], accessTokenClients: string[]): TokenVerifier {
+  return {
+    verifyIdToken: (jwt, call = {}) => inner.verifyIdToken(jwt, { ...call, clientIds: call.clientIds ?? idTokenClients }),
+    verifyAccessToken: (jwt, call = {}) => inner.verifyAccessToken(jwt, { clientIds: call.clientIds ?? accessTokenClients }),
+    stats: () => inner.stats(),
+    keysLoaded: () => inner.keysLoaded(),
+  };
+}
+
+/**
+ * The session store the gateway strips and detects cookies with: the default realm's store, but
+ * every realm's cookies count as the gateway's (never forwarded upstream; a session cookie of any
+ * realm means "has a session" for the decision, which then checks the app's own realm).
+ */
+export function everyRealmsCookies(primary: SessionStore<SessionData>, others: readonly SessionStore<SessionData>[]): SessionStore<SessionData> {
+  if (others.length === 0) return primary;
+  return {
+    ...primary,
+    cookieNames: (cookieHeader) => [...primary.cookieNames(cookieHeader), ...others.flatMap((o) => o.cookieNames(cookieHeader))],
+    isGatewayCookie: (name) => primary.isGatewayCookie(name) || others.some((o) => o.isGatewayCookie(name)),
+  };
+}
+
+/** The realm a session was sealed for (sessions of the default realm carry no name). */
+export function sessionRealm(gw: Pick<Gateway, 'realms'>, session: Pick<SessionData, 'realm'>): string {
+  return session.realm ?? gw.realms.default.name;
+}
+
+/** A storefront prefix: one path segment. */
+const PREFIX = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/;
+
+export type RealmChoice = { ok: true; realm: Realm; app?: CompiledApp; returnTo: string } | { ok: false; detail: string; realm?: string };
+
+/**
+ * Which realm a request to /_auth/login, /_auth/logout or /_auth/me is about, and where to return:
+ *   1. `realm=<name>` names it;
+ *   2. else the app serving the return target: `rd`, or `/<prefix>/` for `prefix=<segment>` (a
+ *      storefront), or the host's root (realms by host);
+ *   3. else the default realm.
+ * A named realm that is not the target app's is refused: that session would not open the target.
+ * `rd` is checked like every return target (same origin or redirects.allowedHosts).
+ */
+export function chooseRealm(gw: Gateway, info: RequestInfo, params: URLSearchParams, opts: { targetMustMatch: boolean }): RealmChoice {
+  const prefix = params.get('prefix');
+  if (prefix !== null && !PREFIX.test(prefix)) return { ok: false, detail: 'prefix is one path segment such as acme (letters, digits, . _ ~ -).' };
+  const rd = params.get('rd');
+  const returnTo = safeReturnTo(rd ?? (prefix !== null ? `/${prefix}/` : null), {
+    requestOrigin: info.origin,
+    allowedHosts: gw.config.redirects.allowedHosts,
+    fallback: '/',
+  });
+  const target = new URL(returnTo, info.origin);
+  if (prefix !== null && rd !== null && target.origin === info.origin && !`${target.pathname}/`.startsWith(`/${prefix}/`)) {
+    return { ok: false, detail: `rd must be under the storefront prefix /${prefix}/.` };
+  }
+  const app = appServing(gw.compiled, target.host, target.pathname);
+  const named = params.get('realm');
+  if (named !== null) {
+    const realm = gw.realms.byName.get(named);
+    if (!realm) return { ok: false, detail: `There is no realm ${JSON.stringify(named.slice(0, 40))}; realms: ${[...gw.realms.byName.keys()].join(', ')}.` };
+    if (opts.targetMustMatch && app && gw.realms.of(app) !== realm) {
+      return {
+        ok: false,
+        realm: named,
+        detail: `${app.name} belongs to realm ${gw.realms.of(app).name}, not ${realm.name}: a ${realm.name} session would not open it.`,
+      };
+    }
+    return { ok: true, realm, app, returnTo };
+  }
+  return { ok: true, realm: gw.realms.of(app), app, returnTo };
+}
