@@ -1,7 +1,11 @@
 /**
  * `explain` and `access-report` say which realm (app client) an app belongs to (config/realms.yaml).
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { buildAccessReport } from '../../src/cli/access-report';
 import { readConfigFile } from '../../src/cli/config-file';
 import { main } from '../../src/cli/main';
@@ -23,9 +27,17 @@ describe('realms in the CLI', () => {
     expect(merchant.lines).toContain('realm     merchant (app client demo-merchant; a session of another realm does not count here)');
     const buyer = await run('explain', '--config', 'config/realms.yaml', '--user', 'alice', 'GET', 'https://gw.example/shop');
     expect(buyer.lines).toContain('realm     buyer (app client demo-gateway; a session of another realm does not count here)');
-    // One realm only: no realm line (the demo's output is unchanged).
-    const demo = await run('explain', '--config', 'config/demo.yaml', '--user', 'alice', 'GET', 'https://gw.example/shop');
-    expect(demo.lines.some((l) => l.startsWith('realm'))).toBe(false);
+    // The demo ships both realms: its store back office is the merchant's.
+    const demo = await run('explain', '--config', 'config/demo.yaml', '--user', 'alice', 'GET', 'https://gw.example/acme/orders');
+    expect(demo.lines).toContain('realm     merchant (app client demo-merchant; a session of another realm does not count here)');
+    // One realm only: no realm line.
+    const raw = parse(readFileSync('config/demo.yaml', 'utf8')) as { apps: Array<{ idp?: unknown }> };
+    raw.apps = raw.apps.filter((a) => !a.idp);
+    const single = join(mkdtempSync(join(tmpdir(), 'cg-realms-')), 'one-realm.yaml');
+    writeFileSync(single, stringify(raw));
+    const one = await run('explain', '--config', single, '--user', 'alice', 'GET', 'https://gw.example/shop');
+    expect(one.code).toBe(0);
+    expect(one.lines.some((l) => l.startsWith('realm'))).toBe(false);
   });
 
   it('check lists the realms with their app clients and apps', async () => {

@@ -422,22 +422,12 @@ const edge: ScenarioGroup = {
 };
 
 // ---------------------------------------------------------------------------------------------------
-// Group 4: two realms on the demo pool (apps[].idp): the merchant console on the demo-merchant client.
+// Group 4: the two realms config/demo.yaml ships (apps[].idp): the merchant console on the demo-merchant client.
 
 const realmParams = (location: string | null) => new URL(location ?? 'http://missing/').searchParams;
 
 const realms: ScenarioGroup = {
   name: 'realms (apps[].idp)',
-  edit(raw) {
-    raw.apps.unshift({
-      id: 'merchant',
-      name: 'Merchant console',
-      pathPrefix: '/merchant',
-      upstream: raw.apps[0].upstream,
-      idp: { realm: 'merchant', clientId: 'demo-merchant', clientSecret: 'demo-merchant-secret' },
-      policies: [{ name: 'merchants', action: 'allow', include: [{ authenticated: true }] }],
-    });
-  },
   scenarios: [
     {
       name: 'a buyer session does not open the merchant app; the merchant sign-in completes with the merchant client; /_auth/me names each realm',
