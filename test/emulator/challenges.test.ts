@@ -270,7 +270,7 @@ describe('challenges in the hosted UI', () => {
   it('signInWithPassword answers both steps when given the answers, and says which is missing otherwise', async () => {
     await sdk.send(new AdminCreateUserCommand({ UserPoolId: POOL, Username: 'ivan', TemporaryPassword: 'Temp-1van!' }));
     await expect(signInWithPassword(authorize(), 'ivan', 'Temp-1van!')).rejects.toThrow('the hosted UI asks for a new password');
-    const callback = await signInWithPassword(authorize(), 'ivan', 'Temp-1van!', { newPassword: 'Ivan-Permanent!' });
+    const callback = await signInWithPassword(authorize(), 'ivan', 'Temp-1van!', { newPassword: 'Ivan-Perm4nent!' });
     expect(new URL(callback).searchParams.get('code')).toMatch(/^[\w-]{20,}$/);
     await expect(signInWithPassword(authorize(), 'mara', 'Mara-Passw0rd!')).rejects.toThrow('the hosted UI asks for an MFA code');
     const mfa = await signInWithPassword(authorize(), 'mara', 'Mara-Passw0rd!', { totpCode: () => totp(TOTP_SECRET, clock.now()) });
