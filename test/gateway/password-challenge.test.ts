@@ -100,6 +100,7 @@ describe('NEW_PASSWORD_REQUIRED', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['content-security-policy']).toContain("form-action 'self'");
+    expect(res.headers['referrer-policy']).toBe('same-origin');
     expect(res.body).toContain('<form method="post" action="/_auth/password/challenge" name="challengeForm" data-challenge="NEW_PASSWORD_REQUIRED">');
     expect(res.body).toContain('name="newPassword" type="password" autocomplete="new-password"');
     expect(hidden(res.body, 'csrf')).toBe(token);
