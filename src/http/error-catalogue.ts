@@ -186,7 +186,8 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     title: 'Choose another password',
     level: 'info',
     log: "challenge answer refused: the new password does not meet the pool's policy",
-    message: (c) => c.detail ?? "The new password does not meet the password policy. Choose a longer one with upper and lower case letters, digits and symbols.",
+    message: (c) =>
+      c.detail ?? 'The new password does not meet the password policy. Choose a longer one with upper and lower case letters, digits and symbols.',
   },
   challenge_expired: {
     status: 401,

@@ -74,7 +74,10 @@ describe("the password form's NEW_PASSWORD_REQUIRED page in Chromium", () => {
 
     // A password the pool's policy refuses: the same page with the reason, still answerable.
     await page.fill('input[name="newPassword"]', 'weakweak');
-    const [weak] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === '/_auth/password/challenge'), page.click('button[type="submit"]')]);
+    const [weak] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/_auth/password/challenge'),
+      page.click('button[type="submit"]'),
+    ]);
     expect(weak.status()).toBe(400);
     expect(await page.locator('#challengeError').textContent()).toContain('Password did not conform with policy');
 

@@ -221,7 +221,10 @@ describe('SMS_MFA through AdminRespondToAuthChallenge', () => {
 
   it('a seed user with smsMfa needs a phone_number', async () => {
     expect(() => emu.addUser(POOL, { username: 'nophone', password: 'x', smsMfa: true })).toThrow('smsMfa needs a phone_number attribute');
-    const res = await fetch(`${emu.url}/_emulator/add-user`, { method: 'POST', body: JSON.stringify({ poolId: POOL, user: { username: 'hook-user', password: 'Hook-Passw0rd!' } }) });
+    const res = await fetch(`${emu.url}/_emulator/add-user`, {
+      method: 'POST',
+      body: JSON.stringify({ poolId: POOL, user: { username: 'hook-user', password: 'Hook-Passw0rd!' } }),
+    });
     expect(res.status).toBe(200);
     expect((await initiate('hook-user', 'Hook-Passw0rd!')).AuthenticationResult?.AccessToken).toMatch(/^eyJ/);
   });
@@ -232,8 +235,7 @@ describe("NEW_PASSWORD_REQUIRED and the pool's password policy", () => {
     const first = await initiate('pete', 'Temp-Passw0rd!');
     await expect(respond('NEW_PASSWORD_REQUIRED', first.Session, { USERNAME: 'pete', NEW_PASSWORD: 'password' })).rejects.toMatchObject({
       name: 'InvalidPasswordException',
-      message:
-        'Password did not conform with policy: Password must have uppercase, lowercase, numeric and symbol characters and at least 8 characters',
+      message: 'Password did not conform with policy: Password must have uppercase, lowercase, numeric and symbol characters and at least 8 characters',
     });
     expect((await sdk.send(new AdminGetUserCommand({ UserPoolId: POOL, Username: 'pete' }))).UserStatus).toBe('FORCE_CHANGE_PASSWORD');
     const done = await respond('NEW_PASSWORD_REQUIRED', first.Session, { USERNAME: 'pete', NEW_PASSWORD: 'Pete-N3w-Pass!' });

@@ -20,7 +20,8 @@ beforeAll(async () => {
     },
   });
   const add = (user: Record<string, unknown>) => stack.emulator.addUser(POOL, user as never);
-  for (const u of ['nora', 'nick', 'ned']) add({ username: u, password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD', attributes: { email: `${u}@example.com` } });
+  for (const u of ['nora', 'nick', 'ned'])
+    add({ username: u, password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD', attributes: { email: `${u}@example.com` } });
   for (const u of ['tom', 'tina', 'wes', 'rita', 'rex', 'ivy', 'bea', 'zed'])
     add({ username: u, password: `${u}-Passw0rd!`, totpSecret: TOTP_SECRET, attributes: { email: `${u}@example.com` } });
   for (const u of ['sam', 'sue']) add({ username: u, password: `${u}-Passw0rd!`, smsMfa: true, attributes: { phone_number: '+15551234567' } });
@@ -54,7 +55,11 @@ const hidden = (html: string, name: string) => new RegExp(`<input type="hidden" 
 /** The form flow's first step: the challenge page, its state, and the browser's CSRF cookie and token. */
 async function formStep(username: string, password: string, rd = '/docs?x=1') {
   const { token, cookie } = await csrf();
-  const res = await post('/_auth/password', new URLSearchParams({ username, password, rd, csrf: token }).toString(), { ...FORM_TYPE, cookie, origin: stack.url });
+  const res = await post('/_auth/password', new URLSearchParams({ username, password, rd, csrf: token }).toString(), {
+    ...FORM_TYPE,
+    cookie,
+    origin: stack.url,
+  });
   return { res, token, cookie, state: hidden(res.body, 'state') ?? '' };
 }
 const postForm = (fields: Record<string, string>, cookie: string) =>

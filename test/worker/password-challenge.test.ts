@@ -26,7 +26,11 @@ afterAll(() => stack?.close());
 
 const postJson = (path: string, body: unknown) => {
   const text = JSON.stringify(body);
-  return rawRequest(stack.url, path, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }, body: text });
+  return rawRequest(stack.url, path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
+    body: text,
+  });
 };
 
 describe('password challenges in workerd', () => {

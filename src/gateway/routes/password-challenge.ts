@@ -54,7 +54,10 @@ interface ChallengeState {
 const sealers = new WeakMap<Gateway, Sealer>();
 function sealerOf(gw: Gateway): Sealer {
   let sealer = sealers.get(gw);
-  if (!sealer) sealers.set(gw, (sealer = createSealer(gw.config.session.secrets)));
+  if (!sealer) {
+    sealer = createSealer(gw.config.session.secrets);
+    sealers.set(gw, sealer);
+  }
   return sealer;
 }
 
@@ -83,7 +86,7 @@ interface Step {
 }
 
 /** The answer to a sign-in that needs a challenge: a sealed state, then a page or JSON saying what to post. */
-export async function challengeStep(gw: Gateway, req: Request, info: RequestInfo, step: Step): Promise<Response> {
+export async function challengeStep(gw: Gateway, info: RequestInfo, step: Step): Promise<Response> {
   const csrf = firstCookie(parseCookieHeader(info.cookieHeader), csrfCookieName(gw));
   const destination = step.pending.parameters.CODE_DELIVERY_DESTINATION;
   const data: ChallengeState = {
@@ -245,7 +248,7 @@ export async function handlePasswordChallenge(gw: Gateway, req: Request, info: R
   });
   if (result.kind === 'tokens') return completeSignIn(gw, req, info, result.tokens, { app, returnTo: data.r, json: body.json });
   if (result.kind === 'challenge') {
-    return challengeStep(gw, req, info, { pending: result.pending, clientId: data.c, app, returnTo: data.r, json: body.json });
+    return challengeStep(gw, info, { pending: result.pending, clientId: data.c, app, returnTo: data.r, json: body.json });
   }
   // Nothing was used up by these: the same state may answer again.
   const retryable = RETRYABLE.has(result.reason);

@@ -48,7 +48,7 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   const result = await gw.cognito.passwords.authenticate(username, password, info.clientAddress ?? info.peerAddress ?? '');
   if (!result.ok && result.pending) {
     // Cognito wants a new password or an MFA code: the next step, with the challenge sealed.
-    return challengeStep(gw, req, info, { pending: result.pending, clientId: gw.cognito.passwords.clientId, app, returnTo, json: body.json });
+    return challengeStep(gw, info, { pending: result.pending, clientId: gw.cognito.passwords.clientId, app, returnTo, json: body.json });
   }
   if (!result.ok) {
     signInFailed(gw, info, app.id, result.reason);
@@ -73,4 +73,3 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   }
   return completeSignIn(gw, req, info, result.tokens, { app, returnTo, json: body.json });
 }
-
