@@ -22,7 +22,7 @@ beforeAll(async () => {
   const add = (user: Record<string, unknown>) => stack.emulator.addUser(POOL, user as never);
   for (const u of ['nora', 'nick', 'ned'])
     add({ username: u, password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD', attributes: { email: `${u}@example.com` } });
-  for (const u of ['tom', 'tina', 'wes', 'rita', 'rex', 'ivy', 'bea', 'zed'])
+  for (const u of ['tom', 'tina', 'wes', 'rita', 'rex', 'ivy', 'bea', 'zed', 'dora'])
     add({ username: u, password: `${u}-Passw0rd!`, totpSecret: TOTP_SECRET, attributes: { email: `${u}@example.com` } });
   for (const u of ['sam', 'sue']) add({ username: u, password: `${u}-Passw0rd!`, smsMfa: true, attributes: { phone_number: '+15551234567' } });
   add({ username: 'chad', password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD', totpSecret: TOTP_SECRET });
@@ -98,6 +98,9 @@ describe('NEW_PASSWORD_REQUIRED', () => {
     // The new password is the password now: the next sign-in needs no challenge.
     expect(JSON.parse((await signIn('nora', 'Nora-N3w-Passw0rd!')).body)).toMatchObject({ signedIn: true, username: 'nora' });
     expect(stack.audit.filter((e) => e.type === 'sign-in' && e.user === 'nora').map((e) => e.authMethod)).toEqual(['password', 'password']);
+    // Neither the new password nor the state reaches a log line.
+    expect(JSON.stringify(stack.logs)).not.toContain('Nora-N3w-Passw0rd!');
+    expect(JSON.stringify(stack.logs)).not.toContain(step.state.slice(0, 60));
   });
 
   it('form: a page with the new-password field, the state and the CSRF token; the answer redirects to rd with a session', async () => {
@@ -243,6 +246,13 @@ describe('the challenge state', () => {
     expect([asJson.status, JSON.parse(asJson.body).error]).toEqual([400, 'challenge_invalid']);
     const home = await postForm({ state: form.state, csrf: form.token, code: totp(TOTP_SECRET, Date.now()) }, form.cookie);
     expect(home.status).toBe(303);
+  });
+
+  it('a user disabled between the steps gets 403 user_disabled', async () => {
+    const step = JSON.parse((await signIn('dora', 'dora-Passw0rd!')).body);
+    stack.emulator.setUserEnabled(POOL, 'dora', false);
+    const res = await answer({ state: step.state, code: totp(TOTP_SECRET, Date.now()) });
+    expect([res.status, JSON.parse(res.body).error]).toEqual([403, 'user_disabled']);
   });
 
   it('an answer without a state is 400 invalid_request; GET is 405 with Allow: POST', async () => {
