@@ -254,6 +254,7 @@ export async function handlePasswordChallenge(gw: Gateway, req: Request, info: R
   const retryable = RETRYABLE.has(result.reason);
   if (retryable) await release();
   signInFailed(gw, info, app.id, `challenge_${result.reason}`);
+  info.log.info('password challenge answer refused', { reason: result.reason, challenge: data.n, app: app.id });
   const extra = {
     ...ctx,
     ...(result.reason === 'rejected' ? { detail: result.detail ?? data.n } : {}),
