@@ -163,7 +163,10 @@ describe('SOFTWARE_TOKEN_MFA', () => {
     const done = await answer({ state: step.state, code: totp(TOTP_SECRET, Date.now()) });
     expect(JSON.parse(done.body)).toMatchObject({ signedIn: true, username: 'wes' });
     expect(stack.audit.some((e) => e.type === 'sign-in-failed' && e.reason === 'challenge_code_mismatch')).toBe(true);
-    expect(stack.logs.find((l) => l.msg === 'password challenge answer refused' && l.reason === 'code_mismatch')).toMatchObject({ challenge: 'SOFTWARE_TOKEN_MFA', app: 'demo' });
+    expect(stack.logs.find((l) => l.msg === 'password challenge answer refused' && l.reason === 'code_mismatch')).toMatchObject({
+      challenge: 'SOFTWARE_TOKEN_MFA',
+      app: 'demo',
+    });
   });
 });
 
