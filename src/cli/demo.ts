@@ -31,7 +31,10 @@ async function main() {
   const env = { ...process.env, EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
   const configPath = process.env.GATEWAY_CONFIG ?? 'config/demo.yaml';
   const config = await readConfigFile(configPath, env);
-  const gateway = await startNodeGateway({ config, loadConfig: () => readConfigFile(configPath, env) });
+  // The emulator accepts any signature: the admin API (user look-ups, the password form) needs only
+  // some credentials, so the demo runs without an AWS account.
+  const adminEnv = { AWS_ACCESS_KEY_ID: 'demo', AWS_SECRET_ACCESS_KEY: 'demo', ...process.env, COGNITO_ENDPOINT: emulator.url };
+  const gateway = await startNodeGateway({ config, env: adminEnv, loadConfig: () => readConfigFile(configPath, env) });
   process.on('SIGHUP', () => void gateway.reload());
   // The app client must know the URLs this gateway really uses (any PORT), on both loopback names.
   const port = new URL(gateway.url).port;
@@ -53,6 +56,13 @@ async function main() {
         ${gateway.url}/admin/      group admins only (alice)
         ${gateway.url}/partners/   email domain partner.example (carol)
         ${gateway.url}/_auth/me    who am I   ·   ${gateway.url}/_auth/logout   sign out
+
+  Integrations (docs/recipes/):
+        ${gateway.url}/site/login   a site's own login form (POST /_auth/password)
+        ${gateway.url}/portal/      user portal: disable bob in the emulator, he is cut off within 15 s
+        ${gateway.url}/broker/      federated sign-in straight to PartnerIdP (erin)
+        ${gateway.url}/spa-api/     CORS API for a single-page app on http://localhost:5173
+        the signed assertion carries name and custom:tenant (carol)
 
   Users (password):  alice (Alice-Passw0rd!) admins+staff · bob (Bob-Passw0rd!) staff
                      carol (Carol-Passw0rd!) partner · dave (Dave-Passw0rd!) disabled

@@ -28,6 +28,10 @@ const LINKS: Array<[href: string, label: string]> = [
   ['/admin/', 'Admin (group admins only)'],
   ['/partners/', 'Partners'],
   ['/api/', 'API (needs a bearer access token; a browser gets 401)'],
+  ['/site/login', "Publishing site: the site's own login form"],
+  ['/portal/', 'User portal (staff; a disabled user is cut off within 15 s)'],
+  ['/broker/', 'Partner extranet (federated: sign in as erin at PartnerIdP)'],
+  ['/spa-api/', 'SPA API (CORS for http://localhost:5173)'],
   ['/_auth/me', 'Who am I (gateway JSON)'],
   ['/_auth/logout', 'Sign out'],
 ];
@@ -45,6 +49,9 @@ export function echoOf(req: Request): DemoEcho {
 export function createDemoUpstreamApp(opts: DemoUpstreamOptions = {}): Hono {
   const assertionHeader = (opts.assertionHeader ?? 'X-Auth-Assertion').toLowerCase();
   const app = new Hono();
+  // The publishing site's own login form (docs/recipes/password-form.md). The gateway owns the
+  // sign-in: the page fetches a CSRF token from /_auth/password and posts the form there.
+  app.get('/site/login', (c) => c.html(siteLoginPage(c.req.query('rd')), 200, { 'cache-control': 'no-store' }));
   app.all('*', (c) => {
     const echo = echoOf(c.req.raw);
     if (acceptsJsonOverHtml(c.req.header('accept') ?? null)) {
@@ -108,6 +115,36 @@ ${links}
 <table>
 ${rows}
 </table>
+</body></html>
+`;
+}
+
+/** Only same-site paths return here; the gateway validates `rd` again anyway. */
+function siteReturnTo(rd: string | undefined): string {
+  return rd?.startsWith('/') && !rd.startsWith('//') && !rd.startsWith('/\\') ? rd : '/site/';
+}
+
+export function siteLoginPage(rd?: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Sign in · Publishing site</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
+label{display:block;margin:.6rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padding:.4rem 1rem}</style>
+</head><body>
+<h1>Publishing site</h1>
+<p>Sign in with your account (the gateway checks it with Cognito).</p>
+<form id="login" method="post" action="/_auth/password">
+<input type="hidden" name="csrf" id="csrf" value="">
+<input type="hidden" name="rd" value="${escapeHtml(siteReturnTo(rd))}">
+<label for="username">Username</label><input id="username" name="username" autocomplete="username" required>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit" id="sign-in" disabled>Sign in</button>
+</form>
+<script>
+fetch('/_auth/password', { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+  .then((r) => r.json())
+  .then((j) => { document.getElementById('csrf').value = j.csrf; document.getElementById('sign-in').disabled = false; });
+</script>
 </body></html>
 `;
 }

@@ -67,6 +67,8 @@ export interface ErrorContext {
   retryLabel?: string;
   wwwAuthenticate?: string;
   headers?: Headers;
+  /** `negotiate`: HTML or JSON by Accept even for an entry that is always JSON (a browser's form post). */
+  format?: 'negotiate';
 }
 
 export interface CatalogueEntry {
@@ -446,7 +448,7 @@ export function gatewayError(code: ErrorCode, ctx: ErrorContext): ErrorPageOptio
     retryHref: ctx.retryHref,
     retryLabel: ctx.retryLabel ?? entry.retryLabel,
     headers: ctx.headers,
-    json: entry.json,
+    json: ctx.format === 'negotiate' ? false : entry.json,
   };
 }
 

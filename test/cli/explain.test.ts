@@ -78,7 +78,7 @@ describe('cognito-gateway check and gen-key', () => {
   it('validates a config file', async () => {
     const r = await run('check', ...DEMO);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/valid \(2 apps: partners, demo\)/);
+    expect(r.out).toMatch(/valid \(6 apps: site, portal, broker, spa-api, partners, demo\)/);
   });
 
   it('prints an ES256 private JWK', async () => {

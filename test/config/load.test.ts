@@ -40,7 +40,7 @@ describe('loadConfig', () => {
   it('loads the demo config and the documented Cognito example', () => {
     const demo = loadConfig(DEMO, {});
     expect(demo.issuers).toEqual(['http://127.0.0.1:9229/us-east-1_DemoPool1']);
-    expect(demo.apps.map((a) => a.id)).toEqual(['partners', 'demo']);
+    expect(demo.apps.map((a) => a.id)).toEqual(['site', 'portal', 'broker', 'spa-api', 'partners', 'demo']);
     expect(demo.session.revalidateAfter).toBe(300);
     const example = loadConfig(EXAMPLE, { GATEWAY_COOKIE_SECRETS: SECRET });
     expect(example.issuers.slice(0, 2)).toEqual([

@@ -28,7 +28,7 @@ describe('assertion.claims', () => {
   });
 
   it('refuses a claim the assertion sets itself', () => {
-    const text = DEMO_CONFIG.replace('headers:\n  claims:', 'assertion:\n  claims: [sub]\nheaders:\n  claims:');
+    const text = DEMO_CONFIG.replace('assertion:\n  claims: [name, "custom:tenant"]', 'assertion:\n  claims: [sub]');
     expect(() => loadConfig(text, { EMULATOR_URL: 'http://127.0.0.1:1', DEMO_UPSTREAM_URL: 'http://127.0.0.1:2' })).toThrow(
       /assertion\.claims: assertion\.claims must not name a claim the assertion sets itself/,
     );

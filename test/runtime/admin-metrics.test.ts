@@ -141,7 +141,7 @@ describe('audit stream', () => {
     expect(kinds('sign-in-failed')[0]).toMatchObject({ reason: 'login_expired' });
     expect(kinds('decision').find((e) => e.decision === 'deny')).toMatchObject({ user: 'bob', app: 'demo', policy: 'admin-area-non-admins', status: 403 });
     expect(kinds('decision').find((e) => e.decision === 'allow')).toMatchObject({ user: 'bob', app: 'demo', policy: 'signed-in', status: 200 });
-    expect(kinds('config-reload')[0]).toMatchObject({ decision: 'applied', apps: ['down', 'partners', 'demo'] });
+    expect(kinds('config-reload')[0]).toMatchObject({ decision: 'applied', apps: ['down', 'site', 'portal', 'broker', 'spa-api', 'partners', 'demo'] });
     // Sign-out and a refresh the IdP refuses (the user was signed out everywhere).
     const carol = new TestBrowser();
     await carol.signIn(`${stack.url}/docs`, 'carol', 'Carol-Passw0rd!');

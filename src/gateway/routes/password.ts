@@ -19,6 +19,19 @@ import { refuse } from '../refuse';
 import { challengeStep } from './password-challenge';
 import { completeSignIn, csrfCookie, csrfCookieName, readBody, sameSite, signInFailed } from './password-form';
 
+/** The form's own page (a same-origin Referer) as the retry link of a refusal page. */
+function formRetry(req: Request, info: RequestInfo): { retryHref?: string; retryLabel?: string } {
+  const referer = req.headers.get('referer');
+  if (!referer) return {};
+  try {
+    const url = new URL(referer);
+    if (url.origin !== info.origin) return {};
+    return { retryHref: url.pathname + url.search, retryLabel: 'Back to the sign-in form' };
+  } catch {
+    return {};
+  }
+}
+
 export async function handlePassword(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
   if (req.method === 'GET' || req.method === 'HEAD') {
     const csrf = randomToken(24);
@@ -44,7 +57,10 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   if (!app || !gw.cognito || !gw.compiled.passwordApps.has(app.id)) {
     return refuse(req, info, 'password_sign_in_disabled', { app: app?.name }, { app: app?.id });
   }
-  const ctx = { app: app.name, contact: app.contact };
+  // A browser's form post gets a page it can show (with a way back to the form); a script gets JSON.
+  const ctx = body.json
+    ? { app: app.name, contact: app.contact }
+    : { app: app.name, contact: app.contact, format: 'negotiate' as const, ...formRetry(req, info) };
   const result = await gw.cognito.passwords.authenticate(username, password, info.clientAddress ?? info.peerAddress ?? '');
   if (!result.ok && result.pending) {
     // Cognito wants a new password or an MFA code: the next step, with the challenge sealed.
