@@ -22,7 +22,7 @@ beforeAll(async () => {
   const add = (user: Record<string, unknown>) => stack.emulator.addUser(POOL, user as never);
   for (const u of ['nora', 'nick', 'ned'])
     add({ username: u, password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD', attributes: { email: `${u}@example.com` } });
-  for (const u of ['tom', 'tina', 'wes', 'rita', 'rex', 'ivy', 'bea', 'zed', 'dora'])
+  for (const u of ['tom', 'tina', 'wes', 'rita', 'rex', 'ivy', 'bea', 'zed', 'dora', 'ray'])
     add({ username: u, password: `${u}-Passw0rd!`, totpSecret: TOTP_SECRET, attributes: { email: `${u}@example.com` } });
   for (const u of ['sam', 'sue']) add({ username: u, password: `${u}-Passw0rd!`, smsMfa: true, attributes: { phone_number: '+15551234567' } });
   add({ username: 'chad', password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD', totpSecret: TOTP_SECRET });
@@ -62,8 +62,8 @@ async function formStep(username: string, password: string, rd = '/docs?x=1') {
   });
   return { res, token, cookie, state: hidden(res.body, 'state') ?? '' };
 }
-const postForm = (fields: Record<string, string>, cookie: string) =>
-  post('/_auth/password/challenge', new URLSearchParams(fields).toString(), { ...FORM_TYPE, cookie, origin: stack.url });
+const postForm = (fields: Record<string, string>, cookie: string, headers: Record<string, string> = {}) =>
+  post('/_auth/password/challenge', new URLSearchParams(fields).toString(), { ...FORM_TYPE, cookie, origin: stack.url, ...headers });
 
 const whoAmI = async (setCookie: string | string[] | undefined) =>
   JSON.parse((await rawRequest(stack.url, '/_auth/me', { headers: { cookie: cookieOf(setCookie) } })).body) as Record<string, unknown>;
@@ -211,6 +211,19 @@ describe('the challenge state', () => {
     expect((await answer({ state: step.state, code })).status).toBe(200);
     const replay = await answer({ state: step.state, code });
     expect([replay.status, JSON.parse(replay.body).error]).toEqual([401, 'challenge_expired']);
+  });
+
+  it("a form's replay gets the catalogue page with the way back to the site's form", async () => {
+    const { token, cookie } = await csrf();
+    const form = new URLSearchParams({ username: 'ray', password: 'ray-Passw0rd!', rd: '/docs', csrf: token }).toString();
+    const first = await post('/_auth/password', form, { ...FORM_TYPE, cookie, origin: stack.url, referer: `${stack.url}/public/login?from=nav` });
+    const state = hidden(first.body, 'state') ?? '';
+    const code = totp(TOTP_SECRET, Date.now());
+    expect((await postForm({ state, csrf: token, code }, cookie)).status).toBe(303);
+    const replay = await postForm({ state, csrf: token, code }, cookie, { accept: 'text/html,application/xhtml+xml' });
+    expect([replay.status, replay.headers['content-type']]).toEqual([401, 'text/html; charset=utf-8']);
+    expect(replay.body).toContain('This sign-in step expired or was already completed.');
+    expect(replay.body).toContain('<a class="button" href="/public/login?from=nav">Back to the sign-in form</a>');
   });
 
   it('expires with the gateway clock (15 minutes): 401 challenge_expired', async () => {

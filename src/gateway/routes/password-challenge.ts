@@ -16,7 +16,7 @@
  */
 import type { AnswerableChallenge, ChallengeAnswerResult, PasswordAuthenticator, PendingChallenge } from '../../cognito/password-auth';
 import { ANSWERABLE_CHALLENGES } from '../../cognito/password-auth';
-import { ERROR_CATALOGUE, escapeHtml, gatewayError, PAGE_STYLE, type ErrorCode } from '../../http';
+import { ERROR_CATALOGUE, type ErrorCode, type ErrorContext, escapeHtml, gatewayError, PAGE_STYLE } from '../../http';
 import type { CompiledApp } from '../../policy';
 import { constantTimeEqual, firstCookie, parseCookieHeader, randomToken, sha256Base64url } from '../../session';
 import { createSealer, type Sealer } from '../../session/seal';
@@ -49,6 +49,8 @@ interface ChallengeState {
   j: string;
   /** SMS_MFA: where the code went (masked, as Cognito shows it). */
   d?: string;
+  /** The site's sign-in form (a same-origin path): the way back from a refusal page. */
+  f?: string;
 }
 
 const sealers = new WeakMap<Gateway, Sealer>();
@@ -83,6 +85,8 @@ interface Step {
   app: CompiledApp;
   returnTo: string;
   json: boolean;
+  /** The site's own form page (a form post's same-origin Referer), carried for refusal pages. */
+  formPage?: string;
 }
 
 /** The answer to a sign-in that needs a challenge: a sealed state, then a page or JSON saying what to post. */
@@ -98,6 +102,7 @@ export async function challengeStep(gw: Gateway, info: RequestInfo, step: Step):
     r: step.returnTo,
     j: randomToken(12),
     ...(destination ? { d: destination } : {}),
+    ...(step.formPage ? { f: step.formPage } : {}),
   };
   const binding = await bindingOf(csrf);
   const state = await sealerOf(gw).seal(
@@ -213,7 +218,10 @@ export async function handlePasswordChallenge(gw: Gateway, req: Request, info: R
   if (!app || !gw.compiled.passwordApps.has(app.id)) return refuse(req, info, 'password_sign_in_disabled', { app: app?.name }, { app: data.a });
   const passwords = authenticatorFor(gw, data.c);
   if (!passwords) return refuse(req, info, 'challenge_invalid', {}, { reason: 'challenge state of another app client' });
-  const ctx = { app: app.name, contact: app.contact };
+  // A form's refusal is a page (with the way back to the site's form); a script gets JSON.
+  const ctx = body.json
+    ? { app: app.name, contact: app.contact }
+    : { app: app.name, contact: app.contact, format: 'negotiate' as const, ...(data.f ? { retryHref: data.f, retryLabel: 'Back to the sign-in form' } : {}) };
 
   // The answer, checked before it costs a Cognito call or a counted attempt.
   const field = FIELDS[data.n];
@@ -248,7 +256,7 @@ export async function handlePasswordChallenge(gw: Gateway, req: Request, info: R
   });
   if (result.kind === 'tokens') return completeSignIn(gw, req, info, result.tokens, { app, returnTo: data.r, json: body.json });
   if (result.kind === 'challenge') {
-    return challengeStep(gw, info, { pending: result.pending, clientId: data.c, app, returnTo: data.r, json: body.json });
+    return challengeStep(gw, info, { pending: result.pending, clientId: data.c, app, returnTo: data.r, json: body.json, formPage: data.f });
   }
   // Nothing was used up by these: the same state may answer again.
   const retryable = RETRYABLE.has(result.reason);
@@ -280,7 +288,7 @@ function answerError(
   state: string,
   csrf: string | undefined,
   code: ErrorCode,
-  ctx: { detail?: string; app?: string; contact?: string },
+  ctx: Omit<ErrorContext, 'requestId'>,
   json: boolean,
 ): Response {
   if (json) return refuse(req, info, code, ctx, { challenge: data.n });

@@ -61,6 +61,19 @@ export async function readBody(req: Request): Promise<{ json: boolean; fields: R
   return undefined;
 }
 
+/** The form's own page (a same-origin Referer) as the retry link of a refusal page. */
+export function formRetry(req: Request, info: RequestInfo): { retryHref?: string; retryLabel?: string } {
+  const referer = req.headers.get('referer');
+  if (!referer) return {};
+  try {
+    const url = new URL(referer);
+    if (url.origin !== info.origin) return {};
+    return { retryHref: url.pathname + url.search, retryLabel: 'Back to the sign-in form' };
+  } catch {
+    return {};
+  }
+}
+
 /** The metric and audit event of a refused password sign-in or challenge answer. */
 export function signInFailed(gw: Gateway, info: RequestInfo, app: string, reason: string): void {
   gw.metrics.signIns.inc({ outcome: 'failed', reason });

@@ -17,20 +17,7 @@ import type { Gateway, RequestInfo } from '../context';
 import { appServing } from '../decide';
 import { refuse } from '../refuse';
 import { challengeStep } from './password-challenge';
-import { completeSignIn, csrfCookie, csrfCookieName, readBody, sameSite, signInFailed } from './password-form';
-
-/** The form's own page (a same-origin Referer) as the retry link of a refusal page. */
-function formRetry(req: Request, info: RequestInfo): { retryHref?: string; retryLabel?: string } {
-  const referer = req.headers.get('referer');
-  if (!referer) return {};
-  try {
-    const url = new URL(referer);
-    if (url.origin !== info.origin) return {};
-    return { retryHref: url.pathname + url.search, retryLabel: 'Back to the sign-in form' };
-  } catch {
-    return {};
-  }
-}
+import { completeSignIn, csrfCookie, csrfCookieName, formRetry, readBody, sameSite, signInFailed } from './password-form';
 
 export async function handlePassword(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
   if (req.method === 'GET' || req.method === 'HEAD') {
@@ -64,7 +51,8 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   const result = await gw.cognito.passwords.authenticate(username, password, info.clientAddress ?? info.peerAddress ?? '');
   if (!result.ok && result.pending) {
     // Cognito wants a new password or an MFA code: the next step, with the challenge sealed.
-    return challengeStep(gw, info, { pending: result.pending, clientId: gw.cognito.passwords.clientId, app, returnTo, json: body.json });
+    const step = { pending: result.pending, clientId: gw.cognito.passwords.clientId, app, returnTo, json: body.json };
+    return challengeStep(gw, info, { ...step, formPage: body.json ? undefined : formRetry(req, info).retryHref });
   }
   if (!result.ok) {
     signInFailed(gw, info, app.id, result.reason);
