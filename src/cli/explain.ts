@@ -157,7 +157,8 @@ const ENDPOINT_ANSWERS: Record<Endpoint, string> = {
   me: '200 with the identity, or 401 unauthorized',
   jwks: '200 with the assertion keys',
   verify: 'the forward-auth answer for the request the proxy names (200, 302, 401, 403)',
-  password: 'GET 200 { csrf }; POST 303/200 with a new session, or 401/403/429',
+  password: 'GET 200 { csrf }; POST 303/200 with a new session, 200 with the challenge step, or 401/403/429',
+  'password-challenge': 'POST 303/200 with a new session or the next challenge step, or 400/401/403/429',
 };
 
 /** The status line the gateway would answer with (the upstream's own status when forwarded). */

@@ -87,6 +87,15 @@ export interface AdminInitiateAuthInput {
   clientMetadata?: Record<string, string>;
 }
 
+export interface AdminRespondToAuthChallengeInput {
+  clientId: string;
+  challengeName: string;
+  /** Cognito's `Session` from the challenge being answered. */
+  session: string;
+  /** USERNAME, SECRET_HASH, NEW_PASSWORD, SOFTWARE_TOKEN_MFA_CODE, SMS_MFA_CODE... (never logged). */
+  responses: Record<string, string>;
+}
+
 export type ClientSettingsInput = Omit<UpdateUserPoolClientCommandInput, 'UserPoolId'>;
 export type NewClientInput = Omit<CreateUserPoolClientCommandInput, 'UserPoolId'>;
 
@@ -99,6 +108,8 @@ export interface CognitoAdmin {
   globalSignOut(username: string): Promise<void>;
   /** AdminInitiateAuth. Challenges are results, not errors. */
   adminInitiateAuth(input: AdminInitiateAuthInput): Promise<InitiateAuthResult>;
+  /** AdminRespondToAuthChallenge: tokens, or the next challenge. Retried only when throttled (a session is single use). */
+  adminRespondToAuthChallenge(input: AdminRespondToAuthChallengeInput): Promise<InitiateAuthResult>;
   describeUserPool(): Promise<UserPoolType>;
   describeUserPoolClient(clientId: string): Promise<UserPoolClientType>;
   /** Not retried after a time-out (it might have created a client); retried when throttled. */
@@ -199,6 +210,44 @@ export function fetchRequestHandler(fetchImpl: typeof fetch, timeoutMs: number) 
 
 const toDate = (v: unknown): Date | undefined => (v instanceof Date ? v : typeof v === 'number' ? new Date(v * 1000) : undefined);
 
+/** Tokens or a challenge, from an AdminInitiateAuth / AdminRespondToAuthChallenge answer. */
+function authResult(
+  operation: string,
+  out: {
+    AuthenticationResult?: { AccessToken?: string; IdToken?: string; RefreshToken?: string; ExpiresIn?: number };
+    ChallengeName?: string;
+    Session?: string;
+    ChallengeParameters?: Record<string, string>;
+  },
+): InitiateAuthResult {
+  const r = out.AuthenticationResult;
+  if (r?.AccessToken && r.IdToken) {
+    return {
+      kind: 'tokens' as const,
+      tokens: {
+        idToken: r.IdToken,
+        accessToken: r.AccessToken,
+        ...(r.RefreshToken ? { refreshToken: r.RefreshToken } : {}),
+        expiresIn: r.ExpiresIn ?? 3600,
+      },
+    };
+  }
+  if (out.ChallengeName) {
+    return {
+      kind: 'challenge' as const,
+      challengeName: out.ChallengeName,
+      ...(out.Session ? { session: out.Session } : {}),
+      parameters: out.ChallengeParameters ?? {},
+    };
+  }
+  throw new CognitoAdminError({
+    name: 'UnexpectedResponse',
+    operation,
+    detail: 'neither tokens nor a challenge in the answer',
+    retryable: false,
+  });
+}
+
 interface Shared {
   opts: CognitoAdminOptions;
   client?: Promise<{ sdk: Sdk; client: CognitoIdentityProviderClient }>;
@@ -285,33 +334,26 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
             ...(input.clientMetadata ? { ClientMetadata: input.clientMetadata } : {}),
           }),
         );
-        const r = out.AuthenticationResult;
-        if (r?.AccessToken && r.IdToken) {
-          return {
-            kind: 'tokens' as const,
-            tokens: {
-              idToken: r.IdToken,
-              accessToken: r.AccessToken,
-              ...(r.RefreshToken ? { refreshToken: r.RefreshToken } : {}),
-              expiresIn: r.ExpiresIn ?? 3600,
-            },
-          };
-        }
-        if (out.ChallengeName) {
-          return {
-            kind: 'challenge' as const,
-            challengeName: out.ChallengeName,
-            ...(out.Session ? { session: out.Session } : {}),
-            parameters: out.ChallengeParameters ?? {},
-          };
-        }
-        throw new CognitoAdminError({
-          name: 'UnexpectedResponse',
-          operation: 'AdminInitiateAuth',
-          detail: 'neither tokens nor a challenge in the answer',
-          retryable: false,
-        });
+        return authResult('AdminInitiateAuth', out);
       }),
+
+    adminRespondToAuthChallenge: (input) =>
+      call(
+        'AdminRespondToAuthChallenge',
+        async (sdk, client) => {
+          const out = await client.send(
+            new sdk.AdminRespondToAuthChallengeCommand({
+              UserPoolId: userPoolId,
+              ClientId: input.clientId,
+              ChallengeName: input.challengeName as never,
+              Session: input.session,
+              ChallengeResponses: input.responses,
+            }),
+          );
+          return authResult('AdminRespondToAuthChallenge', out);
+        },
+        false,
+      ),
 
     describeUserPool: () =>
       call('DescribeUserPool', async (sdk, client) => {

@@ -1,8 +1,9 @@
 /**
- * Password sign-in for API clients (`Authorization: Basic`), checked with AdminInitiateAuth
- * (ADMIN_USER_PASSWORD_AUTH, with SECRET_HASH when the app client has a secret). Failed attempts are
- * rate-limited per user and per client address (sliding window, bounded memory). Passwords are never
- * logged or kept. Web-API only.
+ * Password sign-in (`Authorization: Basic`, the site's own form), checked with AdminInitiateAuth
+ * (ADMIN_USER_PASSWORD_AUTH, with SECRET_HASH when the app client has a secret), and the answers to
+ * its challenges with AdminRespondToAuthChallenge. Failed attempts are rate-limited per user and per
+ * client address (sliding window, bounded memory), wrong challenge answers per user. Passwords and
+ * codes are never logged or kept. Web-API only.
  */
 import type { Logger } from '../log';
 import { StoreUnavailableError, windowLimiter, type FailMode, type LimitAttempt, type SharedStore } from '../store';
@@ -17,7 +18,7 @@ export interface RateLimit {
 }
 
 export interface PasswordAuthOptions {
-  admin: Pick<CognitoAdmin, 'adminInitiateAuth'>;
+  admin: Pick<CognitoAdmin, 'adminInitiateAuth'> & Partial<Pick<CognitoAdmin, 'adminRespondToAuthChallenge'>>;
   clientId: string;
   /** The app client's secret; when set, SECRET_HASH is sent. */
   clientSecret?: string;
@@ -38,11 +39,69 @@ export interface PasswordAuthOptions {
 
 export type PasswordAuthFailure = 'invalid_credentials' | 'user_disabled' | 'challenge' | 'rate_limited' | 'unavailable' | 'store_unavailable';
 
-export type PasswordAuthResult = { ok: true; tokens: AuthTokens } | { ok: false; reason: PasswordAuthFailure; challenge?: string; retryAfterSeconds?: number };
+/** The challenges a sign-in can answer here (others, e.g. MFA_SETUP, need the hosted UI). */
+export const ANSWERABLE_CHALLENGES = ['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'SMS_MFA'] as const;
+export type AnswerableChallenge = (typeof ANSWERABLE_CHALLENGES)[number];
+
+/** A challenge Cognito asked for, with what answering it needs. */
+export interface PendingChallenge {
+  challenge: AnswerableChallenge;
+  /** Cognito's `Session`: single use, never shown to anyone in readable form. */
+  session: string;
+  /** The username the answer must name (Cognito's USER_ID_FOR_SRP, else the one typed). */
+  username: string;
+  /** ChallengeParameters (CODE_DELIVERY_DESTINATION, requiredAttributes...). */
+  parameters: Record<string, string>;
+}
+
+export type PasswordAuthResult =
+  | { ok: true; tokens: AuthTokens }
+  | { ok: false; reason: PasswordAuthFailure; challenge?: string; pending?: PendingChallenge; retryAfterSeconds?: number };
+
+/** The answer to a pending challenge: the MFA code, or the new password. */
+export interface ChallengeAnswer {
+  challenge: AnswerableChallenge;
+  session: string;
+  username: string;
+  code?: string;
+  newPassword?: string;
+}
+
+export type ChallengeAnswerFailure =
+  | 'code_mismatch'
+  | 'invalid_password'
+  | 'expired'
+  | 'user_disabled'
+  | 'rejected'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'store_unavailable';
+
+export type ChallengeAnswerResult =
+  | { kind: 'tokens'; tokens: AuthTokens }
+  | { kind: 'challenge'; pending: PendingChallenge }
+  | { kind: 'failed'; reason: ChallengeAnswerFailure; detail?: string; retryAfterSeconds?: number };
 
 export interface PasswordAuthenticator {
+  /** The app client this authenticator signs in with: a challenge is answered by the client that started it. */
+  readonly clientId: string;
   authenticate(username: string, password: string, clientAddress: string): Promise<PasswordAuthResult>;
+  /**
+   * AdminRespondToAuthChallenge. Wrong answers are limited per user like wrong passwords (their own
+   * counter, the same `perUser` limit), so a 6-digit code cannot be guessed.
+   */
+  respond(answer: ChallengeAnswer): Promise<ChallengeAnswerResult>;
 }
+
+const isAnswerable = (name: string): name is AnswerableChallenge => (ANSWERABLE_CHALLENGES as readonly string[]).includes(name);
+
+function pendingOf(result: { challengeName: string; session?: string; parameters: Record<string, string> }, username: string): PendingChallenge | undefined {
+  if (!isAnswerable(result.challengeName) || !result.session) return undefined;
+  return { challenge: result.challengeName, session: result.session, username: result.parameters.USER_ID_FOR_SRP || username, parameters: result.parameters };
+}
+
+/** Cognito's policy message ("Password does not conform to policy: Password not long enough") is echoed only when it looks like one. */
+const POLICY_MESSAGE = /^Password (?:did|does) not conform (?:with|to) policy: [\w ,.:;'()-]{1,200}$/;
 
 const encoder = new TextEncoder();
 
@@ -208,7 +267,105 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
     };
   };
 
+  const localAnswers = new FailureWindow(opts.limits.perUser, maxKeys);
+  const sharedAnswers = opts.store?.shared
+    ? windowLimiter(opts.store, 'pw-answer-user', { max: opts.limits.perUser.max, windowSeconds: opts.limits.perUser.windowSeconds })
+    : undefined;
+
   return {
+    clientId: opts.clientId,
+
+    async respond(answer) {
+      const userKey = answer.username.normalize('NFC').toLowerCase();
+      const at = now();
+      let taken: { undo(): Promise<void> } | undefined;
+      if (sharedAnswers) {
+        try {
+          const a = await sharedAnswers.attempt(userKey);
+          if (!a.ok) return { kind: 'failed', reason: 'rate_limited', retryAfterSeconds: a.retryAfterSeconds };
+          taken = a;
+        } catch (e) {
+          if (!(e instanceof StoreUnavailableError)) throw e;
+          if (opts.onStoreError !== 'open') return { kind: 'failed', reason: 'store_unavailable' };
+        }
+      }
+      if (!taken) {
+        const wait = localAnswers.blockedFor(userKey, at);
+        if (wait > 0) {
+          opts.log?.warn('challenge answers rate limited', { retryAfterSeconds: wait });
+          return { kind: 'failed', reason: 'rate_limited', retryAfterSeconds: wait };
+        }
+        localAnswers.add(userKey, at);
+      }
+      const notAFailure = () => {
+        if (taken) void taken.undo().catch(() => {});
+        else localAnswers.remove(userKey, at);
+      };
+      const succeeded = () => {
+        if (taken) void sharedAnswers!.clear(userKey).catch(() => {});
+        localAnswers.clear(userKey);
+      };
+      if (!opts.admin.adminRespondToAuthChallenge) {
+        notAFailure();
+        return { kind: 'failed', reason: 'unavailable' };
+      }
+      const responses: Record<string, string> = { USERNAME: answer.username };
+      if (answer.challenge === 'NEW_PASSWORD_REQUIRED') responses.NEW_PASSWORD = answer.newPassword ?? '';
+      else responses[answer.challenge === 'SMS_MFA' ? 'SMS_MFA_CODE' : 'SOFTWARE_TOKEN_MFA_CODE'] = answer.code ?? '';
+      try {
+        if (opts.clientSecret) responses.SECRET_HASH = await computeSecretHash(opts.clientSecret, answer.username, opts.clientId);
+        const result = await opts.admin.adminRespondToAuthChallenge({
+          clientId: opts.clientId,
+          challengeName: answer.challenge,
+          session: answer.session,
+          responses,
+        });
+        succeeded();
+        if (result.kind === 'tokens') return { kind: 'tokens', tokens: result.tokens };
+        const pending = pendingOf(result, answer.username);
+        if (pending) return { kind: 'challenge', pending };
+        opts.log?.warn('challenge answered, but Cognito asks for a challenge the gateway cannot answer', { challenge: result.challengeName });
+        return { kind: 'failed', reason: 'rejected', detail: result.challengeName };
+      } catch (e) {
+        const err = toCognitoAdminError('AdminRespondToAuthChallenge', e);
+        const detail = err.detail.toLowerCase();
+        switch (err.name) {
+          case 'CodeMismatchException':
+            return { kind: 'failed', reason: 'code_mismatch' };
+          case 'InvalidPasswordException':
+            notAFailure();
+            return { kind: 'failed', reason: 'invalid_password', ...(POLICY_MESSAGE.test(err.detail) ? { detail: err.detail } : {}) };
+          case 'ExpiredCodeException':
+          case 'UserNotFoundException':
+            notAFailure();
+            return { kind: 'failed', reason: 'expired' };
+          case 'TooManyFailedAttemptsException':
+            return { kind: 'failed', reason: 'rate_limited' };
+          case 'NotAuthorizedException':
+            notAFailure();
+            if (detail.includes('disabled')) return { kind: 'failed', reason: 'user_disabled' };
+            if (detail.includes('secret hash') || detail.includes('configured with secret')) {
+              opts.log?.error('challenge answer misconfigured: the app client secret does not match', { error: err.name, clientId: opts.clientId });
+              return { kind: 'failed', reason: 'unavailable' };
+            }
+            // "Invalid session for the user" (used, expired, another client's): start again.
+            return { kind: 'failed', reason: 'expired' };
+          case 'InvalidParameterException':
+            notAFailure();
+            opts.log?.warn('Cognito refused a challenge answer', { error: err.name, detail: err.detail });
+            return { kind: 'failed', reason: 'rejected' };
+          default:
+            notAFailure();
+            if (err.accessDenied || err.name === 'ResourceNotFoundException') {
+              opts.log?.error('challenge answer misconfigured', { error: err.name, detail: err.detail, clientId: opts.clientId });
+            } else {
+              opts.log?.warn('challenge answer: Cognito unavailable', { error: err.name });
+            }
+            return { kind: 'failed', reason: 'unavailable' };
+        }
+      }
+    },
+
     async authenticate(username, password, clientAddress) {
       if (!username || !password || username.length > MAX_USERNAME || password.length > MAX_PASSWORD) {
         return { ok: false, reason: 'invalid_credentials' };
@@ -245,7 +402,8 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
           return { ok: true, tokens: result.tokens };
         }
         notAFailure();
-        return { ok: false, reason: 'challenge', challenge: result.challengeName };
+        const pending = pendingOf(result, username);
+        return { ok: false, reason: 'challenge', challenge: result.challengeName, ...(pending ? { pending } : {}) };
       } catch (e) {
         const err = toCognitoAdminError('AdminInitiateAuth', e);
         const detail = err.detail.toLowerCase();

@@ -5,6 +5,7 @@
 export {
   AdminGetUserCommand,
   AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
   AdminUserGlobalSignOutCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,

@@ -1,6 +1,9 @@
 import { createSigningKeySync, type TokenKind } from './keys';
-import { clientSettingsSchema, type ClientSeed } from './seed';
-import type { EmulatorState, PoolState } from './state';
+import { clientSettingsSchema, userSeedSchema, type ClientSeed, type EmulatorSeed } from './seed';
+import { userFromSeed, type EmulatorState, type PoolState, type SentSms } from './state';
+
+/** A user as a seed writes one (defaults may be omitted). */
+export type UserSeedInput = EmulatorSeed['pools'][number]['users'] extends Array<infer U> | undefined ? U : never;
 
 /** Test hooks: the same operations in process (RunningEmulator) and over HTTP (/_emulator/*). */
 export interface EmulatorHooks {
@@ -14,6 +17,10 @@ export interface EmulatorHooks {
   tokenGrantCount(grantType: string): number;
   setUserEnabled(poolId: string, username: string, enabled: boolean): void;
   setClientSettings(poolId: string, clientId: string, patch: Partial<ClientSeed>): void;
+  /** Adds (or replaces) a pool user written as in a seed: FORCE_CHANGE_PASSWORD, `totpSecret`, `smsMfa`… */
+  addUser(poolId: string, user: UserSeedInput): void;
+  /** The last SMS the pool "texted" the user (an SMS_MFA code), as the user's phone would show it. */
+  lastSms(poolId: string, username: string): SentSms;
 }
 
 /** A hook called with something that does not exist (HTTP: 404). */
@@ -62,6 +69,17 @@ export function createHooks(state: EmulatorState): EmulatorHooks {
       client.settings = merged;
       client.units = undefined;
       client.modifiedAt = state.now();
+    },
+    addUser(poolId, input) {
+      const p = pool(poolId);
+      const user = userSeedSchema.parse(input);
+      if (user.smsMfa && !user.attributes.phone_number) throw new TypeError('smsMfa needs a phone_number attribute');
+      p.users.set(user.username.toLowerCase(), userFromSeed(p.id, user, state.now()));
+    },
+    lastSms(poolId, username) {
+      const sms = state.sentSms.get(`${pool(poolId).id}/${username.toLowerCase()}`);
+      if (!sms) throw new HookTargetNotFound(`no SMS was sent to ${username} in pool ${poolId}`);
+      return { ...sms };
     },
   };
 }

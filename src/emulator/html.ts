@@ -45,7 +45,7 @@ ${o.note ? `<p class="note">${escapeHtml(o.note)}</p>` : ''}`,
 }
 
 export interface ChallengeFormOptions {
-  challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA';
+  challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA';
   action: string;
   csrf: string;
   session: string;
@@ -55,7 +55,11 @@ export interface ChallengeFormOptions {
 /** The hosted UI's second step: "set a new password" (`new_password`) or the authenticator code (`code`). */
 export function challengeForm(o: ChallengeFormOptions): string {
   const newPassword = o.challenge === 'NEW_PASSWORD_REQUIRED';
-  const heading = newPassword ? 'Change your password' : 'Enter the code from your authenticator app';
+  const heading = newPassword
+    ? 'Change your password'
+    : o.challenge === 'SMS_MFA'
+      ? 'Enter the code we sent to your phone'
+      : 'Enter the code from your authenticator app';
   const fields = newPassword
     ? `<label for="newPassword">New password</label>
 <input id="newPassword" name="new_password" type="password" autocomplete="new-password" required autofocus>`

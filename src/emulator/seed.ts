@@ -69,6 +69,8 @@ const userSchema = z.strictObject({
     .transform((s) => s.replace(/[\s=]/g, '').toUpperCase())
     .pipe(z.string().regex(/^[A-Z2-7]{16,}$/, 'totpSecret is base32 (A-Z, 2-7), at least 16 characters'))
     .optional(),
+  /** SMS MFA on (needs a `phone_number` attribute): sign-in then asks for SMS_MFA; the code "sent" is read with the `lastSmsCode` hook. */
+  smsMfa: z.boolean().default(false),
 });
 
 const idpUserSchema = z.strictObject({
@@ -168,6 +170,7 @@ export const seedSchema = z.strictObject({ pools: z.array(poolSchema).min(1) }).
       for (const g of user.groups) {
         if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: at, message: `unknown group ${g}` });
       }
+      if (user.smsMfa && !user.attributes.phone_number) ctx.addIssue({ code: 'custom', path: at, message: 'smsMfa needs a phone_number attribute' });
     });
   });
 });
@@ -183,6 +186,7 @@ export type UserSeed = PoolSeed['users'][number];
 export type IdentityProviderSeed = PoolSeed['identityProviders'][number];
 
 export const clientSettingsSchema = clientSchema;
+export const userSeedSchema = userSchema;
 
 /** Validates a seed and fills defaults; throws an Error listing every problem with its path. */
 export function parseSeed(input: unknown): ParsedSeed {

@@ -28,7 +28,7 @@ import {
 import { mapIdentityHeaders, type HeadersConfig } from '../proxy';
 
 /** The gateway's own endpoints, reserved under /_auth/ on every host. */
-export type Endpoint = 'healthz' | 'readyz' | 'password' | 'login' | 'callback' | 'logout' | 'me' | 'jwks' | 'verify';
+export type Endpoint = 'healthz' | 'readyz' | 'password' | 'password-challenge' | 'login' | 'callback' | 'logout' | 'me' | 'jwks' | 'verify';
 
 const GET = ['GET', 'HEAD'] as const;
 export const ENDPOINTS: Readonly<Record<string, { endpoint: Endpoint; methods?: readonly string[] }>> = {
@@ -36,6 +36,8 @@ export const ENDPOINTS: Readonly<Record<string, { endpoint: Endpoint; methods?: 
   '/_auth/readyz': { endpoint: 'readyz', methods: GET },
   '/_auth/login': { endpoint: 'login', methods: GET },
   '/_auth/password': { endpoint: 'password', methods: [...GET, 'POST'] },
+  // The password form's second step: a new password or an MFA code for the challenge Cognito asked.
+  '/_auth/password/challenge': { endpoint: 'password-challenge', methods: ['POST'] },
   '/_auth/callback': { endpoint: 'callback', methods: GET },
   '/_auth/logout': { endpoint: 'logout', methods: [...GET, 'POST'] },
   '/_auth/me': { endpoint: 'me', methods: GET },

@@ -79,7 +79,8 @@ function contactHtml(contact: string): string {
   return escapeHtml(contact);
 }
 
-const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
+/** The look of the gateway's own pages (also the password form's challenge step). */
+export const PAGE_STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
 main{max-width:36rem;margin:12vh auto;padding:2rem 2.25rem;background:#fff;border-radius:10px;box-shadow:0 1px 4px rgba(0,0,0,.12)}
 .status{color:#6b7280;font-size:.9rem;margin:0}h1{font-size:1.5rem;margin:.25rem 0 1rem}
 a.button{display:inline-block;margin-top:.5rem;padding:.5rem 1rem;background:#2f5bea;color:#fff;border-radius:6px;text-decoration:none}
@@ -96,7 +97,7 @@ function errorHtml(o: ErrorPageOptions): string {
   const app = o.app ? `Application: ${escapeHtml(o.app)} · ` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${escapeHtml(o.title)}</title><style>${STYLE}</style></head>
+<meta name="robots" content="noindex"><title>${escapeHtml(o.title)}</title><style>${PAGE_STYLE}</style></head>
 <body><main>
 <p class="status">Error ${o.status}</p>
 <h1>${escapeHtml(o.title)}</h1>

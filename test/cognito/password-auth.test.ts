@@ -89,7 +89,11 @@ describe('password sign-in (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH)', () =>
 
   it('names a challenge (NEW_PASSWORD_REQUIRED)', async () => {
     const { auth } = gatewayAuth();
-    expect(await auth.authenticate('newbie', 'Temp-Passw0rd!', '192.0.2.4')).toEqual({ ok: false, reason: 'challenge', challenge: 'NEW_PASSWORD_REQUIRED' });
+    const r = await auth.authenticate('newbie', 'Temp-Passw0rd!', '192.0.2.4');
+    expect(r).toMatchObject({ ok: false, reason: 'challenge', challenge: 'NEW_PASSWORD_REQUIRED' });
+    if (r.ok) throw new Error('unreachable');
+    expect(r.pending).toMatchObject({ challenge: 'NEW_PASSWORD_REQUIRED', username: 'newbie', parameters: { requiredAttributes: '[]' } });
+    expect(r.pending!.session.length).toBeGreaterThan(50);
   });
 
   it("reports a wrong client secret as unavailable (misconfiguration), not as the user's fault", async () => {
@@ -178,5 +182,76 @@ describe('parseBasicAuth (RFC 7617)', () => {
     ]) {
       expect(parseBasicAuth(bad), String(bad)).toBeUndefined();
     }
+  });
+});
+
+describe('answering challenges (AdminRespondToAuthChallenge)', () => {
+  const TOTP = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+  beforeAll(() => {
+    emu.addUser(POOL, { username: 'npr-secret', password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD' });
+    emu.addUser(POOL, { username: 'npr-public', password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD', totpSecret: TOTP });
+    emu.addUser(POOL, { username: 'sms-user', password: 'Sms-Passw0rd!', smsMfa: true, attributes: { phone_number: '+447700900123' } });
+  });
+
+  it('sets a new password with SECRET_HASH on a confidential client; a refused one keeps the session', async () => {
+    const { auth, log } = gatewayAuth();
+    const r = await auth.authenticate('npr-secret', 'Temp-Passw0rd!', '192.0.2.30');
+    if (r.ok || !r.pending) throw new Error('expected a challenge');
+    const weak = await auth.respond({ ...r.pending, newPassword: 'weak' });
+    expect(weak).toEqual({
+      kind: 'failed',
+      reason: 'invalid_password',
+      detail: 'Password did not conform with policy: Password must have uppercase, lowercase, numeric and symbol characters and at least 8 characters',
+    });
+    const done = await auth.respond({ ...r.pending, newPassword: 'Npr-S3cret-Pass!' });
+    expect(done.kind).toBe('tokens');
+    if (done.kind !== 'tokens') throw new Error('unreachable');
+    expect(claimsOf(done.tokens.idToken)).toMatchObject({ 'cognito:username': 'npr-secret', aud: 'demo-gateway' });
+    // Used: the same Session again is "expired" (start over).
+    expect(await auth.respond({ ...r.pending, newPassword: 'Npr-S3cret-Pass!' })).toEqual({ kind: 'failed', reason: 'expired' });
+    expect(JSON.stringify(log.lines)).not.toContain('Npr-S3cret-Pass!');
+  });
+
+  it('chains a new password into TOTP on a public client (no SECRET_HASH)', async () => {
+    const auth = createPasswordAuthenticator({ admin: emulatorAdmin(emu), clientId: publicClientId, limits: roomy });
+    const r = await auth.authenticate('npr-public', 'Temp-Passw0rd!', '192.0.2.31');
+    if (r.ok || !r.pending) throw new Error('expected a challenge');
+    const next = await auth.respond({ ...r.pending, newPassword: 'Npr-Publ1c-Pass!' });
+    expect(next).toMatchObject({ kind: 'challenge', pending: { challenge: 'SOFTWARE_TOKEN_MFA', username: 'npr-public' } });
+  });
+
+  it('SMS_MFA: the texted code signs in; a wrong one is code_mismatch', async () => {
+    const { auth } = gatewayAuth();
+    const r = await auth.authenticate('sms-user', 'Sms-Passw0rd!', '192.0.2.32');
+    if (r.ok || !r.pending) throw new Error('expected a challenge');
+    expect(r.pending.parameters).toMatchObject({ CODE_DELIVERY_DELIVERY_MEDIUM: 'SMS', CODE_DELIVERY_DESTINATION: '+********0123' });
+    const code = emu.lastSms(POOL, 'sms-user').code;
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    expect(await auth.respond({ ...r.pending, code: wrong })).toEqual({ kind: 'failed', reason: 'code_mismatch' });
+    expect((await auth.respond({ ...r.pending, code })).kind).toBe('tokens');
+  });
+
+  it('limits wrong answers per user (clock stubbed): the right code is refused once the limit is reached', async () => {
+    const clock = manualClock();
+    const { auth } = gatewayAuth({ now: clock.now, limits: { perUser: { max: 2, windowSeconds: 60 }, perAddress: roomy.perAddress } });
+    const r = await auth.authenticate('sms-user', 'Sms-Passw0rd!', '192.0.2.33');
+    if (r.ok || !r.pending) throw new Error('expected a challenge');
+    const code = emu.lastSms(POOL, 'sms-user').code;
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect((await auth.respond({ ...r.pending, code: wrong })).kind).toBe('failed');
+    expect(await auth.respond({ ...r.pending, code: wrong })).toEqual({ kind: 'failed', reason: 'code_mismatch' });
+    expect(await auth.respond({ ...r.pending, code })).toEqual({ kind: 'failed', reason: 'rate_limited', retryAfterSeconds: 60 });
+    clock.advance(61_000);
+    expect((await auth.respond({ ...r.pending, code })).kind).toBe('tokens');
+  });
+
+  it('a wrong client secret is unavailable (misconfiguration), logged without the secret', async () => {
+    const good = gatewayAuth();
+    const r = await good.auth.authenticate('sms-user', 'Sms-Passw0rd!', '192.0.2.34');
+    if (r.ok || !r.pending) throw new Error('expected a challenge');
+    const { auth, log } = gatewayAuth({ secret: 'not-the-secret' });
+    expect(await auth.respond({ ...r.pending, code: emu.lastSms(POOL, 'sms-user').code })).toEqual({ kind: 'failed', reason: 'unavailable' });
+    expect(log.lines.find((l) => l.msg === 'challenge answer misconfigured: the app client secret does not match')).toMatchObject({ clientId: 'demo-gateway' });
+    expect(JSON.stringify(log.lines)).not.toContain('not-the-secret');
   });
 });

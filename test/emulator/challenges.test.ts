@@ -45,6 +45,8 @@ const seed: EmulatorSeed = {
         { username: 'tess', password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD', totpSecret: TOTP_SECRET },
         { username: 'hugo', password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD' },
         { username: 'mara', password: 'Mara-Passw0rd!', totpSecret: TOTP_SECRET },
+        { username: 'sian', password: 'Sian-Passw0rd!', smsMfa: true, attributes: { phone_number: '+15550001234' } },
+        { username: 'pete', password: 'Temp-Passw0rd!', status: 'FORCE_CHANGE_PASSWORD' },
       ],
     },
   ],
@@ -86,7 +88,7 @@ const initiate = (username: string, password: string) =>
       AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: hash(username) },
     }),
   );
-const respond = (challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA', session: string | undefined, responses: Record<string, string>) =>
+const respond = (challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA', session: string | undefined, responses: Record<string, string>) =>
   sdk.send(
     new AdminRespondToAuthChallengeCommand({
       UserPoolId: POOL,
@@ -194,6 +196,53 @@ describe('SOFTWARE_TOKEN_MFA through AdminRespondToAuthChallenge', () => {
   });
 });
 
+describe('SMS_MFA through AdminRespondToAuthChallenge', () => {
+  it('a user with SMS MFA gets the challenge with the masked phone; the texted code signs in, a wrong one is CodeMismatchException', async () => {
+    const first = await initiate('sian', 'Sian-Passw0rd!');
+    expect(first.ChallengeName).toBe('SMS_MFA');
+    expect(first.ChallengeParameters).toEqual({ USER_ID_FOR_SRP: 'sian', CODE_DELIVERY_DELIVERY_MEDIUM: 'SMS', CODE_DELIVERY_DESTINATION: '+*******1234' });
+    const sms = emu.lastSms(POOL, 'sian');
+    expect(sms).toMatchObject({ to: '+15550001234', code: expect.stringMatching(/^\d{6}$/) });
+    const wrong = String((Number(sms.code) + 1) % 1_000_000).padStart(6, '0');
+    await expect(respond('SMS_MFA', first.Session, { USERNAME: 'sian', SMS_MFA_CODE: wrong })).rejects.toMatchObject({
+      name: 'CodeMismatchException',
+      message: 'Invalid code received for user',
+    });
+    await expect(respond('SMS_MFA', first.Session, { USERNAME: 'sian' })).rejects.toBeInstanceOf(InvalidParameterException);
+    const done = await respond('SMS_MFA', first.Session, { USERNAME: 'sian', SMS_MFA_CODE: sms.code });
+    expect(claimsOf(done.AuthenticationResult!.IdToken!)['cognito:username']).toBe('sian');
+    // Each sign-in texts a new code; the hook reads the last one over HTTP too.
+    await initiate('sian', 'Sian-Passw0rd!');
+    const overHttp = await fetch(`${emu.url}/_emulator/last-sms`, { method: 'POST', body: JSON.stringify({ poolId: POOL, username: 'sian' }) });
+    expect((await overHttp.json()) as unknown).toMatchObject({ to: '+15550001234', code: emu.lastSms(POOL, 'sian').code });
+    const none = await fetch(`${emu.url}/_emulator/last-sms`, { method: 'POST', body: JSON.stringify({ poolId: POOL, username: 'otto' }) });
+    expect(none.status).toBe(404);
+  });
+
+  it('a seed user with smsMfa needs a phone_number', async () => {
+    expect(() => emu.addUser(POOL, { username: 'nophone', password: 'x', smsMfa: true })).toThrow('smsMfa needs a phone_number attribute');
+    const res = await fetch(`${emu.url}/_emulator/add-user`, {
+      method: 'POST',
+      body: JSON.stringify({ poolId: POOL, user: { username: 'hook-user', password: 'Hook-Passw0rd!' } }),
+    });
+    expect(res.status).toBe(200);
+    expect((await initiate('hook-user', 'Hook-Passw0rd!')).AuthenticationResult?.AccessToken).toMatch(/^eyJ/);
+  });
+});
+
+describe("NEW_PASSWORD_REQUIRED and the pool's password policy", () => {
+  it('a new password the policy refuses is InvalidPasswordException, and the same session may try again', async () => {
+    const first = await initiate('pete', 'Temp-Passw0rd!');
+    await expect(respond('NEW_PASSWORD_REQUIRED', first.Session, { USERNAME: 'pete', NEW_PASSWORD: 'password' })).rejects.toMatchObject({
+      name: 'InvalidPasswordException',
+      message: 'Password did not conform with policy: Password must have uppercase, lowercase, numeric and symbol characters and at least 8 characters',
+    });
+    expect((await sdk.send(new AdminGetUserCommand({ UserPoolId: POOL, Username: 'pete' }))).UserStatus).toBe('FORCE_CHANGE_PASSWORD');
+    const done = await respond('NEW_PASSWORD_REQUIRED', first.Session, { USERNAME: 'pete', NEW_PASSWORD: 'Pete-N3w-Pass!' });
+    expect(done.AuthenticationResult?.AccessToken).toMatch(/^eyJ/);
+  });
+});
+
 describe('challenges in the hosted UI', () => {
   const authorize = () =>
     `${emu.hostedUiBase}/oauth2/authorize?${new URLSearchParams({
@@ -267,10 +316,20 @@ describe('challenges in the hosted UI', () => {
     expect(new URL(done.location!).searchParams.get('code')).toMatch(/^[\w-]{20,}$/);
   });
 
+  it('asks for the texted code for an SMS MFA user, then redirects with a code', async () => {
+    const jar = new Map<string, string>();
+    const form = await browse((await browse(authorize(), jar)).location!, jar);
+    const challenge = await browse(actionOf(form.body, emu.hostedUiBase), jar, { ...hidden(form.body), username: 'sian', password: 'Sian-Passw0rd!' });
+    expect(challenge.body).toContain('<h1>Enter the code we sent to your phone</h1>');
+    const done = await browse(actionOf(challenge.body, emu.hostedUiBase), jar, { ...hidden(challenge.body), code: emu.lastSms(POOL, 'sian').code });
+    expect(done.status).toBe(302);
+    expect(new URL(done.location!).searchParams.get('code')).toMatch(/^[\w-]{20,}$/);
+  });
+
   it('signInWithPassword answers both steps when given the answers, and says which is missing otherwise', async () => {
     await sdk.send(new AdminCreateUserCommand({ UserPoolId: POOL, Username: 'ivan', TemporaryPassword: 'Temp-1van!' }));
     await expect(signInWithPassword(authorize(), 'ivan', 'Temp-1van!')).rejects.toThrow('the hosted UI asks for a new password');
-    const callback = await signInWithPassword(authorize(), 'ivan', 'Temp-1van!', { newPassword: 'Ivan-Permanent!' });
+    const callback = await signInWithPassword(authorize(), 'ivan', 'Temp-1van!', { newPassword: 'Ivan-Perm4nent!' });
     expect(new URL(callback).searchParams.get('code')).toMatch(/^[\w-]{20,}$/);
     await expect(signInWithPassword(authorize(), 'mara', 'Mara-Passw0rd!')).rejects.toThrow('the hosted UI asks for an MFA code');
     const mfa = await signInWithPassword(authorize(), 'mara', 'Mara-Passw0rd!', { totpCode: () => totp(TOTP_SECRET, clock.now()) });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { EmulatorContext } from '../context';
-import { answerChallenge, nextChallenge, openChallenge, type ChallengeName } from '../challenges';
+import { answerChallenge, CHALLENGE_NAMES, maskedPhone, nextChallenge, openChallenge, type ChallengeName } from '../challenges';
 import { secretsEqual } from '../oauth/client-auth';
 import { checkPassword } from '../oauth/password';
 import { redeemRefreshToken } from '../oauth/refresh';
@@ -99,16 +99,22 @@ function challengeResult(ctx: EmulatorContext, pool: PoolState, client: ClientRe
   const parameters: Record<string, string> =
     challenge === 'NEW_PASSWORD_REQUIRED'
       ? { USER_ID_FOR_SRP: user.username, requiredAttributes: '[]', userAttributes: JSON.stringify(user.attributes) }
-      : { USER_ID_FOR_SRP: user.username };
+      : challenge === 'SMS_MFA'
+        ? {
+            USER_ID_FOR_SRP: user.username,
+            CODE_DELIVERY_DELIVERY_MEDIUM: 'SMS',
+            CODE_DELIVERY_DESTINATION: maskedPhone(user.attributes.phone_number ?? ''),
+          }
+        : { USER_ID_FOR_SRP: user.username };
   return { ChallengeName: challenge, Session: openChallenge(ctx.state, pool, client, user, challenge), ChallengeParameters: parameters };
 }
 
-/** Answers NEW_PASSWORD_REQUIRED (USERNAME, NEW_PASSWORD) or SOFTWARE_TOKEN_MFA (USERNAME, SOFTWARE_TOKEN_MFA_CODE). */
+/** Answers NEW_PASSWORD_REQUIRED (USERNAME, NEW_PASSWORD), SOFTWARE_TOKEN_MFA (USERNAME, SOFTWARE_TOKEN_MFA_CODE) or SMS_MFA (USERNAME, SMS_MFA_CODE). */
 export const AdminRespondToAuthChallenge: Operation = (ctx, input) => {
   const pool = poolOf(ctx, input);
   const client = clientOf(pool, input);
   const challenge = requireString(input, 'ChallengeName');
-  if (challenge !== 'NEW_PASSWORD_REQUIRED' && challenge !== 'SOFTWARE_TOKEN_MFA') {
+  if (!(CHALLENGE_NAMES as readonly string[]).includes(challenge)) {
     throw invalidParameter(`Challenge not supported: ${challenge}`);
   }
   const sessionToken = optionalString(input, 'Session') ?? '';
@@ -125,11 +131,14 @@ export const AdminRespondToAuthChallenge: Operation = (ctx, input) => {
   const answer = answerChallenge(ctx.state, pool, client, sessionToken, challenge, {
     newPassword: str('NEW_PASSWORD'),
     totpCode: str('SOFTWARE_TOKEN_MFA_CODE'),
+    smsCode: str('SMS_MFA_CODE'),
   });
   if (!answer.ok) {
     switch (answer.error) {
       case 'code-mismatch':
         throw new CognitoError('CodeMismatchException', answer.message);
+      case 'invalid-password':
+        throw new CognitoError('InvalidPasswordException', answer.message);
       case 'missing':
       case 'wrong-challenge':
         throw invalidParameter(answer.message);

@@ -16,6 +16,7 @@ import {
 import { matchesFilter, parseUserFilter } from './list-users-filter';
 import { poolOf, userOf, type Operation } from './lookup';
 import { attributeList, groupType, isWritableAttribute, userType } from './shapes';
+import { checkPasswordPolicy } from '../password-policy';
 import type { PoolState } from '../state';
 
 /** User and group administration: Admin*User*, ListUsers, groups. */
@@ -29,16 +30,6 @@ function checkedAttributes(input: Input, name: string): Record<string, string> {
     out[a.Name] = a.Value;
   }
   return out;
-}
-
-function checkPasswordPolicy(password: string): void {
-  const ok = password.length >= 8 && /[A-Z]/.test(password) && /[a-z]/.test(password) && /\d/.test(password) && /[^A-Za-z0-9]/.test(password);
-  if (!ok) {
-    throw new CognitoError(
-      'InvalidPasswordException',
-      'Password did not conform with policy: Password must have uppercase, lowercase, numeric and symbol characters and at least 8 characters',
-    );
-  }
 }
 
 function groupOf(pool: PoolState, input: Input) {

@@ -10,6 +10,8 @@ const bodies = {
   setTokenEndpointDelay: z.object({ ms: z.number().min(0) }),
   setUserEnabled: z.object({ poolId: z.string(), username: z.string(), enabled: z.boolean() }),
   setClientSettings: z.object({ poolId: z.string(), clientId: z.string(), patch: z.record(z.string(), z.unknown()) }),
+  addUser: z.object({ poolId: z.string(), user: z.record(z.string(), z.unknown()) }),
+  lastSms: z.object({ poolId: z.string(), username: z.string() }),
 };
 
 /**
@@ -37,5 +39,7 @@ export function hookRoutes(ctx: EmulatorContext, hooks: EmulatorHooks): Hono {
   app.post('/_emulator/token-endpoint-delay', (c) => run(c, bodies.setTokenEndpointDelay, (b) => hooks.setTokenEndpointDelay(b.ms)));
   app.post('/_emulator/user-enabled', (c) => run(c, bodies.setUserEnabled, (b) => hooks.setUserEnabled(b.poolId, b.username, b.enabled)));
   app.post('/_emulator/client-settings', (c) => run(c, bodies.setClientSettings, (b) => hooks.setClientSettings(b.poolId, b.clientId, b.patch)));
+  app.post('/_emulator/add-user', (c) => run(c, bodies.addUser, (b) => hooks.addUser(b.poolId, b.user as never)));
+  app.post('/_emulator/last-sms', (c) => run(c, bodies.lastSms, (b) => hooks.lastSms(b.poolId, b.username)));
   return app;
 }

@@ -177,10 +177,11 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
     const answer = answerChallenge(state, request.pool, request.client, session, challenge, {
       newPassword: field('new_password') || undefined,
       totpCode: field('code') || undefined,
+      smsCode: field('code') || undefined,
     });
     if (!answer.ok) {
-      // A wrong code or an empty field may be retried in the same session; anything else starts over.
-      if (answer.error === 'code-mismatch' || answer.error === 'missing') {
+      // A wrong code, a refused new password or an empty field may be retried in the same session; anything else starts over.
+      if (answer.error === 'code-mismatch' || answer.error === 'missing' || answer.error === 'invalid-password') {
         return renderChallenge(c, query, challenge as ChallengeName, session, answer.message);
       }
       return renderForm(c, request, query, answer.message);

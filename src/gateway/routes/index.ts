@@ -9,6 +9,7 @@ import { handleLogin } from './login';
 import { handleLogout } from './logout';
 import { handleMe } from './me';
 import { handlePassword } from './password';
+import { handlePasswordChallenge } from './password-challenge';
 
 export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo, endpoint: Endpoint): Promise<Response> {
   switch (endpoint) {
@@ -29,6 +30,8 @@ export async function serveEndpoint(gw: Gateway, req: Request, info: RequestInfo
       }
     case 'password':
       return handlePassword(gw, req, info);
+    case 'password-challenge':
+      return handlePasswordChallenge(gw, req, info);
     case 'callback':
       return handleCallback(gw, req, info);
     case 'logout':

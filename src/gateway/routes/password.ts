@@ -8,78 +8,16 @@
  *   token from its cookie (a JSON body cannot be sent cross-site without a CORS preflight).
  * - Only for apps with `cognito.passwordAuth: true` (the app that serves `rd`); rate-limited like
  *   Basic sign-in. A wrong password and an unknown user get the same answer.
+ * - When Cognito answers with a challenge (new password, TOTP or SMS code), the answer is the next
+ *   step (a page, or JSON) for `POST /_auth/password/challenge` (password-challenge.ts).
  */
 import { safeReturnTo } from '../../oidc/redirect';
-import { constantTimeEqual, firstCookie, parseCookieHeader, randomToken, serializeSetCookie, SessionTooLargeError } from '../../session';
-import { JwksUnavailableError } from '../../tokens';
+import { constantTimeEqual, firstCookie, parseCookieHeader, randomToken } from '../../session';
 import type { Gateway, RequestInfo } from '../context';
 import { appServing } from '../decide';
 import { refuse } from '../refuse';
-import { newSession, recordSignIn, writeSession } from '../session-write';
-import { redirectResponse } from '../sign-in';
-
-const MAX_BODY_BYTES = 8 * 1024;
-
-function csrfCookieName(gw: Gateway): string {
-  return `${gw.config.cookies.namePrefix}_login_csrf`;
-}
-
-function csrfCookie(gw: Gateway, info: RequestInfo, value: string, maxAgeSeconds: number): string {
-  return serializeSetCookie(csrfCookieName(gw), value, {
-    path: '/_auth/password',
-    httpOnly: true,
-    secure: info.origin.startsWith('https:'),
-    sameSite: 'strict',
-    maxAgeSeconds,
-  });
-}
-
-/** Whether the request comes from the gateway's own origin (or an allowed host): the browser says so. */
-function sameSite(gw: Gateway, req: Request, info: RequestInfo): boolean {
-  const site = req.headers.get('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') return false;
-  const origin = req.headers.get('origin');
-  if (!origin) return true;
-  if (origin === info.origin) return true;
-  try {
-    const host = new URL(origin).host;
-    return gw.config.redirects.allowedHosts.some((h) => (h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h));
-  } catch {
-    return false;
-  }
-}
-
-async function readBody(req: Request): Promise<{ json: boolean; fields: Record<string, string> } | undefined> {
-  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  const text = await req.text();
-  if (text.length > MAX_BODY_BYTES) return undefined;
-  if (type === 'application/json') {
-    try {
-      const v = JSON.parse(text) as unknown;
-      if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
-      const fields: Record<string, string> = {};
-      for (const [k, x] of Object.entries(v)) if (typeof x === 'string') fields[k] = x;
-      return { json: true, fields };
-    } catch {
-      return undefined;
-    }
-  }
-  if (type === 'application/x-www-form-urlencoded') return { json: false, fields: Object.fromEntries(new URLSearchParams(text)) };
-  return undefined;
-}
-
-/** The form's own page (a same-origin Referer) as the retry link of a refusal page. */
-function formRetry(req: Request, info: RequestInfo): { retryHref?: string; retryLabel?: string } {
-  const referer = req.headers.get('referer');
-  if (!referer) return {};
-  try {
-    const url = new URL(referer);
-    if (url.origin !== info.origin) return {};
-    return { retryHref: url.pathname + url.search, retryLabel: 'Back to the sign-in form' };
-  } catch {
-    return {};
-  }
-}
+import { challengeStep } from './password-challenge';
+import { completeSignIn, csrfCookie, csrfCookieName, formRetry, readBody, sameSite, signInFailed } from './password-form';
 
 export async function handlePassword(gw: Gateway, req: Request, info: RequestInfo): Promise<Response> {
   if (req.method === 'GET' || req.method === 'HEAD') {
@@ -114,17 +52,13 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   const realm = gw.realms.of(app);
   if (!realm.passwords) return refuse(req, info, 'password_sign_in_disabled', { app: app.name }, { app: app.id, realm: realm.name });
   const result = await realm.passwords.authenticate(username, password, info.clientAddress ?? info.peerAddress ?? '');
+  if (!result.ok && result.pending) {
+    // Cognito wants a new password or an MFA code: the next step, with the challenge sealed.
+    const step = { pending: result.pending, clientId: realm.passwords.clientId, app, returnTo, json: body.json };
+    return challengeStep(gw, info, { ...step, formPage: body.json ? undefined : formRetry(req, info).retryHref });
+  }
   if (!result.ok) {
-    gw.metrics.signIns.inc({ outcome: 'failed', reason: result.reason });
-    gw.audit({
-      type: 'sign-in-failed',
-      time: new Date(gw.now()).toISOString(),
-      requestId: info.requestId,
-      app: app.id,
-      reason: result.reason,
-      authMethod: 'password',
-      clientAddress: info.clientAddress,
-    });
+    signInFailed(gw, info, app.id, result.reason);
     switch (result.reason) {
       case 'rate_limited':
         return refuse(req, info, 'rate_limited', {
@@ -134,6 +68,7 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
       case 'user_disabled':
         return refuse(req, info, 'user_disabled', ctx);
       case 'challenge':
+        // One the gateway cannot answer (PASSWORD_RESET_REQUIRED, MFA_SETUP...): the hosted UI can.
         return refuse(req, info, 'challenge_required', { ...ctx, detail: result.challenge ?? 'challenge' });
       case 'unavailable':
         return refuse(req, info, 'idp_unavailable', ctx);
@@ -143,35 +78,5 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
         return refuse(req, info, 'invalid_credentials', ctx);
     }
   }
-  let claims: Record<string, unknown>;
-  try {
-    claims = await realm.verifier.verifyIdToken(result.tokens.idToken);
-  } catch (e) {
-    if (e instanceof JwksUnavailableError) return refuse(req, info, 'jwks_unavailable', ctx);
-    return refuse(req, info, 'id_token_invalid', ctx);
-  }
-  const session = newSession(
-    gw,
-    claims,
-    {
-      refreshToken: result.tokens.refreshToken,
-      accessToken: result.tokens.accessToken,
-      expiresIn: result.tokens.expiresIn,
-    },
-    realm,
-  );
-  let cookies: string[];
-  try {
-    cookies = await writeSession(gw, session, info);
-  } catch (e) {
-    if (!(e instanceof SessionTooLargeError)) throw e;
-    return refuse(req, info, 'session_too_large', ctx);
-  }
-  cookies.push(csrfCookie(gw, info, '', 0));
-  recordSignIn(gw, info, claims, session, app.id, 'password');
-  if (!body.json) return redirectResponse(returnTo, cookies, 303);
-  const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
-  for (const c of cookies) headers.append('set-cookie', c);
-  const user = claims['cognito:username'];
-  return new Response(JSON.stringify({ signedIn: true, username: typeof user === 'string' ? user : null, returnTo }), { status: 200, headers });
+  return completeSignIn(gw, req, info, result.tokens, { app, realm, returnTo, json: body.json });
 }
