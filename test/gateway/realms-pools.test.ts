@@ -28,7 +28,7 @@ beforeAll(async () => {
       const emulator = String(raw.idp.issuer).replace(/\/us-east-1_DemoPool1$/, '');
       raw.apps.unshift({
         id: 'partner-portal',
-        pathPrefix: '/portal',
+        pathPrefix: '/other-pool',
         upstream: raw.apps[0].upstream,
         idp: { clientId: 'partner-web', clientSecret: 'partner-web-secret', userPoolId: OTHER_POOL, issuer: `${emulator}/${OTHER_POOL}` },
         policies: [{ name: 'partners', action: 'allow', include: [{ authenticated: true }] }],
@@ -47,10 +47,10 @@ afterAll(() => stack?.close());
 describe('a realm on another pool', () => {
   it("signs in with that pool's client and keys; the session is that realm's only", async () => {
     const b = new TestBrowser();
-    const start = await b.request(`${stack.url}/portal/home`);
+    const start = await b.request(`${stack.url}/other-pool/home`);
     expect(start.status).toBe(302);
     expect(new URL(start.headers.get('location')!).searchParams.get('client_id')).toBe('partner-web');
-    const done = await b.signIn(`${stack.url}/portal/home`, 'pat', 'Pat-Passw0rd!');
+    const done = await b.signIn(`${stack.url}/other-pool/home`, 'pat', 'Pat-Passw0rd!');
     expect(done.res.status).toBe(200);
     expect(await done.res.text()).toContain('pat@partner.example');
     expect([...b.cookies('127.0.0.1').keys()].filter((n) => n.includes('_session'))).toEqual(['_cgw-partner-portal_session']);
@@ -70,7 +70,7 @@ describe('a realm on another pool', () => {
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'demo-api/read' }),
     });
     const token = ((await res.json()) as { access_token: string }).access_token;
-    const refused = await rawRequest(stack.url, '/portal/api', { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
+    const refused = await rawRequest(stack.url, '/other-pool/api', { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
     expect(refused.status).toBe(401);
     expect(JSON.parse(refused.body).error).toBe('invalid_token');
   });
