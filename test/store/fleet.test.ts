@@ -209,7 +209,7 @@ describe('three gateway processes behind nginx on one Redis', () => {
     }
     for (const f of fleet) {
       const [line] = await f.waitForLogs((l) => l.msg === 'shared store unavailable');
-      expect(String(line!.reason)).toMatch(new RegExp(`no answer within ${TIMEOUT_MS} ms|Command timed out`));
+      expect(line!.reason).toBe(`no answer within ${TIMEOUT_MS} ms`);
     }
 
     await redis.stop();
