@@ -161,7 +161,7 @@ describe('revocation list and guard when Redis is gone', () => {
     expect(lines.filter((l) => l.msg === 'shared store unavailable')).toHaveLength(1);
   });
 
-  it('takes an answer that waited while this process stalled past the time limit (the limit is the store\'s, not the gateway\'s)', async () => {
+  it('takes an answer that waited while this process stalled past the time limit: the limit is for the store, not the gateway', async () => {
     const raw = await redisStore('stall:');
     await raw.set('k', 'v', 60_000);
     const store = guardStore(raw, { timeoutMs: 100, log: quiet });
