@@ -7,7 +7,7 @@
  * and fail-open answers, and Redis back heals every process without a restart.
  *
  * Processes share no clock with the test, so lifetimes are real and short (the emulator mints
- * 32-second tokens for the burst: the gateway refreshes 30 s before expiry) and every wait polls a
+ * 34-second tokens for the burst: the gateway refreshes 30 s before expiry) and every wait polls a
  * condition with a bound. Which instance answered is read from each process's access log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,20 +124,22 @@ describe('three gateway processes behind nginx on one Redis', () => {
     const before = mark();
     expect((await b.request(`${nginx.url}/_auth/logout`, { redirect: 'manual' })).status).toBe(302);
     const signedOutAt = performance.now();
-    // Each instance is asked directly (not through nginx) until it refuses, at most for 5 s.
+    // Each instance is asked directly (not through nginx) until it refuses, for 5 s at most. `sentAfter`
+    // is when the first refused request left, after the logout: how long the copied cookie still
+    // worked there (a busy machine's response time is not part of it).
     const refusals = await Promise.all(
       fleet.map(async (f) => {
         for (;;) {
+          const sentAfter = performance.now() - signedOutAt;
           const a = await answer(`${f.url}/whoami`, { cookie: copied, ...json });
-          const elapsed = performance.now() - signedOutAt;
-          if (a.status !== 200 || elapsed > 5000) return { status: a.status, error: a.error, elapsed };
+          if (a.status !== 200 || sentAfter > 5000) return { status: a.status, error: a.error, sentAfter };
           await sleep(20);
         }
       }),
     );
     expect(refusals.map(({ status, error }) => ({ status, error }))).toEqual(fleet.map(() => ({ status: 401, error: 'unauthorized' })));
-    // The issue's bound; in practice the first request after the logout is refused (one MGET per request).
-    for (const r of refusals) expect(r.elapsed).toBeLessThan(1000);
+    // The issue's bound; in practice the very first request is refused (every request reads Redis).
+    for (const r of refusals) expect(r.sentAfter).toBeLessThan(1000);
     // One instance served the logout; the two others learnt it from Redis alone.
     expect((await servedSince(before, 1, (l) => l.path === '/_auth/logout')).sort()).toEqual([0, 0, 1]);
     for (const f of fleet) await f.waitForLogs((l) => l.msg === 'session ended' && l.reason === 'session revoked');
@@ -157,8 +159,9 @@ describe('three gateway processes behind nginx on one Redis', () => {
   });
 
   it('refreshes an expired session once for a burst of 30 parallel requests spread over the fleet', async () => {
-    // Tokens of this sign-in live 32 s: the gateway refreshes 30 s before expiry, so 2 s after sign-in.
-    emulator.setClientSettings(POOL, 'demo-gateway', { idTokenValidity: 32, accessTokenValidity: 32 });
+    // Tokens of this sign-in live 34 s: the gateway refreshes 30 s before expiry, so 4 s after sign-in
+    // (the sign-in's own last hop, within those 4 s, must not refresh yet).
+    emulator.setClientSettings(POOL, 'demo-gateway', { idTokenValidity: 34, accessTokenValidity: 34 });
     const b = new TestBrowser();
     try {
       expect((await b.signIn(`${nginx.url}/`, 'carol', 'Carol-Passw0rd!')).res.status).toBe(200);
@@ -167,7 +170,7 @@ describe('three gateway processes behind nginx on one Redis', () => {
     }
     const cookie = b.cookieHeader(nginx.url)!;
     const session = (await readSession(cookie))!;
-    expect(session.tokensExpireAt - session.createdAt).toBeLessThanOrEqual(32);
+    expect(session.tokensExpireAt - session.createdAt).toBeLessThanOrEqual(34);
     // Wait (on the clock the processes share with us) until the session is due for its refresh.
     const due = (session.tokensExpireAt - 30) * 1000;
     while (Date.now() < due) await sleep(Math.min(100, due - Date.now() + 1));
