@@ -29,7 +29,12 @@ export function guardStore(inner: SharedStore, opts: StoreGuardOptions): SharedS
       const result = await Promise.race([
         run(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new StoreUnavailableError(op, `no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+          // Node runs due timers before it reads sockets: after a stall of this process (GC, a busy
+          // machine) the answer may be waiting unread. A second, zero-delay timer fires only after
+          // the next socket reads, so the limit measures the store, not the gateway's own stall.
+          timer = setTimeout(() => {
+            timer = setTimeout(() => reject(new StoreUnavailableError(op, `no answer within ${opts.timeoutMs} ms`)), 0);
+          }, opts.timeoutMs);
         }),
       ]);
       if (failing) {

@@ -38,7 +38,13 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
   const tls = opts.tls || url.protocol === 'rediss:';
   const common: RedisOptions = {
     keyPrefix: opts.keyPrefix,
-    commandTimeout: opts.timeoutMs,
+    // The time limit callers see is the guard's (src/store/guard.ts), which does not count the
+    // gateway's own event-loop stalls; this one only keeps a command from waiting for ever.
+    commandTimeout: 2 * opts.timeoutMs + 1000,
+    // Commands issued in one event-loop turn (the revocation reads of concurrent requests) leave in
+    // one socket write. The Lua scripts stay out: a pipeline with scripts first asks SCRIPT EXISTS.
+    enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: ['gatewayIncrement', 'gatewayDeleteIf'],
     connectTimeout: Math.max(opts.timeoutMs, 1000),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

@@ -161,6 +161,21 @@ describe('revocation list and guard when Redis is gone', () => {
     expect(lines.filter((l) => l.msg === 'shared store unavailable')).toHaveLength(1);
   });
 
+  it('takes an answer that waited while this process stalled past the time limit: the limit is for the store, not the gateway', async () => {
+    const raw = await redisStore('stall:');
+    await raw.set('k', 'v', 60_000);
+    const store = guardStore(raw, { timeoutMs: 100, log: quiet });
+    const read = store.get('k');
+    // Let the command leave (auto-pipelined writes go out after I/O), then block the event loop for
+    // five time limits, as a long GC pause or a starved CPU would: Redis answers meanwhile.
+    await new Promise((r) => setImmediate(r));
+    const until = performance.now() + 500;
+    while (performance.now() < until) {
+      /* a stalled gateway */
+    }
+    expect(await read).toBe('v');
+  });
+
   it('gives up on a hung Redis after the time limit', async () => {
     const r3 = await startRedis();
     const raw = createRedisStore({ url: r3.url, keyPrefix: 'h:', timeoutMs: 150, tls: false, cluster: false });

@@ -1,8 +1,9 @@
 /**
  * The Durable Object store in workerd: two instances of the production Worker bundle (two isolates,
  * each with its own memory) share one GatewayStoreObject namespace. A logout through one is refused
- * by the other at once; wrong passwords spread over both hit the per-user limit at the configured
- * count; a store type that cannot run on Workers is refused with a clear log line.
+ * by the other at once, for the session cookie and for the sign-in's bearer access tokens; sign-out
+ * everywhere ends the user's sessions on both; wrong passwords spread over both hit the per-user
+ * limit at the configured count; a store type that cannot run on Workers is refused with a clear log line.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,8 @@ beforeAll(async () => {
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
   const raw = interpolateEnv(parseYaml(DEMO_CONFIG), env) as Record<string, any>;
   raw.store = { type: 'durable-object', keyPrefix: 'worker-test:' };
+  // The upstream echoes it: the test gets a real access token of a browser sign-in.
+  raw.headers.accessToken = 'X-Access-Token';
   raw.cognitoAdmin = { passwordAuth: { perUser: { max: PER_USER, window: '15m' }, perAddress: { max: 100, window: '15m' } } };
   raw.apps.find((a: { id: string }) => a.id === 'demo').cognito = { passwordAuth: true };
   const vars = {
@@ -99,6 +102,41 @@ describe('two Worker instances on one Durable Object store', () => {
     expect((await browser.request(`${a}/_auth/logout`, { redirect: 'manual' })).status).toBe(302);
     for (const o of [b, a]) {
       const res = await fetch(`${o}/whoami`, { headers: { cookie: copied, ...json }, redirect: 'manual' });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: string }).error).toBe('unauthorized');
+    }
+  });
+
+  it('refuses the bearer tokens of a signed-out sign-in on the other instance too (origin_jti)', async () => {
+    const [a, b] = origins as [string, string];
+    const browser = new TestBrowser();
+    await browser.signIn(`${a}/`, 'carol', 'Carol-Passw0rd!');
+    const seen = await fetch(`${a}/whoami`, { headers: { cookie: browser.cookieHeader(a)!, ...json } });
+    const accessToken = ((await seen.json()) as { headers: Record<string, string> }).headers['x-access-token']!;
+    expect(accessToken.split('.')).toHaveLength(3);
+    // Verified on both (403: the signed-in policy wants a session, not a token; a bad token would be 401).
+    for (const o of origins) expect((await fetch(`${o}/whoami`, { headers: { authorization: `Bearer ${accessToken}`, ...json } })).status).toBe(403);
+    expect((await browser.request(`${a}/_auth/logout`, { redirect: 'manual' })).status).toBe(302);
+    for (const o of [b, a]) {
+      const res = await fetch(`${o}/whoami`, { headers: { authorization: `Bearer ${accessToken}`, ...json } });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: string }).error).toBe('invalid_token');
+      expect(res.headers.get('www-authenticate')).toContain('the access token has been revoked');
+    }
+  });
+
+  it('ends every session of a user on both instances with sign-out everywhere (the user not-before time)', async () => {
+    const [a, b] = origins as [string, string];
+    const laptop = new TestBrowser();
+    const phone = new TestBrowser();
+    await laptop.signIn(`${a}/`, 'bob', 'Bob-Passw0rd!');
+    await phone.signIn(`${b}/`, 'bob', 'Bob-Passw0rd!');
+    const phoneCookie = phone.cookieHeader(b)!;
+    for (const o of origins) expect((await fetch(`${o}/whoami`, { headers: { cookie: phoneCookie, ...json } })).status).toBe(200);
+    // Same-origin POST, as the sign-out button sends it.
+    expect((await laptop.request(`${a}/_auth/logout?everywhere=1`, { method: 'POST', redirect: 'manual' })).status).toBe(302);
+    for (const o of [b, a]) {
+      const res = await fetch(`${o}/whoami`, { headers: { cookie: phoneCookie, ...json }, redirect: 'manual' });
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: string }).error).toBe('unauthorized');
     }
