@@ -15,7 +15,7 @@ import { jsonLinesAudit } from '../audit';
 import { idpCallName, noMetrics } from '../metrics';
 import { createCognitoFeatures, passwordAuthApps } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
-import type { CompiledGateway } from './decide';
+import { decide, type CompiledGateway } from './decide';
 import { done, handleProxied, resolve, viewOf } from './handle';
 import { refuse } from './refuse';
 import { serveEndpoint } from './routes';
@@ -220,25 +220,10 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
   app.use('*', async (c, next) => {
     c.set('info', requestInfo(gw, c.req.raw, c.env));
     await next();
-    const id = c.get('info').requestId;
-    try {
-      c.res.headers.set('x-request-id', id);
-    } catch {
-      // Responses straight from fetch() have immutable headers.
-      const res = new Response(c.res.body, c.res);
-      res.headers.set('x-request-id', id);
-      c.res = res;
-    }
+    c.res = withRequestId(c.res, c.get('info').requestId);
   });
 
-  app.onError((err, c) => {
-    const info = c.get('info');
-    // Server-side sessions: a store that cannot answer is a 503, not a crash.
-    if (err instanceof StoreUnavailableError)
-      return refuse(c.req.raw, { requestId: info?.requestId ?? 'unknown', log: gw.log }, 'store_unavailable', {}, { op: err.op });
-    gw.log.error('unhandled error', { requestId: info?.requestId, error: err.message, stack: err.stack });
-    return errorResponse(c.req.raw, 'internal_error', { requestId: info?.requestId ?? 'unknown' });
-  });
+  app.onError((err, c) => unhandled(gw, c.req.raw, c.get('info'), err));
 
   app.all('*', async (c) => {
     const req = c.req.raw;
@@ -254,4 +239,45 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
     return handleProxied(gw, req, info, resolved);
   });
   return app;
+}
+
+/** The response with the request id header (a copy when its headers are immutable, as fetch's are). */
+function withRequestId(res: Response, requestId: string): Response {
+  try {
+    res.headers.set('x-request-id', requestId);
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    copy.headers.set('x-request-id', requestId);
+    return copy;
+  }
+}
+
+/** The answer for an error nothing else caught: a store that cannot answer is a 503, anything else a logged 500. */
+function unhandled(gw: Gateway, req: Request, info: RequestInfo | undefined, err: Error): Response {
+  if (err instanceof StoreUnavailableError)
+    return refuse(req, { requestId: info?.requestId ?? 'unknown', log: gw.log }, 'store_unavailable', {}, { op: err.op });
+  gw.log.error('unhandled error', { requestId: info?.requestId, error: err.message, stack: err.stack });
+  return errorResponse(req, 'internal_error', { requestId: info?.requestId ?? 'unknown' });
+}
+
+/**
+ * A request for an app (not a gateway endpoint) without the Hono app around it: the same steps as
+ * its handler and middleware (request info, decide, credential, forward or answer, access log,
+ * X-Request-Id, the error answer), minus the router and context a proxied request does not need.
+ * Undefined when the decision names a gateway endpoint: the Hono app (createGatewayApp) serves
+ * those. The Node entry sends every request here first.
+ */
+export async function serveProxied(gw: Gateway, req: Request, env: unknown): Promise<Response | undefined> {
+  let info: RequestInfo | undefined;
+  try {
+    info = requestInfo(gw, req, env);
+    const view = viewOf(gw, req, info);
+    const first = decide(view, gw.compiled);
+    if (first.kind === 'endpoint') return undefined;
+    return withRequestId(await handleProxied(gw, req, info, await resolve(gw, req, info, view, first)), info.requestId);
+  } catch (err) {
+    const res = unhandled(gw, req, info, err as Error);
+    return info ? withRequestId(res, info.requestId) : res;
+  }
 }

@@ -53,10 +53,9 @@ export type Resolved =
 
 /**
  * Decides, checking the credential the first decision asks for. Shared by the proxy and by forward
- * auth, so both decide the same way.
+ * auth, so both decide the same way. `first`: the anonymous decision when the caller already made it.
  */
-export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view: RequestView): Promise<Resolved> {
-  const first = decide(view, gw.compiled);
+export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view: RequestView, first = decide(view, gw.compiled)): Promise<Resolved> {
   if (first.kind !== 'needs-credential') return { kind: 'outcome', outcome: first, setCookies: [] };
   const { app, credential } = first;
   const appCtx = { app: app.name, contact: app.contact };

@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { ResolvedConfig } from '../config/load';
-import { createGateway, createGatewayApp } from '../gateway/app';
+import { createGateway, createGatewayApp, serveProxied } from '../gateway/app';
 import type { Gateway } from '../gateway/context';
 import { createWriteStream } from 'node:fs';
 import { jsonLinesAudit, type AuditSink } from '../audit';
@@ -118,7 +118,11 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     const refused = refuseDuplicateHost(req, incoming, logger);
     if (refused) return refused;
     rememberBindings(req, bindings);
-    return current.app.fetch(req, env);
+    const { gw, app } = current;
+    // Requests for apps skip the Hono app (its router and context cost on every forwarded request);
+    // the gateway's own endpoints, and whatever the decision names one, go through it.
+    if (incoming.url?.startsWith('/_auth')) return app.fetch(req, env);
+    return serveProxied(gw, req, env).then((res) => res ?? app.fetch(req, env));
   });
 
   const server = http.createServer(
