@@ -8,7 +8,7 @@ import { createGatewayStores } from '../store/gateway';
 import { serverSideSessions, type SessionRef } from '../store/server-sessions';
 import { createRefresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
-import { compileApps, compileCidrs, resolveClientAddress, type CompiledApp } from '../policy';
+import { compileApps, compileCidrs, resolveClientAddress, type ClientAddress, type CompiledApp } from '../policy';
 import { createLoginStateStore, createSessionStore, type SessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
 import { jsonLinesAudit } from '../audit';
@@ -172,6 +172,37 @@ export function compileConfig(config: ResolvedConfig, apps: readonly CompiledApp
   };
 }
 
+/** Per peer address: whether it is a trusted proxy, and (when not) the client address it is. */
+interface PeerFacts {
+  trusted: boolean;
+  client: ClientAddress;
+}
+
+const peerFactsByGateway = new WeakMap<Gateway, Map<string, PeerFacts>>();
+
+/**
+ * Parsing and matching the peer address costs on every request, and a keep-alive connection sends
+ * many from one peer: what depends on the peer alone is remembered (bounded; per config, since the
+ * trusted proxies come from it). An untrusted peer's client address never depends on the headers.
+ */
+function peerFacts(gw: Gateway, peerAddress: string): PeerFacts {
+  let known = peerFactsByGateway.get(gw);
+  if (!known) {
+    known = new Map();
+    peerFactsByGateway.set(gw, known);
+  }
+  let facts = known.get(peerAddress);
+  if (!facts) {
+    const trusted = gw.trustedProxies.matches(peerAddress);
+    facts = { trusted, client: trusted ? { source: 'none' } : resolveClientAddress({ peer: peerAddress, headers: NO_HEADERS, trustedProxies: gw.trustedProxies }) };
+    if (known.size >= 4096) known.clear();
+    known.set(peerAddress, facts);
+  }
+  return facts;
+}
+
+const NO_HEADERS = { get: () => null };
+
 function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   // Parsing req.url costs on every request; only a request without Host needs its authority.
   const url = {
@@ -181,7 +212,8 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
     protocol: req.url.startsWith('https:') ? 'https:' : 'http:',
   };
   const peerAddress = gw.deps.peerAddress(req, env);
-  const peerTrusted = !!peerAddress && gw.trustedProxies.matches(peerAddress);
+  const peer = peerAddress ? peerFacts(gw, peerAddress) : undefined;
+  const peerTrusted = peer?.trusted ?? false;
   const fwdHost = peerTrusted ? req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
   const fwdProto = peerTrusted ? req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
   const host = fwdHost || req.headers.get('host') || url.host;
@@ -191,7 +223,9 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   const origin = gw.publicUrl ? gw.publicUrl.origin : `${proto}://${host}`;
   const client = gw.deps.clientAddress
     ? gw.deps.clientAddress(req, peerAddress, gw.trustedProxies)
-    : resolveClientAddress({ peer: peerAddress, headers: req.headers, trustedProxies: gw.trustedProxies });
+    : peer && !peer.trusted
+      ? peer.client
+      : resolveClientAddress({ peer: peerAddress, headers: req.headers, trustedProxies: gw.trustedProxies });
   const requestId = requestIdFor(req.headers, peerTrusted);
   return {
     requestId,
