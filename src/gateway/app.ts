@@ -194,7 +194,10 @@ function peerFacts(gw: Gateway, peerAddress: string): PeerFacts {
   let facts = known.get(peerAddress);
   if (!facts) {
     const trusted = gw.trustedProxies.matches(peerAddress);
-    facts = { trusted, client: trusted ? { source: 'none' } : resolveClientAddress({ peer: peerAddress, headers: NO_HEADERS, trustedProxies: gw.trustedProxies }) };
+    facts = {
+      trusted,
+      client: trusted ? { source: 'none' } : resolveClientAddress({ peer: peerAddress, headers: NO_HEADERS, trustedProxies: gw.trustedProxies }),
+    };
     if (known.size >= 4096) known.clear();
     known.set(peerAddress, facts);
   }
