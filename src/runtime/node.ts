@@ -72,14 +72,16 @@ export function createIdpFetch(): typeof fetch {
     undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
 }
 
-/** Audit lines: appended to `audit.file`, else stdout, through a non-blocking writer. */
-function auditSinkFor(config: ResolvedConfig): AuditSink {
+/**
+ * Audit lines: appended to `audit.file`, else to stdout through the log's own batched writer (one
+ * write per batch for both streams, not one each).
+ */
+function auditSinkFor(config: ResolvedConfig, stdout: (line: string, level: LogLevel) => void): AuditSink {
   if (config.audit.file) {
     const file = createWriteStream(config.audit.file, { flags: 'a' });
     return jsonLinesAudit((line) => file.write(`${line}\n`));
   }
-  const sink = createBatchedSink();
-  return jsonLinesAudit((line) => sink(line, 'info'));
+  return jsonLinesAudit((line) => stdout(line, 'info'));
 }
 
 export async function startNodeGateway(opts: NodeGatewayOptions): Promise<RunningGateway> {
@@ -91,7 +93,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const idpFetch = createIdpFetch();
   const metrics = opts.metrics ?? createGatewayMetrics();
   metrics.buildInfo.set({ version: GATEWAY_VERSION, runtime: `node ${process.versions.node}` }, 1);
-  const audit = opts.audit ?? auditSinkFor(opts.config);
+  const audit = opts.audit ?? auditSinkFor(opts.config, batched);
   let draining = false;
   const build = async (config: ResolvedConfig) => {
     const gw = await createGateway(config, {
