@@ -19,13 +19,14 @@ process.on('SIGTERM', () => void gateway.close().then(() => process.exit(0)));
 // BENCH_MEMORY_LOG=<file>: process.memoryUsage() appended there every 5 s (where the RSS goes).
 if (process.env.BENCH_MEMORY_LOG) {
   const { appendFileSync } = await import('node:fs');
+  const { getHeapSpaceStatistics } = await import('node:v8');
   const file = process.env.BENCH_MEMORY_LOG;
   setInterval(() => {
     const m = process.memoryUsage();
     const mb = (n: number) => Math.round(n / 1048576);
     appendFileSync(
       file,
-      `${JSON.stringify({ t: Math.round(process.uptime()), rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) })}\n`,
+      `${JSON.stringify({ t: Math.round(process.uptime()), rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), spaces: Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, mb(sp.space_size)])) })}\n`,
     );
   }, 5000).unref();
 }
