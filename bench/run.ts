@@ -166,14 +166,35 @@ function ms(value: string, unit: string): number {
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
 }
 
-function runWrk(s: Scenario, seconds: number): Sample {
+function wrkArgs(s: Scenario, seconds: number): string[] {
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
   for (const [k, v] of Object.entries(s.headers ?? {})) args.push('-H', `${k}: ${v}`);
   if (s.script) args.push('-s', s.script);
   args.push(s.url);
+  return args;
+}
+
+function runWrk(s: Scenario, seconds: number): Sample {
   const before = cpuMicros(s.pid);
-  const out = execFileSync('wrk', args, { maxBuffer: 16 * 1024 * 1024 }).toString();
-  const used = cpuMicros(s.pid) - before;
+  const out = execFileSync('wrk', wrkArgs(s, seconds), { maxBuffer: 16 * 1024 * 1024 }).toString();
+  return wrkSample(out, cpuMicros(s.pid) - before);
+}
+
+/** wrk against two rows at once (BENCH_PARALLEL): both see the same machine load while they run. */
+async function runWrkPair(a: Scenario, b: Scenario, seconds: number): Promise<[Sample, Sample]> {
+  const run = (s: Scenario) =>
+    new Promise<Sample>((resolve, reject) => {
+      const before = cpuMicros(s.pid);
+      let out = '';
+      const child = spawn('wrk', wrkArgs(s, seconds), { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', (d) => (out += d));
+      child.once('error', reject);
+      child.once('exit', () => resolve(wrkSample(out, cpuMicros(s.pid) - before)));
+    });
+  return Promise.all([run(a), run(b)]);
+}
+
+function wrkSample(out: string, used: number): Sample {
   const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const p50 = /\s50%\s+([\d.]+)(us|ms|s)/.exec(out);
@@ -284,8 +305,27 @@ end
   // Warm-up (JIT, connection pools, JWKS, the opened-session cache for all 5,000 sessions).
   for (const s of scenarios) runWrk(s, s.script ? 8 : 2);
   const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.name, []]));
+  // BENCH_PARALLEL=1 with BENCH_COMPARE: each gateway row runs at the same time as the compared
+  // checkout's row for the same case, so a before/after pair shares whatever else loads the machine.
+  const pairOf = new Map<string, string>(
+    process.env.BENCH_PARALLEL && other
+      ? [
+          ['gateway /public (bypass)', 'compared checkout: /public'],
+          ['gateway session cookie', 'compared checkout: session cookie'],
+        ]
+      : [],
+  );
+  const paired = new Set(pairOf.values());
   for (let round = 0; round < ROUNDS; round++) {
-    for (const s of scenarios) samples.get(s.name)!.push(runWrk(s, SECONDS));
+    for (const s of scenarios) {
+      if (paired.has(s.name)) continue;
+      const partner = scenarios.find((x) => x.name === pairOf.get(s.name));
+      if (partner) {
+        const [a, b] = await runWrkPair(s, partner, SECONDS);
+        samples.get(s.name)!.push(a);
+        samples.get(partner.name)!.push(b);
+      } else samples.get(s.name)!.push(runWrk(s, SECONDS));
+    }
   }
 
   const cell = (name: string, k: keyof Sample) => (samples.has(name) ? median(samples.get(name)!.map((x) => x[k])) : NaN);
