@@ -385,7 +385,8 @@ end
   }
 }
 
-const FIXED_RATE_CONNECTIONS = 64;
+// The same connection count as wrk (BENCH_CONNECTIONS), unless BENCH_FIXED_CONNECTIONS says otherwise.
+const FIXED_RATE_CONNECTIONS = Number(process.env.BENCH_FIXED_CONNECTIONS ?? CONNECTIONS);
 
 interface FixedRateResult {
   rps: number;
