@@ -15,11 +15,13 @@
  * the /public and session rows for the gateway of another checkout (its bench/gateway-process.ts,
  * run from that directory), for before/after numbers from one run. BENCH_ONLY=<a>,<b> runs the
  * matching rows ('=' for an exact name); BENCH_PROFILE=<dir> writes the gateway's CPU profile;
- * BENCH_GATEWAY_FLAGS adds Node flags to the gateway.
+ * BENCH_GATEWAY_FLAGS adds Node flags to the gateway; BENCH_PARALLEL=1 (with BENCH_COMPARE) runs
+ * each gateway row at the same time as the compared checkout's; BENCH_MEMORY_LOG=<file> has the
+ * gateway log its memory use there every 5 s.
  *
  * After the table: the p99 at half of the gateway's maximum (the session row's req/s / 2, a fixed
  * open-loop rate from bench/fixed-rate.ts) for the raw undici proxy and the gateway, and their
- * difference; with BENCH_RSS=1, the gateway's RSS after 60 s and 120 s at maximum load
+ * difference (BENCH_FIXED_CONNECTIONS, default wrk's count); with BENCH_RSS=1, the gateway's RSS after 60 s and 120 s at maximum load
  * (BENCH_RSS_SECONDS changes the 60).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
