@@ -15,3 +15,18 @@ config.listen.port = 0;
 const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1' });
 console.error(`ready ${gateway.port}`);
 process.on('SIGTERM', () => void gateway.close().then(() => process.exit(0)));
+
+// BENCH_MEMORY_LOG=<file>: process.memoryUsage() appended there every 5 s (where the RSS goes).
+if (process.env.BENCH_MEMORY_LOG) {
+  const { appendFileSync } = await import('node:fs');
+  const { getHeapSpaceStatistics } = await import('node:v8');
+  const file = process.env.BENCH_MEMORY_LOG;
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 1048576);
+    appendFileSync(
+      file,
+      `${JSON.stringify({ t: Math.round(process.uptime()), rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), spaces: Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, mb(sp.space_size)])) })}\n`,
+    );
+  }, 5000).unref();
+}

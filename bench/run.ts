@@ -13,7 +13,16 @@
  * The machine is shared and small (2 cores): read the ratios, not the absolute numbers.
  * Env: BENCH_SECONDS (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32); BENCH_COMPARE=<dir> adds
  * the /public and session rows for the gateway of another checkout (its bench/gateway-process.ts,
- * run from that directory), for before/after numbers from one run.
+ * run from that directory), for before/after numbers from one run. BENCH_ONLY=<a>,<b> runs the
+ * matching rows ('=' for an exact name); BENCH_PROFILE=<dir> writes the gateway's CPU profile;
+ * BENCH_GATEWAY_FLAGS adds Node flags to the gateway; BENCH_PARALLEL=1 (with BENCH_COMPARE) runs
+ * each gateway row at the same time as the compared checkout's; BENCH_MEMORY_LOG=<file> has the
+ * gateway log its memory use there every 5 s.
+ *
+ * After the table: the p99 at half of the gateway's maximum (the session row's req/s / 2, a fixed
+ * open-loop rate from bench/fixed-rate.ts) for the raw undici proxy and the gateway, and their
+ * difference (BENCH_FIXED_CONNECTIONS, default wrk's count); with BENCH_RSS=1, the gateway's RSS after 60 s and 120 s at maximum load
+ * (BENCH_RSS_SECONDS changes the 60).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,8 +53,11 @@ interface Peer {
 
 function spawnReady(args: string[], env: Record<string, string> = {}, readyOn: 'stdout' | 'stderr' = 'stdout'): Promise<Peer> {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there (node --cpu-prof).
-  const profile = process.env.BENCH_PROFILE && args[0] === 'bench/gateway-process.ts' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], {
+  const isGateway = args[0] === 'bench/gateway-process.ts';
+  const profile = process.env.BENCH_PROFILE && isGateway ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_GATEWAY_FLAGS: extra Node flags for the gateway (e.g. V8 heap sizes, to see what RSS follows).
+  const flags = isGateway ? (process.env.BENCH_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', ...args], {
     env: { ...process.env, ...env },
     // The gateway's access log goes to /dev/null, as a production log shipper would take it away.
     stdio: ['ignore', readyOn === 'stdout' ? 'pipe' : 'ignore', readyOn === 'stderr' ? 'pipe' : 'inherit'],
@@ -156,14 +168,35 @@ function ms(value: string, unit: string): number {
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
 }
 
-function runWrk(s: Scenario, seconds: number): Sample {
+function wrkArgs(s: Scenario, seconds: number): string[] {
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
   for (const [k, v] of Object.entries(s.headers ?? {})) args.push('-H', `${k}: ${v}`);
   if (s.script) args.push('-s', s.script);
   args.push(s.url);
+  return args;
+}
+
+function runWrk(s: Scenario, seconds: number): Sample {
   const before = cpuMicros(s.pid);
-  const out = execFileSync('wrk', args, { maxBuffer: 16 * 1024 * 1024 }).toString();
-  const used = cpuMicros(s.pid) - before;
+  const out = execFileSync('wrk', wrkArgs(s, seconds), { maxBuffer: 16 * 1024 * 1024 }).toString();
+  return wrkSample(out, cpuMicros(s.pid) - before);
+}
+
+/** wrk against two rows at once (BENCH_PARALLEL): both see the same machine load while they run. */
+async function runWrkPair(a: Scenario, b: Scenario, seconds: number): Promise<[Sample, Sample]> {
+  const run = (s: Scenario) =>
+    new Promise<Sample>((resolve, reject) => {
+      const before = cpuMicros(s.pid);
+      let out = '';
+      const child = spawn('wrk', wrkArgs(s, seconds), { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', (d) => (out += d));
+      child.once('error', reject);
+      child.once('exit', () => resolve(wrkSample(out, cpuMicros(s.pid) - before)));
+    });
+  return Promise.all([run(a), run(b)]);
+}
+
+function wrkSample(out: string, used: number): Sample {
   const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const p50 = /\s50%\s+([\d.]+)(us|ms|s)/.exec(out);
@@ -266,14 +299,35 @@ end
       : []),
   ];
 
-  // BENCH_ONLY=<substring> runs only the matching rows (for profiling one case).
-  const only = process.env.BENCH_ONLY;
-  if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(only)));
+  // BENCH_ONLY=<substring>[,<substring>…] runs only the matching rows (for profiling one case);
+  // a part starting with '=' must match a row's name exactly.
+  const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
+  if (only)
+    scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => only.some((o) => (o.startsWith('=') ? s.name === o.slice(1) : s.name.includes(o)))));
   // Warm-up (JIT, connection pools, JWKS, the opened-session cache for all 5,000 sessions).
   for (const s of scenarios) runWrk(s, s.script ? 8 : 2);
   const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.name, []]));
+  // BENCH_PARALLEL=1 with BENCH_COMPARE: each gateway row runs at the same time as the compared
+  // checkout's row for the same case, so a before/after pair shares whatever else loads the machine.
+  const pairOf = new Map<string, string>(
+    process.env.BENCH_PARALLEL && other
+      ? [
+          ['gateway /public (bypass)', 'compared checkout: /public'],
+          ['gateway session cookie', 'compared checkout: session cookie'],
+        ]
+      : [],
+  );
+  const paired = new Set(pairOf.values());
   for (let round = 0; round < ROUNDS; round++) {
-    for (const s of scenarios) samples.get(s.name)!.push(runWrk(s, SECONDS));
+    for (const s of scenarios) {
+      if (paired.has(s.name)) continue;
+      const partner = scenarios.find((x) => x.name === pairOf.get(s.name));
+      if (partner) {
+        const [a, b] = await runWrkPair(s, partner, SECONDS);
+        samples.get(s.name)!.push(a);
+        samples.get(partner.name)!.push(b);
+      } else samples.get(s.name)!.push(runWrk(s, SECONDS));
+    }
   }
 
   const cell = (name: string, k: keyof Sample) => (samples.has(name) ? median(samples.get(name)!.map((x) => x[k])) : NaN);
@@ -294,6 +348,64 @@ end
     );
   }
   console.log(`\ngateway RSS after the run: ${rssMb(gw.pid)} MB`);
+
+  // Latency at half of the gateway's maximum: the same fixed rate against the raw undici proxy and
+  // the gateway's session row, interleaved, each the median of the rounds.
+  const rawRow = scenarios.find((s) => s.name === 'node:http + undici Pool proxy');
+  const sessionRow = scenarios.find((s) => s.name === 'gateway session cookie');
+  if (rawRow && sessionRow && Number.isFinite(oneCookie) && oneCookie > 0) {
+    const rate = Math.max(100, Math.round(oneCookie / 2));
+    const half = { raw: [] as FixedRateResult[], gateway: [] as FixedRateResult[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      half.raw.push(runFixedRate(rawRow, rate, SECONDS));
+      half.gateway.push(runFixedRate(sessionRow, rate, SECONDS));
+    }
+    const med = (xs: FixedRateResult[], k: 'p50' | 'p99' | 'rps') => median(xs.map((x) => x[k]));
+    const f = (n: number) => n.toFixed(2);
+    console.log(
+      `\nhalf load (${rate.toLocaleString('en')} req/s fixed rate, open loop, ${FIXED_RATE_CONNECTIONS} connections, latency from the scheduled send time, median of ${ROUNDS}):`,
+    );
+    console.log(
+      `  node:http + undici Pool proxy: p50 ${f(med(half.raw, 'p50'))} ms, p99 ${f(med(half.raw, 'p99'))} ms (${Math.round(med(half.raw, 'rps')).toLocaleString('en')} req/s done)`,
+    );
+    console.log(
+      `  gateway session cookie:        p50 ${f(med(half.gateway, 'p50'))} ms, p99 ${f(med(half.gateway, 'p99'))} ms (${Math.round(med(half.gateway, 'rps')).toLocaleString('en')} req/s done)`,
+    );
+    console.log(`  p99 added by the gateway: ${f(med(half.gateway, 'p99') - med(half.raw, 'p99'))} ms`);
+  }
+
+  // BENCH_RSS=1: the gateway's RSS after 60 s and 120 s of maximum load (session cookie row).
+  if (process.env.BENCH_RSS && sessionRow) {
+    const minute = Number(process.env.BENCH_RSS_SECONDS ?? 60);
+    const first = runWrk(sessionRow, minute);
+    const at60 = rssMb(gw.pid);
+    const second = runWrk(sessionRow, minute);
+    const at120 = rssMb(gw.pid);
+    console.log(
+      `\ngateway RSS at maximum load (session cookie, wrk -c${CONNECTIONS}): ${at60} MB after ${minute} s (${Math.round(first.rps).toLocaleString('en')} req/s), ${at120} MB after ${2 * minute} s (${Math.round(second.rps).toLocaleString('en')} req/s)`,
+    );
+  }
+}
+
+// The same connection count as wrk (BENCH_CONNECTIONS), unless BENCH_FIXED_CONNECTIONS says otherwise.
+const FIXED_RATE_CONNECTIONS = Number(process.env.BENCH_FIXED_CONNECTIONS ?? CONNECTIONS);
+
+interface FixedRateResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** bench/fixed-rate.ts in its own process: `rate` requests per second for `seconds`, open loop. */
+function runFixedRate(s: Scenario, rate: number, seconds: number): FixedRateResult {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/fixed-rate.ts', s.url, String(rate), String(seconds), String(FIXED_RATE_CONNECTIONS), JSON.stringify(s.headers ?? {})],
+    { maxBuffer: 1024 * 1024 },
+  ).toString();
+  return JSON.parse(out.trim().split('\n').pop()!) as FixedRateResult;
 }
 
 try {

@@ -48,6 +48,19 @@ type Sink = (line: string, level: LogLevel) => void;
 
 const consoleSink: Sink = (line, level) => (level === 'error' || level === 'warn' ? console.error(line) : console.log(line));
 
+let lastMs = -1;
+let lastIso = '';
+
+/** The current time as ISO text; lines written in the same millisecond share one string. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 /** One class, so a per-request child logger is one small object rather than a set of closures. */
 class JsonLogger implements Logger {
   constructor(
@@ -60,7 +73,7 @@ class JsonLogger implements Logger {
 
   private emit(level: LogLevel, msg: string, fields?: LogFields): void {
     if (LEVELS[level] < this.min) return;
-    const line: LogFields = { time: (this.now ? this.now() : new Date()).toISOString(), level, msg };
+    const line: LogFields = { time: this.now ? this.now().toISOString() : isoNow(), level, msg };
     for (const k in this.base) line[k] = this.base[k];
     if (fields) for (const k in fields) line[k] = isSensitive(k) ? '[redacted]' : fields[k];
     this.sink(JSON.stringify(line), level);

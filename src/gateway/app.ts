@@ -9,14 +9,14 @@ import { createGatewayStores } from '../store/gateway';
 import { serverSideSessions, type SessionRef } from '../store/server-sessions';
 import { createRefresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
-import { compileApps, compileCidrs, resolveClientAddress, type CompiledApp } from '../policy';
+import { compileApps, compileCidrs, resolveClientAddress, type ClientAddress, type CompiledApp } from '../policy';
 import { createLoginStateStore, createSessionStore, type SessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
 import { jsonLinesAudit } from '../audit';
 import { idpCallName, noMetrics } from '../metrics';
 import { createCognitoFeatures, passwordAuthApps } from './cognito';
 import type { Gateway, LoginState, RequestInfo, RuntimeDeps } from './context';
-import type { CompiledGateway } from './decide';
+import { decide, type CompiledGateway } from './decide';
 import { done, handleProxied, resolve, viewOf } from './handle';
 import { createRealms, everyRealmsCookies, realmCookiePrefix, verifierForClients, type Realm } from './realms';
 import { refuse } from './refuse';
@@ -220,6 +220,40 @@ export function compileConfig(config: ResolvedConfig, apps: readonly CompiledApp
   };
 }
 
+/** Per peer address: whether it is a trusted proxy, and (when not) the client address it is. */
+interface PeerFacts {
+  trusted: boolean;
+  client: ClientAddress;
+}
+
+const peerFactsByGateway = new WeakMap<Gateway, Map<string, PeerFacts>>();
+
+/**
+ * Parsing and matching the peer address costs on every request, and a keep-alive connection sends
+ * many from one peer: what depends on the peer alone is remembered (bounded; per config, since the
+ * trusted proxies come from it). An untrusted peer's client address never depends on the headers.
+ */
+function peerFacts(gw: Gateway, peerAddress: string): PeerFacts {
+  let known = peerFactsByGateway.get(gw);
+  if (!known) {
+    known = new Map();
+    peerFactsByGateway.set(gw, known);
+  }
+  let facts = known.get(peerAddress);
+  if (!facts) {
+    const trusted = gw.trustedProxies.matches(peerAddress);
+    facts = {
+      trusted,
+      client: trusted ? { source: 'none' } : resolveClientAddress({ peer: peerAddress, headers: NO_HEADERS, trustedProxies: gw.trustedProxies }),
+    };
+    if (known.size >= 4096) known.clear();
+    known.set(peerAddress, facts);
+  }
+  return facts;
+}
+
+const NO_HEADERS = { get: () => null };
+
 function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   // Parsing req.url costs on every request; only a request without Host needs its authority.
   const url = {
@@ -229,7 +263,8 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
     protocol: req.url.startsWith('https:') ? 'https:' : 'http:',
   };
   const peerAddress = gw.deps.peerAddress(req, env);
-  const peerTrusted = !!peerAddress && gw.trustedProxies.matches(peerAddress);
+  const peer = peerAddress ? peerFacts(gw, peerAddress) : undefined;
+  const peerTrusted = peer?.trusted ?? false;
   const fwdHost = peerTrusted ? req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
   const fwdProto = peerTrusted ? req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
   const host = fwdHost || req.headers.get('host') || url.host;
@@ -239,7 +274,9 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
   const origin = gw.publicUrl ? gw.publicUrl.origin : `${proto}://${host}`;
   const client = gw.deps.clientAddress
     ? gw.deps.clientAddress(req, peerAddress, gw.trustedProxies)
-    : resolveClientAddress({ peer: peerAddress, headers: req.headers, trustedProxies: gw.trustedProxies });
+    : peer && !peer.trusted
+      ? peer.client
+      : resolveClientAddress({ peer: peerAddress, headers: req.headers, trustedProxies: gw.trustedProxies });
   const requestId = requestIdFor(req.headers, peerTrusted);
   return {
     requestId,
@@ -268,25 +305,10 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
   app.use('*', async (c, next) => {
     c.set('info', requestInfo(gw, c.req.raw, c.env));
     await next();
-    const id = c.get('info').requestId;
-    try {
-      c.res.headers.set('x-request-id', id);
-    } catch {
-      // Responses straight from fetch() have immutable headers.
-      const res = new Response(c.res.body, c.res);
-      res.headers.set('x-request-id', id);
-      c.res = res;
-    }
+    c.res = withRequestId(c.res, c.get('info').requestId);
   });
 
-  app.onError((err, c) => {
-    const info = c.get('info');
-    // Server-side sessions: a store that cannot answer is a 503, not a crash.
-    if (err instanceof StoreUnavailableError)
-      return refuse(c.req.raw, { requestId: info?.requestId ?? 'unknown', log: gw.log }, 'store_unavailable', {}, { op: err.op });
-    gw.log.error('unhandled error', { requestId: info?.requestId, error: err.message, stack: err.stack });
-    return errorResponse(c.req.raw, 'internal_error', { requestId: info?.requestId ?? 'unknown' });
-  });
+  app.onError((err, c) => unhandled(gw, c.req.raw, c.get('info'), err));
 
   app.all('*', async (c) => {
     const req = c.req.raw;
@@ -302,4 +324,45 @@ export function createGatewayApp(gw: Gateway): Hono<Env> {
     return handleProxied(gw, req, info, resolved);
   });
   return app;
+}
+
+/** The response with the request id header (a copy when its headers are immutable, as fetch's are). */
+function withRequestId(res: Response, requestId: string): Response {
+  try {
+    res.headers.set('x-request-id', requestId);
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    copy.headers.set('x-request-id', requestId);
+    return copy;
+  }
+}
+
+/** The answer for an error nothing else caught: a store that cannot answer is a 503, anything else a logged 500. */
+function unhandled(gw: Gateway, req: Request, info: RequestInfo | undefined, err: Error): Response {
+  if (err instanceof StoreUnavailableError)
+    return refuse(req, { requestId: info?.requestId ?? 'unknown', log: gw.log }, 'store_unavailable', {}, { op: err.op });
+  gw.log.error('unhandled error', { requestId: info?.requestId, error: err.message, stack: err.stack });
+  return errorResponse(req, 'internal_error', { requestId: info?.requestId ?? 'unknown' });
+}
+
+/**
+ * A request for an app (not a gateway endpoint) without the Hono app around it: the same steps as
+ * its handler and middleware (request info, decide, credential, forward or answer, access log,
+ * X-Request-Id, the error answer), minus the router and context a proxied request does not need.
+ * Undefined when the decision names a gateway endpoint: the Hono app (createGatewayApp) serves
+ * those. The Node entry sends every request here first.
+ */
+export async function serveProxied(gw: Gateway, req: Request, env: unknown): Promise<Response | undefined> {
+  let info: RequestInfo | undefined;
+  try {
+    info = requestInfo(gw, req, env);
+    const view = viewOf(gw, req, info);
+    const first = decide(view, gw.compiled);
+    if (first.kind === 'endpoint') return undefined;
+    return withRequestId(await handleProxied(gw, req, info, await resolve(gw, req, info, view, first)), info.requestId);
+  } catch (err) {
+    const res = unhandled(gw, req, info, err as Error);
+    return info ? withRequestId(res, info.requestId) : res;
+  }
 }

@@ -53,10 +53,9 @@ export type Resolved =
 
 /**
  * Decides, checking the credential the first decision asks for. Shared by the proxy and by forward
- * auth, so both decide the same way.
+ * auth, so both decide the same way. `first`: the anonymous decision when the caller already made it.
  */
-export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view: RequestView): Promise<Resolved> {
-  const first = decide(view, gw.compiled);
+export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view: RequestView, first = decide(view, gw.compiled)): Promise<Resolved> {
   if (first.kind !== 'needs-credential') return { kind: 'outcome', outcome: first, setCookies: [] };
   const { app, credential } = first;
   const appCtx = { app: app.name, contact: app.contact };
@@ -187,7 +186,10 @@ export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo
     auditDecision(gw, info, outcome, res.status);
     // Bytes of the body when its length is known (Content-Length); a chunked answer's is not.
     const length = bytes ?? Number(res.headers.get('content-length') ?? Number.NaN);
-    return done(gw, info, req, res, { ...outcomeLog(outcome), upstreamMs: gw.now() - started, bytes: Number.isFinite(length) ? length : undefined });
+    const fields = outcomeLog(outcome);
+    fields.upstreamMs = gw.now() - started;
+    fields.bytes = Number.isFinite(length) ? length : undefined;
+    return done(gw, info, req, res, fields);
   }
   let res = await refusalResponse(gw, req, info, outcome);
   if (outcome.cors) res = withHeaders(res, outcome.cors);
@@ -267,9 +269,10 @@ export function done(gw: Gateway, info: RequestInfo, req: Request, res: Response
   const answer = typeof fields.answer === 'string' ? fields.answer : fields.endpoint ? 'endpoint' : 'refused';
   gw.metrics.requests.inc({ app, answer, status_class: statusClass(res.status) });
   gw.metrics.requestDuration.observe({ app }, ms / 1000);
+  const query = info.rawTarget.indexOf('?');
   info.log.info('request', {
     method: req.method,
-    path: info.rawTarget.split('?')[0],
+    path: query === -1 ? info.rawTarget : info.rawTarget.slice(0, query),
     status: res.status,
     ms,
     client: info.clientAddress,
@@ -285,7 +288,7 @@ export function auditDecision(gw: Gateway, info: RequestInfo, outcome: Decided, 
   if (!identity) return;
   gw.audit({
     type: 'decision',
-    time: new Date(gw.now()).toISOString(),
+    time: isoTime(gw.now()),
     requestId: info.requestId,
     sub: identity.sub,
     user: identity.username,
@@ -298,4 +301,16 @@ export function auditDecision(gw: Gateway, info: RequestInfo, outcome: Decided, 
     clientAddress: info.clientAddress,
     ...extra,
   });
+}
+
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** ISO text of a time; the audit lines of one millisecond share one string. */
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { ResolvedConfig } from '../config/load';
-import { createGateway, createGatewayApp } from '../gateway/app';
+import { createGateway, createGatewayApp, serveProxied } from '../gateway/app';
 import type { Gateway } from '../gateway/context';
 import { createWriteStream } from 'node:fs';
 import { jsonLinesAudit, type AuditSink } from '../audit';
@@ -72,14 +72,16 @@ export function createIdpFetch(): typeof fetch {
     undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
 }
 
-/** Audit lines: appended to `audit.file`, else stdout, through a non-blocking writer. */
-function auditSinkFor(config: ResolvedConfig): AuditSink {
+/**
+ * Audit lines: appended to `audit.file`, else to stdout through the log's own batched writer (one
+ * write per batch for both streams, not one each).
+ */
+function auditSinkFor(config: ResolvedConfig, stdout: (line: string, level: LogLevel) => void): AuditSink {
   if (config.audit.file) {
     const file = createWriteStream(config.audit.file, { flags: 'a' });
     return jsonLinesAudit((line) => file.write(`${line}\n`));
   }
-  const sink = createBatchedSink();
-  return jsonLinesAudit((line) => sink(line, 'info'));
+  return jsonLinesAudit((line) => stdout(line, 'info'));
 }
 
 export async function startNodeGateway(opts: NodeGatewayOptions): Promise<RunningGateway> {
@@ -91,7 +93,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const idpFetch = createIdpFetch();
   const metrics = opts.metrics ?? createGatewayMetrics();
   metrics.buildInfo.set({ version: GATEWAY_VERSION, runtime: `node ${process.versions.node}` }, 1);
-  const audit = opts.audit ?? auditSinkFor(opts.config);
+  const audit = opts.audit ?? auditSinkFor(opts.config, batched);
   let draining = false;
   const build = async (config: ResolvedConfig) => {
     const gw = await createGateway(config, {
@@ -118,7 +120,11 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     const refused = refuseDuplicateHost(req, incoming, logger);
     if (refused) return refused;
     rememberBindings(req, bindings);
-    return current.app.fetch(req, env);
+    const { gw, app } = current;
+    // Requests for apps skip the Hono app (its router and context cost on every forwarded request);
+    // the gateway's own endpoints, and whatever the decision names one, go through it.
+    if (incoming.url?.startsWith('/_auth')) return app.fetch(req, env);
+    return serveProxied(gw, req, env).then((res) => res ?? app.fetch(req, env));
   });
 
   const server = http.createServer(
