@@ -112,15 +112,6 @@ export interface CognitoAdmin {
   adminRespondToAuthChallenge(input: AdminRespondToAuthChallengeInput): Promise<InitiateAuthResult>;
   describeUserPool(): Promise<UserPoolType>;
   describeUserPoolClient(clientId: string): Promise<UserPoolClientType>;
-  /** Not retried after a time-out (it might have created a client); retried when throttled. */
-  createUserPoolClient(input: NewClientInput): Promise<UserPoolClientType>;
-  /** REPLACES the whole client configuration: send every field. */
-  updateUserPoolClient(input: ClientSettingsInput): Promise<UserPoolClientType>;
-  /** Creates a new pool (this admin stays bound to its own pool; see `withUserPool`). */
-  createUserPool(input: CreateUserPoolCommandInput): Promise<UserPoolType>;
-  createUserPoolDomain(domain: string): Promise<{ cloudFrontDomain?: string }>;
-  /** `undefined` when no pool holds the domain. */
-  describeUserPoolDomain(domain: string): Promise<DomainDescriptionType | undefined>;
   /** ListUsers, one page (at most 60). */
   listUsers(paginationToken?: string): Promise<{ users: AdminUser[]; next?: string }>;
   /** ListGroups, one page. */
@@ -368,54 +359,6 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
         if (!out.UserPoolClient)
           throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'DescribeUserPoolClient', detail: 'no UserPoolClient in the answer' });
         return out.UserPoolClient;
-      }),
-
-    createUserPoolClient: (input) =>
-      call(
-        'CreateUserPoolClient',
-        async (sdk, client) => {
-          const out = await client.send(new sdk.CreateUserPoolClientCommand({ ...input, UserPoolId: userPoolId }));
-          if (!out.UserPoolClient)
-            throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'CreateUserPoolClient', detail: 'no UserPoolClient in the answer' });
-          return out.UserPoolClient;
-        },
-        false,
-      ),
-
-    updateUserPoolClient: (input) =>
-      call('UpdateUserPoolClient', async (sdk, client) => {
-        const out = await client.send(new sdk.UpdateUserPoolClientCommand({ ...input, UserPoolId: userPoolId }));
-        if (!out.UserPoolClient)
-          throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'UpdateUserPoolClient', detail: 'no UserPoolClient in the answer' });
-        return out.UserPoolClient;
-      }),
-
-    createUserPool: (input) =>
-      call(
-        'CreateUserPool',
-        async (sdk, client) => {
-          const out = await client.send(new sdk.CreateUserPoolCommand(input));
-          if (!out.UserPool) throw new CognitoAdminError({ name: 'UnexpectedResponse', operation: 'CreateUserPool', detail: 'no UserPool in the answer' });
-          return out.UserPool;
-        },
-        false,
-      ),
-
-    createUserPoolDomain: (domain) =>
-      call(
-        'CreateUserPoolDomain',
-        async (sdk, client) => {
-          const out = await client.send(new sdk.CreateUserPoolDomainCommand({ UserPoolId: userPoolId, Domain: domain }));
-          return out.CloudFrontDomain ? { cloudFrontDomain: out.CloudFrontDomain } : {};
-        },
-        false,
-      ),
-
-    describeUserPoolDomain: (domain) =>
-      call('DescribeUserPoolDomain', async (sdk, client) => {
-        const out = await client.send(new sdk.DescribeUserPoolDomainCommand({ Domain: domain }));
-        const d = out.DomainDescription;
-        return d?.UserPoolId ? d : undefined;
       }),
 
     listUsers: (paginationToken) =>

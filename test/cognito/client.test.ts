@@ -8,9 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CognitoAdminError } from '../../src/cognito/errors';
+import { createProvisionAdmin } from '../../src/cognito/provision-admin';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { refresh, signIn } from '../emulator/helpers';
-import { closedPort, countingFetch, emulatorAdmin, POOL, startServer } from './helpers';
+import { CREDENTIALS, closedPort, countingFetch, emulatorAdmin, POOL, startServer } from './helpers';
 
 let emu: RunningEmulator;
 beforeAll(async () => {
@@ -130,8 +131,16 @@ describe('createCognitoAdmin against the emulator (official SDK over loopback)',
       requests++;
     });
     try {
-      const admin = emulatorAdmin(emu, { endpoint: silent.url, timeoutMs: 100, maxAttempts: 3 });
-      const err = await failure(admin.createUserPoolClient({ ClientName: 'x' }));
+      // The write operations are provisioning's (CLI-only) admin client; same retry rules.
+      const admin = createProvisionAdmin({
+        region: 'us-east-1',
+        endpoint: silent.url,
+        credentials: CREDENTIALS,
+        backoffMs: () => 1,
+        timeoutMs: 100,
+        maxAttempts: 3,
+      });
+      const err = await failure(admin.createUserPoolClient({ UserPoolId: POOL, ClientName: 'x' }));
       expect(err.name).toBe('TimeoutError');
       expect(requests).toBe(1);
     } finally {
@@ -185,11 +194,10 @@ describe('createCognitoAdmin against the emulator (official SDK over loopback)',
   });
 
   it('creates a pool and a prefix domain, and finds the pool by its domain', async () => {
-    const admin = emulatorAdmin(emu);
+    const admin = createProvisionAdmin({ region: 'us-east-1', endpoint: emu.url, credentials: CREDENTIALS, backoffMs: () => 1 });
     const pool = await admin.createUserPool({ PoolName: 'client-test-pool' });
     expect(pool.Id).toMatch(/^us-east-1_[A-Za-z0-9]+$/);
-    const other = admin.withUserPool(pool.Id!);
-    await other.createUserPoolDomain('client-test-domain');
+    await admin.createUserPoolDomain(pool.Id!, 'client-test-domain');
     expect((await admin.describeUserPoolDomain('client-test-domain'))?.UserPoolId).toBe(pool.Id);
     expect(await admin.describeUserPoolDomain('no-such-domain')).toBeUndefined();
     const res = await fetch(`${emu.url}/${pool.Id}/.well-known/jwks.json`);
