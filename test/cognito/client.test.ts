@@ -194,7 +194,7 @@ describe('createCognitoAdmin against the emulator (official SDK over loopback)',
   });
 
   it('creates a pool and a prefix domain, and finds the pool by its domain', async () => {
-    const admin = createProvisionAdmin({ region: 'us-east-1', endpoint: emu.url, credentials: CREDENTIALS, backoffMs: () => 1 });
+    const admin = createProvisionAdmin({ region: 'us-east-1', userPoolId: POOL, endpoint: emu.url, credentials: CREDENTIALS, backoffMs: () => 1 });
     const pool = await admin.createUserPool({ PoolName: 'client-test-pool' });
     expect(pool.Id).toMatch(/^us-east-1_[A-Za-z0-9]+$/);
     await admin.createUserPoolDomain(pool.Id!, 'client-test-domain');
