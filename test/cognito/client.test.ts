@@ -134,6 +134,7 @@ describe('createCognitoAdmin against the emulator (official SDK over loopback)',
       // The write operations are provisioning's (CLI-only) admin client; same retry rules.
       const admin = createProvisionAdmin({
         region: 'us-east-1',
+        userPoolId: POOL,
         endpoint: silent.url,
         credentials: CREDENTIALS,
         backoffMs: () => 1,
