@@ -65,6 +65,7 @@ async function main() {
         ${gateway.url}/portal/      user portal: disable bob in the emulator, he is cut off within 15 s
         ${gateway.url}/broker/      federated sign-in straight to PartnerIdP (erin)
         ${gateway.url}/spa-api/     CORS API for a single-page app on http://localhost:5173
+        ${gateway.url}/shop/        buyer realm · ${gateway.url}/merchant/  merchant realm (its own app client)
         the signed assertion carries name and custom:tenant (carol)
 
 ${

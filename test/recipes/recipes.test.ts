@@ -173,6 +173,27 @@ describe('recipes over HTTP (controlled clock)', () => {
     expect((await alice.request(`${stack.url}/broker/deals`, { headers: json })).status).toBe(403);
   });
 
+  it('commerce-realms: a buyer session does not open the merchant console; the store prefix signs a merchant in to /acme/', async () => {
+    const b = new TestBrowser();
+    expect((await b.signIn(`${stack.url}/shop/cart`, 'bob', 'Bob-Passw0rd!')).res.status).toBe(200);
+    const console = await b.request(`${stack.url}/merchant/orders`);
+    expect(console.status).toBe(302);
+    expect(new URL(console.headers.get('location')!).searchParams.get('client_id')).toBe('demo-merchant');
+    const store = await b.follow(`${stack.url}/_auth/login?realm=merchant&prefix=acme`, { stopAt: (u) => u.includes('/oauth2/authorize') });
+    expect(new URL(store.next!).searchParams.get('client_id')).toBe('demo-merchant');
+    const done = await b.signIn(`${stack.url}/_auth/login?realm=merchant&prefix=acme`, 'bob', 'Bob-Passw0rd!');
+    expect(new URL(done.url).pathname).toBe('/acme/');
+    expect([...b.cookies('127.0.0.1').keys()].filter((n) => n.endsWith('_session')).sort()).toEqual(['_cgw-merchant_session', '_cgw_session']);
+    const me = async (q: string) => (await (await b.request(`${stack.url}/_auth/me${q}`, { headers: json })).json()) as { realm: string; clientId: string };
+    expect([await me(''), await me('?realm=merchant')].map((m) => [m.realm, m.clientId])).toEqual([
+      ['default', 'demo-gateway'],
+      ['merchant', 'demo-merchant'],
+    ]);
+    await b.request(`${stack.url}/_auth/logout?realm=merchant`);
+    expect((await b.request(`${stack.url}/shop/cart`, { headers: json })).status, 'the buyer session stays').toBe(200);
+    expect((await b.request(`${stack.url}/acme/orders`)).status, 'the merchant session is gone').toBe(302);
+  });
+
   it('zero-trust-claims: the signed assertion carries name and custom:tenant, verified with the gateway keys', async () => {
     const carol = new TestBrowser();
     await carol.signIn(`${stack.url}/partners/`, 'carol', 'Carol-Passw0rd!');
