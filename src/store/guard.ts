@@ -68,5 +68,6 @@ export function guardStore(inner: SharedStore, opts: StoreGuardOptions): SharedS
     delete: (key, ifValue) => call('delete', () => inner.delete(key, ifValue)),
     increment: (key, by, windowMs) => call('increment', () => inner.increment(key, by, windowMs)),
     close: () => inner.close(),
+    invalidations: inner.invalidations,
   };
 }

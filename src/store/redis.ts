@@ -5,7 +5,7 @@
  * Redis that comes back heals the gateway without a restart.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { SharedStore } from './types';
+import type { InvalidationChannel, SharedStore } from './types';
 
 export interface RedisStoreOptions {
   url: string;
@@ -73,6 +73,7 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
   return {
     kind: 'redis',
     shared: true,
+    invalidations: redisInvalidations(client, `${opts.keyPrefix}invalidate`),
     async get(key) {
       return (await client.get(key)) ?? undefined;
     },
@@ -95,6 +96,7 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
       return { count: Number(count), resetInMs: Number(resetInMs) };
     },
     async close() {
+      subscribers.get(client)?.disconnect();
       client.disconnect();
     },
     async ready(timeoutMs) {
@@ -105,6 +107,56 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
           clearTimeout(timer);
           resolve(true);
         });
+      });
+    },
+  };
+}
+
+/** Each store's subscriber connection (a connection in subscribe mode can send nothing else). */
+const subscribers = new WeakMap<object, Redis | Cluster>();
+
+/**
+ * Change notices over Redis pub/sub, on a second connection opened at the first subscribe. `live`
+ * only from the moment the SUBSCRIBE is confirmed until that connection closes: a notice published
+ * meanwhile cannot be missed (Redis delivers to every connected subscriber before PUBLISH answers).
+ */
+function redisInvalidations(client: Client, channel: string): InvalidationChannel {
+  let live = false;
+  return {
+    get live() {
+      return live;
+    },
+    async publish(keys) {
+      if (keys.length) await client.publish(channel, JSON.stringify(keys));
+    },
+    subscribe(onKeys, onReset) {
+      if (subscribers.has(client)) return;
+      const sub = (client as unknown as Redis).duplicate();
+      subscribers.set(client, sub);
+      sub.on('error', () => {});
+      const reset = () => {
+        if (live) onReset();
+        live = false;
+      };
+      sub.on('close', reset);
+      sub.on('end', reset);
+      sub.on('ready', () => {
+        sub.subscribe(channel).then(
+          () => {
+            onReset(); // anything kept before this subscription may have missed notices
+            live = true;
+          },
+          () => reset(),
+        );
+      });
+      sub.on('message', (ch: string, message: string) => {
+        if (ch !== channel) return;
+        try {
+          const keys = JSON.parse(message) as unknown;
+          if (Array.isArray(keys)) onKeys(keys.filter((k): k is string => typeof k === 'string'));
+        } catch {
+          onReset();
+        }
       });
     },
   };

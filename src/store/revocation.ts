@@ -3,6 +3,10 @@ import { StoreUnavailableError, type SharedStore } from './types';
 
 export type FailMode = 'closed' | 'open';
 
+/** How long an answer of the shared store is trusted while change notices are live (the "within 1 s" bound, with margin). */
+export const KEPT_MS = 500;
+const KEPT_MAX = 50_000;
+
 export interface RevocationQuery {
   sub: string;
   /** The gateway session's id (cookies). */
@@ -34,6 +38,44 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
   const now = opts.now ?? Date.now;
   const stores = opts.shared ? [opts.local, opts.shared] : [opts.local];
 
+  // The shared store's answers, kept for at most KEPT_MS while its change notices are live: a
+  // revocation on any instance removes them at once (the notice), and a lost notice cannot outlive
+  // KEPT_MS. Without notices (Durable Objects, a broken subscription) every check reads the store.
+  const notices = opts.shared?.invalidations;
+  const kept = new Map<string, { value: string | undefined; at: number }>();
+  let changes = 0;
+  notices?.subscribe(
+    (keys) => {
+      changes++;
+      for (const k of keys) kept.delete(k);
+    },
+    () => {
+      changes++;
+      kept.clear();
+    },
+  );
+  const keptValues = (keys: readonly string[]): Array<string | undefined> | undefined => {
+    if (!notices?.live) return undefined;
+    const t = performance.now();
+    const values: Array<string | undefined> = [];
+    for (const k of keys) {
+      const e = kept.get(k);
+      if (!e || t - e.at >= KEPT_MS) return undefined;
+      values.push(e.value);
+    }
+    return values;
+  };
+  const keep = (keys: readonly string[], values: Array<string | undefined>) => {
+    if (kept.size >= KEPT_MAX) kept.clear();
+    const at = performance.now();
+    keys.forEach((k, i) => kept.set(k, { value: values[i], at }));
+  };
+  const announce = async (keys: string[]) => {
+    changes++;
+    for (const k of keys) kept.delete(k);
+    await notices?.publish(keys).catch(() => {}); // unannounced, other instances still forget it within KEPT_MS
+  };
+
   const write = async (run: (s: SharedStore) => Promise<void>) => {
     let ok = true;
     for (const s of stores) {
@@ -60,13 +102,17 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
       const keys: Array<[string, number]> = [];
       if (e.sid) keys.push([await storeKeys.revokedSession(e.sub, e.sid), e.sessionUntilSec * 1000 - nowMs]);
       if (e.originJti) keys.push([await storeKeys.revokedOrigin(e.sub, e.originJti), e.originUntilSec * 1000 - nowMs]);
-      return write(async (s) => {
+      const ok = await write(async (s) => {
         for (const [k, ttl] of keys) if (ttl > 0) await s.set(k, '1', ttl);
       });
+      await announce(keys.map(([k]) => k));
+      return ok;
     },
     async revokeUserBefore(sub, atSec, ttlSeconds) {
       const key = await storeKeys.notBefore(sub);
-      return write((s) => s.set(key, String(atSec), ttlSeconds * 1000));
+      const ok = await write((s) => s.set(key, String(atSec), ttlSeconds * 1000));
+      await announce([key]);
+      return ok;
     },
     async check(q) {
       const keys: string[] = [];
@@ -75,8 +121,15 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
       keys.push(await storeKeys.notBefore(q.sub));
       if (verdict(await opts.local.getMany(keys), q, true) === 'revoked') return 'revoked';
       if (!opts.shared) return 'ok';
+      const known = keptValues(keys);
+      if (known) return verdict(known, q, true);
+      const seen = changes;
+      const live = notices?.live === true;
       try {
-        return verdict(await opts.shared.getMany(keys), q, true);
+        const values = await opts.shared.getMany(keys);
+        // Kept only when no notice arrived while reading (it might be about these keys).
+        if (live && notices?.live && seen === changes) keep(keys, values);
+        return verdict(values, q, true);
       } catch (e) {
         if (!(e instanceof StoreUnavailableError)) throw e;
         return opts.onError === 'closed' ? 'unavailable' : 'ok';

@@ -25,6 +25,19 @@ export interface SharedStore {
    */
   increment(key: string, by: number, windowMs: number): Promise<{ count: number; resetInMs: number }>;
   close(): Promise<void>;
+  /** Change notices between instances (Redis pub/sub): lets a reader keep answers until a key changes. */
+  readonly invalidations?: InvalidationChannel;
+}
+
+/**
+ * Instances tell each other which keys they changed. At most once: a reader may trust what it read
+ * only while `live` (subscribed and connected, so nothing can have been missed), and forgets all it
+ * kept on `onReset` (the subscription broke; notices may have been lost).
+ */
+export interface InvalidationChannel {
+  readonly live: boolean;
+  publish(keys: readonly string[]): Promise<void>;
+  subscribe(onKeys: (keys: string[]) => void, onReset: () => void): void;
 }
 
 /** A store call that failed or did not answer in time. */

@@ -17,6 +17,7 @@ import { interpolateEnv, resolveConfig } from '../../src/config/load';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import type { SessionData } from '../../src/oidc/session-data';
 import { createSessionStore } from '../../src/session';
+import { KEPT_MS } from '../../src/store/revocation';
 import { TestBrowser } from '../helpers/browser';
 import { type GatewayProcess, type LogLine, scrapeMetrics, startGatewayProcess } from '../helpers/gateway-process';
 import { startNginx, type RunningNginx } from '../helpers/nginx';
@@ -205,6 +206,9 @@ describe('three gateway processes behind nginx on one Redis', () => {
     // A hung Redis (SIGSTOP): every instance gives up after store.timeoutMs and refuses to vouch.
     redis.pause();
     try {
+      // What an instance read from Redis is trusted for KEPT_MS while its change notices are live
+      // (a hung Redis keeps the subscription open): past that, every check asks Redis again.
+      await new Promise((r) => setTimeout(r, KEPT_MS + 100));
       const hung = await Promise.all(fleet.map((f) => answer(`${f.url}/whoami`, { cookie, ...json })));
       expect(hung.map((a) => `${a.status} ${a.error}`)).toEqual(fleet.map(() => '503 store_unavailable'));
     } finally {
