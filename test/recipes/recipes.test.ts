@@ -175,13 +175,13 @@ describe('recipes over HTTP (controlled clock)', () => {
 
   it('commerce-realms: a buyer session does not open the merchant console; the store prefix signs a merchant in to /acme/', async () => {
     const b = new TestBrowser();
-    expect((await b.signIn(`${stack.url}/shop/cart`, 'bob', 'Bob-Passw0rd!')).res.status).toBe(200);
-    const console = await b.request(`${stack.url}/merchant/orders`);
-    expect(console.status).toBe(302);
-    expect(new URL(console.headers.get('location')!).searchParams.get('client_id')).toBe('demo-merchant');
+    expect((await b.signIn(`${stack.url}/shop/cart`, 'carol', 'Carol-Passw0rd!')).res.status).toBe(200);
+    const merchantPage = await b.request(`${stack.url}/merchant/orders`);
+    expect(merchantPage.status).toBe(302);
+    expect(new URL(merchantPage.headers.get('location')!).searchParams.get('client_id')).toBe('demo-merchant');
     const store = await b.follow(`${stack.url}/_auth/login?realm=merchant&prefix=acme`, { stopAt: (u) => u.includes('/oauth2/authorize') });
     expect(new URL(store.next!).searchParams.get('client_id')).toBe('demo-merchant');
-    const done = await b.signIn(`${stack.url}/_auth/login?realm=merchant&prefix=acme`, 'bob', 'Bob-Passw0rd!');
+    const done = await b.signIn(`${stack.url}/_auth/login?realm=merchant&prefix=acme`, 'carol', 'Carol-Passw0rd!');
     expect(new URL(done.url).pathname).toBe('/acme/');
     expect([...b.cookies('127.0.0.1').keys()].filter((n) => n.endsWith('_session')).sort()).toEqual(['_cgw-merchant_session', '_cgw_session']);
     const me = async (q: string) => (await (await b.request(`${stack.url}/_auth/me${q}`, { headers: json })).json()) as { realm: string; clientId: string };
