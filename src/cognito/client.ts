@@ -9,8 +9,6 @@
 import type {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommandInput,
-  CreateUserPoolCommandInput,
-  DomainDescriptionType,
   UpdateUserPoolClientCommandInput,
   UserPoolClientType,
   UserPoolType,
@@ -244,6 +242,20 @@ interface Shared {
   client?: Promise<{ sdk: Sdk; client: CognitoIdentityProviderClient }>;
 }
 
+/**
+ * The SDK client's settings for our admin clients (this one and provisioning's): retries are ours,
+ * so the outcome and `retryable` agree; requests go through `fetch` with our time limit.
+ */
+export function sdkClientConfig(opts: CognitoAdminOptions, defaultTimeoutMs: number) {
+  return {
+    region: opts.region,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    maxAttempts: 1,
+    requestHandler: fetchRequestHandler(opts.fetch ?? ((input, init) => globalThis.fetch(input, init)), opts.timeoutMs ?? defaultTimeoutMs),
+  };
+}
+
 function build(shared: Shared, userPoolId: string): CognitoAdmin {
   const { opts } = shared;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
@@ -253,14 +265,7 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
     shared.client ??= loadCognitoSdk()
       .then((sdk) => ({
         sdk,
-        client: new sdk.CognitoIdentityProviderClient({
-          region: opts.region,
-          ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-          ...(opts.credentials ? { credentials: opts.credentials } : {}),
-          // Retries are ours (below), so the outcome and `retryable` agree.
-          maxAttempts: 1,
-          requestHandler: fetchRequestHandler(opts.fetch ?? ((input, init) => globalThis.fetch(input, init)), opts.timeoutMs ?? 3000),
-        }),
+        client: new sdk.CognitoIdentityProviderClient(sdkClientConfig(opts, 3000)),
       }))
       .catch((e: unknown) => {
         shared.client = undefined;

@@ -19,7 +19,7 @@ import type {
   UserPoolClientType,
   UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { type CognitoAdminOptions, fetchRequestHandler } from './client';
+import { type CognitoAdminOptions, sdkClientConfig } from './client';
 import { CognitoAdminError, toCognitoAdminError } from './errors';
 
 export type MfaConfig = Omit<GetUserPoolMfaConfigCommandOutput, '$metadata'>;
@@ -57,13 +57,7 @@ export function createProvisionAdmin(opts: CognitoAdminOptions): ProvisionAdmin 
   const load = () =>
     (loaded ??= import('./provision-sdk').then((sdk) => ({
       sdk,
-      client: new sdk.CognitoIdentityProviderClient({
-        region: opts.region,
-        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-        ...(opts.credentials ? { credentials: opts.credentials } : {}),
-        maxAttempts: 1,
-        requestHandler: fetchRequestHandler(opts.fetch ?? ((input, init) => globalThis.fetch(input, init)), opts.timeoutMs ?? 10_000),
-      }),
+      client: new sdk.CognitoIdentityProviderClient(sdkClientConfig(opts, 10_000)),
     })));
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
   const backoff = opts.backoffMs ?? defaultBackoff;

@@ -68,7 +68,7 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
   const keep = (keys: readonly string[], values: Array<string | undefined>) => {
     if (kept.size >= KEPT_MAX) kept.clear();
     const at = performance.now();
-    keys.forEach((k, i) => kept.set(k, { value: values[i], at }));
+    for (let i = 0; i < keys.length; i++) kept.set(keys[i]!, { value: values[i], at });
   };
   const announce = async (keys: string[]) => {
     changes++;

@@ -6,7 +6,6 @@
  * neighbouring steps accepted, older ones and wrong codes refused with CodeMismatchException); and the
  * hosted UI's "change your password" and authenticator-code pages before the usual redirect.
  */
-import { createHmac } from 'node:crypto';
 import {
   AdminCreateUserCommand,
   AdminGetUserCommand,
@@ -19,6 +18,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretHash, signInWithPassword, startEmulator, type EmulatorSeed, type RunningEmulator } from '../../src/emulator/index';
+import { totp } from '../helpers/totp';
 import { claimsOf, offsetClock } from './helpers';
 
 const POOL = 'eu-west-1_Challenge1';
@@ -51,20 +51,6 @@ const seed: EmulatorSeed = {
     },
   ],
 };
-
-/** RFC 6238 TOTP, written here from the RFC (not the emulator's): HMAC-SHA1, 30 s, 6 digits. */
-function totp(base32: string, atMs: number): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of base32) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const o = mac[19]! & 0xf;
-  const n = ((mac[o]! & 0x7f) << 24) | (mac[o + 1]! << 16) | (mac[o + 2]! << 8) | mac[o + 3]!;
-  return (n % 1_000_000).toString().padStart(6, '0');
-}
 
 let emu: RunningEmulator;
 let sdk: CognitoIdentityProviderClient;
