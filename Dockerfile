@@ -26,7 +26,10 @@ RUN node scripts/build.mjs
 RUN mkdir /pkg && npm pack --ignore-scripts --json --pack-destination /pkg && mv /pkg/cognito-gateway-*.tgz /pkg/cognito-gateway.tgz
 
 FROM ${NODE_IMAGE}
+# A 16 MB young generation instead of V8's 128 MB under load: about 100 MB less RSS, no measurable
+# CPU cost (README, Performance).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=8 \
     GATEWAY_CONFIG=/etc/cognito-gateway/config.yaml \
     PORT=8787
 WORKDIR /opt/cognito-gateway
