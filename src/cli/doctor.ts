@@ -154,7 +154,9 @@ async function iamChecks(config: ResolvedConfig, admin: CognitoAdmin, settings: 
   const notFound = (e: CognitoAdminError) => e.name === 'UserNotFoundException';
   await probe('IAM: user look-ups', 'AdminGetUser', settings.userLookupApps.length > 0, () => admin.getUser(probeUser), notFound);
   await probe('IAM: sign-out everywhere', 'AdminUserGlobalSignOut', settings.signOutEverywhere, () => admin.globalSignOut(probeUser), notFound);
-  if (settings.passwordAuthApps.length > 0) {
+  if (settings.passwordAuthApps.length > 0 && config.idp.passwordAuthFlow === 'user') {
+    rows.push({ check: 'IAM: password sign-in', result: 'ok', detail: 'idp.passwordAuthFlow user: InitiateAuth is unsigned and needs no IAM permission' });
+  } else if (settings.passwordAuthApps.length > 0) {
     const clientId = config.idp.clientId;
     const authParameters: Record<string, string> = { USERNAME: probeUser, PASSWORD: `probe-${crypto.randomUUID()}` };
     if (config.idp.clientSecret) authParameters.SECRET_HASH = await computeSecretHash(config.idp.clientSecret, probeUser, clientId);

@@ -64,7 +64,11 @@ export function clientRequirements(config: ResolvedConfig, opts: { passwordAuth?
     logoutUrls: o.map((x) => `${x}/`),
     scopes,
     identityProviders: idps,
-    explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', ...(opts.passwordAuth ? ['ALLOW_ADMIN_USER_PASSWORD_AUTH'] : [])],
+    // Password sign-in needs the flow the config asks Cognito with (idp.passwordAuthFlow).
+    explicitAuthFlows: [
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      ...(opts.passwordAuth ? [config.idp.passwordAuthFlow === 'user' ? 'ALLOW_USER_PASSWORD_AUTH' : 'ALLOW_ADMIN_USER_PASSWORD_AUTH'] : []),
+    ],
     ...(config.idp.clientSecret ? { secret: config.idp.clientSecret } : {}),
     minTokenValiditySeconds: config.session.revalidateAfter,
     minRefreshValiditySeconds: Math.max(...lifetimes),

@@ -94,6 +94,18 @@ export interface AdminRespondToAuthChallengeInput {
   responses: Record<string, string>;
 }
 
+/** InitiateAuth: the public (unauthenticated) sign-in; the pool is the client's. */
+export interface PublicInitiateAuthInput {
+  clientId: string;
+  authFlow: 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH';
+  /** USERNAME, PASSWORD, SECRET_HASH, REFRESH_TOKEN... (never logged). */
+  authParameters: Record<string, string>;
+  clientMetadata?: Record<string, string>;
+}
+
+/** RespondToAuthChallenge: the public form of AdminRespondToAuthChallenge. */
+export type PublicRespondToAuthChallengeInput = AdminRespondToAuthChallengeInput;
+
 export type ClientSettingsInput = Omit<UpdateUserPoolClientCommandInput, 'UserPoolId'>;
 export type NewClientInput = Omit<CreateUserPoolClientCommandInput, 'UserPoolId'>;
 
@@ -108,6 +120,10 @@ export interface CognitoAdmin {
   adminInitiateAuth(input: AdminInitiateAuthInput): Promise<InitiateAuthResult>;
   /** AdminRespondToAuthChallenge: tokens, or the next challenge. Retried only when throttled (a session is single use). */
   adminRespondToAuthChallenge(input: AdminRespondToAuthChallengeInput): Promise<InitiateAuthResult>;
+  /** InitiateAuth (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH): unsigned, needs no AWS credentials. Challenges are results. */
+  initiateAuth(input: PublicInitiateAuthInput): Promise<InitiateAuthResult>;
+  /** RespondToAuthChallenge: unsigned, needs no AWS credentials. Retried only when throttled (a session is single use). */
+  respondToAuthChallenge(input: PublicRespondToAuthChallengeInput): Promise<InitiateAuthResult>;
   describeUserPool(): Promise<UserPoolType>;
   describeUserPoolClient(clientId: string): Promise<UserPoolClientType>;
   /** ListUsers, one page (at most 60). */
@@ -347,6 +363,37 @@ function build(shared: Shared, userPoolId: string): CognitoAdmin {
             }),
           );
           return authResult('AdminRespondToAuthChallenge', out);
+        },
+        false,
+      ),
+
+    // Retried like AdminInitiateAuth: both modes behave the same.
+    initiateAuth: (input) =>
+      call('InitiateAuth', async (sdk, client) => {
+        const out = await client.send(
+          new sdk.InitiateAuthCommand({
+            ClientId: input.clientId,
+            AuthFlow: input.authFlow,
+            AuthParameters: input.authParameters,
+            ...(input.clientMetadata ? { ClientMetadata: input.clientMetadata } : {}),
+          }),
+        );
+        return authResult('InitiateAuth', out);
+      }),
+
+    respondToAuthChallenge: (input) =>
+      call(
+        'RespondToAuthChallenge',
+        async (sdk, client) => {
+          const out = await client.send(
+            new sdk.RespondToAuthChallengeCommand({
+              ClientId: input.clientId,
+              ChallengeName: input.challengeName as never,
+              Session: input.session,
+              ChallengeResponses: input.responses,
+            }),
+          );
+          return authResult('RespondToAuthChallenge', out);
         },
         false,
       ),

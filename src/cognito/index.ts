@@ -11,7 +11,7 @@ export type { LookupSource, SharedCache, UserDirectory, UserDirectoryOptions, Us
 export { signOutEverywhere } from './sign-out';
 export type { SignOutEverywhereResult } from './sign-out';
 export { addressKey, computeSecretHash, createPasswordAuthenticator, parseBasicAuth } from './password-auth';
-export type { PasswordAuthenticator, PasswordAuthFailure, PasswordAuthOptions, PasswordAuthResult, RateLimit } from './password-auth';
+export type { PasswordAuthenticator, PasswordAuthFailure, PasswordAuthFlow, PasswordAuthOptions, PasswordAuthResult, RateLimit } from './password-auth';
 export { adminOptionsFromSettings, cognitoAdminSettings, credentialsFromEnv, userPoolIdOf } from './config';
 export type { CognitoAdminSettings } from './config';
 export { checkClient, clientRequirements, validitySeconds } from './app-client';

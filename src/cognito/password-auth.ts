@@ -1,14 +1,17 @@
 /**
  * Password sign-in (`Authorization: Basic`, the site's own form), checked with AdminInitiateAuth
- * (ADMIN_USER_PASSWORD_AUTH, with SECRET_HASH when the app client has a secret), and the answers to
- * its challenges with AdminRespondToAuthChallenge. Failed attempts are rate-limited per user and per
- * client address (sliding window, bounded memory), wrong challenge answers per user. Passwords and
+ * (ADMIN_USER_PASSWORD_AUTH) or, for clients that allow only the public flow, InitiateAuth
+ * (USER_PASSWORD_AUTH: unsigned, no AWS credentials), with SECRET_HASH when the app client has a
+ * secret; the answers to its challenges with AdminRespondToAuthChallenge / RespondToAuthChallenge.
+ * Both flows share every rule below (limits, answers, challenges): only the operation differs.
+ * Failed attempts are rate-limited per user and per client address (sliding window, bounded
+ * memory), wrong challenge answers per user. Passwords and
  * codes are never logged or kept. Web-API only.
  */
 import type { Logger } from '../log';
 import { StoreUnavailableError, windowLimiter, type FailMode, type LimitAttempt, type SharedStore } from '../store';
 import { Lru } from '../tokens/lru';
-import type { AuthTokens, CognitoAdmin } from './client';
+import type { AdminRespondToAuthChallengeInput, AuthTokens, CognitoAdmin, InitiateAuthResult } from './client';
 import { toCognitoAdminError } from './errors';
 
 export interface RateLimit {
@@ -17,8 +20,14 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
+/** `admin`: AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH); `user`: InitiateAuth (USER_PASSWORD_AUTH). */
+export type PasswordAuthFlow = 'admin' | 'user';
+
 export interface PasswordAuthOptions {
-  admin: Pick<CognitoAdmin, 'adminInitiateAuth'> & Partial<Pick<CognitoAdmin, 'adminRespondToAuthChallenge'>>;
+  /** The operations of the chosen flow (the other flow's may be absent). */
+  admin: Partial<Pick<CognitoAdmin, 'adminInitiateAuth' | 'adminRespondToAuthChallenge' | 'initiateAuth' | 'respondToAuthChallenge'>>;
+  /** Default `admin`. */
+  flow?: PasswordAuthFlow;
   clientId: string;
   /** The app client's secret; when set, SECRET_HASH is sent. */
   clientSecret?: string;
@@ -85,9 +94,10 @@ export type ChallengeAnswerResult =
 export interface PasswordAuthenticator {
   /** The app client this authenticator signs in with: a challenge is answered by the client that started it. */
   readonly clientId: string;
+  readonly flow: PasswordAuthFlow;
   authenticate(username: string, password: string, clientAddress: string): Promise<PasswordAuthResult>;
   /**
-   * AdminRespondToAuthChallenge. Wrong answers are limited per user like wrong passwords (their own
+   * AdminRespondToAuthChallenge (RespondToAuthChallenge in the `user` flow). Wrong answers are limited per user like wrong passwords (their own
    * counter, the same `perUser` limit), so a 6-digit code cannot be guessed.
    */
   respond(answer: ChallengeAnswer): Promise<ChallengeAnswerResult>;
@@ -272,8 +282,27 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
     ? windowLimiter(opts.store, 'pw-answer-user', { max: opts.limits.perUser.max, windowSeconds: opts.limits.perUser.windowSeconds })
     : undefined;
 
+  const flow: PasswordAuthFlow = opts.flow ?? 'admin';
+  const admin = opts.admin;
+  /** Whether the admin object has the chosen flow's calls (a test double may offer one flow only). */
+  const canInitiate = flow === 'user' ? !!admin.initiateAuth : !!admin.adminInitiateAuth;
+  const canRespond = flow === 'user' ? !!admin.respondToAuthChallenge : !!admin.adminRespondToAuthChallenge;
+  const initiate = (authParameters: Record<string, string>): Promise<InitiateAuthResult> => {
+    if (flow === 'user' && admin.initiateAuth) return admin.initiateAuth({ clientId: opts.clientId, authFlow: 'USER_PASSWORD_AUTH', authParameters });
+    if (flow === 'admin' && admin.adminInitiateAuth)
+      return admin.adminInitiateAuth({ clientId: opts.clientId, authFlow: 'ADMIN_USER_PASSWORD_AUTH', authParameters });
+    throw new Error('no sign-in call for the flow');
+  };
+  const respondWith = (input: AdminRespondToAuthChallengeInput): Promise<InitiateAuthResult> => {
+    if (flow === 'user' && admin.respondToAuthChallenge) return admin.respondToAuthChallenge(input);
+    if (flow === 'admin' && admin.adminRespondToAuthChallenge) return admin.adminRespondToAuthChallenge(input);
+    throw new Error('no challenge call for the flow');
+  };
+  const initiateOperation = flow === 'user' ? 'InitiateAuth' : 'AdminInitiateAuth';
+
   return {
     clientId: opts.clientId,
+    flow,
 
     async respond(answer) {
       const userKey = answer.username.normalize('NFC').toLowerCase();
@@ -305,7 +334,7 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
         if (taken) void sharedAnswers!.clear(userKey).catch(() => {});
         localAnswers.clear(userKey);
       };
-      if (!opts.admin.adminRespondToAuthChallenge) {
+      if (!canRespond) {
         notAFailure();
         return { kind: 'failed', reason: 'unavailable' };
       }
@@ -314,7 +343,7 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
       else responses[answer.challenge === 'SMS_MFA' ? 'SMS_MFA_CODE' : 'SOFTWARE_TOKEN_MFA_CODE'] = answer.code ?? '';
       try {
         if (opts.clientSecret) responses.SECRET_HASH = await computeSecretHash(opts.clientSecret, answer.username, opts.clientId);
-        const result = await opts.admin.adminRespondToAuthChallenge({
+        const result = await respondWith({
           clientId: opts.clientId,
           challengeName: answer.challenge,
           session: answer.session,
@@ -327,7 +356,7 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
         opts.log?.warn('challenge answered, but Cognito asks for a challenge the gateway cannot answer', { challenge: result.challengeName });
         return { kind: 'failed', reason: 'rejected', detail: result.challengeName };
       } catch (e) {
-        const err = toCognitoAdminError('AdminRespondToAuthChallenge', e);
+        const err = toCognitoAdminError(flow === 'user' ? 'RespondToAuthChallenge' : 'AdminRespondToAuthChallenge', e);
         const detail = err.detail.toLowerCase();
         switch (err.name) {
           case 'CodeMismatchException':
@@ -391,10 +420,15 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
         perAddress.remove(addrKey, at);
       };
 
+      if (!canInitiate) {
+        notAFailure();
+        opts.log?.error('password sign-in misconfigured: no client for the flow', { operation: initiateOperation, clientId: opts.clientId });
+        return { ok: false, reason: 'unavailable' };
+      }
       const authParameters: Record<string, string> = { USERNAME: username, PASSWORD: password };
       try {
         if (opts.clientSecret) authParameters.SECRET_HASH = await computeSecretHash(opts.clientSecret, username, opts.clientId);
-        const result = await opts.admin.adminInitiateAuth({ clientId: opts.clientId, authFlow: 'ADMIN_USER_PASSWORD_AUTH', authParameters });
+        const result = await initiate(authParameters);
         if (result.kind === 'tokens') {
           if (global) await global.success();
           else notAFailure();
@@ -405,7 +439,7 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
         const pending = pendingOf(result, username);
         return { ok: false, reason: 'challenge', challenge: result.challengeName, ...(pending ? { pending } : {}) };
       } catch (e) {
-        const err = toCognitoAdminError('AdminInitiateAuth', e);
+        const err = toCognitoAdminError(initiateOperation, e);
         const detail = err.detail.toLowerCase();
         switch (err.name) {
           case 'NotAuthorizedException':
@@ -428,8 +462,8 @@ export function createPasswordAuthenticator(opts: PasswordAuthOptions): Password
           default:
             notAFailure();
             if (err.name === 'InvalidParameterException' || err.name === 'ResourceNotFoundException' || err.accessDenied) {
-              // Not the user's fault: the client lacks ALLOW_ADMIN_USER_PASSWORD_AUTH, a wrong id, or IAM.
-              opts.log?.error('password sign-in misconfigured', { error: err.name, detail: err.detail, clientId: opts.clientId });
+              // Not the user's fault: the client lacks ALLOW_ADMIN_USER_PASSWORD_AUTH / ALLOW_USER_PASSWORD_AUTH, a wrong id, or IAM.
+              opts.log?.error('password sign-in misconfigured', { error: err.name, detail: err.detail, clientId: opts.clientId, flow });
             } else {
               opts.log?.warn('password sign-in: Cognito unavailable', { error: err.name });
             }

@@ -117,7 +117,13 @@ export function clientSpecsOf(config: ResolvedConfig): ClientSpec[] {
     const req = clientRequirements(
       {
         ...config,
-        idp: { ...config.idp, clientId: setup.clientId, scopes: setup.scopes ?? config.idp.scopes, clientSecret: setup.clientSecret },
+        idp: {
+          ...config.idp,
+          clientId: setup.clientId,
+          scopes: setup.scopes ?? config.idp.scopes,
+          clientSecret: setup.clientSecret,
+          passwordAuthFlow: config.realms?.find((r) => r.idp.clientId === setup.clientId)?.idp.passwordAuthFlow ?? config.idp.passwordAuthFlow,
+        },
         apps: realmApps,
       },
       { passwordAuth: passwordAuth(apps) },

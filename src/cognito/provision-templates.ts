@@ -290,7 +290,7 @@ export function checkClientTemplate(
     request,
     'ExplicitAuthFlows',
     spec.explicitAuthFlows,
-    spec.explicitAuthFlows.includes('ALLOW_ADMIN_USER_PASSWORD_AUTH')
+    spec.explicitAuthFlows.some((f) => f.endsWith('USER_PASSWORD_AUTH'))
       ? 'refresh, and password sign-in which the config turns on'
       : 'the gateway refreshes sessions',
   );

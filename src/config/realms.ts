@@ -39,7 +39,7 @@ export interface ResolvedRealms {
 }
 
 const POOL_FIELDS = ['userPoolId', 'region', 'issuer', 'extraIssuers', 'jwksUri', 'domain'] as const;
-const CLIENT_FIELDS = ['clientSecret', 'clientAuthMethod', 'bearerClients'] as const;
+const CLIENT_FIELDS = ['clientSecret', 'clientAuthMethod', 'passwordAuthFlow', 'bearerClients'] as const;
 /** cookies.namePrefix allows 40 characters; a realm's prefix is `<namePrefix>-<realm>`. */
 const MAX_COOKIE_PREFIX = 40;
 
@@ -138,6 +138,7 @@ export function resolveRealms(config: GatewayConfig, defaultIssuers: string[]): 
       clientId: o.clientId,
       clientSecret: o.clientSecret,
       clientAuthMethod: o.clientAuthMethod ?? config.idp.clientAuthMethod,
+      passwordAuthFlow: o.passwordAuthFlow ?? config.idp.passwordAuthFlow,
       bearerClients: o.bearerClients ?? [],
       scopes: o.scopes ?? config.idp.scopes,
     });

@@ -34,6 +34,10 @@ export const REALM_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const realmName = (where: string) =>
   z.string().regex(REALM_NAME, { message: `${where} is 1-32 lowercase letters, digits and "-" (it becomes part of cookie names), e.g. merchant` });
 
+const passwordAuthFlowSchema = z.enum(['admin', 'user'], {
+  message: 'passwordAuthFlow is admin (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH) or user (InitiateAuth, USER_PASSWORD_AUTH)',
+});
+
 export const idpSchema = z
   .object({
     /** Name of the realm of this (the default) app client, reported by /_auth/me. Default: `default`. */
@@ -55,6 +59,12 @@ export const idpSchema = z
     clientSecret: z.string().min(1).optional(),
     /** How the client authenticates at the token endpoint when it has a secret. */
     clientAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    /**
+     * How password sign-in (form, Basic) asks Cognito: `admin` = AdminInitiateAuth
+     * (ADMIN_USER_PASSWORD_AUTH, signed, IAM); `user` = InitiateAuth (USER_PASSWORD_AUTH, unsigned: no
+     * AWS credentials), for clients that allow only ALLOW_USER_PASSWORD_AUTH.
+     */
+    passwordAuthFlow: passwordAuthFlowSchema.default('admin'),
     scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile']),
     /** Where the signing keys are. Cognito: {issuer}/.well-known/jwks.json; other providers: from discovery. */
     jwksUri: httpUrl('idp.jwksUri').optional(),
@@ -84,6 +94,7 @@ const APP_IDP_KEYS = [
   'clientId',
   'clientSecret',
   'clientAuthMethod',
+  'passwordAuthFlow',
   'bearerClients',
   'scopes',
   'identityProvider',
@@ -109,6 +120,8 @@ export const appIdpSchema = z.strictObject(
     /** Prefer `${VAR}` from the environment. Absent with a clientId of its own = public client. */
     clientSecret: z.string().min(1).optional(),
     clientAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+    /** Password sign-in with this client: admin or user (see idp.passwordAuthFlow). Default: the top-level idp's. */
+    passwordAuthFlow: passwordAuthFlowSchema.optional(),
     /** Other app clients whose access tokens this app accepts as bearer tokens. Default: none (not the top-level list). */
     bearerClients: z.array(z.string().min(1)).optional(),
     /** Replaces idp.scopes for sign-ins to this app (must include openid). */

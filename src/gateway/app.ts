@@ -144,7 +144,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
       verifier: verifierForClients(inner, [rc.idp.clientId], clients),
       refresher: refresherFor(realmProvider, rc.idp),
       sessions: sessionStoreFor({ ...cookie, namePrefix: realmCookiePrefix(cookie.namePrefix, rc) }).store,
-      passwords: rc.samePool ? cognito?.passwordsFor(rc.idp.clientId, rc.idp.clientSecret) : undefined,
+      passwords: rc.samePool ? cognito?.passwordsFor(rc.idp.clientId, rc.idp.clientSecret, rc.idp.passwordAuthFlow) : undefined,
     };
   });
   const realms = createRealms(realmList, config.appRealms);

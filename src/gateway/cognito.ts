@@ -8,6 +8,7 @@ import {
   parseBasicAuth,
   type CognitoAdmin,
   type PasswordAuthenticator,
+  type PasswordAuthFlow,
   type UserDirectory,
   type UserLookup,
 } from '../cognito';
@@ -29,8 +30,8 @@ export interface CognitoFeatures {
   admin: CognitoAdmin;
   directory: UserDirectory;
   passwords: PasswordAuthenticator;
-  /** Password sign-in with another app client of the same pool (a realm's). */
-  passwordsFor(clientId: string, clientSecret: string | undefined): PasswordAuthenticator;
+  /** Password sign-in with another app client of the same pool (a realm's), in that client's flow. */
+  passwordsFor(clientId: string, clientSecret: string | undefined, flow: PasswordAuthFlow): PasswordAuthenticator;
   signOutEverywhereByDefault: boolean;
   lookupApps: Set<string>;
   passwordApps: Set<string>;
@@ -80,9 +81,10 @@ export function createCognitoFeatures(
     now: opts.now,
     log: opts.log,
   });
-  const passwordsFor = (clientId: string, clientSecret: string | undefined) =>
+  const passwordsFor = (clientId: string, clientSecret: string | undefined, flow: PasswordAuthFlow) =>
     createPasswordAuthenticator({
       admin,
+      flow,
       clientId,
       clientSecret,
       limits: settings.passwordAuth,
@@ -91,7 +93,7 @@ export function createCognitoFeatures(
       store: opts.stores?.shared ? opts.stores.store : undefined,
       onStoreError: opts.stores?.settings.onError.passwordRateLimits,
     });
-  const passwords = passwordsFor(config.idp.clientId, config.idp.clientSecret);
+  const passwords = passwordsFor(config.idp.clientId, config.idp.clientSecret, config.idp.passwordAuthFlow);
   return {
     admin,
     directory,
@@ -134,7 +136,7 @@ export type BasicOutcome =
       retryAfterSeconds?: number;
     };
 
-/** `Authorization: Basic` on an app that allows it: ADMIN_USER_PASSWORD_AUTH, then the ID token is verified like any other. */
+/** `Authorization: Basic` on an app that allows it: the realm's password flow (admin or user), then the ID token is verified like any other. */
 export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: string, clientAddress: string): Promise<BasicOutcome> {
   const cognito = gw.cognito!;
   const creds = parseBasicAuth(header);

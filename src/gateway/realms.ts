@@ -30,7 +30,7 @@ export interface Realm {
   refresher: Refresher;
   /** Cookies `<namePrefix>_session` (default realm) or `<namePrefix>-<realm>_session`. */
   sessions: SessionStore<SessionData>;
-  /** ADMIN_USER_PASSWORD_AUTH with this realm's client (absent without the admin API). */
+  /** Password sign-in with this realm's client, in its idp.passwordAuthFlow (absent without a Cognito pool). */
   passwords?: PasswordAuthenticator;
 }
 

@@ -166,7 +166,7 @@ export function createWorker(opts: WorkerOptions = {}): WorkerHandler {
         onError: (op, e) => logger.warn('cache api error', { op, error: e instanceof Error ? e.message : String(e) }),
       }),
       logger,
-      // Vars and secrets: the admin API's COGNITO_ENDPOINT and AWS credentials (password sign-in, look-ups).
+      // Vars and secrets: the admin API's COGNITO_ENDPOINT and AWS credentials (look-ups; password sign-in in the admin flow, not the user flow).
       env: vars,
       store: workerStore(config, env),
     };

@@ -33,6 +33,8 @@ interface Opts {
   identityProvider?: string;
   extraScopes?: string[];
   absoluteLifetime?: string;
+  /** Turns on password sign-in for the app, with this idp.passwordAuthFlow. */
+  passwordAuthFlow?: 'admin' | 'user';
 }
 
 function writeConfig(name: string, o: Opts = {}): string {
@@ -47,7 +49,7 @@ idp:
   userPoolId: ${POOL}
   issuer: ${o.issuer ?? `${emu.url}/${POOL}`}
   clientId: ${o.clientId ?? 'demo-gateway'}
-${secret ? `  clientSecret: ${secret}\n` : ''}  scopes: [openid, email, profile]
+${secret ? `  clientSecret: ${secret}\n` : ''}${o.passwordAuthFlow ? `  passwordAuthFlow: ${o.passwordAuthFlow}\n` : ''}  scopes: [openid, email, profile]
 session:
   secrets: ["doctor-test-cookie-secret-0123456789abcdef"]
   absoluteLifetime: ${o.absoluteLifetime ?? '12h'}
@@ -56,7 +58,7 @@ apps:
   - id: demo
     name: Demo
     hosts: ["127.0.0.1:8787", "localhost:8787"]
-    upstream: http://127.0.0.1:9080${login}
+    upstream: http://127.0.0.1:9080${login}${o.passwordAuthFlow ? '\n    cognito: { passwordAuth: true }' : ''}
     policies:
       - name: all
         action: allow
@@ -228,5 +230,18 @@ describe('doctor', () => {
     const lines: string[] = [];
     expect(await runDoctor(join(dir, 'nope.yaml'), { env: env(), out: (l) => lines.push(l) })).toBe(2);
     expect(lines.join('\n')).toContain('cannot read config file');
+  });
+});
+
+describe('doctor and idp.passwordAuthFlow', () => {
+  it('user: the client must allow ALLOW_USER_PASSWORD_AUTH, and no IAM permission is probed', async () => {
+    const userOnly = await doctor(
+      writeConfig('user-flow-ok', { clientId: 'demo-user-password', secret: 'demo-user-password-secret', passwordAuthFlow: 'user' }),
+    );
+    expect(userOnly.row('auth flows')).toContain('ExplicitAuthFlows include ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_PASSWORD_AUTH');
+    expect(userOnly.row('IAM: password sign-in')).toContain('idp.passwordAuthFlow user: InitiateAuth is unsigned and needs no IAM permission');
+    const adminOnly = await doctor(writeConfig('user-flow-admin-client', { passwordAuthFlow: 'user' }));
+    expect(adminOnly.row('auth flows')).toContain('ExplicitAuthFlows lack ALLOW_USER_PASSWORD_AUTH');
+    expect(adminOnly.code).toBe(1);
   });
 });

@@ -255,3 +255,59 @@ describe('answering challenges (AdminRespondToAuthChallenge)', () => {
     expect(JSON.stringify(log.lines)).not.toContain('not-the-secret');
   });
 });
+
+describe('password sign-in (InitiateAuth, USER_PASSWORD_AUTH: flow user)', () => {
+  /** No credentials at all: the public operations are unsigned. */
+  function userFlowAuth(opts: { clientId?: string; secret?: string } = {}) {
+    const counter = countingFetch();
+    const log = createMemoryLogger();
+    const auth = createPasswordAuthenticator({
+      admin: emulatorAdmin(emu, { fetch: counter.fetch, credentials: undefined }),
+      flow: 'user',
+      clientId: opts.clientId ?? 'demo-user-password',
+      clientSecret: opts.secret ?? 'demo-user-password-secret',
+      limits: roomy,
+      log,
+    });
+    return { auth, counter, log };
+  }
+
+  it('signs in with SECRET_HASH through InitiateAuth only, no AWS credentials', async () => {
+    const { auth, counter } = userFlowAuth();
+    expect(auth.flow).toBe('user');
+    const r = await auth.authenticate('alice', 'Alice-Passw0rd!', '198.51.100.7');
+    if (!r.ok) throw new Error(`expected tokens, got ${r.reason}`);
+    expect(claimsOf(r.tokens.idToken)).toMatchObject({ aud: 'demo-user-password', 'cognito:username': 'alice' });
+    expect(counter.calls).toEqual(['InitiateAuth']);
+  });
+
+  it('a wrong password and an unknown user answer alike; a disabled user is told apart', async () => {
+    const { auth } = userFlowAuth();
+    expect(await auth.authenticate('bob', 'nope', '198.51.100.8')).toEqual({ ok: false, reason: 'invalid_credentials' });
+    expect(await auth.authenticate('nobody-here', 'nope', '198.51.100.8')).toEqual({ ok: false, reason: 'invalid_credentials' });
+    expect(await auth.authenticate('dave', 'Dave-Passw0rd!', '198.51.100.8')).toEqual({ ok: false, reason: 'user_disabled' });
+  });
+
+  it('NEW_PASSWORD_REQUIRED is answered with RespondToAuthChallenge', async () => {
+    await sdkClient(emu).send(new AdminCreateUserCommand({ UserPoolId: POOL, Username: 'newbie-user-flow', TemporaryPassword: 'Temp-Passw0rd!' }));
+    const { auth, counter } = userFlowAuth();
+    const r = await auth.authenticate('newbie-user-flow', 'Temp-Passw0rd!', '198.51.100.9');
+    if (r.ok || !r.pending) throw new Error('expected a challenge');
+    expect(r.pending.challenge).toBe('NEW_PASSWORD_REQUIRED');
+    const answered = await auth.respond({ ...r.pending, newPassword: 'Newbie-N3w-Passw0rd!' });
+    expect(answered.kind).toBe('tokens');
+    expect(counter.calls).toEqual(['InitiateAuth', 'RespondToAuthChallenge']);
+  });
+
+  it('a client without ALLOW_USER_PASSWORD_AUTH is a misconfiguration (unavailable, logged), not the user’s fault', async () => {
+    const { auth, log } = userFlowAuth({ clientId: 'demo-gateway', secret: 'demo-gateway-secret' });
+    expect(await auth.authenticate('alice', 'Alice-Passw0rd!', '198.51.100.10')).toEqual({ ok: false, reason: 'unavailable' });
+    expect(log.lines.find((l) => l.msg === 'password sign-in misconfigured')).toMatchObject({
+      level: 'error',
+      error: 'InvalidParameterException',
+      detail: 'USER_PASSWORD_AUTH flow not enabled for this client',
+      flow: 'user',
+    });
+    expect(JSON.stringify(log.lines)).not.toContain('Alice-Passw0rd!');
+  });
+});

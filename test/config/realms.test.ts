@@ -94,7 +94,7 @@ describe('apps[].idp realms', () => {
 
   it('refuses unknown keys, scopes without openid, and a cookie prefix that would be too long', () => {
     expect(issuesOf(config([{ id: 'a', idp: { clientID: 'm' } }]))).toEqual([
-      'apps[0].idp: unknown key "clientID" in apps[].idp; allowed keys: realm, clientId, clientSecret, clientAuthMethod, bearerClients, scopes, identityProvider, userPoolId, region, issuer, extraIssuers, jwksUri, domain',
+      'apps[0].idp: unknown key "clientID" in apps[].idp; allowed keys: realm, clientId, clientSecret, clientAuthMethod, passwordAuthFlow, bearerClients, scopes, identityProvider, userPoolId, region, issuer, extraIssuers, jwksUri, domain',
     ]);
     expect(issuesOf(config([{ id: 'a', idp: { scopes: ['email'] } }]))).toEqual([
       'apps[0].idp.scopes: apps[0].idp.scopes must include "openid", or no ID token is issued',
@@ -113,6 +113,37 @@ describe('apps[].idp realms', () => {
     expect((error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
       'apps[0].cognito.userLookup: the admin API serves idp.userPoolId (eu-west-1_AbC123xyz); realm "p" is another pool; set it to false',
       'apps[0].cognito.passwordAuth: the admin API serves idp.userPoolId (eu-west-1_AbC123xyz); realm "p" is another pool; set it to false',
+    ]);
+  });
+});
+
+describe('passwordAuthFlow per app client', () => {
+  it('default admin; a realm takes the top-level value unless its own client says otherwise', () => {
+    const apps = [
+      { id: 'shop', pathPrefix: '/' },
+      { id: 'merchant', pathPrefix: '/merchant', idp: { clientId: 'merchants', clientSecret: 's2' } },
+      { id: 'kiosk', pathPrefix: '/kiosk', idp: { clientId: 'kiosks', passwordAuthFlow: 'admin' } },
+    ];
+    const byDefault = loadConfig(config(apps));
+    expect(byDefault.realms.map((r) => [r.name, r.idp.passwordAuthFlow])).toEqual([
+      ['default', 'admin'],
+      ['merchant', 'admin'],
+      ['kiosk', 'admin'],
+    ]);
+    const userFlow = loadConfig(config(apps, { passwordAuthFlow: 'user' }));
+    expect(userFlow.realms.map((r) => [r.name, r.idp.passwordAuthFlow])).toEqual([
+      ['default', 'user'],
+      ['merchant', 'user'],
+      ['kiosk', 'admin'],
+    ]);
+  });
+
+  it('refuses an unknown flow, and a flow on an app without a client of its own', () => {
+    expect(issuesOf(config([{ id: 'shop', pathPrefix: '/' }], { passwordAuthFlow: 'srp' }))).toEqual([
+      'idp.passwordAuthFlow: passwordAuthFlow is admin (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH) or user (InitiateAuth, USER_PASSWORD_AUTH)',
+    ]);
+    expect(issuesOf(config([{ id: 'shop', pathPrefix: '/', idp: { passwordAuthFlow: 'user' } }]))).toEqual([
+      "apps[0].idp.passwordAuthFlow: passwordAuthFlow belongs to an app client of the app's own: set apps[0].idp.clientId, or remove passwordAuthFlow (the top-level idp holds the default client's)",
     ]);
   });
 });

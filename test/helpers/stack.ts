@@ -39,6 +39,8 @@ export interface StackOptions {
   loadConfig?: () => Promise<ResolvedConfig>;
   /** The emulator's seed; default config/demo-pool.yaml. */
   emulatorSeed?: EmulatorSeed;
+  /** Give the gateway no AWS credentials (default: dummy ones, for the admin API). */
+  withoutAwsCredentials?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -56,7 +58,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const logger = createMemoryLogger('debug');
   const audit = memoryAudit();
   // The admin API goes to the emulator, with dummy credentials (it accepts any signature).
-  const adminEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...opts.env };
+  const credentials = opts.withoutAwsCredentials ? {} : { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  const adminEnv = { COGNITO_ENDPOINT: emulator.url, ...credentials, ...opts.env };
   const gateway = await startNodeGateway({
     config,
     port: opts.port ?? 0,

@@ -11,7 +11,11 @@ import { CognitoError, clientNotFound, invalidParameter, notAuthorized, userNotF
 import { optionalObject, optionalString, requireString, type Input } from './input';
 import { clientOf, poolOf, type Operation } from './lookup';
 
-/** AdminInitiateAuth (password and refresh), GetTokensFromRefreshToken, RevokeToken. */
+/**
+ * AdminInitiateAuth / InitiateAuth (password and refresh), AdminRespondToAuthChallenge /
+ * RespondToAuthChallenge, GetTokensFromRefreshToken, RevokeToken. The public pair (InitiateAuth,
+ * RespondToAuthChallenge) finds the pool from the ClientId and, as Cognito, needs no signature.
+ */
 
 /** SECRET_HASH = Base64(HMAC_SHA256(key = client secret, message = username + client id)). */
 export function secretHash(clientSecret: string, username: string, clientId: string): string {
@@ -31,8 +35,8 @@ function checkSecretHash(client: ClientRecord, given: string | undefined, userna
   }
 }
 
-function requireExplicitFlow(client: ClientRecord, ...flows: string[]): void {
-  if (!flows.some((f) => client.settings.explicitAuthFlows.includes(f))) throw invalidParameter('Auth flow not enabled for this client');
+function requireExplicitFlow(client: ClientRecord, flows: string[], message = 'Auth flow not enabled for this client'): void {
+  if (!flows.some((f) => client.settings.explicitAuthFlows.includes(f))) throw invalidParameter(message);
 }
 
 function authenticationResult(
@@ -57,8 +61,10 @@ function authenticationResult(
   };
 }
 
-function passwordAuth(ctx: EmulatorContext, pool: PoolState, client: ClientRecord, params: Input): Record<string, unknown> {
-  requireExplicitFlow(client, 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ADMIN_NO_SRP_AUTH');
+/** Password sign-in; `flow` says which explicit auth flow the client must allow (the admin or the public one). */
+function passwordAuth(ctx: EmulatorContext, pool: PoolState, client: ClientRecord, params: Input, flow: 'admin' | 'user'): Record<string, unknown> {
+  if (flow === 'admin') requireExplicitFlow(client, ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ADMIN_NO_SRP_AUTH']);
+  else requireExplicitFlow(client, ['ALLOW_USER_PASSWORD_AUTH', 'USER_PASSWORD_AUTH'], 'USER_PASSWORD_AUTH flow not enabled for this client');
   const username = typeof params.USERNAME === 'string' ? params.USERNAME : '';
   const password = typeof params.PASSWORD === 'string' ? params.PASSWORD : '';
   if (!username) throw invalidParameter('Missing required parameter USERNAME');
@@ -112,7 +118,25 @@ function challengeResult(ctx: EmulatorContext, pool: PoolState, client: ClientRe
 /** Answers NEW_PASSWORD_REQUIRED (USERNAME, NEW_PASSWORD), SOFTWARE_TOKEN_MFA (USERNAME, SOFTWARE_TOKEN_MFA_CODE) or SMS_MFA (USERNAME, SMS_MFA_CODE). */
 export const AdminRespondToAuthChallenge: Operation = (ctx, input) => {
   const pool = poolOf(ctx, input);
-  const client = clientOf(pool, input);
+  return respondToChallenge(ctx, pool, clientOf(pool, input), input);
+};
+
+/** The public form: the same answers, the pool found from the ClientId. */
+export const RespondToAuthChallenge: Operation = (ctx, input) => {
+  const { pool, client } = publicClientOf(ctx, input);
+  return respondToChallenge(ctx, pool, client, input);
+};
+
+/** The public operations name only a ClientId (client ids are unique across pools). */
+function publicClientOf(ctx: EmulatorContext, input: Input): { pool: PoolState; client: ClientRecord } {
+  const clientId = requireString(input, 'ClientId');
+  const client = ctx.state.findClient(clientId);
+  const pool = client ? ctx.state.pool(client.poolId) : undefined;
+  if (!client || !pool) throw clientNotFound(clientId);
+  return { pool, client };
+}
+
+function respondToChallenge(ctx: EmulatorContext, pool: PoolState, client: ClientRecord, input: Input): Record<string, unknown> {
   const challenge = requireString(input, 'ChallengeName');
   if (!(CHALLENGE_NAMES as readonly string[]).includes(challenge)) {
     throw invalidParameter(`Challenge not supported: ${challenge}`);
@@ -147,7 +171,7 @@ export const AdminRespondToAuthChallenge: Operation = (ctx, input) => {
     }
   }
   return answer.next ? challengeResult(ctx, pool, client, answer.user, answer.next) : signedIn(ctx, pool, client, answer.user);
-};
+}
 
 function refreshAuth(
   ctx: EmulatorContext,
@@ -174,20 +198,39 @@ export const AdminInitiateAuth: Operation = (ctx, input) => {
   switch (flow) {
     case 'ADMIN_USER_PASSWORD_AUTH':
     case 'ADMIN_NO_SRP_AUTH':
-      return passwordAuth(ctx, pool, client, params);
+      return passwordAuth(ctx, pool, client, params, 'admin');
     case 'REFRESH_TOKEN_AUTH':
-    case 'REFRESH_TOKEN': {
-      requireExplicitFlow(client, 'ALLOW_REFRESH_TOKEN_AUTH');
-      const token = typeof params.REFRESH_TOKEN === 'string' ? params.REFRESH_TOKEN : '';
-      if (!token) throw invalidParameter('Missing required parameter REFRESH_TOKEN');
-      const hash = typeof params.SECRET_HASH === 'string' ? params.SECRET_HASH : undefined;
-      const username = typeof params.USERNAME === 'string' ? params.USERNAME : undefined;
-      return refreshAuth(ctx, client, token, false, { given: hash, username });
-    }
+    case 'REFRESH_TOKEN':
+      return refreshFlow(ctx, client, params);
     default:
       throw invalidParameter(`Initiate Auth method not supported: ${flow}`);
   }
 };
+
+/** The public sign-in: USER_PASSWORD_AUTH (the client must allow ALLOW_USER_PASSWORD_AUTH) and REFRESH_TOKEN_AUTH. */
+export const InitiateAuth: Operation = (ctx, input) => {
+  const { pool, client } = publicClientOf(ctx, input);
+  const flow = requireString(input, 'AuthFlow');
+  const params = optionalObject(input, 'AuthParameters') ?? {};
+  switch (flow) {
+    case 'USER_PASSWORD_AUTH':
+      return passwordAuth(ctx, pool, client, params, 'user');
+    case 'REFRESH_TOKEN_AUTH':
+    case 'REFRESH_TOKEN':
+      return refreshFlow(ctx, client, params);
+    default:
+      throw invalidParameter(`Initiate Auth method not supported: ${flow}`);
+  }
+};
+
+function refreshFlow(ctx: EmulatorContext, client: ClientRecord, params: Input): Record<string, unknown> {
+  requireExplicitFlow(client, ['ALLOW_REFRESH_TOKEN_AUTH']);
+  const token = typeof params.REFRESH_TOKEN === 'string' ? params.REFRESH_TOKEN : '';
+  if (!token) throw invalidParameter('Missing required parameter REFRESH_TOKEN');
+  const hash = typeof params.SECRET_HASH === 'string' ? params.SECRET_HASH : undefined;
+  const username = typeof params.USERNAME === 'string' ? params.USERNAME : undefined;
+  return refreshAuth(ctx, client, token, false, { given: hash, username });
+}
 
 function clientWithSecret(ctx: EmulatorContext, input: Input): ClientRecord {
   const clientId = requireString(input, 'ClientId');

@@ -36,6 +36,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   ListUsersInGroup: users.ListUsersInGroup,
   AdminInitiateAuth: auth.AdminInitiateAuth,
   AdminRespondToAuthChallenge: auth.AdminRespondToAuthChallenge,
+  InitiateAuth: auth.InitiateAuth,
+  RespondToAuthChallenge: auth.RespondToAuthChallenge,
   GetTokensFromRefreshToken: auth.GetTokensFromRefreshToken,
   RevokeToken: auth.RevokeToken,
   CreateUserPool: pools.CreateUserPool,
@@ -51,7 +53,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
 
 /**
  * The admin API: AWS JSON 1.1 at `POST /` (`X-Amz-Target: AWSCognitoIdentityProviderService.<Op>`).
- * Any SigV4 signature is accepted; credentials are not checked.
+ * Any SigV4 signature is accepted; credentials are not checked. Unsigned requests are accepted too
+ * (Cognito needs no signature for the public operations such as InitiateAuth).
  */
 export function adminRoutes(ctx: EmulatorContext): Hono {
   const app = new Hono();

@@ -1,7 +1,7 @@
 /**
  * The second step of a password sign-in: Cognito asked for a new password (NEW_PASSWORD_REQUIRED)
  * or an MFA code (SOFTWARE_TOKEN_MFA, SMS_MFA), and `POST /_auth/password/challenge` answers it with
- * AdminRespondToAuthChallenge.
+ * AdminRespondToAuthChallenge (RespondToAuthChallenge in the user flow).
  *
  * Between the two steps the challenge travels as a sealed state (iron, the session secrets): Cognito's
  * `Session`, the username, the app client and app, the return target, a single-use id, and — when the

@@ -1,6 +1,7 @@
 /**
- * `/_auth/password`: a site's own login form signs in through Cognito's admin API
- * (ADMIN_USER_PASSWORD_AUTH) and gets the same session as the hosted-UI flow.
+ * `/_auth/password`: a site's own login form signs in through Cognito (ADMIN_USER_PASSWORD_AUTH, or
+ * USER_PASSWORD_AUTH with the realm's `passwordAuthFlow: user`) and gets the same session as the
+ * hosted-UI flow.
  *
  * - `GET` hands out a CSRF token (JSON `{ csrf }`) and sets it in a SameSite=Strict cookie.
  * - `POST` form (`username`, `password`, `rd`, `csrf`) or JSON (`{ username, password, rd }`).
