@@ -157,6 +157,8 @@ describe(`npx cognito-gateway serve on Node ${FLOOR} (the floor)`, () => {
       cwd: app,
       env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: npx runs the gateway as a child, and the whole group is stopped after.
+      detached: true,
     });
     gatewayUrl = await new Promise<string>((resolveUrl, reject) => {
       const onData = (d: Buffer) => {
@@ -176,7 +178,11 @@ describe(`npx cognito-gateway serve on Node ${FLOOR} (the floor)`, () => {
   }, 60_000);
 
   afterAll(async () => {
-    gateway?.kill('SIGTERM');
+    if (gateway?.pid && gateway.exitCode === null) {
+      const exited = new Promise((r) => gateway.once('exit', r));
+      process.kill(-gateway.pid, 'SIGTERM');
+      await exited;
+    }
     await upstream?.close();
     await emulator?.close();
   });
