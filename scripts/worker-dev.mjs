@@ -4,20 +4,8 @@
  * telemetry off. Extra arguments go to wrangler, e.g. `npm run dev:worker -- --port 8788`.
  * For everything in one command use `npm run start:worker`.
  */
-import { spawnWrangler } from './worker-wrangler.mjs';
+import { demoDevArgs, spawnWrangler } from './worker-wrangler.mjs';
 
-const child = spawnWrangler([
-  'dev',
-  '--env',
-  'demo',
-  '--ip',
-  '127.0.0.1',
-  // wrangler's devtools port defaults to 9229, the emulator's port: keep them apart.
-  '--inspector-port',
-  process.env.WRANGLER_INSPECTOR_PORT ?? '9329',
-  '--port',
-  process.env.PORT ?? '8787',
-  ...process.argv.slice(2),
-]);
+const child = spawnWrangler([...demoDevArgs(process.env.PORT ?? '8787'), ...process.argv.slice(2)]);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 0));

@@ -7,33 +7,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import { spawnWrangler } from './worker-wrangler.mjs';
+import { demoDevArgs, spawnWrangler } from './worker-wrangler.mjs';
 
 const POOL = 'us-east-1_DemoPool1';
 const port = Number(process.env.PORT ?? 8787);
 const { startEmulator } = await tsImport('../src/emulator/index.ts', import.meta.url);
-const { startDemoUpstream } = await tsImport('../src/cli/demo.ts', import.meta.url);
+const { poolClientIds, registerGatewayUrls, startDemoUpstream } = await tsImport('../src/cli/demo.ts', import.meta.url);
+const { readConfigFile } = await tsImport('../src/cli/config-file.ts', import.meta.url);
 
 const emulator = await startEmulator({ port: Number(process.env.EMULATOR_PORT ?? 9229), log: false });
 const upstream = await startDemoUpstream(Number(process.env.DEMO_UPSTREAM_PORT ?? 9080));
 const gateway = `http://127.0.0.1:${port}`;
-emulator.setClientSettings(POOL, 'demo-gateway', {
-  callbackUrls: [`${gateway}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
-  logoutUrls: [`${gateway}/`, `http://localhost:${port}/`],
-});
+// Every realm's app client (config/demo.yaml has a merchant realm) learns the gateway's URLs.
+const config = await readConfigFile('config/demo.yaml', { ...process.env, EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url });
+registerGatewayUrls(emulator, POOL, poolClientIds(config), port);
 
 const child = spawnWrangler(
   [
-    'dev',
-    '--env',
-    'demo',
-    '--ip',
-    '127.0.0.1',
-    // wrangler's devtools port defaults to 9229, the emulator's port: keep them apart.
-    '--inspector-port',
-    process.env.WRANGLER_INSPECTOR_PORT ?? '9329',
-    '--port',
-    String(port),
+    ...demoDevArgs(port),
     '--var',
     `EMULATOR_URL:${emulator.url}`,
     '--var',

@@ -33,6 +33,25 @@ export function spawnWrangler(args, opts = {}) {
   return spawn(process.execPath, [WRANGLER_JS, ...args], { cwd: ROOT, env: wranglerEnv(opts.env), stdio: opts.stdio ?? 'inherit' });
 }
 
+/**
+ * `wrangler dev` of the demo env on loopback, as both demo scripts run it.
+ * @param {string | number} port
+ */
+export function demoDevArgs(port) {
+  return [
+    'dev',
+    '--env',
+    'demo',
+    '--ip',
+    '127.0.0.1',
+    // wrangler's devtools port defaults to 9229, the emulator's port: keep them apart.
+    '--inspector-port',
+    process.env.WRANGLER_INSPECTOR_PORT ?? '9329',
+    '--port',
+    String(port),
+  ];
+}
+
 /** Runs wrangler to completion; resolves with its output, rejects with it on a non-zero exit. */
 export function runWrangler(args, opts = {}) {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,8 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createDemoUpstreamApp } from '../demo/upstream';
-import { startEmulator } from '../emulator';
+import type { ResolvedConfig } from '../config/load';
+import { type RunningEmulator, startEmulator } from '../emulator';
 import { startNodeGateway } from '../runtime/node';
 import { readConfigFile } from './config-file';
 
@@ -23,6 +24,30 @@ export async function startDemoUpstream(port = 9080, host = '127.0.0.1'): Promis
   };
 }
 
+/** Every app client a gateway with this config signs in with on its own pool: the default realm's and each realm's. */
+export function poolClientIds(config: ResolvedConfig): string[] {
+  return [...new Set([config.idp.clientId, ...config.realms.filter((r) => r.samePool).map((r) => r.idp.clientId)])];
+}
+
+/**
+ * Tells the emulator's app clients the callback and sign-out URLs a gateway on `port` really uses,
+ * on both loopback names (any PORT works, and every realm can sign in).
+ */
+export function registerGatewayUrls(
+  emulator: Pick<RunningEmulator, 'setClientSettings'>,
+  poolId: string,
+  clientIds: Iterable<string>,
+  port: string | number,
+): void {
+  const origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  for (const clientId of clientIds) {
+    emulator.setClientSettings(poolId, clientId, {
+      callbackUrls: origins.map((o) => `${o}/_auth/callback`),
+      logoutUrls: origins.flatMap((o) => [`${o}/`, `${o}/public/bye`]),
+    });
+  }
+}
+
 async function main() {
   const emulatorPort = Number(process.env.EMULATOR_PORT ?? 9229);
   const upstreamPort = Number(process.env.DEMO_UPSTREAM_PORT ?? 9080);
@@ -36,16 +61,7 @@ async function main() {
   const adminEnv = { AWS_ACCESS_KEY_ID: 'demo', AWS_SECRET_ACCESS_KEY: 'demo', ...process.env, COGNITO_ENDPOINT: emulator.url };
   const gateway = await startNodeGateway({ config, env: adminEnv, loadConfig: () => readConfigFile(configPath, env) });
   process.on('SIGHUP', () => void gateway.reload());
-  // The app client must know the URLs this gateway really uses (any PORT), on both loopback names.
-  const port = new URL(gateway.url).port;
-  const origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
-  // Every realm's app client (apps[].idp, e.g. config/realms.yaml's merchants) on the demo pool too.
-  for (const realm of config.realms.filter((r) => r.samePool)) {
-    emulator.setClientSettings(config.idp.userPoolId ?? 'us-east-1_DemoPool1', realm.idp.clientId, {
-      callbackUrls: origins.map((o) => `${o}/_auth/callback`),
-      logoutUrls: origins.flatMap((o) => [`${o}/`, `${o}/public/bye`]),
-    });
-  }
+  registerGatewayUrls(emulator, config.idp.userPoolId ?? 'us-east-1_DemoPool1', poolClientIds(config), new URL(gateway.url).port);
 
   console.log(`
   cognito-gateway demo

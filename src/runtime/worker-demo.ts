@@ -8,3 +8,5 @@ import demoConfig from '../../config/demo.yaml';
 import { createWorker } from './worker';
 
 export default createWorker({ bundledConfig: demoConfig, bundledSource: 'config/demo.yaml' });
+// wrangler.toml's Durable Object binding names this class for every env, the demo's included.
+export { GatewayStoreObject } from './worker';

@@ -52,4 +52,37 @@ describe('npm start', () => {
       child.kill('SIGTERM');
     }
   }, 40_000);
+
+  it('npm run start:worker runs the same demo with the gateway in workerd, every realm able to sign in', async () => {
+    const [gw, emu, up, inspector] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const child = spawn(process.execPath, ['scripts/worker-start.mjs'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, PORT: String(gw), EMULATOR_PORT: String(emu), DEMO_UPSTREAM_PORT: String(up), WRANGLER_INSPECTOR_PORT: String(inspector) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // wrangler runs workerd as a child: the whole group is stopped after
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    try {
+      const until = Date.now() + 60_000;
+      while (!out.includes('gateway on Cloudflare Workers')) {
+        if (Date.now() > until || child.exitCode !== null) throw new Error(`start:worker did not start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await fetch(`http://127.0.0.1:${gw}/public/x`, { headers: { accept: 'application/json' } })).status).toBe(200);
+      // The merchant realm's client knows this gateway's callback URL: its authorize request is accepted.
+      const start = await fetch(`http://127.0.0.1:${gw}/merchant/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+      const authorize = new URL(start.headers.get('location')!);
+      expect(authorize.searchParams.get('client_id')).toBe('demo-merchant');
+      const hostedUi = await fetch(authorize, { redirect: 'manual' });
+      expect([hostedUi.status, new URL(hostedUi.headers.get('location')!, authorize).pathname]).toEqual([302, '/login']);
+    } finally {
+      if (child.pid && child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        process.kill(-child.pid, 'SIGTERM');
+        await exited;
+      }
+    }
+  }, 90_000);
 });

@@ -3,7 +3,7 @@
  * and the gateway (Node runtime) with config/demo.yaml, all on ephemeral ports.
  */
 import { readFileSync } from 'node:fs';
-import { startDemoUpstream } from '../../src/cli/demo';
+import { poolClientIds, registerGatewayUrls, startDemoUpstream } from '../../src/cli/demo';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load';
 import { startEmulator, type EmulatorSeed, type RunningEmulator } from '../../src/emulator';
 import { memoryAudit, type AuditEvent } from '../../src/audit';
@@ -71,13 +71,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     loadConfig: opts.loadConfig,
   });
   const port = gateway.port;
-  // Every realm's app client on the demo pool (apps[].idp) needs the gateway's URLs too.
-  const clientIds = new Set([config.idp.clientId, ...config.realms.filter((r) => r.samePool).map((r) => r.idp.clientId)]);
-  for (const clientId of clientIds)
-    emulator.setClientSettings(POOL, clientId, {
-      callbackUrls: [`http://127.0.0.1:${port}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
-      logoutUrls: [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.1:${port}/public/bye`],
-    });
+  registerGatewayUrls(emulator, POOL, poolClientIds(config), port);
   return {
     emulator,
     upstream,

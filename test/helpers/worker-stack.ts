@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { parse as parseYaml } from 'yaml';
-import { startDemoUpstream } from '../../src/cli/demo';
+import { registerGatewayUrls, startDemoUpstream } from '../../src/cli/demo';
 import { interpolateEnv } from '../../src/config/load';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { DEMO_CONFIG, POOL } from './stack';
@@ -110,13 +110,8 @@ export async function startWorkerStack(opts: WorkerStackOptions): Promise<Worker
     await emulator.close();
     throw e;
   }
-  const port = new URL(worker.url).port;
-  // The demo pool's two web clients: the default realm's and the merchant realm's (config/realms.yaml).
-  for (const clientId of ['demo-gateway', 'demo-merchant'])
-    emulator.setClientSettings(POOL, clientId, {
-      callbackUrls: [`http://127.0.0.1:${port}/_auth/callback`, `http://localhost:${port}/_auth/callback`],
-      logoutUrls: [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.1:${port}/public/bye`],
-    });
+  // The demo pool's two web clients: the default realm's and the merchant realm's.
+  registerGatewayUrls(emulator, POOL, ['demo-gateway', 'demo-merchant'], new URL(worker.url).port);
   return {
     emulator,
     upstream,
