@@ -16,19 +16,10 @@ export const SELECTORS = [
 ] as const;
 export type SelectorName = (typeof SELECTORS)[number];
 
-/** Selectors that need to know who the caller is (everything except everyone, ip_ranges, countries). */
-export const IDENTITY_SELECTORS: ReadonlySet<SelectorName> = new Set<SelectorName>([
-  'authenticated',
-  'users',
-  'emails',
-  'email_domains',
-  'groups',
-  'identity_providers',
-  'claims',
-  'scopes',
-  'clients',
-  'auth_methods',
-]);
+/** Selectors that read only the request's context, not who the caller is. */
+const CONTEXT_SELECTORS: ReadonlySet<SelectorName> = new Set<SelectorName>(['everyone', 'ip_ranges', 'countries']);
+/** Selectors that need to know who the caller is: every other one (a new selector counts as one until listed above). */
+export const IDENTITY_SELECTORS: ReadonlySet<SelectorName> = new Set(SELECTORS.filter((s) => !CONTEXT_SELECTORS.has(s)));
 
 export const ACTIONS = ['allow', 'block', 'bypass', 'service'] as const;
 export type PolicyAction = (typeof ACTIONS)[number];
