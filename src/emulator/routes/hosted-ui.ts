@@ -142,7 +142,11 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
     return renderForm(c, outcome.request, query);
   });
 
-  app.post('/login', async (c) => {
+  /**
+   * What both form posts check first: the authorize request they continue (still valid) and the
+   * form's CSRF token. A Response when either fails.
+   */
+  const postedForm = async (c: Context) => {
     const query = queryOf(c);
     const outcome = validateAuthorizeRequest(state, query);
     if (outcome.kind !== 'ok') return answerInvalid(c, outcome);
@@ -153,6 +157,13 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
     if (!csrfCookie || csrfCookie !== field('_csrf')) {
       return renderForm(c, request, query, 'Your sign-in page expired. Please sign in again.');
     }
+    return { query, request, field };
+  };
+
+  app.post('/login', async (c) => {
+    const posted = await postedForm(c);
+    if (posted instanceof Response) return posted;
+    const { query, request, field } = posted;
     const check = checkPassword(state, request.pool, field('username'), field('password'));
     const user = check.ok ? check.user : check.reason === 'new-password-required' ? check.user : undefined;
     if (!user) return renderForm(c, request, query, HOSTED_UI_MESSAGES[(check as { reason: keyof typeof HOSTED_UI_MESSAGES }).reason]);
@@ -162,16 +173,9 @@ export function hostedUiRoutes(ctx: EmulatorContext): Hono {
   });
 
   app.post('/login/challenge', async (c) => {
-    const query = queryOf(c);
-    const outcome = validateAuthorizeRequest(state, query);
-    if (outcome.kind !== 'ok') return answerInvalid(c, outcome);
-    const request = outcome.request;
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
-    const csrfCookie = getCookie(c, CSRF_COOKIE);
-    if (!csrfCookie || csrfCookie !== field('_csrf')) {
-      return renderForm(c, request, query, 'Your sign-in page expired. Please sign in again.');
-    }
+    const posted = await postedForm(c);
+    if (posted instanceof Response) return posted;
+    const { query, request, field } = posted;
     const session = field('session');
     const challenge = field('challenge');
     const answer = answerChallenge(state, request.pool, request.client, session, challenge, {
