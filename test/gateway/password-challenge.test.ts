@@ -6,7 +6,7 @@
  * CSRF on the answer; and the per-user limit on wrong answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest } from '../helpers/raw';
+import { cookieHeaderOf, rawRequest } from '../helpers/raw';
 import { POOL, startStack, type Stack } from '../helpers/stack';
 import { TOTP_SECRET, totp, wrongTotp } from '../helpers/totp';
 
@@ -32,15 +32,8 @@ afterAll(() => stack?.close());
 const JSON_TYPE = { 'content-type': 'application/json' };
 const FORM_TYPE = { 'content-type': 'application/x-www-form-urlencoded' };
 
-const cookieOf = (setCookie: string | string[] | undefined) =>
-  [setCookie ?? []]
-    .flat()
-    .map((c) => c.split(';')[0]!)
-    .filter((c) => !c.endsWith('='))
-    .join('; ');
-
 function post(path: string, body: string, headers: Record<string, string>) {
-  return rawRequest(stack.url, path, { method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers }, body });
+  return rawRequest(stack.url, path, { method: 'POST', headers, body });
 }
 const signIn = (username: string, password: string, rd = '/docs') => post('/_auth/password', JSON.stringify({ username, password, rd }), JSON_TYPE);
 const answer = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
@@ -48,7 +41,7 @@ const answer = (fields: Record<string, string>, headers: Record<string, string> 
 
 async function csrf() {
   const res = await rawRequest(stack.url, '/_auth/password', { headers: { accept: 'application/json' } });
-  return { token: (JSON.parse(res.body) as { csrf: string }).csrf, cookie: cookieOf(res.headers['set-cookie']) };
+  return { token: (JSON.parse(res.body) as { csrf: string }).csrf, cookie: cookieHeaderOf(res.headers['set-cookie']) };
 }
 const hidden = (html: string, name: string) => new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html)?.[1]?.replaceAll('&#39;', "'");
 
@@ -66,7 +59,7 @@ const postForm = (fields: Record<string, string>, cookie: string, headers: Recor
   post('/_auth/password/challenge', new URLSearchParams(fields).toString(), { ...FORM_TYPE, cookie, origin: stack.url, ...headers });
 
 const whoAmI = async (setCookie: string | string[] | undefined) =>
-  JSON.parse((await rawRequest(stack.url, '/_auth/me', { headers: { cookie: cookieOf(setCookie) } })).body) as Record<string, unknown>;
+  JSON.parse((await rawRequest(stack.url, '/_auth/me', { headers: { cookie: cookieHeaderOf(setCookie) } })).body) as Record<string, unknown>;
 
 describe('NEW_PASSWORD_REQUIRED', () => {
   it('JSON: the step names the challenge and a sealed state; a weak password is refused with the policy; a good one signs in', async () => {
@@ -120,7 +113,7 @@ describe('NEW_PASSWORD_REQUIRED', () => {
     expect(hidden(weak.body, 'state')).toBe(state);
     const done = await postForm({ state, csrf: token, newPassword: 'Nick-N3w-Passw0rd!' }, cookie);
     expect([done.status, done.headers.location]).toEqual([303, '/docs?x=1']);
-    const page = await rawRequest(stack.url, '/docs?x=1', { headers: { accept: 'application/json', cookie: cookieOf(done.headers['set-cookie']) } });
+    const page = await rawRequest(stack.url, '/docs?x=1', { headers: { accept: 'application/json', cookie: cookieHeaderOf(done.headers['set-cookie']) } });
     expect((JSON.parse(page.body) as { headers: Record<string, string> }).headers['x-auth-user']).toBe('nick');
     // The login CSRF cookie is cleared with the sign-in.
     expect([done.headers['set-cookie']].flat().some((c) => /^_cgw_login_csrf=;/.test(c!))).toBe(true);
@@ -249,7 +242,7 @@ describe('the challenge state', () => {
     expect([bad.status, JSON.parse(bad.body).error]).toEqual([400, 'challenge_invalid']);
     // A session cookie is a seal with the same secrets, but for another purpose.
     const alice = await signIn('alice', 'Alice-Passw0rd!');
-    const sessionSeal = /_cgw_session=([^;]+)/.exec(cookieOf(alice.headers['set-cookie']))![1]!;
+    const sessionSeal = /_cgw_session=([^;]+)/.exec(cookieHeaderOf(alice.headers['set-cookie']))![1]!;
     const foreign = await answer({ state: decodeURIComponent(sessionSeal), code: '123456' });
     expect([foreign.status, JSON.parse(foreign.body).error]).toEqual([400, 'challenge_invalid']);
     expect(stack.logs.some((l) => l.msg === 'challenge answer refused: unreadable, altered or foreign challenge state')).toBe(true);

@@ -5,7 +5,7 @@
  * without password sign-in and too many attempts get their own precise answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest } from '../helpers/raw';
+import { cookieHeaderOf, rawRequest } from '../helpers/raw';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -18,21 +18,14 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const cookieOf = (setCookie: string | string[] | undefined) =>
-  [setCookie ?? []]
-    .flat()
-    .map((c) => c.split(';')[0]!)
-    .filter((c) => !c.endsWith('='))
-    .join('; ');
-
 async function csrf() {
   const res = await rawRequest(stack.url, '/_auth/password', { headers: { accept: 'application/json' } });
   expect(res.status).toBe(200);
-  return { token: (JSON.parse(res.body) as { csrf: string }).csrf, cookie: cookieOf(res.headers['set-cookie']) };
+  return { token: (JSON.parse(res.body) as { csrf: string }).csrf, cookie: cookieHeaderOf(res.headers['set-cookie']) };
 }
 
 function post(body: string, headers: Record<string, string>) {
-  return rawRequest(stack.url, '/_auth/password', { method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers }, body });
+  return rawRequest(stack.url, '/_auth/password', { method: 'POST', headers, body });
 }
 
 describe('POST /_auth/password', () => {
@@ -42,7 +35,7 @@ describe('POST /_auth/password', () => {
     const form = new URLSearchParams({ username: 'alice', password: 'Alice-Passw0rd!', rd: '/docs?x=1', csrf: token }).toString();
     const res = await post(form, { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: stack.url });
     expect([res.status, res.headers.location]).toEqual([303, '/docs?x=1']);
-    const session = cookieOf(res.headers['set-cookie']);
+    const session = cookieHeaderOf(res.headers['set-cookie']);
     expect(session).toMatch(/_cgw_session=Fe26\.2\*/);
     const page = await rawRequest(stack.url, '/docs?x=1', { headers: { accept: 'application/json', cookie: session } });
     expect(page.status).toBe(200);
@@ -52,7 +45,7 @@ describe('POST /_auth/password', () => {
   it('JSON signs bob in (no token needed: JSON cannot be sent cross-site without a preflight)', async () => {
     const res = await post(JSON.stringify({ username: 'bob', password: 'Bob-Passw0rd!', rd: '/docs' }), { 'content-type': 'application/json' });
     expect([res.status, JSON.parse(res.body)]).toEqual([200, { signedIn: true, username: 'bob', returnTo: '/docs' }]);
-    const me = await rawRequest(stack.url, '/_auth/me', { headers: { cookie: cookieOf(res.headers['set-cookie']) } });
+    const me = await rawRequest(stack.url, '/_auth/me', { headers: { cookie: cookieHeaderOf(res.headers['set-cookie']) } });
     expect(JSON.parse(me.body)).toMatchObject({ username: 'bob', authMethod: 'session' });
     expect(stack.audit.find((e) => e.type === 'sign-in' && e.user === 'bob')).toMatchObject({ authMethod: 'password', app: 'demo' });
   });

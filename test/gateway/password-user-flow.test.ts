@@ -10,7 +10,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest } from '../helpers/raw';
+import { cookieHeaderOf, rawRequest } from '../helpers/raw';
 import { POOL, startStack, type Stack } from '../helpers/stack';
 import { TOTP_SECRET, totp } from '../helpers/totp';
 
@@ -79,14 +79,7 @@ afterAll(async () => {
 });
 
 const JSON_TYPE = { 'content-type': 'application/json' };
-const cookieOf = (setCookie: string | string[] | undefined) =>
-  [setCookie ?? []]
-    .flat()
-    .map((c) => c.split(';')[0]!)
-    .filter((c) => !c.endsWith('='))
-    .join('; ');
-const post = (path: string, body: string, headers: Record<string, string>) =>
-  rawRequest(stack.url, path, { method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers }, body });
+const post = (path: string, body: string, headers: Record<string, string>) => rawRequest(stack.url, path, { method: 'POST', headers, body });
 const signIn = (username: string, password: string, rd = '/docs') => post('/_auth/password', JSON.stringify({ username, password, rd }), JSON_TYPE);
 const operations = () => [...new Set(proxy.seen.map((s) => s.operation))].sort();
 
@@ -102,11 +95,11 @@ describe('idp.passwordAuthFlow: user, without AWS credentials', () => {
     const form = new URLSearchParams({ username: 'alice', password: 'Alice-Passw0rd!', rd: '/docs?x=1', csrf: token }).toString();
     const res = await post('/_auth/password', form, {
       'content-type': 'application/x-www-form-urlencoded',
-      cookie: cookieOf(page.headers['set-cookie']),
+      cookie: cookieHeaderOf(page.headers['set-cookie']),
       origin: stack.url,
     });
     expect([res.status, res.headers.location]).toEqual([303, '/docs?x=1']);
-    const docs = await rawRequest(stack.url, '/docs?x=1', { headers: { accept: 'application/json', cookie: cookieOf(res.headers['set-cookie']) } });
+    const docs = await rawRequest(stack.url, '/docs?x=1', { headers: { accept: 'application/json', cookie: cookieHeaderOf(res.headers['set-cookie']) } });
     expect(docs.status).toBe(200);
     expect((JSON.parse(docs.body) as { headers: Record<string, string> }).headers['x-auth-user']).toBe('alice');
     const calls = proxy.seen.filter((s) => s.operation === 'InitiateAuth');
@@ -117,7 +110,7 @@ describe('idp.passwordAuthFlow: user, without AWS credentials', () => {
   it('JSON signs bob in; the session is the realm of demo-user-password', async () => {
     const res = await signIn('bob', 'Bob-Passw0rd!');
     expect([res.status, JSON.parse(res.body)]).toEqual([200, { signedIn: true, username: 'bob', returnTo: '/docs' }]);
-    const me = await rawRequest(stack.url, '/_auth/me', { headers: { cookie: cookieOf(res.headers['set-cookie']) } });
+    const me = await rawRequest(stack.url, '/_auth/me', { headers: { cookie: cookieHeaderOf(res.headers['set-cookie']) } });
     expect(JSON.parse(me.body)).toMatchObject({ username: 'bob', authMethod: 'session' });
     expect(stack.audit.find((e) => e.type === 'sign-in' && e.user === 'bob')).toMatchObject({ authMethod: 'password', app: 'demo' });
   });

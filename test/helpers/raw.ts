@@ -21,3 +21,12 @@ export function rawRequest(
     req.end(opts.body);
   });
 }
+
+/** The Cookie header a browser would send back after these Set-Cookie values (cleared cookies left out). */
+export function cookieHeaderOf(setCookie: string | string[] | undefined): string {
+  return [setCookie ?? []]
+    .flat()
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => !c.endsWith('='))
+    .join('; ');
+}
