@@ -12,8 +12,10 @@
  *
  * The machine is shared and small (2 cores): read the ratios, not the absolute numbers.
  * Env: BENCH_SECONDS (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32); BENCH_COMPARE=<dir> adds
- * the /public and session rows for the gateway of another checkout (its bench/gateway-process.ts,
- * run from that directory), for before/after numbers from one run. BENCH_ONLY=<a>,<b> runs the
+ * the /public and session rows for the gateway of another checkout (its bench/gateway-process.mjs,
+ * built and run like this one's), for before/after numbers from one run. The gateway runs as
+ * production runs it: compiled (dist/, built at the start) with the Node flags of the shipped
+ * container (its Dockerfile's NODE_OPTIONS); BENCH_GATEWAY_FROM=src runs the sources through tsx. BENCH_ONLY=<a>,<b> runs the
  * matching rows ('=' for an exact name); BENCH_PROFILE=<dir> writes the gateway's CPU profile;
  * BENCH_GATEWAY_FLAGS adds Node flags to the gateway; BENCH_PARALLEL=1 (with BENCH_COMPARE) runs
  * each gateway row at the same time as the compared checkout's; BENCH_MEMORY_LOG=<file> has the
@@ -29,6 +31,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load';
 import { startEmulator } from '../src/emulator';
 import type { SessionData } from '../src/oidc/session-data';
@@ -43,6 +46,7 @@ const POOL_ID = 'us-east-1_DemoPool1';
 const SESSIONS = 5000;
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
 const children: ChildProcess[] = [];
 
@@ -51,13 +55,40 @@ interface Peer {
   pid: number;
 }
 
-function spawnReady(args: string[], env: Record<string, string> = {}, readyOn: 'stdout' | 'stderr' = 'stdout'): Promise<Peer> {
+/**
+ * The Node flags production runs the gateway with: the shipped container's NODE_OPTIONS (the systemd
+ * unit sets the same), read from the Dockerfile so the bench cannot drift from it.
+ */
+function productionNodeFlags(checkout: string): string[] {
+  const dockerfile = join(checkout, 'Dockerfile');
+  const m = existsSync(dockerfile) ? /NODE_OPTIONS=(\S+)/.exec(readFileSync(dockerfile, 'utf8')) : null;
+  return m ? m[1]!.split(' ').filter(Boolean) : [];
+}
+
+/**
+ * How a checkout's gateway starts: compiled (dist/, built here first) with production's Node flags,
+ * as the installed package runs; BENCH_GATEWAY_FROM=src runs the TypeScript sources through tsx.
+ * A checkout from before bench/gateway-process.mjs (BENCH_COMPARE) runs its gateway-process.ts.
+ */
+function gatewayCommand(checkout: string): string[] {
+  const script = join(checkout, 'bench/gateway-process.mjs');
+  if (!existsSync(script)) return ['--import', 'tsx', join(checkout, 'bench/gateway-process.ts')];
+  if (process.env.BENCH_GATEWAY_FROM === 'src') return ['--import', 'tsx', script];
+  if (!built.has(checkout)) {
+    execFileSync(process.execPath, [join(checkout, 'scripts/build.mjs')], { cwd: checkout, stdio: ['ignore', 'ignore', 'inherit'] });
+    built.add(checkout);
+  }
+  return [...productionNodeFlags(checkout), script];
+}
+const built = new Set<string>();
+
+function spawnReady(args: string[], env: Record<string, string> = {}, readyOn: 'stdout' | 'stderr' = 'stdout', gateway?: string): Promise<Peer> {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there (node --cpu-prof).
-  const isGateway = args[0] === 'bench/gateway-process.ts';
-  const profile = process.env.BENCH_PROFILE && isGateway ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const profile = process.env.BENCH_PROFILE && gateway ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // BENCH_GATEWAY_FLAGS: extra Node flags for the gateway (e.g. V8 heap sizes, to see what RSS follows).
-  const flags = isGateway ? (process.env.BENCH_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean) : [];
-  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', ...args], {
+  const flags = gateway ? (process.env.BENCH_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  const command = gateway ? [...profile, ...flags, ...gatewayCommand(gateway), ...args] : ['--import', 'tsx', ...args];
+  const child = spawn(process.execPath, command, {
     env: { ...process.env, ...env },
     // The gateway's access log goes to /dev/null, as a production log shipper would take it away.
     stdio: ['ignore', readyOn === 'stdout' ? 'pipe' : 'ignore', readyOn === 'stderr' ? 'pipe' : 'inherit'],
@@ -224,12 +255,12 @@ async function main() {
   const hono = await spawnReady(['bench/peers.ts', 'hono-fetch', upstream.url]);
   const nginx = await startNginxProxy(upstream.url);
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
-  const gw = await spawnReady(['bench/gateway-process.ts'], env, 'stderr');
+  const gw = await spawnReady([], env, 'stderr', ROOT);
   // The session row again with the shared Redis store (skipped without redis-server).
   const redis = await startRedis();
-  const gwRedis = redis ? await spawnReady(['bench/gateway-process.ts'], { ...env, BENCH_REDIS_URL: redis.url }, 'stderr') : undefined;
+  const gwRedis = redis ? await spawnReady([], { ...env, BENCH_REDIS_URL: redis.url }, 'stderr', ROOT) : undefined;
   const compareDir = process.env.BENCH_COMPARE;
-  const other = compareDir ? await spawnReady([join(compareDir, 'bench/gateway-process.ts')], env, 'stderr') : undefined;
+  const other = compareDir ? await spawnReady([], env, 'stderr', compareDir) : undefined;
   emulator.setClientSettings(POOL_ID, 'demo-gateway', {
     callbackUrls: [gw, other, gwRedis].filter((g) => g).map((g) => `${g!.url}/_auth/callback`),
     logoutUrls: [gw, other, gwRedis].filter((g) => g).map((g) => `${g!.url}/`),
