@@ -138,30 +138,67 @@ export function evaluate(app: CompiledApp, request: PolicyRequest, identity?: Id
 }
 
 /**
+ * A decision whose trace is made when first read (explain, tests): by evaluating again, with a
+ * trace, from the same inputs (the request's fields are copied here; identities are never changed
+ * once made), so it is the trace the first evaluation would have recorded. The gateway reads only
+ * the other fields. `trace` is a getter of the class: a spread does not copy it (see withReason).
+ */
+class UntracedDecision implements Decision {
+  declare effect: Effect;
+  declare app: string;
+  declare policy?: string;
+  declare rule?: string;
+  declare reason: string;
+  declare bearerOnly?: boolean;
+  declare insufficientScope?: string[];
+  readonly #app: CompiledApp;
+  readonly #identity: Identity | undefined;
+  readonly #method: string;
+  readonly #path: string;
+  readonly #host: string;
+  readonly #clientAddress: string | undefined;
+  readonly #country: string | undefined;
+  #trace: PolicyTrace[] | undefined;
+
+  constructor(app: CompiledApp, request: PolicyRequest, identity: Identity | undefined, fields: DecisionFields) {
+    this.app = app.id;
+    this.effect = fields.effect;
+    // Only the fields the decision has, like a literal would.
+    if (fields.policy !== undefined) this.policy = fields.policy;
+    if (fields.rule !== undefined) this.rule = fields.rule;
+    this.reason = fields.reason;
+    if (fields.bearerOnly !== undefined) this.bearerOnly = fields.bearerOnly;
+    if (fields.insufficientScope !== undefined) this.insufficientScope = fields.insufficientScope;
+    this.#app = app;
+    this.#identity = identity;
+    this.#method = request.method;
+    this.#path = request.path;
+    this.#host = request.host;
+    this.#clientAddress = request.clientAddress;
+    this.#country = request.country;
+  }
+
+  get trace(): PolicyTrace[] {
+    if (!this.#trace) {
+      const request = { method: this.#method, path: this.#path, host: this.#host, clientAddress: this.#clientAddress, country: this.#country };
+      this.#trace = evaluatePolicies(this.#app, request, this.#identity, []).trace;
+    }
+    return this.#trace;
+  }
+}
+
+/**
  * The evaluation. With `trace`, every policy considered is recorded there (why it applies or not,
- * each rule's result, notes); without, none of that text is made and the decision's `trace` is
- * computed when first read, by evaluating again with a trace: the same inputs (the request's fields
- * are kept here; identities are never changed once made), so the same trace.
+ * each rule's result, notes); without, none of that text is made (UntracedDecision).
  */
 function evaluatePolicies(app: CompiledApp, request: PolicyRequest, identity: Identity | undefined, trace: PolicyTrace[] | undefined): Decision {
-  const { path, host, clientAddress, country } = request;
+  const { path, clientAddress, country } = request;
   const method = request.method.toUpperCase();
   const isBearer = identity?.authMethod === 'bearer';
   let clientIp: IpAddress | undefined;
   let clientIpParsed = false;
 
-  const decide = (fields: DecisionFields): Decision => {
-    if (trace) return { app: app.id, ...fields, trace };
-    let traced: PolicyTrace[] | undefined;
-    return {
-      app: app.id,
-      ...fields,
-      get trace() {
-        traced ??= evaluatePolicies(app, { method: request.method, path, host, clientAddress, country }, identity, []).trace;
-        return traced;
-      },
-    };
-  };
+  const decide = (fields: DecisionFields): Decision => (trace ? { app: app.id, ...fields, trace } : new UntracedDecision(app, request, identity, fields));
 
   for (const policy of app.policies) {
     if (policy.methods && !policy.methods.has(method)) {
@@ -260,14 +297,14 @@ function evaluatePolicies(app: CompiledApp, request: PolicyRequest, identity: Id
 }
 
 /**
- * A decision with another `reason`, every other field the same; its trace stays unread until read
- * (a spread would read it).
+ * A decision with another `reason`, every other field the same, its trace still made only when read
+ * (a spread would not copy an UntracedDecision's trace at all).
  */
 export function withReason(decision: Decision, reason: string): Decision {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(decision)) if (key !== 'trace') out[key] = decision[key as keyof Decision];
   out.reason = reason;
-  Object.defineProperty(out, 'trace', { get: () => decision.trace, enumerable: true, configurable: true });
+  Object.defineProperty(out, 'trace', { get: () => decision.trace, enumerable: true });
   return out as unknown as Decision;
 }
 
