@@ -63,6 +63,15 @@ export interface Decision {
   trace: PolicyTrace[];
 }
 
+/** `method.toUpperCase()`, without making a new string for a method already in upper case (most are). */
+function upperCase(method: string): string {
+  for (let i = 0; i < method.length; i++) {
+    const code = method.charCodeAt(i);
+    if (code < 0x41 || code > 0x5a) return method.toUpperCase();
+  }
+  return method;
+}
+
 /** Kleene and of two truths. */
 const and2 = (a: Truth, b: Truth): Truth => (a === 'no' || b === 'no' ? 'no' : a === 'unknown' || b === 'unknown' ? 'unknown' : 'yes');
 
@@ -193,7 +202,7 @@ class UntracedDecision implements Decision {
  */
 function evaluatePolicies(app: CompiledApp, request: PolicyRequest, identity: Identity | undefined, trace: PolicyTrace[] | undefined): Decision {
   const { path, clientAddress, country } = request;
-  const method = request.method.toUpperCase();
+  const method = upperCase(request.method);
   const isBearer = identity?.authMethod === 'bearer';
   let clientIp: IpAddress | undefined;
   let clientIpParsed = false;
