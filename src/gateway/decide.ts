@@ -9,7 +9,8 @@
  * It runs in two steps when identity matters. Called without `auth`, it decides anonymously: bypass
  * and unconditional blocks need no credential (a public page costs no token check, and a bad cookie
  * cannot break it); otherwise it names the credential to check (`needs-credential`). The caller
- * checks that credential (the only I/O: JWKS, refresh, admin API) and calls again with `auth`.
+ * checks that credential (the only I/O: JWKS, refresh, admin API) and calls again with `auth`, and
+ * with that first outcome, so that the path is not normalised nor the app matched twice.
  */
 import type { Identity } from '../identity';
 import { ERROR_CATALOGUE, type ErrorCode } from '../http/error-catalogue';
