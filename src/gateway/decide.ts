@@ -9,7 +9,8 @@
  * It runs in two steps when identity matters. Called without `auth`, it decides anonymously: bypass
  * and unconditional blocks need no credential (a public page costs no token check, and a bad cookie
  * cannot break it); otherwise it names the credential to check (`needs-credential`). The caller
- * checks that credential (the only I/O: JWKS, refresh, admin API) and calls again with `auth`.
+ * checks that credential (the only I/O: JWKS, refresh, admin API) and calls again with `auth`, and
+ * with that first outcome, so that the path is not normalised nor the app matched twice.
  */
 import type { Identity } from '../identity';
 import { ERROR_CATALOGUE, type ErrorCode } from '../http/error-catalogue';
@@ -20,6 +21,7 @@ import {
   matchApp,
   normalizePath,
   unusualSpellings,
+  withReason,
   type CompiledApp,
   type Decision,
   type HeaderReader,
@@ -129,7 +131,16 @@ export type Outcome =
   | { kind: 'preflight'; app: CompiledApp; path: string; headers: Record<string, string> }
   /** Answered before any app: a bad path, a reserved near-miss, a wrong method on an endpoint, no app. */
   | { kind: 'refused'; path?: string; refusal: Refusal; reason: string; allow?: string }
-  | { kind: 'needs-credential'; app: CompiledApp; path: string; query: string; credential: Credential; decision: Decision }
+  | {
+      kind: 'needs-credential';
+      app: CompiledApp;
+      path: string;
+      query: string;
+      credential: Credential;
+      decision: Decision;
+      /** The anonymous step's findings, which the step with `auth` reuses when given this outcome. */
+      prepared: PreparedRequest;
+    }
   | {
       kind: 'decided';
       app: CompiledApp;
@@ -166,7 +177,36 @@ function credentialFor(view: RequestView, app: CompiledApp, compiled: CompiledGa
   return undefined;
 }
 
-export function decide(view: RequestView, compiled: CompiledGateway, auth?: AuthResult): Outcome {
+/**
+ * What the anonymous step found out about a request: its app, paths and the request policy sees.
+ * They depend only on the apps and on the view's rawTarget, method, host, clientAddress and country
+ * (the steps that found them read nothing else; the preflight check, which reads headers, is made
+ * again), which are kept here so that the step with `auth` reuses them only for the same request.
+ */
+export interface PreparedRequest {
+  apps: readonly CompiledApp[];
+  rawTarget: string;
+  app: CompiledApp;
+  path: string;
+  query: string;
+  /** The path as policy decides it in lower case too (foldCheck apps), or `path`. */
+  folded: string;
+  request: PolicyRequest;
+}
+
+/**
+ * Decides. `first`: the needs-credential outcome of the anonymous step for this view, when the
+ * caller has it; with `auth`, the work that step did is not done again (the outcome is the same).
+ */
+export function decide(view: RequestView, compiled: CompiledGateway, auth?: AuthResult, first?: Outcome): Outcome {
+  const again = auth && first?.kind === 'needs-credential' ? first.prepared : undefined;
+  if (again && sameRequest(again, view, compiled)) {
+    const preflight = preflightOf(view, again.app, again.path);
+    if (preflight) return preflight;
+    const { app, path, query, folded, request } = again;
+    return finish(view, compiled, app, path, query, evaluateSpellings(app, request, folded, auth!.identity), auth!);
+  }
+
   const { rawPath, query } = splitTarget(view.rawTarget);
   const norm = normalizePath(rawPath);
   if (!norm.ok) return { kind: 'refused', refusal: refusal('bad_path'), reason: norm.reason };
@@ -206,26 +246,49 @@ export function decide(view: RequestView, compiled: CompiledGateway, auth?: Auth
     if (unusual.length)
       return { kind: 'refused', path, refusal: refusal('bad_path'), reason: `spelling some upstreams read as another path: ${unusual.join('; ')}` };
   }
-  const origin = view.headers.get('origin');
-  if (app.cors && origin && view.method === 'OPTIONS' && view.headers.get('access-control-request-method')) {
-    return { kind: 'preflight', app, path, headers: preflightHeaders(app.cors, origin, view.headers) };
-  }
+  const preflight = preflightOf(view, app, path);
+  if (preflight) return preflight;
   const folded = app.foldCheck ? foldPathCase(path) : path;
   if (folded !== path && matchApp(compiled.apps, view.host, folded) !== app) {
     return { kind: 'refused', path, refusal: refusal('bad_path'), reason: `${path} differs only in letter case from a path another app serves` };
   }
-  const request = { method: view.method, path, host: view.host, clientAddress: view.clientAddress, country: view.country };
-  const evaluate = (req: PolicyRequest, identity?: Identity) => evaluateSpellings(app, req, folded, identity);
+  const request: PolicyRequest = { method: view.method, path, host: view.host, clientAddress: view.clientAddress, country: view.country };
 
   if (!auth) {
-    const anonymous = evaluate(request, undefined);
+    const anonymous = evaluateSpellings(app, request, folded, undefined);
     if (anonymous.effect !== 'bypass' && anonymous.effect !== 'deny') {
       const credential = credentialFor(view, app, compiled);
-      if (credential) return { kind: 'needs-credential', app, path, query, credential, decision: anonymous };
+      if (credential) {
+        const prepared = { apps: compiled.apps, rawTarget: view.rawTarget, app, path, query, folded, request };
+        return { kind: 'needs-credential', app, path, query, credential, decision: anonymous, prepared };
+      }
     }
     return finish(view, compiled, app, path, query, anonymous, {});
   }
-  return finish(view, compiled, app, path, query, evaluate(request, auth.identity), auth);
+  return finish(view, compiled, app, path, query, evaluateSpellings(app, request, folded, auth.identity), auth);
+}
+
+/** Was `prepared` found for this view's request (the fields it depends on, see PreparedRequest)? */
+function sameRequest(prepared: PreparedRequest, view: RequestView, compiled: CompiledGateway): boolean {
+  const { request } = prepared;
+  return (
+    prepared.apps === compiled.apps &&
+    prepared.rawTarget === view.rawTarget &&
+    request.method === view.method &&
+    request.host === view.host &&
+    request.clientAddress === view.clientAddress &&
+    request.country === view.country
+  );
+}
+
+/** A CORS preflight for an app with `cors`: answered before authentication. The one step that reads headers. */
+function preflightOf(view: RequestView, app: CompiledApp, path: string): Outcome | undefined {
+  if (!app.cors || view.method !== 'OPTIONS') return undefined;
+  const origin = view.headers.get('origin');
+  if (origin && view.headers.get('access-control-request-method')) {
+    return { kind: 'preflight', app, path, headers: preflightHeaders(app.cors, origin, view.headers) };
+  }
+  return undefined;
 }
 
 /** Methods refused before any app (405): TRACE/TRACK echo requests (cookies included), CONNECT opens tunnels. */
@@ -242,7 +305,7 @@ function evaluateSpellings(app: CompiledApp, request: PolicyRequest, folded: str
   if (folded === request.path) return asSent;
   const lower = evaluateRaw(app, { ...request, path: folded }, identity);
   if (STRICTNESS[lower.effect] <= STRICTNESS[asSent.effect]) return asSent;
-  return { ...lower, reason: `${lower.reason} (decided as ${folded}: the stricter of the two spellings)` };
+  return withReason(lower, `${lower.reason} (decided as ${folded}: the stricter of the two spellings)`);
 }
 
 /** The app that serves a host and raw path, if any (which app's login settings a sign-in uses). */
@@ -253,7 +316,7 @@ export function appServing(compiled: CompiledGateway, host: string, rawPath: str
 
 function finish(view: RequestView, compiled: CompiledGateway, app: CompiledApp, path: string, query: string, decision: Decision, auth: AuthResult): Outcome {
   const { identity, credential } = auth;
-  const origin = view.headers.get('origin');
+  const origin = app.cors ? view.headers.get('origin') : undefined;
   const cors = app.cors && origin ? corsHeaders(app.cors, origin) : undefined;
   const base = { kind: 'decided' as const, app, path, query, decision, credential, identity, cors };
   switch (decision.effect) {

@@ -99,7 +99,7 @@ export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view
           : undefined;
     }
   }
-  const outcome = decide(view, gw.compiled, auth) as Exclude<Outcome, { kind: 'needs-credential' }>;
+  const outcome = decide(view, gw.compiled, auth, first) as Exclude<Outcome, { kind: 'needs-credential' }>;
   return { kind: 'outcome', outcome, setCookies, credentialsEndAt };
 }
 

@@ -27,6 +27,8 @@ export interface CompiledRule {
   label: string;
   /** Scope values when the rule is a `scopes` rule (for insufficient_scope answers). */
   scopes?: readonly string[];
+  /** The rule reads `ctx.clientIp` (ip_ranges); no other rule does. */
+  readsClientIp?: boolean;
   test(ctx: RuleContext): Truth;
 }
 
@@ -40,6 +42,18 @@ export interface CompiledPolicy {
   exclude?: readonly CompiledRule[];
   /** An allow policy accepts bearer identities only if an include/require rule names auth_methods bearer. */
   acceptsBearer: boolean;
+  /** include, require and exclude rules in that order, each with its trace label, listed once at compile. */
+  clauseRules: readonly ClauseRule[];
+  /** Whether a rule reads the client address (ip_ranges): the address is parsed only then. */
+  readsClientIp: boolean;
+}
+
+/** A rule in its clause, e.g. `include[0] groups: admins` (its `description`). */
+export interface ClauseRule {
+  clause: 'include' | 'require' | 'exclude';
+  index: number;
+  rule: CompiledRule;
+  description: string;
 }
 
 export interface CompiledApp {
@@ -49,6 +63,8 @@ export interface CompiledApp {
   /** Undefined: any host. */
   hosts?: readonly HostPattern[];
   pathPrefix: string;
+  /** pathPrefix as matchApp compares it: folded like the app folds paths, and with a final `/` (the segment boundary). */
+  prefixMatch: { folded: string; below: string };
   caseSensitive: boolean;
   /** Decide a mixed-case path as its lower-case form too; the stricter answer wins (caseSensitive unset). */
   foldCheck: boolean;
@@ -94,6 +110,7 @@ function compileApp(app: App): CompiledApp {
     contact: app.contact,
     hosts,
     pathPrefix: app.pathPrefix,
+    prefixMatch: prefixMatch(app.pathPrefix, app.caseSensitive !== false),
     caseSensitive: app.caseSensitive !== false,
     foldCheck: app.caseSensitive === undefined,
     refuseUnusualPaths: app.unusualPaths === 'refuse',
@@ -109,9 +126,25 @@ function compileApp(app: App): CompiledApp {
   };
 }
 
+function prefixMatch(pathPrefix: string, caseSensitive: boolean): CompiledApp['prefixMatch'] {
+  const folded = caseSensitive ? pathPrefix : pathPrefix.toLowerCase();
+  return { folded, below: folded.endsWith('/') ? folded : `${folded}/` };
+}
+
 function compilePolicy(policy: Policy, caseSensitive: boolean): CompiledPolicy {
   const rules = (list: readonly Rule[] | undefined) => list?.map((r) => compileRule(r, policy.allowUnverifiedEmail));
   const namesBearer = (list: readonly Rule[] | undefined) => !!list?.some((r) => r.auth_methods?.includes('bearer'));
+  const include = rules(policy.include);
+  const require = rules(policy.require);
+  const exclude = rules(policy.exclude);
+  const clauseRules: ClauseRule[] = [];
+  for (const [clause, list] of [
+    ['include', include],
+    ['require', require],
+    ['exclude', exclude],
+  ] as const) {
+    for (const [index, rule] of (list ?? []).entries()) clauseRules.push({ clause, index, rule, description: `${clause}[${index}] ${rule.label}` });
+  }
   return {
     name: policy.name,
     action: policy.action,
@@ -121,10 +154,12 @@ function compilePolicy(policy: Policy, caseSensitive: boolean): CompiledPolicy {
       return r.glob;
     }),
     methods: policy.methods ? new Set(policy.methods) : undefined,
-    include: rules(policy.include),
-    require: rules(policy.require),
-    exclude: rules(policy.exclude),
+    include,
+    require,
+    exclude,
     acceptsBearer: namesBearer(policy.include) || namesBearer(policy.require),
+    clauseRules,
+    readsClientIp: clauseRules.some((r) => r.rule.readsClientIp === true),
   };
 }
 
@@ -196,7 +231,12 @@ export function compileRule(rule: Rule, allowUnverifiedEmail = false): CompiledR
   if (rule.ip_ranges) {
     const set = compileCidrs(rule.ip_ranges);
     // Without a known client address the rule is simply false (addresses are not something a sign-in can supply).
-    return { selector, label: values(set.cidrs.map((c) => c.text)), test: (ctx) => yesNo(!!ctx.clientIp && set.matches(ctx.clientIp)) };
+    return {
+      selector,
+      label: values(set.cidrs.map((c) => c.text)),
+      readsClientIp: true,
+      test: (ctx) => yesNo(!!ctx.clientIp && set.matches(ctx.clientIp)),
+    };
   }
   if (rule.countries) {
     const set = new Set(rule.countries.map((c) => c.toUpperCase()));

@@ -14,7 +14,9 @@
  */
 import type { Identity } from '../identity';
 import { parseIp } from './cidr';
-import type { CompiledApp, CompiledPolicy, CompiledRule, RuleContext, Truth } from './compile';
+import type { IpAddress } from './cidr';
+import type { ClauseRule, CompiledApp, CompiledPolicy, RuleContext, Truth } from './compile';
+import type { CompiledGlob } from './glob';
 import type { PolicyAction } from './selectors';
 
 export interface PolicyRequest {
@@ -61,92 +63,205 @@ export interface Decision {
   trace: PolicyTrace[];
 }
 
-const or = (ts: readonly Truth[]): Truth => (ts.includes('yes') ? 'yes' : ts.includes('unknown') ? 'unknown' : 'no');
-const and = (ts: readonly Truth[]): Truth => (ts.includes('no') ? 'no' : ts.includes('unknown') ? 'unknown' : 'yes');
-const not = (t: Truth): Truth => (t === 'yes' ? 'no' : t === 'no' ? 'yes' : 'unknown');
-
-type Clause = 'include' | 'require' | 'exclude';
-interface Evaluated {
-  clause: Clause;
-  index: number;
-  rule: CompiledRule;
-  result: Truth;
+/** `method.toUpperCase()`, without making a new string for a method already in upper case (most are). */
+function upperCase(method: string): string {
+  for (let i = 0; i < method.length; i++) {
+    const code = method.charCodeAt(i);
+    if (code < 0x41 || code > 0x5a) return method.toUpperCase();
+  }
+  return method;
 }
 
-const describe = (e: Evaluated) => `${e.clause}[${e.index}] ${e.rule.label}`;
+/** Kleene and of two truths. */
+const and2 = (a: Truth, b: Truth): Truth => (a === 'no' || b === 'no' ? 'no' : a === 'unknown' || b === 'unknown' ? 'unknown' : 'yes');
 
-function evaluateRules(policy: CompiledPolicy, ctx: RuleContext): Evaluated[] {
-  const out: Evaluated[] = [];
-  for (const clause of ['include', 'require', 'exclude'] as const) {
-    for (const [index, rule] of (policy[clause] ?? []).entries()) out.push({ clause, index, rule, result: rule.test(ctx) });
+/** The rules' results, in clauseRules order. */
+function testRules(policy: CompiledPolicy, ctx: RuleContext): Truth[] {
+  const results = new Array<Truth>(policy.clauseRules.length);
+  for (let k = 0; k < results.length; k++) results[k] = policy.clauseRules[k]!.rule.test(ctx);
+  return results;
+}
+
+/**
+ * include: any; require: all; exclude: none (Kleene: an absent clause is yes, an empty include no).
+ * `override` lets a counterfactual replace some results.
+ */
+function combine(policy: CompiledPolicy, results: readonly Truth[], override?: (k: number) => Truth | undefined): Truth {
+  let includeYes = false;
+  let includeUnknown = false;
+  let requireNo = false;
+  let requireUnknown = false;
+  let excludeYes = false;
+  let excludeUnknown = false;
+  for (let k = 0; k < results.length; k++) {
+    const t = override?.(k) ?? results[k]!;
+    const clause = policy.clauseRules[k]!.clause;
+    if (clause === 'include') {
+      if (t === 'yes') includeYes = true;
+      else if (t === 'unknown') includeUnknown = true;
+    } else if (clause === 'require') {
+      if (t === 'no') requireNo = true;
+      else if (t === 'unknown') requireUnknown = true;
+    } else if (t === 'yes') excludeYes = true;
+    else if (t === 'unknown') excludeUnknown = true;
+  }
+  const include: Truth = !policy.include || includeYes ? 'yes' : includeUnknown ? 'unknown' : 'no';
+  const require: Truth = !policy.require ? 'yes' : requireNo ? 'no' : requireUnknown ? 'unknown' : 'yes';
+  const exclude: Truth = !policy.exclude ? 'yes' : excludeYes ? 'no' : excludeUnknown ? 'unknown' : 'yes';
+  return and2(and2(include, require), exclude);
+}
+
+/** The first of a policy's path globs that matches (undefined: none does). */
+function matchingGlob(paths: readonly CompiledGlob[], path: string): CompiledGlob | undefined {
+  for (const glob of paths) if (glob.test(path)) return glob;
+  return undefined;
+}
+
+/** The rules that made a policy true: the first matching include rule, every require rule. */
+function decidingRules(policy: CompiledPolicy, results: readonly Truth[]): string {
+  let out = '';
+  let includeSeen = false;
+  for (let k = 0; k < results.length; k++) {
+    const { clause, description } = policy.clauseRules[k]!;
+    const picked = clause === 'require' || (clause === 'include' && !includeSeen && results[k] === 'yes');
+    if (clause === 'include' && picked) includeSeen = true;
+    if (picked) out = out ? `${out}; ${description}` : description;
   }
   return out;
 }
 
-/** include: any; require: all; exclude: none. `override` lets a counterfactual replace some results. */
-function combine(policy: CompiledPolicy, rules: readonly Evaluated[], override?: (e: Evaluated) => Truth | undefined): Truth {
-  const of = (clause: Clause) => rules.filter((r) => r.clause === clause).map((r) => override?.(r) ?? r.result);
-  return and([policy.include ? or(of('include')) : 'yes', policy.require ? and(of('require')) : 'yes', policy.exclude ? not(or(of('exclude'))) : 'yes']);
-}
-
-function applicability(policy: CompiledPolicy, request: PolicyRequest): { applies: boolean; why: string } {
-  const method = request.method.toUpperCase();
-  if (policy.methods && !policy.methods.has(method)) {
-    return { applies: false, why: `method ${method} is not one of ${[...policy.methods].join(', ')}` };
+/** The include and require rules still `unknown` (what a sign-in would settle), `; `-joined. */
+function unknownRules(policy: CompiledPolicy, results: readonly Truth[]): string {
+  let out = '';
+  for (let k = 0; k < results.length; k++) {
+    const { clause, description } = policy.clauseRules[k]!;
+    if (results[k] === 'unknown' && clause !== 'exclude') out = out ? `${out}; ${description}` : description;
   }
-  const methods = policy.methods ? `method ${method}` : 'any method';
-  if (!policy.paths) return { applies: true, why: `any path, ${methods}` };
-  const glob = policy.paths.find((g) => g.test(request.path));
-  if (!glob) return { applies: false, why: `path ${request.path} matches none of ${policy.paths.map((g) => g.source).join(', ')}` };
-  return { applies: true, why: `path matches ${glob.source}, ${methods}` };
+  return out;
 }
 
-/** The rules that made a policy true: the first matching include rule, every require rule. */
-function decidingRules(rules: readonly Evaluated[]): string {
-  const include = rules.find((r) => r.clause === 'include' && r.result === 'yes');
-  const picked = [...(include ? [include] : []), ...rules.filter((r) => r.clause === 'require')];
-  return picked.map(describe).join('; ');
-}
+type DecisionFields = Omit<Decision, 'app' | 'trace'>;
 
 export function evaluate(app: CompiledApp, request: PolicyRequest, identity?: Identity): Decision {
-  const trace: PolicyTrace[] = [];
-  const clientIp = request.clientAddress ? parseIp(request.clientAddress) : undefined;
+  return evaluatePolicies(app, request, identity, undefined);
+}
+
+/**
+ * A decision whose trace is made when first read (explain, tests): by evaluating again, with a
+ * trace, from the same inputs (the request's fields are copied here; identities are never changed
+ * once made), so it is the trace the first evaluation would have recorded. The gateway reads only
+ * the other fields. `trace` is a getter of the class: a spread does not copy it (see withReason).
+ */
+class UntracedDecision implements Decision {
+  declare effect: Effect;
+  declare app: string;
+  declare policy?: string;
+  declare rule?: string;
+  declare reason: string;
+  declare bearerOnly?: boolean;
+  declare insufficientScope?: string[];
+  readonly #app: CompiledApp;
+  readonly #identity: Identity | undefined;
+  readonly #method: string;
+  readonly #path: string;
+  readonly #host: string;
+  readonly #clientAddress: string | undefined;
+  readonly #country: string | undefined;
+  #trace: PolicyTrace[] | undefined;
+
+  constructor(app: CompiledApp, request: PolicyRequest, identity: Identity | undefined, fields: DecisionFields) {
+    this.app = app.id;
+    this.effect = fields.effect;
+    // Only the fields the decision has, like a literal would.
+    if (fields.policy !== undefined) this.policy = fields.policy;
+    if (fields.rule !== undefined) this.rule = fields.rule;
+    this.reason = fields.reason;
+    if (fields.bearerOnly !== undefined) this.bearerOnly = fields.bearerOnly;
+    if (fields.insufficientScope !== undefined) this.insufficientScope = fields.insufficientScope;
+    this.#app = app;
+    this.#identity = identity;
+    this.#method = request.method;
+    this.#path = request.path;
+    this.#host = request.host;
+    this.#clientAddress = request.clientAddress;
+    this.#country = request.country;
+  }
+
+  get trace(): PolicyTrace[] {
+    if (!this.#trace) {
+      const request = { method: this.#method, path: this.#path, host: this.#host, clientAddress: this.#clientAddress, country: this.#country };
+      this.#trace = evaluatePolicies(this.#app, request, this.#identity, []).trace;
+    }
+    return this.#trace;
+  }
+}
+
+/**
+ * The evaluation. With `trace`, every policy considered is recorded there (why it applies or not,
+ * each rule's result, notes); without, none of that text is made (UntracedDecision).
+ */
+function evaluatePolicies(app: CompiledApp, request: PolicyRequest, identity: Identity | undefined, trace: PolicyTrace[] | undefined): Decision {
+  const { path, clientAddress, country } = request;
+  const method = upperCase(request.method);
   const isBearer = identity?.authMethod === 'bearer';
-  const decide = (d: Omit<Decision, 'app' | 'trace'>): Decision => ({ app: app.id, ...d, trace });
+  let clientIp: IpAddress | undefined;
+  let clientIpParsed = false;
+
+  const decide = (fields: DecisionFields): Decision => (trace ? { app: app.id, ...fields, trace } : new UntracedDecision(app, request, identity, fields));
 
   for (const policy of app.policies) {
-    const { applies, why } = applicability(policy, request);
-    if (!applies) {
-      trace.push({ policy: policy.name, action: policy.action, applies, why });
+    if (policy.methods && !policy.methods.has(method)) {
+      trace?.push({ policy: policy.name, action: policy.action, applies: false, why: `method ${method} is not one of ${[...policy.methods].join(', ')}` });
       continue;
+    }
+    const glob = policy.paths ? matchingGlob(policy.paths, path) : undefined;
+    if (policy.paths && !glob) {
+      trace?.push({
+        policy: policy.name,
+        action: policy.action,
+        applies: false,
+        why: `path ${path} matches none of ${policy.paths.map((g) => g.source).join(', ')}`,
+      });
+      continue;
+    }
+    if (policy.readsClientIp && !clientIpParsed) {
+      clientIp = clientAddress ? parseIp(clientAddress) : undefined;
+      clientIpParsed = true;
     }
     // A service policy sees only bearer identities; a session counts as no identity there.
     const seen = policy.action === 'service' && !isBearer ? undefined : identity;
-    const rules = evaluateRules(policy, { identity: seen, clientIp, country: request.country });
-    const notes: string[] = [];
-    let result = combine(policy, rules);
+    const results = testRules(policy, { identity: seen, clientIp, country });
+    const combined = combine(policy, results);
+    let result = combined;
     if (policy.action === 'allow') {
-      if (!seen && result !== 'no') notes.push('allow needs a signed-in identity');
-      if (isBearer && !policy.acceptsBearer) notes.push('bearer tokens satisfy allow only with auth_methods: [bearer]');
-      result = and([result, seen ? 'yes' : 'unknown', isBearer && !policy.acceptsBearer ? 'no' : 'yes']);
+      result = and2(and2(combined, seen ? 'yes' : 'unknown'), isBearer && !policy.acceptsBearer ? 'no' : 'yes');
     } else if (policy.action === 'service' && !isBearer) {
-      if (result !== 'no') notes.push('service accepts only bearer tokens');
-      result = and([result, 'unknown']);
+      result = and2(combined, 'unknown');
     }
-    trace.push({
-      policy: policy.name,
-      action: policy.action,
-      applies,
-      why,
-      result,
-      rules: rules.map((r) => ({ rule: describe(r), result: r.result })),
-      ...(notes.length ? { notes } : {}),
-    });
+    if (trace) {
+      const methods = policy.methods ? `method ${method}` : 'any method';
+      const notes: string[] = [];
+      if (policy.action === 'allow') {
+        if (!seen && combined !== 'no') notes.push('allow needs a signed-in identity');
+        if (isBearer && !policy.acceptsBearer) notes.push('bearer tokens satisfy allow only with auth_methods: [bearer]');
+      } else if (policy.action === 'service' && !isBearer) {
+        if (combined !== 'no') notes.push('service accepts only bearer tokens');
+      }
+      trace.push({
+        policy: policy.name,
+        action: policy.action,
+        applies: true,
+        why: glob ? `path matches ${glob.source}, ${methods}` : `any path, ${methods}`,
+        result,
+        rules: policy.clauseRules.map((r, k) => ({ rule: r.description, result: results[k]! })),
+        ...(notes.length ? { notes } : {}),
+      });
+    }
 
     if (result === 'no') {
       // A token that fails only for want of scope gets its answer here (RFC 6750 insufficient_scope),
       // so a later, broader policy cannot let it through with the wrong scope.
-      const missing = policy.action === 'service' && isBearer ? insufficientScope(policy, rules) : undefined;
+      const missing = policy.action === 'service' && isBearer ? insufficientScope(policy, results) : undefined;
       if (missing) {
         return decide({
           effect: 'deny',
@@ -159,8 +274,7 @@ export function evaluate(app: CompiledApp, request: PolicyRequest, identity?: Id
       continue;
     }
     if (result === 'unknown') {
-      const unknown = rules.filter((r) => r.result === 'unknown' && r.clause !== 'exclude').map(describe);
-      const rule = unknown.length ? unknown.join('; ') : decidingRules(rules);
+      const rule = unknownRules(policy, results) || decidingRules(policy, results);
       if (policy.action === 'service') {
         return decide({
           effect: 'authenticate',
@@ -177,7 +291,7 @@ export function evaluate(app: CompiledApp, request: PolicyRequest, identity?: Id
         reason: `policy "${policy.name}" (${policy.action}) depends on who you are; sign in`,
       });
     }
-    const rule = decidingRules(rules);
+    const rule = decidingRules(policy, results);
     switch (policy.action) {
       case 'allow':
       case 'service':
@@ -192,13 +306,29 @@ export function evaluate(app: CompiledApp, request: PolicyRequest, identity?: Id
 }
 
 /**
+ * A decision with another `reason`, every other field the same, its trace still made only when read
+ * (a spread would not copy an UntracedDecision's trace at all).
+ */
+export function withReason(decision: Decision, reason: string): Decision {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(decision)) if (key !== 'trace') out[key] = decision[key as keyof Decision];
+  out.reason = reason;
+  Object.defineProperty(out, 'trace', { get: () => decision.trace, enumerable: true });
+  return out as unknown as Decision;
+}
+
+/**
  * Would the service policy have passed if the token had the scopes its include/require scope rules ask
  * for? Then the answer is 403 insufficient_scope naming those scopes rather than a plain deny.
  */
-function insufficientScope(policy: CompiledPolicy, rules: readonly Evaluated[]) {
-  const failing = rules.filter((r) => r.clause !== 'exclude' && r.rule.scopes && r.result === 'no');
+function insufficientScope(policy: CompiledPolicy, results: readonly Truth[]) {
+  const failing: ClauseRule[] = [];
+  for (let k = 0; k < results.length; k++) {
+    const r = policy.clauseRules[k]!;
+    if (r.clause !== 'exclude' && r.rule.scopes && results[k] === 'no') failing.push(r);
+  }
   if (failing.length === 0) return undefined;
-  if (combine(policy, rules, (r) => (failing.includes(r) ? 'yes' : undefined)) !== 'yes') return undefined;
+  if (combine(policy, results, (k) => (failing.includes(policy.clauseRules[k]!) ? 'yes' : undefined)) !== 'yes') return undefined;
   const scopes = [...new Set(failing.flatMap((r) => r.rule.scopes ?? []))];
-  return { rule: failing.map(describe).join('; '), scopes };
+  return { rule: failing.map((r) => r.description).join('; '), scopes };
 }

@@ -11,7 +11,8 @@
  *
  * Matching is linear, never a backtracking regular expression: `/exports/*-*-*.csv` against a long
  * segment, or several `**`, would otherwise let one anonymous request stall the event loop for
- * seconds (catastrophic backtracking). Segments are matched by dynamic programming over
+ * seconds (catastrophic backtracking). The common shapes (a literal path; a literal head and a final
+ * `/*` or `/**`) are one string comparison; the others are matched by dynamic programming over
  * (pattern segment, path segment); `*` inside a segment by the greedy two-pointer wildcard match.
  */
 import { normalizePath } from './path';
@@ -44,31 +45,91 @@ export function compileGlob(pattern: string, caseSensitive = true): GlobResult {
   const problem = globProblem(pattern);
   if (problem) return { ok: false, message: problem };
   const source = caseSensitive ? pattern : pattern.toLowerCase();
-  const raw = source.split('/').slice(1);
-  // A final `*` means "this directory and everything below", exactly like `**`.
-  const segments = raw.map((segment, i) => (segment === '**' || (i === raw.length - 1 && segment === '*') ? ANY_SEGMENTS : segment));
-  const test = (path: string) => matchSegments(segments, (caseSensitive ? path : path.toLowerCase()).split('/').slice(1));
+  const segments = patternSegments(source);
+  const matches = specialise(source, segments);
+  const test = caseSensitive ? matches : (path: string) => matches(path.toLowerCase());
   return { ok: true, glob: { source: pattern, test } };
+}
+
+/** A pattern's segments, a final `*` meaning "this directory and everything below", exactly like `**`. */
+function patternSegments(source: string): PatternSegment[] {
+  const raw = source.split('/').slice(1);
+  return raw.map((segment, i) => (segment === '**' || (i === raw.length - 1 && segment === '*') ? ANY_SEGMENTS : segment));
+}
+
+/**
+ * The matcher for a pattern's shape. The shapes policies use most are plain string tests, with the
+ * same answers as the segment DP (test/policy/glob.test.ts compares them on a table):
+ * - no wildcard at all (`/exact`, `/dir/`): the path is the pattern;
+ * - literal segments, then only `**` or a final `*` (`/admin/*`, `/a/**`, `/*`): the path is the
+ *   literal head or starts with it plus `/` (any, even empty, segments follow).
+ * Everything else (`*` inside a segment, `**` in the middle) goes through the DP.
+ */
+function specialise(source: string, segments: readonly PatternSegment[]): (path: string) => boolean {
+  const bySegments = (path: string) => matchSegments(segments, pathSegments(path));
+  const firstWild = segments.findIndex((s) => s === ANY_SEGMENTS || s.includes('*'));
+  // (A path without its leading `/`, never a normalised one, still gets the DP's answer.)
+  if (firstWild === -1) return (path) => (path.charCodeAt(0) === SLASH ? path === source : bySegments(path));
+  const head = segments.slice(0, firstWild) as string[];
+  const onlyAnyAfterHead = segments.slice(firstWild).every((s) => s === ANY_SEGMENTS);
+  if (!onlyAnyAfterHead) return bySegments;
+  if (head.length === 0) return () => true;
+  const literal = `/${head.join('/')}`;
+  const below = `${literal}/`;
+  return (path) => (path.charCodeAt(0) === SLASH ? path === literal || path.startsWith(below) : bySegments(path));
+}
+
+const SLASH = 0x2f;
+
+/** The DP matcher alone, for every pattern shape: what the specialised matchers are tested against. */
+export function compileGlobBySegments(pattern: string, caseSensitive = true): (path: string) => boolean {
+  const segments = patternSegments(caseSensitive ? pattern : pattern.toLowerCase());
+  return (path) => matchSegments(segments, (caseSensitive ? path : path.toLowerCase()).split('/').slice(1));
 }
 
 /** Stands for "zero or more whole segments" in a compiled pattern. */
 const ANY_SEGMENTS = Symbol('**');
 type PatternSegment = string | typeof ANY_SEGMENTS;
 
+// The last path split, reused: several globs of a request (each policy's) test the same path. The
+// key, the path string itself, is all a split depends on.
+let lastPath: string | undefined;
+let lastSegments: readonly string[] = [];
+function pathSegments(path: string): readonly string[] {
+  if (path !== lastPath) {
+    lastSegments = path.split('/').slice(1);
+    lastPath = path;
+  }
+  return lastSegments;
+}
+
+// Two DP rows reused across calls (matching is synchronous, so never re-entered), grown as needed.
+let rowA = new Uint8Array(64);
+let rowB = new Uint8Array(64);
+
 /** Does the pattern match the whole path? O(pattern segments x path segments) time. */
 function matchSegments(pattern: readonly PatternSegment[], path: readonly string[]): boolean {
+  const n = path.length;
+  if (rowA.length <= n) {
+    rowA = new Uint8Array(2 * (n + 1));
+    rowB = new Uint8Array(2 * (n + 1));
+  }
   // next[j]: does pattern[i+1..] match path[j..]? Filled from the end of the pattern backwards.
-  let next = new Array<boolean>(path.length + 1).fill(false);
-  next[path.length] = true;
+  let next = rowA;
+  let cur = rowB;
+  next.fill(0, 0, n + 1);
+  next[n] = 1;
   for (let i = pattern.length - 1; i >= 0; i--) {
     const seg = pattern[i]!;
-    const cur = new Array<boolean>(path.length + 1).fill(false);
-    for (let j = path.length; j >= 0; j--) {
-      cur[j] = seg === ANY_SEGMENTS ? next[j]! || (j < path.length && cur[j + 1]!) : j < path.length && next[j + 1]! && matchSegment(seg, path[j]!);
+    for (let j = n; j >= 0; j--) {
+      if (seg === ANY_SEGMENTS) cur[j] = next[j] || (j < n && cur[j + 1]) ? 1 : 0;
+      else cur[j] = j < n && next[j + 1] && matchSegment(seg, path[j]!) ? 1 : 0;
     }
+    const done = next;
     next = cur;
+    cur = done;
   }
-  return next[0]!;
+  return next[0] === 1;
 }
 
 /** `*` within one segment matches any run of characters: greedy two-pointer match, no backtracking blow-up. */

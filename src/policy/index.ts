@@ -19,13 +19,14 @@ export {
   compileApps,
   compileRule,
   PolicyConfigError,
+  type ClauseRule,
   type CompiledApp,
   type CompiledPolicy,
   type CompiledRule,
   type RuleContext,
   type Truth,
 } from './compile';
-export { evaluate, type Decision, type Effect, type PolicyRequest, type PolicyTrace, type RuleTrace } from './evaluate';
+export { evaluate, withReason, type Decision, type Effect, type PolicyRequest, type PolicyTrace, type RuleTrace } from './evaluate';
 export { formatTrace, decisionExitCode } from './trace';
 export { identityFromExplainArgs, type ExplainIdentityArgs } from './explain-identity';
 export { matchApp } from './match-app';

@@ -4,23 +4,33 @@
  */
 import type { CompiledApp } from './compile';
 import { hostMatchRank, normalizeHost } from './host';
-import { pathHasPrefix } from './path';
 
 /** `host` as sent (Host header / URL authority); `path` normalised (normalizePath). */
 export function matchApp(apps: readonly CompiledApp[], host: string, path: string): CompiledApp | undefined {
-  const requestHost = normalizeHost(host);
+  // Both computed on first need: the request host only for apps with hosts, the lower-case path only
+  // for case-insensitive apps.
+  let requestHost: string | undefined | null = null;
+  let lowerPath: string | undefined;
   let best: CompiledApp | undefined;
   let bestHostRank = -1;
   let bestPrefixLength = -1;
   for (const app of apps) {
     let hostRank = 0;
     if (app.hosts) {
-      hostRank = requestHost === undefined ? 0 : Math.max(0, ...app.hosts.map((h) => hostMatchRank(h, requestHost)));
+      if (requestHost === null) requestHost = normalizedRequestHost(host);
+      if (requestHost !== undefined) {
+        for (const pattern of app.hosts) {
+          const rank = hostMatchRank(pattern, requestHost);
+          if (rank > hostRank) hostRank = rank;
+        }
+      }
       if (hostRank === 0) continue;
     }
-    const folded = app.caseSensitive ? path : path.toLowerCase();
-    const prefix = app.caseSensitive ? app.pathPrefix : app.pathPrefix.toLowerCase();
-    if (!pathHasPrefix(folded, prefix)) continue;
+    if (!app.caseSensitive && lowerPath === undefined) lowerPath = path.toLowerCase();
+    const folded = app.caseSensitive ? path : lowerPath!;
+    const prefix = app.prefixMatch.folded;
+    // pathHasPrefix(folded, prefix), with the prefix's `/`-terminated form made once at compile.
+    if (prefix !== '/' && folded !== prefix && !folded.startsWith(app.prefixMatch.below)) continue;
     if (hostRank > bestHostRank || (hostRank === bestHostRank && prefix.length > bestPrefixLength)) {
       best = app;
       bestHostRank = hostRank;
@@ -28,4 +38,20 @@ export function matchApp(apps: readonly CompiledApp[], host: string, path: strin
     }
   }
   return best;
+}
+
+// normalizeHost per request Host value, remembered: a gateway sees few distinct hosts. The key is
+// normalizeHost's only input, so a remembered answer is the answer; bounded (cleared when full), so
+// a client sending many hosts costs nothing but misses.
+const HOSTS_REMEMBERED = 256;
+const normalizedHosts = new Map<string, string | undefined>();
+
+/** normalizeHost(host), remembered. */
+export function normalizedRequestHost(host: string): string | undefined {
+  const known = normalizedHosts.get(host);
+  if (known !== undefined || normalizedHosts.has(host)) return known;
+  if (normalizedHosts.size >= HOSTS_REMEMBERED) normalizedHosts.clear();
+  const normal = normalizeHost(host);
+  normalizedHosts.set(host, normal);
+  return normal;
 }

@@ -34,6 +34,9 @@ export function normalizePath(raw: string): NormalizedPath {
   const target = cut < 0 ? raw : raw.slice(0, cut);
   if (target === '') return { ok: true, path: '/' };
   if (!target.startsWith('/')) return bad('the request path must start with "/"');
+  // Most paths are already normal: only characters kept raw, no empty or dot segments. The loop and
+  // removeDotSegments below would return them unchanged, so they are returned as they are.
+  if (isPlainPath(target)) return { ok: true, path: target };
 
   let out = '';
   for (let i = 0; i < target.length; i++) {
@@ -67,6 +70,25 @@ export function normalizePath(raw: string): NormalizedPath {
     }
   }
   return { ok: true, path: removeDotSegments(out) };
+}
+
+/** Characters kept raw in a path segment, by char code (RAW_OK as a table). */
+const RAW_OK_CODE = new Uint8Array(128);
+for (let code = 0; code < 128; code++) RAW_OK_CODE[code] = RAW_OK.test(String.fromCharCode(code)) ? 1 : 0;
+
+/**
+ * A path normalizePath leaves as it is: every character kept raw (no `%`, no character to encode),
+ * and no `//` or `/.` (so no empty, `.` or `..` segment; a trailing slash is kept either way).
+ */
+function isPlainPath(target: string): boolean {
+  let previous = 0;
+  for (let i = 0; i < target.length; i++) {
+    const code = target.charCodeAt(i);
+    if (code >= 128 || RAW_OK_CODE[code] === 0) return false;
+    if (previous === 0x2f && (code === 0x2f || code === 0x2e)) return false;
+    previous = code;
+  }
+  return true;
 }
 
 /** Resolves `.`/`..` (clamped at the root) and drops empty segments; keeps a trailing slash. */
@@ -154,6 +176,8 @@ export function unusualSpellings(path: string): string[] {
 
 /** ASCII letters folded to lower case; percent-escapes keep their (upper-case) hex digits. */
 export function foldPathCase(path: string): string {
+  // Nothing to fold (the loop below would copy it unchanged): no upper-case ASCII, no non-ASCII.
+  if (!/[A-Z\u0080-\uffff]/.test(path)) return path;
   let out = '';
   for (let i = 0; i < path.length; i++) {
     if (path[i] === '%') {

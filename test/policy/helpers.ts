@@ -53,8 +53,8 @@ export function prng(seed: number): () => number {
 
 /**
  * Decides a request the way the gateway does (src/gateway/decide.ts): anonymously first, then with
- * the identity when the decision asks for a credential. The identity's auth method says which
- * credential the request carries.
+ * the identity when the decision asks for a credential (handing it the first outcome, as
+ * src/gateway/handle.ts does). The identity's auth method says which credential the request carries.
  */
 export function decideAs(
   compiled: CompiledGateway,
@@ -78,5 +78,5 @@ export function decideAs(
     canRedirect: true,
   };
   const first = decideView(view, compiled);
-  return first.kind === 'needs-credential' ? decideView(view, compiled, { credential: first.credential, identity }) : first;
+  return first.kind === 'needs-credential' ? decideView(view, compiled, { credential: first.credential, identity }, first) : first;
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { matchApp, normalizeHost, parseHostPattern, type AppInput } from '../../src/policy';
+import { normalizedRequestHost } from '../../src/policy/match-app';
 import { compile } from './helpers';
 
 const app = (id: string, extra: Partial<AppInput>): AppInput => ({
@@ -73,5 +74,26 @@ describe('hosts', () => {
   });
   it.each(['*.', 'a.*.com', '*example.com', 'http://x', 'a b', 'x:port'])('refuses pattern %j', (p) => {
     expect(parseHostPattern(p).ok).toBe(false);
+  });
+});
+
+describe('remembered request hosts (normalizedRequestHost)', () => {
+  const hosts = ['APP.Example.COM:443', 'app.example.com.', 'x.eu.example.com', '[::1]:8787', 'bad host!', 'example.com:99999', 'localhost:8787'];
+  it('answers as normalizeHost, the first time and again (unparseable hosts too)', () => {
+    for (const host of [...hosts, ...hosts]) expect(normalizedRequestHost(host), host).toBe(normalizeHost(host));
+    expect(hosts.map(normalizedRequestHost)).toEqual([
+      'app.example.com',
+      'app.example.com',
+      'x.eu.example.com',
+      '[::1]:8787',
+      undefined,
+      undefined,
+      'localhost:8787',
+    ]);
+  });
+  it('stays bounded and right after a client sends many hosts', () => {
+    for (let i = 0; i < 1000; i++) expect(normalizedRequestHost(`h${i}.example.com:${1 + (i % 9)}`)).toBe(`h${i}.example.com:${1 + (i % 9)}`);
+    for (const host of hosts) expect(normalizedRequestHost(host), host).toBe(normalizeHost(host));
+    expect([id('APP.Example.COM:443', '/admin/x'), id('x.eu.example.com', '/x'), id('bad host!', '/x')]).toEqual(['exact-admin', 'wild-deeper', 'any-root']);
   });
 });

@@ -4,7 +4,7 @@
  * characters, bad escapes); pathHasPrefix respects segment boundaries.
  */
 import { describe, expect, it } from 'vitest';
-import { normalizePath, pathHasPrefix } from '../../src/policy';
+import { foldPathCase, normalizePath, pathHasPrefix } from '../../src/policy';
 
 describe('normalizePath accepts and canonicalises', () => {
   it.each([
@@ -79,5 +79,30 @@ describe('pathHasPrefix', () => {
     expect(pathHasPrefix('/admin/x', '/admin')).toBe(true);
     expect(pathHasPrefix('/administrator', '/admin')).toBe(false);
     expect(pathHasPrefix('/anything', '/')).toBe(true);
+  });
+});
+
+describe('paths already normal are returned as they are (the fast path), the others canonicalised', () => {
+  it.each([
+    ['/a/b/', '/a/b/'],
+    ['/.well-known/x', '/.well-known/x'],
+    ['/a/.b', '/a/.b'],
+    ['/a/..b/', '/a/..b/'],
+    ['/a/.', '/a/'],
+    ['/a//', '/a/'],
+    ['//', '/'],
+    ['/a.', '/a.'],
+    ["/~user/!$&'()*+,=:@-_", "/~user/!$&'()*+,=:@-_"],
+    ['/a%41', '/aA'],
+    ['/a"b', '/a%22b'],
+    ['/a\u007fb', undefined],
+  ])('%j -> %j', (raw, expected) => {
+    const result = normalizePath(raw);
+    expect(result.ok ? result.path : undefined).toBe(expected);
+  });
+  it('foldPathCase: a path without upper case is the same string; ASCII letters fold, escapes keep their hex digits', () => {
+    expect(foldPathCase('/admin/x%2E')).toBe('/admin/x%2E');
+    expect(foldPathCase('/Admin/X%2E')).toBe('/admin/x%2E');
+    expect(foldPathCase('/\u00c9')).toBe('/\u00e9');
   });
 });

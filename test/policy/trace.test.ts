@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionExitCode, evaluate, formatTrace, identityFromExplainArgs } from '../../src/policy';
+import { decisionExitCode, evaluate, formatTrace, identityFromExplainArgs, withReason, type PolicyRequest } from '../../src/policy';
 import type { CompiledGateway } from '../../src/gateway/decide';
 import { headersConfigSchema } from '../../src/proxy';
 import { decideAs } from './helpers';
@@ -69,6 +69,55 @@ describe('formatTrace', () => {
     expect(formatTrace(session)).toContain('bearer only: a browser is never sent to sign in here');
     const token = evaluate(app, { method: 'GET', path: '/api/x', host: 'h' }, identityFromExplainArgs({ clientId: 'm', scopes: 'other' }));
     expect(formatTrace(token)).toContain('missing scope: demo-api/read');
+  });
+});
+
+describe('the trace is made when first read (the gateway never reads it)', () => {
+  const admin = identityFromExplainArgs({ user: 'alice', groups: ['admins'] });
+  const expected = [
+    { policy: 'public-pages', action: 'bypass', applies: false, why: 'path /admin/x matches none of /public/*' },
+    {
+      policy: 'admins-only',
+      action: 'allow',
+      applies: true,
+      why: 'path matches /admin/*, any method',
+      result: 'yes',
+      rules: [{ rule: 'include[0] groups: admins', result: 'yes' }],
+    },
+  ];
+
+  it('read after the other fields, it is the trace of every policy considered; read again, the same array', () => {
+    const d = evaluate(app, { method: 'GET', path: '/admin/x', host: 'h' }, admin);
+    expect([d.effect, d.policy, d.rule, d.reason]).toEqual([
+      'allow',
+      'admins-only',
+      'include[0] groups: admins',
+      'policy "admins-only" allows: include[0] groups: admins',
+    ]);
+    expect(d.trace).toEqual(expected);
+    expect(d.trace).toBe(d.trace);
+  });
+
+  it('does not depend on what was read first, nor on the request object changing afterwards', () => {
+    const request: PolicyRequest = { method: 'get', path: '/admin/x', host: 'h', clientAddress: '10.0.0.1' };
+    const traceFirst = evaluate(app, request, admin);
+    const traceText = formatTrace(traceFirst);
+    const fieldsFirst = evaluate(app, request, admin);
+    const fields = [fieldsFirst.effect, fieldsFirst.policy, fieldsFirst.rule, fieldsFirst.reason];
+    request.path = '/public/x';
+    request.method = 'POST';
+    expect(formatTrace(fieldsFirst)).toBe(traceText);
+    expect(fields).toEqual([traceFirst.effect, traceFirst.policy, traceFirst.rule, traceFirst.reason]);
+    expect(fieldsFirst.trace).toEqual(expected);
+  });
+
+  it('withReason changes the reason only, and keeps the trace', () => {
+    const d = evaluate(app, { method: 'GET', path: '/api/x', host: 'h' }, identityFromExplainArgs({ clientId: 'm', scopes: 'other' }));
+    const changed = withReason(d, 'another reason');
+    expect(changed).toEqual({ ...d, reason: 'another reason', trace: d.trace });
+    expect([changed.effect, changed.insufficientScope, changed.reason]).toEqual(['deny', ['demo-api/read'], 'another reason']);
+    expect(changed.trace).toEqual(d.trace);
+    expect(Object.keys(changed).sort()).toEqual(['app', 'effect', 'insufficientScope', 'policy', 'reason', 'rule', 'trace']);
   });
 });
 
