@@ -99,7 +99,7 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
     const bindings = req instanceof NodeRequestView ? req.bindings : bindingsByRequest.get(req);
     if (!bindings) throw new Error('node forwarder: request did not come through the Node entry');
     return new Promise<Response>((resolve, reject) => {
-      const { incoming, outgoing } = bindings;
+      const { incoming } = bindings;
       // The origin goes to undici on its own: the path cannot change where the request goes.
       const origin = opts.upstream.origin;
       const path = upstreamPath(opts.upstream, opts.path, opts.query);

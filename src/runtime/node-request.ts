@@ -152,7 +152,9 @@ export class IncomingHeaders {
   }
 
   forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
-    this.#native.forEach((value, key) => callback.call(thisArg, value, key, this as unknown as Headers));
+    this.#native.forEach((value, key) => {
+      callback.call(thisArg, value, key, this as unknown as Headers);
+    });
   }
 
   [Symbol.iterator](): HeadersIterator<[string, string]> {
