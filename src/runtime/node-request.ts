@@ -49,6 +49,19 @@ const NOT_JOINED_BY_NODE = new Set([
   '__proto__',
 ]);
 
+/** Names the gateway asks for, checked and lower-cased once (they are its own literals: few). */
+const lowerNames = new Map<string, string>();
+
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    if (!VALID_NAME.test(name)) throw new TypeError(`Invalid header name: ${name}`);
+    lower = name.toLowerCase();
+    if (lowerNames.size < 512) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
 const isWhitespace = (c: number) => c === 9 || c === 10 || c === 13 || c === 32;
 
 function trimHttpWhitespace(v: string): string {
@@ -83,9 +96,8 @@ export class IncomingHeaders {
   /** The value, or undefined when only a Headers object can say (edited, or a value it would refuse). */
   #lookup(name: string): string | null | undefined {
     if (typeof name !== 'string') return undefined;
-    if (!VALID_NAME.test(name)) throw new TypeError(`Invalid header name: ${name}`);
+    const lower = lowerName(name);
     if (this.#headers || this.#invalid) return undefined;
-    const lower = name.toLowerCase();
     if (!NOT_JOINED_BY_NODE.has(lower)) {
       // Node joined repeats with ", " (Cookie with "; "), as the raw lines below would be.
       const headers = this.incoming.headers;

@@ -195,8 +195,9 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       }
       const close = view.bindings.close!;
       // The one 'close' listener of a direct request: the in-flight count (drain), the forwarder's
-      // abort of an upstream request the client left, and the body nobody read.
-      res.once('close', () => {
+      // abort of an upstream request the client left, and the body nobody read. (`on`: a response
+      // closes once, and `once` would wrap the listener.)
+      res.on('close', () => {
         inFlight--;
         close.closed = true;
         close.onClose?.();
