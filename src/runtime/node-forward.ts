@@ -137,8 +137,10 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
   };
 }
 
-function asStrings(raw: Dispatcher.DispatchController['rawHeaders']): string[] {
-  if (!Array.isArray(raw)) return [];
+const NONE: readonly string[] = Object.freeze([]);
+
+function asStrings(raw: Dispatcher.DispatchController['rawHeaders']): readonly string[] {
+  if (!Array.isArray(raw) || raw.length === 0) return NONE;
   const out = new Array<string>(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i]!;
@@ -289,7 +291,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.resolve(alreadySent(statusCode));
   }
 
-  private earlyHints(raw: string[]): void {
+  private earlyHints(raw: readonly string[]): void {
     const hints: Record<string, string[]> = {};
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase();
