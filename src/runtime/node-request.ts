@@ -18,8 +18,8 @@ const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
 const PLAIN_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/;
 const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/;
 
-/** Header values a Headers object would refuse. */
-const FORBIDDEN_VALUE = /[\0\r\n]/;
+/** Whether a Headers object would refuse the value (NUL, CR, LF); indexOf beats a regex on a long Cookie. */
+const forbiddenValue = (v: string) => v.indexOf('\n') !== -1 || v.indexOf('\r') !== -1 || v.indexOf('\0') !== -1;
 const VALID_NAME = /^[!#$%&'*+\-.^_`|~\dA-Za-z]+$/;
 
 /**
@@ -105,7 +105,7 @@ export class IncomingHeaders {
       const v = headers[lower];
       if (typeof v === 'string') {
         const value = trimHttpWhitespace(v);
-        return FORBIDDEN_VALUE.test(value) ? undefined : value;
+        return forbiddenValue(value) ? undefined : value;
       }
     }
     const separator = lower === 'cookie' ? '; ' : ', ';
@@ -115,7 +115,7 @@ export class IncomingHeaders {
       const n = raw[i]!;
       if (n.length === lower.length && n.toLowerCase() === lower) {
         const v = trimHttpWhitespace(raw[i + 1]!);
-        if (FORBIDDEN_VALUE.test(v)) {
+        if (forbiddenValue(v)) {
           this.#invalid = true;
           return undefined;
         }
