@@ -24,18 +24,28 @@ import {
 } from './headers';
 import type { UpstreamRequest } from './forward';
 
+/**
+ * Canonical forms of the names seen with capitals or `_` (clients send Title-Case; the gateway's
+ * own headers are fixed names): the answer depends on the name alone. Bounded: once full, new
+ * names are computed each time.
+ */
+const canonicalNames = new Map<string, string>();
+
 /** Lower case with `_` read as `-`, skipping the copies when the name is already canonical. */
 function canonical(name: string): string {
-  let lower = name;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if ((c >= 65 && c <= 90) || c === 95) {
-      lower = name.toLowerCase();
-      if (lower.includes('_')) lower = lower.replaceAll('_', '-');
-      break;
+      let lower = canonicalNames.get(name);
+      if (lower === undefined) {
+        lower = name.toLowerCase();
+        if (lower.includes('_')) lower = lower.replaceAll('_', '-');
+        if (canonicalNames.size < 2048) canonicalNames.set(name, lower);
+      }
+      return lower;
     }
   }
-  return lower;
+  return name;
 }
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
