@@ -1,9 +1,11 @@
 /**
- * The Node entry: serves the gateway on node:http through @hono/node-server's request listener,
- * reaches upstreams with undici's dispatcher (./node-forward.ts), hands Upgrade requests (WebSocket)
- * to the same pipeline, reloads its config without dropping connections (a bad new config is
- * refused and the old one stays), and drains gracefully. The only gateway file that knows it runs
- * on Node, with ./node-forward.ts.
+ * The Node entry: serves the gateway on node:http (requests for apps straight from the handler over
+ * a request view, ./node-request.ts; the gateway's endpoints and anything unusual through
+ * @hono/node-server's request listener), reaches upstreams with undici's dispatcher
+ * (./node-forward.ts), hands Upgrade requests (WebSocket) to the same pipeline, reloads its config
+ * without dropping connections (a bad new config is refused and the old one stays), and drains
+ * gracefully. The only gateway file that knows it runs on Node, with ./node-forward.ts and
+ * ./node-request.ts.
  */
 import { getRequestListener } from '@hono/node-server';
 import http from 'node:http';
