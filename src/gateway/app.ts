@@ -254,33 +254,41 @@ function peerFacts(gw: Gateway, peerAddress: string): PeerFacts {
 
 const NO_HEADERS = { get: () => null };
 
+/** The first entry of a comma-separated list header (X-Forwarded-Host, -Proto), trimmed. */
+function firstListed(value: string | null): string | undefined {
+  if (value === null) return undefined;
+  const comma = value.indexOf(',');
+  return (comma === -1 ? value : value.slice(0, comma)).trim();
+}
+
 function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
-  // Parsing req.url costs on every request; only a request without Host needs its authority.
-  const url = {
-    get host() {
-      return new URL(req.url).host;
-    },
-    protocol: req.url.startsWith('https:') ? 'https:' : 'http:',
-  };
+  const headers = req.headers;
   const peerAddress = gw.deps.peerAddress(req, env);
   const peer = peerAddress ? peerFacts(gw, peerAddress) : undefined;
   const peerTrusted = peer?.trusted ?? false;
-  const fwdHost = peerTrusted ? req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
-  const fwdProto = peerTrusted ? req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
-  const host = fwdHost || req.headers.get('host') || url.host;
+  const fwdHost = peerTrusted ? firstListed(headers.get('x-forwarded-host')) : undefined;
+  const fwdProto = peerTrusted ? firstListed(headers.get('x-forwarded-proto')) : undefined;
+  // Parsing req.url costs on every request; only a request without Host needs its authority.
+  const host = fwdHost || headers.get('host') || new URL(req.url).host;
   // Behind a TLS terminator that sends no (trusted) X-Forwarded-Proto, publicUrl says what users see.
-  const publicProto = gw.publicUrl?.protocol;
-  const proto: 'http' | 'https' = (fwdProto ?? (publicProto ?? url.protocol).replace(':', '')) === 'https' ? 'https' : 'http';
+  const proto: 'http' | 'https' =
+    fwdProto !== undefined
+      ? fwdProto === 'https'
+        ? 'https'
+        : 'http'
+      : (gw.publicUrl ? gw.publicUrl.protocol === 'https:' : req.url.startsWith('https:'))
+        ? 'https'
+        : 'http';
   const origin = gw.publicUrl ? gw.publicUrl.origin : `${proto}://${host}`;
   const client = gw.deps.clientAddress
     ? gw.deps.clientAddress(req, peerAddress, gw.trustedProxies)
     : peer && !peer.trusted
       ? peer.client
-      : resolveClientAddress({ peer: peerAddress, headers: req.headers, trustedProxies: gw.trustedProxies });
-  const requestId = requestIdFor(req.headers, peerTrusted);
+      : resolveClientAddress({ peer: peerAddress, headers, trustedProxies: gw.trustedProxies });
+  const requestId = requestIdFor(headers, peerTrusted);
   return {
     requestId,
-    trace: traceContextFor(req.headers.get('traceparent')),
+    trace: traceContextFor(headers.get('traceparent')),
     origin,
     proto,
     host,
@@ -289,7 +297,7 @@ function requestInfo(gw: Gateway, req: Request, env: unknown): RequestInfo {
     clientAddress: client.address,
     country: client.country,
     rawTarget: gw.deps.rawTarget(req, env),
-    cookieHeader: req.headers.get('cookie'),
+    cookieHeader: headers.get('cookie'),
     log: gw.log.child({ requestId }),
     startedAt: gw.now(),
   };
@@ -351,16 +359,19 @@ function unhandled(gw: Gateway, req: Request, info: RequestInfo | undefined, err
  * its handler and middleware (request info, decide, credential, forward or answer, access log,
  * X-Request-Id, the error answer), minus the router and context a proxied request does not need.
  * Undefined when the decision names a gateway endpoint: the Hono app (createGatewayApp) serves
- * those. The Node entry sends every request here first.
+ * those. The Node entry sends every request here first; `req` may be its request view (method,
+ * url, headers.get are what the core reads). `alreadySent`: which answers the runtime wrote itself.
  */
-export async function serveProxied(gw: Gateway, req: Request, env: unknown): Promise<Response | undefined> {
+export async function serveProxied(gw: Gateway, req: Request, env: unknown, alreadySent?: (res: Response) => boolean): Promise<Response | undefined> {
   let info: RequestInfo | undefined;
   try {
     info = requestInfo(gw, req, env);
     const view = viewOf(gw, req, info);
     const first = decide(view, gw.compiled);
     if (first.kind === 'endpoint') return undefined;
-    return withRequestId(await handleProxied(gw, req, info, await resolve(gw, req, info, view, first)), info.requestId);
+    const res = await handleProxied(gw, req, info, await resolve(gw, req, info, view, first));
+    // An answer the runtime already wrote (the forwarder's, on Node) carried the id in its head.
+    return alreadySent?.(res) ? res : withRequestId(res, info.requestId);
   } catch (err) {
     const res = unhandled(gw, req, info, err as Error);
     return info ? withRequestId(res, info.requestId) : res;

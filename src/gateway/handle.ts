@@ -7,6 +7,7 @@
 import { statusClass } from '../metrics';
 import { IdpUnavailableError } from '../oidc/provider';
 import { UpstreamError } from '../proxy';
+import { withStrippedName } from '../proxy/headers';
 import { authenticateBearer, authenticateSession, hasSessionCookie } from './authenticate';
 import { authenticateBasic } from './cognito';
 import type { Gateway, RequestInfo } from './context';
@@ -211,7 +212,7 @@ async function forward(
   const identityHeaders = await identityHeadersFor(gw, outcome, edits);
   if (info.trace.added) identityHeaders.traceparent = info.trace.traceparent;
   const base = stripRulesForApp(gw, app);
-  const strip = edits.dropAuthorization ? { ...base, names: [...base.names, 'authorization'] } : base;
+  const strip = edits.dropAuthorization ? withStrippedName(base, 'authorization') : base;
   const started = gw.now();
   try {
     const res = await gw.deps.forward(req, {

@@ -162,3 +162,24 @@ export function connectionTokens(values: readonly string[]): Set<string> {
     }
   return out;
 }
+
+const withNameCache = new WeakMap<HeaderStripRules, Map<string, HeaderStripRules>>();
+
+/**
+ * The rules plus one more exact name, as the same object every time for the same rules and name:
+ * compiled forms are cached per rules object, so a per-request copy would be compiled per request.
+ * For the gateway's own names (Authorization), not client input: one entry per name.
+ */
+export function withStrippedName(rules: HeaderStripRules, name: string): HeaderStripRules {
+  let byName = withNameCache.get(rules);
+  if (!byName) {
+    byName = new Map();
+    withNameCache.set(rules, byName);
+  }
+  let out = byName.get(name);
+  if (!out) {
+    out = { ...rules, names: [...rules.names, name] };
+    byName.set(name, out);
+  }
+  return out;
+}

@@ -13,52 +13,111 @@
  * Set-Cookie lines are appended.
  */
 import { filterCookieHeader, cookiePairName } from './cookies';
-import { compileStripRules, connectionTokens, FIXED_REQUEST_STRIP, HOP_BY_HOP_HEADERS, matchesCompiled, type CompiledStripRules } from './headers';
+import {
+  compileStripRules,
+  connectionTokens,
+  FIXED_REQUEST_STRIP,
+  HOP_BY_HOP_HEADERS,
+  matchesCompiled,
+  type CompiledStripRules,
+  type HeaderStripRules,
+} from './headers';
 import type { UpstreamRequest } from './forward';
+
+/**
+ * Canonical forms of the names seen with capitals or `_` (clients send Title-Case; the gateway's
+ * own headers are fixed names): the answer depends on the name alone. Bounded: once full, new
+ * names are computed each time.
+ */
+const canonicalNames = new Map<string, string>();
 
 /** Lower case with `_` read as `-`, skipping the copies when the name is already canonical. */
 function canonical(name: string): string {
-  let lower = name;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if ((c >= 65 && c <= 90) || c === 95) {
-      lower = name.toLowerCase();
-      if (lower.includes('_')) lower = lower.replaceAll('_', '-');
-      break;
+      let lower = canonicalNames.get(name);
+      if (lower === undefined) {
+        lower = name.toLowerCase();
+        if (lower.includes('_')) lower = lower.replaceAll('_', '-');
+        if (canonicalNames.size < 2048) canonicalNames.set(name, lower);
+      }
+      return lower;
     }
   }
-  return lower;
+  return name;
 }
 
-function connectionNamed(raw: readonly string[]): Set<string> | undefined {
-  let values: string[] | undefined;
+const NO_TOKENS: ReadonlySet<string> = new Set();
+/** Connection values seen (keep-alive, close, Upgrade …: few distinct ones), bounded. */
+const tokensByValue = new Map<string, ReadonlySet<string>>();
+
+/**
+ * The names the Connection lines list, canonical; undefined without a Connection line. Remembered
+ * per value: the tokens depend on the joined value alone (the lines' tokens are the tokens of the
+ * lines joined with ",").
+ */
+function connectionNamed(raw: readonly string[]): ReadonlySet<string> | undefined {
+  let joined: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 10 && canonical(name) === 'connection') {
-      values ??= [];
-      values.push(raw[i + 1]!);
-    }
+    if (name.length === 10 && canonical(name) === 'connection') joined = joined === undefined ? raw[i + 1]! : `${joined},${raw[i + 1]!}`;
   }
-  return values ? connectionTokens(values) : undefined;
+  if (joined === undefined) return undefined;
+  let tokens = tokensByValue.get(joined);
+  if (!tokens) {
+    const set = connectionTokens([joined]);
+    tokens = set.size === 0 ? NO_TOKENS : set;
+    if (tokensByValue.size >= 256) tokensByValue.clear();
+    tokensByValue.set(joined, tokens);
+  }
+  return tokens;
+}
+
+/** Names a request loses whatever the rules say: Host (the upstream's own, or re-added) and Expect (answered here). */
+const ALWAYS_DROPPED = ['host', 'expect'];
+const requestDropCache = new WeakMap<HeaderStripRules, CompiledStripRules>();
+
+/**
+ * One compiled set per strip rules object: the fixed request strip, the rules, Host and Expect, so
+ * a header is checked with one Set look-up and one prefix scan. The same names in the same order
+ * of checks as applying the three in turn: each only drops.
+ */
+function requestDropRules(rules: HeaderStripRules): CompiledStripRules {
+  let compiled = requestDropCache.get(rules);
+  if (!compiled) {
+    const own = compileStripRules(rules);
+    compiled = {
+      names: new Set([...FIXED_REQUEST_STRIP.names, ...own.names, ...ALWAYS_DROPPED]),
+      prefixes: [...new Set([...FIXED_REQUEST_STRIP.prefixes, ...own.prefixes])],
+    };
+    requestDropCache.set(rules, compiled);
+  }
+  return compiled;
+}
+
+/** The canonical names of the headers the gateway sets itself (few: an array beats a Set). */
+function namesOf(identity: UpstreamRequest['identityHeaders']): string[] {
+  const out: string[] = [];
+  if (identity instanceof Headers) for (const n of identity.keys()) out.push(canonical(n));
+  else for (const n in identity) out.push(canonical(n));
+  return out;
 }
 
 /** The request head for the upstream, from the client's raw headers. */
 export function upstreamRawHeaders(raw: readonly string[], opts: UpstreamRequest): string[] {
-  const strip: CompiledStripRules = compileStripRules(opts.strip);
+  const drop = requestDropRules(opts.strip);
   const named = connectionNamed(raw);
   const identity = opts.identityHeaders;
   // The gateway's own headers replace a client's of the same name (identity headers are stripped
   // anyway; this also covers a malformed traceparent the gateway replaced).
-  const replaced = new Set<string>();
-  if (identity instanceof Headers) for (const n of identity.keys()) replaced.add(canonical(n));
-  else for (const n in identity) replaced.add(canonical(n));
+  const replaced = namesOf(identity);
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
     const c = canonical(name);
-    if (matchesCompiled(c, FIXED_REQUEST_STRIP) || matchesCompiled(c, strip) || named?.has(c) || replaced.has(c)) continue;
-    if (c === 'host' || c === 'expect') continue;
+    if (matchesCompiled(c, drop) || named?.has(c) || (replaced.length > 0 && replaced.includes(c))) continue;
     if (c === 'cookie') {
       const kept = filterCookieHeader(value, opts.isGatewayCookie);
       if (kept !== undefined) out.push(name, kept === value.trim() ? value : kept);
@@ -91,7 +150,7 @@ export function downstreamRawHeaders(
   opts: Pick<UpstreamRequest, 'isGatewayCookie' | 'requestId' | 'setCookies' | 'responseHeaders'>,
   upgrade = false,
 ): DownstreamHead {
-  const replaced = opts.responseHeaders ? new Set(Object.keys(opts.responseHeaders).map(canonical)) : undefined;
+  const replaced = opts.responseHeaders ? Object.keys(opts.responseHeaders).map(canonical) : undefined;
   const hop = upgrade ? UPGRADE_RESPONSE_HOP : RESPONSE_HOP;
   const named = upgrade ? undefined : connectionNamed(raw);
   const out: string[] = [];
@@ -101,7 +160,7 @@ export function downstreamRawHeaders(
     const name = raw[i]!;
     const value = raw[i + 1]!;
     const c = canonical(name);
-    if (hop.has(c) || named?.has(c) || c === 'x-request-id' || replaced?.has(c)) continue;
+    if (hop.has(c) || named?.has(c) || c === 'x-request-id' || replaced?.includes(c)) continue;
     if (c === 'set-cookie' && opts.isGatewayCookie(cookiePairName(value))) continue;
     if (c === 'content-length') {
       lengths++;

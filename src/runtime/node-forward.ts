@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { downstreamRawHeaders, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
+import { NodeRequestView } from './node-request';
 
 /** What @hono/node-server hands the app as `env`, plus the socket of an Upgrade request. */
 export interface NodeBindings {
@@ -17,11 +18,21 @@ export interface NodeBindings {
   outgoing: ServerResponse;
   /** Set for requests that arrived through the server's 'upgrade' event. */
   upgrade?: { socket: Duplex; head: Buffer };
+  /**
+   * Set when the Node entry's own 'close' listener on `outgoing` reports the close here (one listener
+   * per request rather than one per party that cares): `closed` once it fired, and it calls `onClose`.
+   * Without it the forwarder listens itself. `direct`: false once @hono/node-server's listener took
+   * the request over (it then drains an unread body itself).
+   */
+  close?: { closed: boolean; onClose?: () => void; direct: boolean };
 }
 
 const bindingsByRequest = new WeakMap<Request, NodeBindings>();
 
-/** Called by the Node entry for every request, so the forwarder can reach the raw request. */
+/**
+ * Called by the Node entry for every request served through @hono/node-server's listener, so the
+ * forwarder can reach the raw request (a direct request's view carries its bindings).
+ */
 export function rememberBindings(req: Request, env: NodeBindings): void {
   bindingsByRequest.set(req, env);
 }
@@ -31,6 +42,12 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const ALREADY_SENT_HEADER = 'x-hono-already-sent';
 
 const markers = new Map<number, Response>();
+const markerSet = new WeakSet<Response>();
+
+/** Whether a Response is the forwarder's marker: the answer is already on its way to the client, X-Request-Id included. */
+export function isAlreadySent(res: Response): boolean {
+  return markerSet.has(res);
+}
 
 /**
  * A Response that tells @hono/node-server to write nothing, reporting `status` to the access log.
@@ -41,6 +58,7 @@ function alreadySent(status: number): Response {
   if (!marker) {
     marker = newMarker(status);
     markers.set(status, marker);
+    markerSet.add(marker);
   }
   return marker;
 }
@@ -78,10 +96,10 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
   const upgrades = new Set<{ destroy(): void }>();
 
   const forward: Forwarder = (req, opts) => {
-    const bindings = bindingsByRequest.get(req);
+    const bindings = req instanceof NodeRequestView ? req.bindings : bindingsByRequest.get(req);
     if (!bindings) throw new Error('node forwarder: request did not come through the Node entry');
     return new Promise<Response>((resolve, reject) => {
-      const { incoming, outgoing } = bindings;
+      const { incoming } = bindings;
       // The origin goes to undici on its own: the path cannot change where the request goes.
       const origin = opts.upstream.origin;
       const path = upstreamPath(opts.upstream, opts.path, opts.query);
@@ -91,7 +109,7 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
       const cl = incoming.headers['content-length'];
       const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
       const upgrade = bindings.upgrade && incoming.headers.upgrade ? incoming.headers.upgrade : undefined;
-      const handler = new ProxyHandler(outgoing, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, upgrades);
+      const handler = new ProxyHandler(bindings, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, upgrades);
       const dispatchOpts: Dispatcher.DispatchOptions = {
         origin,
         path,
@@ -119,8 +137,10 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
   };
 }
 
-function asStrings(raw: Dispatcher.DispatchController['rawHeaders']): string[] {
-  if (!Array.isArray(raw)) return [];
+const NONE: readonly string[] = Object.freeze([]);
+
+function asStrings(raw: Dispatcher.DispatchController['rawHeaders']): readonly string[] {
+  if (!Array.isArray(raw) || raw.length === 0) return NONE;
   const out = new Array<string>(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i]!;
@@ -144,8 +164,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private expected = -1;
   private wroteBody = false;
 
+  private readonly res: ServerResponse;
+
   constructor(
-    private readonly res: ServerResponse,
+    private readonly bindings: NodeBindings,
     private readonly opts: UpstreamRequest,
     private readonly origin: string,
     private readonly timeoutMs: number,
@@ -153,7 +175,9 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     private readonly reject: (e: unknown) => void,
     private readonly upgrade: NodeBindings['upgrade'],
     private readonly upgrades: Set<{ destroy(): void }>,
-  ) {}
+  ) {
+    this.res = bindings.outgoing;
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     const abortIfGone = () => {
@@ -163,6 +187,9 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       this.upgrade.socket.once('close', () => {
         if (!this.headSent) abortIfGone();
       });
+    } else if (this.bindings.close) {
+      if (this.bindings.close.closed) abortIfGone();
+      else this.bindings.close.onClose = abortIfGone;
     } else {
       this.res.once('close', abortIfGone);
     }
@@ -264,7 +291,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.resolve(alreadySent(statusCode));
   }
 
-  private earlyHints(raw: string[]): void {
+  private earlyHints(raw: readonly string[]): void {
     const hints: Record<string, string[]> = {};
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase();

@@ -1,9 +1,11 @@
 /**
- * The Node entry: serves the gateway on node:http through @hono/node-server's request listener,
- * reaches upstreams with undici's dispatcher (./node-forward.ts), hands Upgrade requests (WebSocket)
- * to the same pipeline, reloads its config without dropping connections (a bad new config is
- * refused and the old one stays), and drains gracefully. The only gateway file that knows it runs
- * on Node, with ./node-forward.ts.
+ * The Node entry: serves the gateway on node:http (requests for apps straight from the handler over
+ * a request view, ./node-request.ts; the gateway's endpoints and anything unusual through
+ * @hono/node-server's request listener), reaches upstreams with undici's dispatcher
+ * (./node-forward.ts), hands Upgrade requests (WebSocket) to the same pipeline, reloads its config
+ * without dropping connections (a bad new config is refused and the old one stays), and drains
+ * gracefully. The only gateway file that knows it runs on Node, with ./node-forward.ts and
+ * ./node-request.ts.
  */
 import { getRequestListener } from '@hono/node-server';
 import http from 'node:http';
@@ -21,7 +23,8 @@ import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
 import type { GatewayMetrics } from '../metrics';
 import { createGatewayMetrics } from '../metrics/prometheus';
 import { GATEWAY_VERSION } from '../version';
-import { createNodeForwarder, rememberBindings, type NodeBindings } from './node-forward';
+import { createNodeForwarder, isAlreadySent, rememberBindings, type NodeBindings } from './node-forward';
+import { directRequestView, type NodeRequestView } from './node-request';
 import { createBatchedSink } from './node-log';
 import { closeNodeStore, nodeStoreFor } from './node-store';
 
@@ -39,6 +42,11 @@ export interface NodeGatewayOptions {
   audit?: AuditSink;
   /** Metrics kept across reloads; default one set for this gateway. */
   metrics?: GatewayMetrics;
+  /**
+   * Serve requests for apps straight from the node:http handler (default true). False sends every
+   * request through @hono/node-server's listener: the reference the direct path is tested against.
+   */
+  directProxy?: boolean;
 }
 
 export interface DrainResult {
@@ -114,18 +122,55 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   let current = await build(opts.config);
   let inFlight = 0;
 
-  const listener = getRequestListener((req, env) => {
-    const bindings = env as NodeBindings;
-    const incoming = bindings.incoming;
-    const refused = refuseDuplicateHost(req, incoming, logger);
-    if (refused) return refused;
-    rememberBindings(req, bindings);
-    const { gw, app } = current;
-    // Requests for apps skip the Hono app (its router and context cost on every forwarded request);
-    // the gateway's own endpoints, and whatever the decision names one, go through it.
-    if (incoming.url?.startsWith('/_auth')) return app.fetch(req, env);
-    return serveProxied(gw, req, env).then((res) => res ?? app.fetch(req, env));
-  });
+  /**
+   * Requests through @hono/node-server's listener (a lazy Request, its Response writer): the gateway's
+   * endpoints, and every request the direct path below does not take. `apps`: requests for apps are
+   * served without the Hono app (its router and context cost on every forwarded request).
+   */
+  const honoListener = (apps: boolean) =>
+    getRequestListener((req, env) => {
+      const bindings = env as NodeBindings;
+      const incoming = bindings.incoming;
+      const refused = refuseDuplicateHost(req, incoming, logger);
+      if (refused) return refused;
+      rememberBindings(req, bindings);
+      const { gw, app } = current;
+      if (!apps || incoming.url?.startsWith('/_auth')) return app.fetch(req, env);
+      return serveProxied(gw, req, env, isAlreadySent).then((res) => res ?? app.fetch(req, env));
+    });
+  const listener = honoListener(true);
+  const endpointListener = honoListener(false);
+
+  // A direct request's answer that is not already sent (a refusal page, a sign-in redirect) is
+  // written by @hono/node-server's own writer, so its bytes are those every other answer gets.
+  let pendingAnswer: Response | undefined;
+  const answerWriter = getRequestListener(() => Promise.resolve(pendingAnswer!));
+  const writeAnswer = (bindings: NodeBindings, res: Response) => {
+    bindings.close!.direct = false;
+    pendingAnswer = res;
+    // The writer reads pendingAnswer synchronously, before its first await.
+    void answerWriter(bindings.incoming, bindings.outgoing);
+    pendingAnswer = undefined;
+  };
+
+  /**
+   * The direct path: a request for an app served straight from the node:http handler (no lazy
+   * Request, no Response for the forwarded answer), decided and forwarded exactly as through Hono.
+   */
+  const serveDirect = (view: NodeRequestView) => {
+    const bindings = view.bindings;
+    serveProxied(current.gw, view as unknown as Request, bindings, isAlreadySent).then(
+      (res) => {
+        if (res === undefined) {
+          bindings.close!.direct = false;
+          void endpointListener(bindings.incoming, bindings.outgoing);
+        } else if (!isAlreadySent(res)) writeAnswer(bindings, res);
+      },
+      // serveProxied answers its own errors; this is what @hono/node-server answers anything else.
+      () => writeAnswer(bindings, new Response(null, { status: 500 })),
+    );
+  };
+  const direct = opts.directProxy ?? true;
 
   const server = http.createServer(
     {
@@ -143,9 +188,24 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     } as http.ServerOptions,
     (req, res) => {
       inFlight++;
-      res.once('close', () => inFlight--);
       if (draining) res.shouldKeepAlive = false;
-      void listener(req, res);
+      const view = direct && !req.url?.startsWith('/_auth') ? directRequestView(newBindings(req, res)) : undefined;
+      if (!view) {
+        res.once('close', () => inFlight--);
+        void listener(req, res);
+        return;
+      }
+      const close = view.bindings.close!;
+      // The one 'close' listener of a direct request: the in-flight count (drain), the forwarder's
+      // abort of an upstream request the client left, and the body nobody read. (`on`: a response
+      // closes once, and `once` would wrap the listener.)
+      res.on('close', () => {
+        inFlight--;
+        close.closed = true;
+        close.onClose?.();
+        if (close.direct && !req.readableEnded && req.method !== 'GET' && req.method !== 'HEAD') drainUnread(req);
+      });
+      serveDirect(view);
     },
   );
   server.maxHeadersCount = listen.maxHeaderCount;
@@ -268,6 +328,45 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       await stopNow(closeServer());
     },
   };
+}
+
+function newBindings(incoming: http.IncomingMessage, outgoing: http.ServerResponse): NodeBindings {
+  return { incoming, outgoing, upgrade: undefined, close: { closed: false, onClose: undefined, direct: true } };
+}
+
+/**
+ * A request body nobody read to the end (the upstream answered before taking it all): read and
+ * dropped, so the connection can carry the next request, as @hono/node-server's listener does;
+ * the socket is closed when that takes over half a second or 64 MB. Two turns later, so a reader
+ * still at work finishes first.
+ */
+function drainUnread(incoming: http.IncomingMessage): void {
+  setTimeout(() => {
+    if (incoming.readableEnded) return;
+    setTimeout(() => {
+      if (incoming.readableEnded || incoming.destroyed) return;
+      let bytes = 0;
+      const stop = () => {
+        clearTimeout(timer);
+        incoming.off('data', count);
+        incoming.off('end', stop);
+        incoming.off('error', stop);
+      };
+      const cut = () => {
+        stop();
+        const socket = incoming.socket as (Socket & { destroySoon?: () => void }) | null;
+        if (socket && !socket.destroyed) socket.destroySoon ? socket.destroySoon() : socket.destroy();
+      };
+      const count = (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > 64 * 1024 * 1024) cut();
+      };
+      const timer = setTimeout(cut, 500);
+      timer.unref();
+      incoming.on('data', count).on('end', stop).on('error', stop);
+      incoming.resume();
+    });
+  });
 }
 
 /** RFC 9112 §3.2: more than one Host line is a bad request, whichever of them we would believe. */
