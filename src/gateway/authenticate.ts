@@ -1,4 +1,4 @@
-import { identityFromClaims, type Identity } from '../identity';
+import { identityFromClaims, type AuthMethod, type Identity } from '../identity';
 import { CLIENT_AUTH_ERRORS, IdpUnavailableError } from '../oidc/provider';
 import { RefreshRejectedError } from '../oidc/refresh';
 import { sessionClaims, sessionState, type SessionData, type SessionLimits } from '../oidc/session-data';
@@ -21,6 +21,28 @@ export type AuthOutcome =
   | { kind: 'identity'; identity: Identity; accessToken?: string; session?: SessionData; setCookies: string[] }
   | { kind: 'bearer-invalid'; code: string; description: string }
   | { kind: 'unavailable'; status: 503 | 504; message: string; setCookies: string[]; code?: 'store_unavailable' };
+
+/**
+ * The Identity of verified claims, built once per claims object: a bearer token's claims come from
+ * the verified-token cache (deep-frozen, one object per token) and a session's from the opened-session
+ * cache (one object per sealed value; a refresh or a look-up makes new claims, never edits them), so
+ * the claims object, the method and the groups claim are everything the Identity depends on. The
+ * same frozen Identity for every request of a session lets the identity headers and the assertion
+ * key be remembered on it. A WeakMap: an entry lives only as long as its claims.
+ */
+const identities = new WeakMap<object, { authMethod: AuthMethod; groupsClaim: string | undefined; identity: Identity }>();
+
+export function identityOfVerified(claims: Record<string, unknown>, authMethod: AuthMethod, groupsClaim: string | undefined): Identity {
+  const known = identities.get(claims);
+  if (known !== undefined && known.authMethod === authMethod && known.groupsClaim === groupsClaim) return known.identity;
+  const identity = identityFromClaims(claims, authMethod, { groupsClaim });
+  Object.freeze(identity.groups);
+  Object.freeze(identity.scopes);
+  Object.freeze(identity.identityProviders);
+  Object.freeze(identity);
+  identities.set(claims, { authMethod, groupsClaim, identity });
+  return identity;
+}
 
 const claimText = (claims: Record<string, unknown>, name: string) => (typeof claims[name] === 'string' ? (claims[name] as string) : undefined);
 
@@ -72,7 +94,7 @@ export async function authenticateBearer(gw: Gateway, token: string, realm: Real
     }
     return {
       kind: 'identity',
-      identity: identityFromClaims(claims, 'bearer', { groupsClaim: gw.config.idp.groupsClaim }),
+      identity: identityOfVerified(claims, 'bearer', gw.config.idp.groupsClaim),
       accessToken: token,
       setCookies: [],
     };
@@ -190,7 +212,7 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
   }
 
   const current = next ?? session;
-  let identity = identityFromClaims(current.claims, 'session', { groupsClaim: gw.config.idp.groupsClaim });
+  let identity = identityOfVerified(current.claims, 'session', gw.config.idp.groupsClaim);
   if (app && gw.cognito?.lookupApps.has(app.id) && identity.username) {
     // At most one AdminGetUser per user per userCacheRetention: a disabled or deleted user is cut
     // off within it, and current attributes reach the headers.

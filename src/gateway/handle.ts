@@ -4,6 +4,7 @@
  * answer from the error catalogue. Every branch ends in a precise status and one access-log line
  * carrying the request id and the decision.
  */
+import type { AuditEvent } from '../audit';
 import { statusClass } from '../metrics';
 import { IdpUnavailableError } from '../oidc/provider';
 import { UpstreamError } from '../proxy';
@@ -283,10 +284,10 @@ export function done(gw: Gateway, info: RequestInfo, req: Request, res: Response
 }
 
 /** An audit event for a decision that used an identity (who, which app and policy, the answer, why). */
-export function auditDecision(gw: Gateway, info: RequestInfo, outcome: Decided, status: number, extra: Record<string, unknown> = {}): void {
+export function auditDecision(gw: Gateway, info: RequestInfo, outcome: Decided, status: number, extra?: Record<string, unknown>): void {
   const { identity } = outcome;
   if (!identity) return;
-  gw.audit({
+  const event: AuditEvent = {
     type: 'decision',
     time: isoTime(gw.now()),
     requestId: info.requestId,
@@ -299,8 +300,10 @@ export function auditDecision(gw: Gateway, info: RequestInfo, outcome: Decided, 
     reason: outcome.decision.reason,
     status,
     clientAddress: info.clientAddress,
-    ...extra,
-  });
+  };
+  // As a spread at the end would: a key of extra replaces the field in its place.
+  if (extra) Object.assign(event, extra);
+  gw.audit(event);
 }
 
 let lastMs = Number.NaN;

@@ -16,6 +16,25 @@ const labelText = (names: readonly string[], values: readonly string[], extra = 
 };
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, ''));
 
+const labelValues = (names: readonly string[], labels: Labels) => names.map((n) => labels[n] ?? '');
+
+/**
+ * The series key of a family's label values (NUL-joined, in label-name order), built without
+ * intermediate arrays: it is computed on every count. One label (the common case) is its value.
+ */
+function seriesKey(names: readonly string[]): (labels: Labels) => string {
+  if (names.length === 0) return () => '';
+  if (names.length === 1) {
+    const only = names[0]!;
+    return (labels) => labels[only] ?? '';
+  }
+  return (labels) => {
+    let key = labels[names[0]!] ?? '';
+    for (let i = 1; i < names.length; i++) key += `\u0000${labels[names[i]!] ?? ''}`;
+    return key;
+  };
+}
+
 interface Family {
   render(out: string[]): void;
 }
@@ -30,7 +49,7 @@ export class MetricsRegistry {
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     const full = `${this.prefix}${name}`;
     const values = new Map<string, { labels: string[]; value: number }>();
-    const keyOf = (labels: Labels) => labelNames.map((n) => labels[n] ?? '');
+    const keyOf = seriesKey(labelNames);
     this.families.push({
       render(out) {
         out.push(`# HELP ${full} ${help}`, `# TYPE ${full} counter`);
@@ -39,20 +58,19 @@ export class MetricsRegistry {
     });
     return {
       inc(labels, by = 1) {
-        const k = keyOf(labels);
-        const key = k.join('\u0000');
+        const key = keyOf(labels);
         const entry = values.get(key);
         if (entry) entry.value += by;
-        else values.set(key, { labels: k, value: by });
+        else values.set(key, { labels: labelValues(labelNames, labels), value: by });
       },
-      get: (labels) => values.get(keyOf(labels).join('\u0000'))?.value ?? 0,
+      get: (labels) => values.get(keyOf(labels))?.value ?? 0,
     };
   }
 
   histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): Histogram<L> {
     const full = `${this.prefix}${name}`;
     const values = new Map<string, { labels: string[]; counts: number[]; sum: number; count: number }>();
-    const keyOf = (labels: Labels) => labelNames.map((n) => labels[n] ?? '');
+    const keyOf = seriesKey(labelNames);
     this.families.push({
       render(out) {
         out.push(`# HELP ${full} ${help}`, `# TYPE ${full} histogram`);
@@ -69,19 +87,22 @@ export class MetricsRegistry {
     });
     return {
       observe(labels, seconds) {
-        const k = keyOf(labels);
-        const key = k.join('\u0000');
+        const key = keyOf(labels);
         let entry = values.get(key);
         if (!entry) {
-          entry = { labels: k, counts: buckets.map(() => 0), sum: 0, count: 0 };
+          entry = { labels: labelValues(labelNames, labels), counts: buckets.map(() => 0), sum: 0, count: 0 };
           values.set(key, entry);
         }
-        const i = buckets.findIndex((b) => seconds <= b);
-        if (i >= 0) entry.counts[i]!++;
+        for (let i = 0; i < buckets.length; i++) {
+          if (seconds <= buckets[i]!) {
+            entry.counts[i]!++;
+            break;
+          }
+        }
         entry.sum += seconds;
         entry.count++;
       },
-      count: (labels) => values.get(keyOf(labels).join('\u0000'))?.count ?? 0,
+      count: (labels) => values.get(keyOf(labels))?.count ?? 0,
     };
   }
 

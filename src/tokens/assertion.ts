@@ -64,6 +64,24 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
   const cache = new Lru<{ jwt: string; reuseUntil: number }>(opts.cacheMaxEntries ?? 10_000);
   const extraClaims = (opts.claims ?? []).filter((c) => !(ASSERTION_RESERVED_CLAIMS as readonly string[]).includes(c));
 
+  // The cache key of a frozen Identity (one per session or token, see src/gateway/authenticate.ts)
+  // is remembered on it: it is a function of the identity and the audience only.
+  const cacheKeys = new WeakMap<Identity, { audience: string; key: string }>();
+  function cacheKeyOf(identity: Identity, audience: string): string {
+    const known = cacheKeys.get(identity);
+    if (known !== undefined && known.audience === audience) return known.key;
+    const key = JSON.stringify([
+      audience,
+      identity.sub,
+      identity.username ?? null,
+      identity.email ?? null,
+      identity.groups,
+      extraClaims.map((c) => identity.claims[c] ?? null),
+    ]);
+    if (Object.isFrozen(identity)) cacheKeys.set(identity, { audience, key });
+    return key;
+  }
+
   async function signFresh(identity: Identity, audience: string, nowMs: number): Promise<string> {
     const iat = Math.floor(nowMs / 1000);
     const claims: Record<string, unknown> = {};
@@ -88,14 +106,7 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
     publicJwks: () => ({ keys: published.map((k) => ({ ...k })) }),
     async sign(identity, audience) {
       const nowMs = now();
-      const key = JSON.stringify([
-        audience,
-        identity.sub,
-        identity.username ?? null,
-        identity.email ?? null,
-        identity.groups,
-        extraClaims.map((c) => identity.claims[c] ?? null),
-      ]);
+      const key = cacheKeyOf(identity, audience);
       const hit = cache.get(key);
       if (hit && nowMs < hit.reuseUntil) return hit.jwt;
       const jwt = await signFresh(identity, audience, nowMs);
