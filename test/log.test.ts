@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, type LogFields } from '../src/log';
+import { createLogger, isoTime, type LogFields } from '../src/log';
 
 /** The line as the plain object construction gives it: {time, level, msg, ...base, ...fields}, sensitive names redacted. */
 function expected(time: string, level: string, msg: string, base: LogFields, fields?: LogFields): string {
@@ -53,5 +53,15 @@ describe('log lines (written without building the merged object when that gives 
     expect(linesOf({ clientSecret: 's' }, { sessionCookie: 'c' }, 'm', { ok: true })).toEqual([
       '{"time":"2026-12-01T14:00:00.123Z","level":"info","msg":"m","clientSecret":"[redacted]","sessionCookie":"[redacted]","ok":true}',
     ]);
+  });
+});
+
+describe('isoTime', () => {
+  it('gives the text of Date#toISOString, across seconds and out of the fast range', () => {
+    const times = [
+      0, 1, 999, 1000, 1_764_600_000_000, 1_764_600_000_999, 1_764_600_001_000, 1_764_599_999_999, 1_764_600_000_000, 1.5, -1, -1500, 253_402_300_799_999,
+      253_402_300_800_000, 8.64e15,
+    ];
+    expect(times.map(isoTime)).toEqual(times.map((t) => new Date(t).toISOString()));
   });
 });

@@ -5,6 +5,7 @@
  * carrying the request id and the decision.
  */
 import type { AuditEvent } from '../audit';
+import { isoTime } from '../log';
 import { statusClass } from '../metrics';
 import { IdpUnavailableError } from '../oidc/provider';
 import { UpstreamError } from '../proxy';
@@ -304,16 +305,4 @@ export function auditDecision(gw: Gateway, info: RequestInfo, outcome: Decided, 
   // As a spread at the end would: a key of extra replaces the field in its place.
   if (extra) Object.assign(event, extra);
   gw.audit(event);
-}
-
-let lastMs = Number.NaN;
-let lastIso = '';
-
-/** ISO text of a time; the audit lines of one millisecond share one string. */
-function isoTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
 }

@@ -12,22 +12,31 @@ async function keysToCheck(q: RevocationQuery): Promise<readonly string[]> {
 
 /**
  * The keys of recent checks (a session is checked on every request; deriving them may hash). The
- * keys are a function of sub, sid and origin jti alone, so those three are the whole cache key.
- * Bounded: cleared when full.
+ * keys are a function of sub, sid and origin jti alone, so those three are the whole cache key
+ * (an empty one derives no key, like an absent one). One Map per part, so no key string is built per
+ * look-up. Bounded: cleared when full.
  */
 class CheckKeys {
-  private readonly map = new Map<string, readonly string[]>();
+  private readonly bySub = new Map<string, Map<string, Map<string, readonly string[]>>>();
+  private size = 0;
   constructor(private readonly max: number) {}
-  private static id(sub: string, sid: string | undefined, originJti: string | undefined): string {
-    // Lengths keep the parts apart whatever they contain; an empty part derives no key, like an absent one.
-    return `${sub.length}:${sub}${(sid ?? '').length}:${sid ?? ''}${originJti ?? ''}`;
-  }
   get(sub: string, sid: string | undefined, originJti: string | undefined): readonly string[] | undefined {
-    return this.map.get(CheckKeys.id(sub, sid, originJti));
+    return this.bySub
+      .get(sub)
+      ?.get(sid ?? '')
+      ?.get(originJti ?? '');
   }
   set(sub: string, sid: string | undefined, originJti: string | undefined, keys: readonly string[]): readonly string[] {
-    if (this.map.size >= this.max) this.map.clear();
-    this.map.set(CheckKeys.id(sub, sid, originJti), keys);
+    if (this.size >= this.max) {
+      this.bySub.clear();
+      this.size = 0;
+    }
+    let bySid = this.bySub.get(sub);
+    if (!bySid) this.bySub.set(sub, (bySid = new Map()));
+    let byJti = bySid.get(sid ?? '');
+    if (!byJti) bySid.set(sid ?? '', (byJti = new Map()));
+    if (!byJti.has(originJti ?? '')) this.size++;
+    byJti.set(originJti ?? '', keys);
     return keys;
   }
 }
