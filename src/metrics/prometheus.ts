@@ -48,7 +48,10 @@ class Series<E extends { labels: string[] }> {
       let node = this.root;
       for (let i = 0; i < values.length - 1; i++) {
         let next = node.get(values[i]!) as Map<string, unknown> | undefined;
-        if (!next) node.set(values[i]!, (next = new Map()));
+        if (!next) {
+          next = new Map();
+          node.set(values[i]!, next);
+        }
         node = next;
       }
       node.set(values[values.length - 1]!, entry);

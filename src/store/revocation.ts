@@ -32,9 +32,15 @@ class CheckKeys {
       this.size = 0;
     }
     let bySid = this.bySub.get(sub);
-    if (!bySid) this.bySub.set(sub, (bySid = new Map()));
+    if (!bySid) {
+      bySid = new Map();
+      this.bySub.set(sub, bySid);
+    }
     let byJti = bySid.get(sid ?? '');
-    if (!byJti) bySid.set(sid ?? '', (byJti = new Map()));
+    if (!byJti) {
+      byJti = new Map();
+      bySid.set(sid ?? '', byJti);
+    }
     if (!byJti.has(originJti ?? '')) this.size++;
     byJti.set(originJti ?? '', keys);
     return keys;
