@@ -141,72 +141,9 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
 
   let next: SessionData | undefined;
   if (state === 'needs-refresh') {
-    try {
-      const r = await realm.refresher.refresh(session.refreshToken!);
-      let verified: Record<string, unknown> | undefined;
-      try {
-        verified = r.idToken ? sessionClaims(await realm.verifier.verifyIdToken(r.idToken)) : undefined;
-      } catch (e) {
-        if (!(e instanceof JwksUnavailableError)) throw e;
-        // The refresh went through (with rotation the old refresh token is now dying), but the new
-        // ID token cannot be checked: keep the rotated refresh token and the claims we already
-        // trust, and try again on the next request.
-        next = { ...session, refreshToken: r.refreshToken, lastSeenAt: nowSec };
-        throw e;
-      }
-      const claims = verified ?? session.claims;
-      // Without a new ID token (some providers send none on refresh) the access token's lifetime rules.
-      const exp = verified && typeof verified.exp === 'number' ? Math.min(verified.exp, r.expiresAt) : r.expiresAt;
-      next = {
-        ...session,
-        claims,
-        refreshToken: r.refreshToken,
-        accessToken: gw.keepAccessToken ? r.accessToken : undefined,
-        tokensExpireAt: exp,
-        validatedAt: nowSec,
-        lastSeenAt: nowSec,
-      };
-      gw.metrics.refreshes.inc({ outcome: r.shared ? 'shared' : 'ok' });
-      if (r.shared) info.log.debug('session refresh shared', { sid: session.sid });
-      else info.log.info('session refreshed', { sid: session.sid, rotated: r.refreshToken !== session.refreshToken });
-    } catch (e) {
-      if (e instanceof RefreshRejectedError) {
-        gw.metrics.refreshes.inc({ outcome: 'rejected' });
-        gw.audit({
-          type: 'refresh-failed',
-          time: new Date(gw.now()).toISOString(),
-          requestId: info.requestId,
-          sub: typeof session.claims.sub === 'string' ? session.claims.sub : undefined,
-          user: typeof session.claims['cognito:username'] === 'string' ? (session.claims['cognito:username'] as string) : undefined,
-          reason: e.error,
-          clientAddress: info.clientAddress,
-        });
-        if (CLIENT_AUTH_ERRORS.has(e.error)) {
-          info.log.error("the identity provider refused the gateway's client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET", { error: e.error });
-        }
-        return endSession(`refresh refused (${e.error})`);
-      }
-      const unavailable = e instanceof IdpUnavailableError || e instanceof JwksUnavailableError;
-      if (unavailable) gw.metrics.refreshes.inc({ outcome: 'unavailable' });
-      if (!unavailable) {
-        if (e instanceof JwtInvalidError) return endSession(`refreshed ID token invalid (${e.code})`);
-        throw e;
-      }
-      // The IdP is down. Tokens that have not expired yet stay good until they do: revalidation
-      // is retried on the next request. Expired tokens cannot be vouched for.
-      if (nowSec < session.tokensExpireAt) {
-        info.log.warn('revalidation postponed: identity provider unavailable', { sid: session.sid });
-      } else {
-        const timeout = e instanceof IdpUnavailableError && e.timeout;
-        const keep = next
-          ? await writeSession(gw, next, info).catch((err: unknown) => {
-              if (err instanceof SessionTooLargeError) return [];
-              throw err;
-            })
-          : [];
-        return { kind: 'unavailable', status: timeout ? 504 : 503, message: 'identity provider unavailable', setCookies: keep };
-      }
-    }
+    const refreshed = await refreshSession(gw, info, realm, session, nowSec, endSession);
+    if ('done' in refreshed) return refreshed.done;
+    next = refreshed.next;
   } else if (nowSec - session.lastSeenAt >= LAST_SEEN_WRITE_INTERVAL) {
     next = { ...session, lastSeenAt: nowSec };
   }
@@ -244,4 +181,87 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
     session: current,
     setCookies,
   };
+}
+
+/**
+ * The refresh of a session due for one (its own function: the common path's async frame stays
+ * small). `next`: the session to write back (and to take the identity from); `done`: the answer.
+ */
+async function refreshSession(
+  gw: Gateway,
+  info: RequestInfo,
+  realm: Realm,
+  session: SessionData,
+  nowSec: number,
+  endSession: (why: string) => AuthOutcome,
+): Promise<{ next?: SessionData } | { done: AuthOutcome }> {
+  let next: SessionData | undefined;
+  try {
+    const r = await realm.refresher.refresh(session.refreshToken!);
+    let verified: Record<string, unknown> | undefined;
+    try {
+      verified = r.idToken ? sessionClaims(await realm.verifier.verifyIdToken(r.idToken)) : undefined;
+    } catch (e) {
+      if (!(e instanceof JwksUnavailableError)) throw e;
+      // The refresh went through (with rotation the old refresh token is now dying), but the new
+      // ID token cannot be checked: keep the rotated refresh token and the claims we already
+      // trust, and try again on the next request.
+      next = { ...session, refreshToken: r.refreshToken, lastSeenAt: nowSec };
+      throw e;
+    }
+    const claims = verified ?? session.claims;
+    // Without a new ID token (some providers send none on refresh) the access token's lifetime rules.
+    const exp = verified && typeof verified.exp === 'number' ? Math.min(verified.exp, r.expiresAt) : r.expiresAt;
+    next = {
+      ...session,
+      claims,
+      refreshToken: r.refreshToken,
+      accessToken: gw.keepAccessToken ? r.accessToken : undefined,
+      tokensExpireAt: exp,
+      validatedAt: nowSec,
+      lastSeenAt: nowSec,
+    };
+    gw.metrics.refreshes.inc({ outcome: r.shared ? 'shared' : 'ok' });
+    if (r.shared) info.log.debug('session refresh shared', { sid: session.sid });
+    else info.log.info('session refreshed', { sid: session.sid, rotated: r.refreshToken !== session.refreshToken });
+    return { next };
+  } catch (e) {
+    if (e instanceof RefreshRejectedError) {
+      gw.metrics.refreshes.inc({ outcome: 'rejected' });
+      gw.audit({
+        type: 'refresh-failed',
+        time: new Date(gw.now()).toISOString(),
+        requestId: info.requestId,
+        sub: typeof session.claims.sub === 'string' ? session.claims.sub : undefined,
+        user: typeof session.claims['cognito:username'] === 'string' ? (session.claims['cognito:username'] as string) : undefined,
+        reason: e.error,
+        clientAddress: info.clientAddress,
+      });
+      if (CLIENT_AUTH_ERRORS.has(e.error)) {
+        info.log.error("the identity provider refused the gateway's client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET", { error: e.error });
+      }
+      return { done: endSession(`refresh refused (${e.error})`) };
+    }
+    const unavailable = e instanceof IdpUnavailableError || e instanceof JwksUnavailableError;
+    if (unavailable) gw.metrics.refreshes.inc({ outcome: 'unavailable' });
+    if (!unavailable) {
+      if (e instanceof JwtInvalidError) return { done: endSession(`refreshed ID token invalid (${e.code})`) };
+      throw e;
+    }
+    // The IdP is down. Tokens that have not expired yet stay good until they do: revalidation
+    // is retried on the next request. Expired tokens cannot be vouched for.
+    if (nowSec < session.tokensExpireAt) {
+      info.log.warn('revalidation postponed: identity provider unavailable', { sid: session.sid });
+      return { next };
+    } else {
+      const timeout = e instanceof IdpUnavailableError && e.timeout;
+      const keep = next
+        ? await writeSession(gw, next, info).catch((err: unknown) => {
+            if (err instanceof SessionTooLargeError) return [];
+            throw err;
+          })
+        : [];
+      return { done: { kind: 'unavailable', status: timeout ? 504 : 503, message: 'identity provider unavailable', setCookies: keep } };
+    }
+  }
 }
