@@ -29,7 +29,40 @@ export type AuditSink = (event: AuditEvent) => void;
 
 /** JSON lines to a writer (stdout, a file, the console). */
 export function jsonLinesAudit(write: (line: string) => void): AuditSink {
-  return (event) => write(JSON.stringify({ stream: 'audit', ...event }));
+  return (event) => write(auditLine(event));
+}
+
+/**
+ * `JSON.stringify({ stream: 'audit', ...event })`, without the copy when the text is the same: a
+ * plain event with no `stream` key of its own (which would take the first place), no array-index
+ * key (which an object orders first) and no `toJSON`.
+ */
+export function auditLine(event: AuditEvent): string {
+  if (Object.getPrototypeOf(event) === Object.prototype) {
+    let plain = true;
+    for (const k in event) {
+      if (k === 'stream' || k === 'toJSON' || isIndexLike(k)) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      const text = JSON.stringify(event);
+      return text === '{}' ? '{"stream":"audit"}' : `{"stream":"audit",${text.slice(1)}`;
+    }
+  }
+  return JSON.stringify({ stream: 'audit', ...event });
+}
+
+const indexLike = new Map<string, boolean>();
+/** Whether a key is all digits (cached: event keys are few). */
+function isIndexLike(key: string): boolean {
+  let hit = indexLike.get(key);
+  if (hit === undefined) {
+    hit = /^[0-9]+$/.test(key);
+    if (indexLike.size < 1000) indexLike.set(key, hit);
+  }
+  return hit;
 }
 
 /** Keeps events in memory (tests). */

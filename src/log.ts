@@ -48,21 +48,50 @@ type Sink = (line: string, level: LogLevel) => void;
 
 const consoleSink: Sink = (line, level) => (level === 'error' || level === 'warn' ? console.error(line) : console.log(line));
 
-let lastMs = -1;
-let lastIso = '';
-
-/** The current time as ISO text; lines written in the same millisecond share one string. */
+/** ISO text of the current time (lines share the formatting of the second they fall in). */
 function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
+  return isoTime(Date.now());
+}
+
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, '0')}Z`);
+/** Times from 1970 to 9999 (whole milliseconds): `YYYY-MM-DDTHH:MM:SS.` is the same for a whole second. */
+const ISO_PREFIX_UNTIL = 253_402_300_800_000;
+
+/**
+ * `new Date(ms).toISOString()`, which costs about a microsecond, for one or two lines per request:
+ * the text up to the seconds is formatted once per second and the milliseconds appended.
+ */
+export function isoTime(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= ISO_PREFIX_UNTIL) return new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
   }
-  return lastIso;
+  return isoPrefix + MILLIS[ms - second * 1000]!;
+}
+
+/**
+ * Field names whose value can be written as is: not sensitive, and not an array index (which an
+ * object would order before every other key). Cached: field names are few.
+ */
+const plainKeys = new Map<string, boolean>();
+function isPlainKey(key: string): boolean {
+  let plain = plainKeys.get(key);
+  if (plain === undefined) {
+    plain = !isSensitive(key) && !/^[0-9]+$/.test(key) && key !== 'toJSON';
+    if (plainKeys.size < 1000) plainKeys.set(key, plain);
+  }
+  return plain;
 }
 
 /** One class, so a per-request child logger is one small object rather than a set of closures. */
 class JsonLogger implements Logger {
+  /** `,"k":v` for the base fields, or null when they cannot be spliced (see emit); computed on first use. */
+  private baseText: string | null | undefined;
+
   constructor(
     private readonly min: number,
     private readonly sink: Sink,
@@ -73,10 +102,36 @@ class JsonLogger implements Logger {
 
   private emit(level: LogLevel, msg: string, fields?: LogFields): void {
     if (LEVELS[level] < this.min) return;
-    const line: LogFields = { time: this.now ? this.now().toISOString() : isoNow(), level, msg };
+    const time = this.now ? this.now().toISOString() : isoNow();
+    const line = this.spliced(time, level, msg, fields);
+    this.sink(line ?? this.merged(time, level, msg, fields), level);
+  }
+
+  /**
+   * The line as one object {time, level, msg, ...base, ...fields} (fields redacted) would give it,
+   * but without building that object: the head, the base fields' JSON and the fields' JSON are
+   * joined. That is the same text whenever no field needs redacting, none repeats a key before it
+   * (which the object would keep in the earlier place) and fields is a plain object (for-in would also
+   * copy inherited keys); otherwise undefined, and `merged` builds the object.
+   */
+  private spliced(time: string, level: LogLevel, msg: string, fields: LogFields | undefined): string | undefined {
+    let base = this.baseText;
+    if (base === undefined) base = this.baseText = baseTextOf(this.base);
+    if (base === null) return undefined;
+    const head = `{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}${base}`;
+    if (!fields) return `${head}}`;
+    const proto = Object.getPrototypeOf(fields);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    for (const k in fields) if (!isPlainKey(k) || k === 'time' || k === 'level' || k === 'msg' || k in this.base) return undefined;
+    const text = JSON.stringify(fields);
+    return text === '{}' ? `${head}}` : `${head},${text.slice(1)}`;
+  }
+
+  private merged(time: string, level: LogLevel, msg: string, fields: LogFields | undefined): string {
+    const line: LogFields = { time, level, msg };
     for (const k in this.base) line[k] = this.base[k];
     if (fields) for (const k in fields) line[k] = isSensitive(k) ? '[redacted]' : fields[k];
-    this.sink(JSON.stringify(line), level);
+    return JSON.stringify(line);
   }
 
   debug(m: string, f?: LogFields) {
@@ -97,6 +152,13 @@ class JsonLogger implements Logger {
     for (const k in fields) base[k] = isSensitive(k) ? '[redacted]' : fields[k];
     return new JsonLogger(this.min, this.sink, this.now, base);
   }
+}
+
+/** `,"k":v…` of already-redacted base fields; null when a key is one the head holds or an array index. */
+function baseTextOf(base: LogFields): string | null {
+  for (const k in base) if (/^[0-9]+$/.test(k) || k === 'time' || k === 'level' || k === 'msg' || k === 'toJSON') return null;
+  const text = JSON.stringify(base);
+  return text === '{}' ? '' : `,${text.slice(1, -1)}`;
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {

@@ -1,4 +1,4 @@
-import { identityFromClaims, type Identity } from '../identity';
+import { identityFromClaims, type AuthMethod, type Identity } from '../identity';
 import { CLIENT_AUTH_ERRORS, IdpUnavailableError } from '../oidc/provider';
 import { RefreshRejectedError } from '../oidc/refresh';
 import { sessionClaims, sessionState, type SessionData, type SessionLimits } from '../oidc/session-data';
@@ -21,6 +21,28 @@ export type AuthOutcome =
   | { kind: 'identity'; identity: Identity; accessToken?: string; session?: SessionData; setCookies: string[] }
   | { kind: 'bearer-invalid'; code: string; description: string }
   | { kind: 'unavailable'; status: 503 | 504; message: string; setCookies: string[]; code?: 'store_unavailable' };
+
+/**
+ * The Identity of verified claims, built once per claims object: a bearer token's claims come from
+ * the verified-token cache (deep-frozen, one object per token) and a session's from the opened-session
+ * cache (one object per sealed value; a refresh or a look-up makes new claims, never edits them), so
+ * the claims object, the method and the groups claim are everything the Identity depends on. The
+ * same frozen Identity for every request of a session lets the identity headers and the assertion
+ * key be remembered on it. A WeakMap: an entry lives only as long as its claims.
+ */
+const identities = new WeakMap<object, { authMethod: AuthMethod; groupsClaim: string | undefined; identity: Identity }>();
+
+export function identityOfVerified(claims: Record<string, unknown>, authMethod: AuthMethod, groupsClaim: string | undefined): Identity {
+  const known = identities.get(claims);
+  if (known !== undefined && known.authMethod === authMethod && known.groupsClaim === groupsClaim) return known.identity;
+  const identity = identityFromClaims(claims, authMethod, { groupsClaim });
+  Object.freeze(identity.groups);
+  Object.freeze(identity.scopes);
+  Object.freeze(identity.identityProviders);
+  Object.freeze(identity);
+  identities.set(claims, { authMethod, groupsClaim, identity });
+  return identity;
+}
 
 const claimText = (claims: Record<string, unknown>, name: string) => (typeof claims[name] === 'string' ? (claims[name] as string) : undefined);
 
@@ -72,7 +94,7 @@ export async function authenticateBearer(gw: Gateway, token: string, realm: Real
     }
     return {
       kind: 'identity',
-      identity: identityFromClaims(claims, 'bearer', { groupsClaim: gw.config.idp.groupsClaim }),
+      identity: identityOfVerified(claims, 'bearer', gw.config.idp.groupsClaim),
       accessToken: token,
       setCookies: [],
     };
@@ -119,78 +141,15 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
 
   let next: SessionData | undefined;
   if (state === 'needs-refresh') {
-    try {
-      const r = await realm.refresher.refresh(session.refreshToken!);
-      let verified: Record<string, unknown> | undefined;
-      try {
-        verified = r.idToken ? sessionClaims(await realm.verifier.verifyIdToken(r.idToken)) : undefined;
-      } catch (e) {
-        if (!(e instanceof JwksUnavailableError)) throw e;
-        // The refresh went through (with rotation the old refresh token is now dying), but the new
-        // ID token cannot be checked: keep the rotated refresh token and the claims we already
-        // trust, and try again on the next request.
-        next = { ...session, refreshToken: r.refreshToken, lastSeenAt: nowSec };
-        throw e;
-      }
-      const claims = verified ?? session.claims;
-      // Without a new ID token (some providers send none on refresh) the access token's lifetime rules.
-      const exp = verified && typeof verified.exp === 'number' ? Math.min(verified.exp, r.expiresAt) : r.expiresAt;
-      next = {
-        ...session,
-        claims,
-        refreshToken: r.refreshToken,
-        accessToken: gw.keepAccessToken ? r.accessToken : undefined,
-        tokensExpireAt: exp,
-        validatedAt: nowSec,
-        lastSeenAt: nowSec,
-      };
-      gw.metrics.refreshes.inc({ outcome: r.shared ? 'shared' : 'ok' });
-      if (r.shared) info.log.debug('session refresh shared', { sid: session.sid });
-      else info.log.info('session refreshed', { sid: session.sid, rotated: r.refreshToken !== session.refreshToken });
-    } catch (e) {
-      if (e instanceof RefreshRejectedError) {
-        gw.metrics.refreshes.inc({ outcome: 'rejected' });
-        gw.audit({
-          type: 'refresh-failed',
-          time: new Date(gw.now()).toISOString(),
-          requestId: info.requestId,
-          sub: typeof session.claims.sub === 'string' ? session.claims.sub : undefined,
-          user: typeof session.claims['cognito:username'] === 'string' ? (session.claims['cognito:username'] as string) : undefined,
-          reason: e.error,
-          clientAddress: info.clientAddress,
-        });
-        if (CLIENT_AUTH_ERRORS.has(e.error)) {
-          info.log.error("the identity provider refused the gateway's client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET", { error: e.error });
-        }
-        return endSession(`refresh refused (${e.error})`);
-      }
-      const unavailable = e instanceof IdpUnavailableError || e instanceof JwksUnavailableError;
-      if (unavailable) gw.metrics.refreshes.inc({ outcome: 'unavailable' });
-      if (!unavailable) {
-        if (e instanceof JwtInvalidError) return endSession(`refreshed ID token invalid (${e.code})`);
-        throw e;
-      }
-      // The IdP is down. Tokens that have not expired yet stay good until they do: revalidation
-      // is retried on the next request. Expired tokens cannot be vouched for.
-      if (nowSec < session.tokensExpireAt) {
-        info.log.warn('revalidation postponed: identity provider unavailable', { sid: session.sid });
-      } else {
-        const timeout = e instanceof IdpUnavailableError && e.timeout;
-        const keep = next
-          ? await writeSession(gw, next, info).catch((err: unknown) => {
-              if (err instanceof SessionTooLargeError) return [];
-              throw err;
-            })
-          : [];
-        return { kind: 'unavailable', status: timeout ? 504 : 503, message: 'identity provider unavailable', setCookies: keep };
-      }
-    }
+    const refreshed = await refreshSession(gw, info, realm, session, nowSec, endSession);
+    if ('done' in refreshed) return refreshed.done;
+    next = refreshed.next;
   } else if (nowSec - session.lastSeenAt >= LAST_SEEN_WRITE_INTERVAL) {
     next = { ...session, lastSeenAt: nowSec };
   }
 
   const current = next ?? session;
-  let identity = identityFromClaims(current.claims, 'session', { groupsClaim: gw.config.idp.groupsClaim });
+  let identity = identityOfVerified(current.claims, 'session', gw.config.idp.groupsClaim);
   if (app && gw.cognito?.lookupApps.has(app.id) && identity.username) {
     // At most one AdminGetUser per user per userCacheRetention: a disabled or deleted user is cut
     // off within it, and current attributes reach the headers.
@@ -222,4 +181,87 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
     session: current,
     setCookies,
   };
+}
+
+/**
+ * The refresh of a session due for one (its own function: the common path's async frame stays
+ * small). `next`: the session to write back (and to take the identity from); `done`: the answer.
+ */
+async function refreshSession(
+  gw: Gateway,
+  info: RequestInfo,
+  realm: Realm,
+  session: SessionData,
+  nowSec: number,
+  endSession: (why: string) => AuthOutcome,
+): Promise<{ next?: SessionData } | { done: AuthOutcome }> {
+  let next: SessionData | undefined;
+  try {
+    const r = await realm.refresher.refresh(session.refreshToken!);
+    let verified: Record<string, unknown> | undefined;
+    try {
+      verified = r.idToken ? sessionClaims(await realm.verifier.verifyIdToken(r.idToken)) : undefined;
+    } catch (e) {
+      if (!(e instanceof JwksUnavailableError)) throw e;
+      // The refresh went through (with rotation the old refresh token is now dying), but the new
+      // ID token cannot be checked: keep the rotated refresh token and the claims we already
+      // trust, and try again on the next request.
+      next = { ...session, refreshToken: r.refreshToken, lastSeenAt: nowSec };
+      throw e;
+    }
+    const claims = verified ?? session.claims;
+    // Without a new ID token (some providers send none on refresh) the access token's lifetime rules.
+    const exp = verified && typeof verified.exp === 'number' ? Math.min(verified.exp, r.expiresAt) : r.expiresAt;
+    next = {
+      ...session,
+      claims,
+      refreshToken: r.refreshToken,
+      accessToken: gw.keepAccessToken ? r.accessToken : undefined,
+      tokensExpireAt: exp,
+      validatedAt: nowSec,
+      lastSeenAt: nowSec,
+    };
+    gw.metrics.refreshes.inc({ outcome: r.shared ? 'shared' : 'ok' });
+    if (r.shared) info.log.debug('session refresh shared', { sid: session.sid });
+    else info.log.info('session refreshed', { sid: session.sid, rotated: r.refreshToken !== session.refreshToken });
+    return { next };
+  } catch (e) {
+    if (e instanceof RefreshRejectedError) {
+      gw.metrics.refreshes.inc({ outcome: 'rejected' });
+      gw.audit({
+        type: 'refresh-failed',
+        time: new Date(gw.now()).toISOString(),
+        requestId: info.requestId,
+        sub: typeof session.claims.sub === 'string' ? session.claims.sub : undefined,
+        user: typeof session.claims['cognito:username'] === 'string' ? (session.claims['cognito:username'] as string) : undefined,
+        reason: e.error,
+        clientAddress: info.clientAddress,
+      });
+      if (CLIENT_AUTH_ERRORS.has(e.error)) {
+        info.log.error("the identity provider refused the gateway's client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET", { error: e.error });
+      }
+      return { done: endSession(`refresh refused (${e.error})`) };
+    }
+    const unavailable = e instanceof IdpUnavailableError || e instanceof JwksUnavailableError;
+    if (unavailable) gw.metrics.refreshes.inc({ outcome: 'unavailable' });
+    if (!unavailable) {
+      if (e instanceof JwtInvalidError) return { done: endSession(`refreshed ID token invalid (${e.code})`) };
+      throw e;
+    }
+    // The IdP is down. Tokens that have not expired yet stay good until they do: revalidation
+    // is retried on the next request. Expired tokens cannot be vouched for.
+    if (nowSec < session.tokensExpireAt) {
+      info.log.warn('revalidation postponed: identity provider unavailable', { sid: session.sid });
+      return { next };
+    } else {
+      const timeout = e instanceof IdpUnavailableError && e.timeout;
+      const keep = next
+        ? await writeSession(gw, next, info).catch((err: unknown) => {
+            if (err instanceof SessionTooLargeError) return [];
+            throw err;
+          })
+        : [];
+      return { done: { kind: 'unavailable', status: timeout ? 504 : 503, message: 'identity provider unavailable', setCookies: keep } };
+    }
+  }
 }

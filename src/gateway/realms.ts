@@ -79,9 +79,26 @@ export function verifierForClients(inner: TokenVerifier, idTokenClients: string[
  */
 export function everyRealmsCookies(primary: SessionStore<SessionData>, others: readonly SessionStore<SessionData>[]): SessionStore<SessionData> {
   if (others.length === 0) return primary;
+  // Each store answers the same (frozen) array for the same Cookie header: while every part is the
+  // one seen last time, so is the union.
+  const stores = [primary, ...others];
+  const lastParts: Array<readonly string[] | undefined> = stores.map(() => undefined);
+  let lastUnion: readonly string[] = [];
+  const cookieNames = (cookieHeader: string | null): readonly string[] => {
+    let changed = false;
+    for (let i = 0; i < stores.length; i++) {
+      const part = stores[i]!.cookieNames(cookieHeader);
+      if (part !== lastParts[i]) {
+        lastParts[i] = part;
+        changed = true;
+      }
+    }
+    if (changed) lastUnion = Object.freeze(lastParts.flatMap((p) => p ?? []));
+    return lastUnion;
+  };
   return {
     ...primary,
-    cookieNames: (cookieHeader) => [...primary.cookieNames(cookieHeader), ...others.flatMap((o) => o.cookieNames(cookieHeader))],
+    cookieNames,
     isGatewayCookie: (name) => primary.isGatewayCookie(name) || others.some((o) => o.isGatewayCookie(name)),
   };
 }

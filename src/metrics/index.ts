@@ -73,8 +73,9 @@ export function noMetrics(): GatewayMetrics {
 
 /** `2xx` … `5xx`. */
 export function statusClass(status: number): string {
-  return `${Math.floor(status / 100)}xx`;
+  return STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
 }
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /** A bounded name for an IdP call from its URL (never the URL itself). */
 export function idpCallName(url: string): string {

@@ -16,6 +16,51 @@ const labelText = (names: readonly string[], values: readonly string[], extra = 
 };
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, ''));
 
+const labelValues = (names: readonly string[], labels: Labels) => names.map((n) => labels[n] ?? '');
+
+/**
+ * A family's series: found by walking one Map per label (each value is a string the caller already
+ * holds, so no key is built per count), kept in first-seen order for the exposition.
+ */
+class Series<E extends { labels: string[] }> {
+  private readonly root = new Map<string, unknown>();
+  private only: E | undefined;
+  readonly entries: E[] = [];
+
+  constructor(private readonly names: readonly string[]) {}
+
+  get(labels: Labels): E | undefined {
+    const { names } = this;
+    if (names.length === 0) return this.only;
+    let node: unknown = this.root;
+    for (let i = 0; i < names.length; i++) {
+      node = (node as Map<string, unknown>).get(labels[names[i]!] ?? '');
+      if (node === undefined) return undefined;
+    }
+    return node as E;
+  }
+
+  /** Adds the entry of labels not seen before (get returned undefined). */
+  add(entry: E): E {
+    const values = entry.labels;
+    if (values.length === 0) this.only = entry;
+    else {
+      let node = this.root;
+      for (let i = 0; i < values.length - 1; i++) {
+        let next = node.get(values[i]!) as Map<string, unknown> | undefined;
+        if (!next) {
+          next = new Map();
+          node.set(values[i]!, next);
+        }
+        node = next;
+      }
+      node.set(values[values.length - 1]!, entry);
+    }
+    this.entries.push(entry);
+    return entry;
+  }
+}
+
 interface Family {
   render(out: string[]): void;
 }
@@ -29,34 +74,30 @@ export class MetricsRegistry {
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     const full = `${this.prefix}${name}`;
-    const values = new Map<string, { labels: string[]; value: number }>();
-    const keyOf = (labels: Labels) => labelNames.map((n) => labels[n] ?? '');
+    const values = new Series<{ labels: string[]; value: number }>(labelNames);
     this.families.push({
       render(out) {
         out.push(`# HELP ${full} ${help}`, `# TYPE ${full} counter`);
-        for (const v of values.values()) out.push(`${full}${labelText(labelNames, v.labels)} ${num(v.value)}`);
+        for (const v of values.entries) out.push(`${full}${labelText(labelNames, v.labels)} ${num(v.value)}`);
       },
     });
     return {
       inc(labels, by = 1) {
-        const k = keyOf(labels);
-        const key = k.join('\u0000');
-        const entry = values.get(key);
+        const entry = values.get(labels);
         if (entry) entry.value += by;
-        else values.set(key, { labels: k, value: by });
+        else values.add({ labels: labelValues(labelNames, labels), value: by });
       },
-      get: (labels) => values.get(keyOf(labels).join('\u0000'))?.value ?? 0,
+      get: (labels) => values.get(labels)?.value ?? 0,
     };
   }
 
   histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): Histogram<L> {
     const full = `${this.prefix}${name}`;
-    const values = new Map<string, { labels: string[]; counts: number[]; sum: number; count: number }>();
-    const keyOf = (labels: Labels) => labelNames.map((n) => labels[n] ?? '');
+    const values = new Series<{ labels: string[]; counts: number[]; sum: number; count: number }>(labelNames);
     this.families.push({
       render(out) {
         out.push(`# HELP ${full} ${help}`, `# TYPE ${full} histogram`);
-        for (const v of values.values()) {
+        for (const v of values.entries) {
           let cumulative = 0;
           buckets.forEach((b, i) => {
             cumulative += v.counts[i]!;
@@ -69,35 +110,34 @@ export class MetricsRegistry {
     });
     return {
       observe(labels, seconds) {
-        const k = keyOf(labels);
-        const key = k.join('\u0000');
-        let entry = values.get(key);
-        if (!entry) {
-          entry = { labels: k, counts: buckets.map(() => 0), sum: 0, count: 0 };
-          values.set(key, entry);
+        const entry = values.get(labels) ?? values.add({ labels: labelValues(labelNames, labels), counts: buckets.map(() => 0), sum: 0, count: 0 });
+        for (let i = 0; i < buckets.length; i++) {
+          if (seconds <= buckets[i]!) {
+            entry.counts[i]!++;
+            break;
+          }
         }
-        const i = buckets.findIndex((b) => seconds <= b);
-        if (i >= 0) entry.counts[i]!++;
         entry.sum += seconds;
         entry.count++;
       },
-      count: (labels) => values.get(keyOf(labels).join('\u0000'))?.count ?? 0,
+      count: (labels) => values.get(labels)?.count ?? 0,
     };
   }
 
   gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
     const full = `${this.prefix}${name}`;
-    const values = new Map<string, { labels: string[]; value: number }>();
+    const values = new Series<{ labels: string[]; value: number }>(labelNames);
     this.families.push({
       render(out) {
         out.push(`# HELP ${full} ${help}`, `# TYPE ${full} gauge`);
-        for (const v of values.values()) out.push(`${full}${labelText(labelNames, v.labels)} ${num(v.value)}`);
+        for (const v of values.entries) out.push(`${full}${labelText(labelNames, v.labels)} ${num(v.value)}`);
       },
     });
     return {
       set(labels, value) {
-        const k = labelNames.map((n) => (labels as Labels)[n] ?? '');
-        values.set(k.join('\u0000'), { labels: k, value });
+        const entry = values.get(labels);
+        if (entry) entry.value = value;
+        else values.add({ labels: labelValues(labelNames, labels), value });
       },
     };
   }

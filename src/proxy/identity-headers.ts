@@ -197,11 +197,31 @@ export function mergeHeadersConfig(root: HeadersConfig, override: HeadersOverrid
 }
 
 /**
+ * The last headers mapped for each frozen Identity (the request core gives every request of a
+ * session or token the same frozen Identity object). The answer depends on the identity, the config
+ * object (a reload compiles new ones, never edits them) and the access token: together the key. An
+ * Identity that is not frozen could change under the entry, so it is never remembered. One entry per
+ * identity, held weakly: it goes with the identity.
+ */
+const mapped = new WeakMap<Identity, { cfg: HeadersConfig; accessToken: string | undefined; headers: Readonly<Record<string, string>> }>();
+
+/**
  * Pure: the identity headers for one request. Presets first, then `claims` (an explicit mapping
  * replaces a preset header of the same name), then the access token when configured and given.
- * A claim that is absent, null or empty sends no header.
+ * A claim that is absent, null or empty sends no header. Read-only: the same object may answer again.
  */
-export function mapIdentityHeaders(identity: Identity, cfg: HeadersConfig, accessToken?: string): Record<string, string> {
+export function mapIdentityHeaders(identity: Identity, cfg: HeadersConfig, accessToken?: string): Readonly<Record<string, string>> {
+  const frozen = Object.isFrozen(identity);
+  if (frozen) {
+    const known = mapped.get(identity);
+    if (known !== undefined && known.cfg === cfg && known.accessToken === accessToken) return known.headers;
+  }
+  const headers = Object.freeze(computeIdentityHeaders(identity, cfg, accessToken));
+  if (frozen) mapped.set(identity, { cfg, accessToken, headers });
+  return headers;
+}
+
+function computeIdentityHeaders(identity: Identity, cfg: HeadersConfig, accessToken?: string): Record<string, string> {
   const out: Record<string, string> = {};
   // Canonical name -> the spelling in `out`: a later mapping of the same header replaces an earlier one.
   const present = new Map<string, string>();

@@ -48,7 +48,7 @@ export interface SessionStore<T> {
   /** Set-Cookie values deleting only the session cookies present, leaving sign-ins in progress in other tabs alone. */
   clearSession(cookieHeader: string | null, requestOrigin: string): string[];
   /** Every gateway-owned cookie name present (to strip before forwarding). */
-  cookieNames(cookieHeader: string | null): string[];
+  cookieNames(cookieHeader: string | null): readonly string[];
   isGatewayCookie(name: string): boolean;
   /** Counters of the opened-session cache (per process), for tests and diagnostics. */
   cacheStats(): SessionCacheStats;
@@ -135,19 +135,47 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions):
     return ours;
   };
 
-  const presentGatewayNames = (pairs: readonly CookiePair[]) => [...new Set(pairs.map((p) => p.name).filter(isOurs))];
+  const presentGatewayNames = (pairs: readonly CookiePair[]): readonly string[] => {
+    if (pairs === lastNamesOf) return lastNames;
+    const names: string[] = [];
+    for (const { name } of pairs) if (isOurs(name) && !names.includes(name)) names.push(name);
+    lastNamesOf = pairs;
+    lastNames = Object.freeze(names);
+    return lastNames;
+  };
+  // The names of the last parse (the request core asks several times per request).
+  let lastNamesOf: readonly CookiePair[] | undefined;
+  let lastNames: readonly string[] = [];
+
+  // The session cookie's names under a scope's base name (a few per deployment: with and without
+  // the host prefix), so a read compares names instead of building them per cookie.
+  const sessionNames = new Map<string, { whole: string; chunk: string }>();
+  const namesFor = (baseName: string) => {
+    let names = sessionNames.get(baseName);
+    if (!names) {
+      names = { whole: sessionCookieName(baseName), chunk: `${baseName}_session_` };
+      if (sessionNames.size >= 16) sessionNames.clear();
+      sessionNames.set(baseName, names);
+    }
+    return names;
+  };
 
   /** The sealed value from this scope's cookies, 'missing-chunk'/'oversized' when unusable, undefined when absent. */
   const assemble = (pairs: readonly CookiePair[], scope: CookieScope): string | SessionRejection | undefined => {
-    const chunks = new Map<number, string>();
+    const names = namesFor(scope.baseName);
+    let chunks: Map<number, string> | undefined;
     let whole: string | undefined;
     for (const { name, value } of pairs) {
       // First occurrence wins: browsers send the most specific cookie first.
-      if (name === sessionCookieName(scope.baseName)) whole ??= value;
-      const index = sessionChunkIndex(scope.baseName, name);
-      if (index !== undefined && !chunks.has(index)) chunks.set(index, value);
+      if (name === names.whole) whole ??= value;
+      else if (name.startsWith(names.chunk)) {
+        const index = sessionChunkIndex(scope.baseName, name);
+        if (index === undefined) continue;
+        chunks ??= new Map();
+        if (!chunks.has(index)) chunks.set(index, value);
+      }
     }
-    if (chunks.size === 0) {
+    if (chunks === undefined) {
       if (whole === undefined) return undefined;
       return whole.length > limitBytes ? 'oversized' : whole;
     }

@@ -1,6 +1,53 @@
 import { storeKeys } from './keys';
 import { StoreUnavailableError, type SharedStore } from './types';
 
+/** The store keys one check reads: the session's, the token family's, then the user's not-before time. */
+async function keysToCheck(q: RevocationQuery): Promise<readonly string[]> {
+  const keys: string[] = [];
+  if (q.sid) keys.push(await storeKeys.revokedSession(q.sub, q.sid));
+  if (q.originJti) keys.push(await storeKeys.revokedOrigin(q.sub, q.originJti));
+  keys.push(await storeKeys.notBefore(q.sub));
+  return Object.freeze(keys);
+}
+
+/**
+ * The keys of recent checks (a session is checked on every request; deriving them may hash). The
+ * keys are a function of sub, sid and origin jti alone, so those three are the whole cache key
+ * (an empty one derives no key, like an absent one). One Map per part, so no key string is built per
+ * look-up. Bounded: cleared when full.
+ */
+class CheckKeys {
+  private readonly bySub = new Map<string, Map<string, Map<string, readonly string[]>>>();
+  private size = 0;
+  constructor(private readonly max: number) {}
+  get(sub: string, sid: string | undefined, originJti: string | undefined): readonly string[] | undefined {
+    return this.bySub
+      .get(sub)
+      ?.get(sid ?? '')
+      ?.get(originJti ?? '');
+  }
+  set(sub: string, sid: string | undefined, originJti: string | undefined, keys: readonly string[]): readonly string[] {
+    if (this.size >= this.max) {
+      this.bySub.clear();
+      this.size = 0;
+    }
+    let bySid = this.bySub.get(sub);
+    if (!bySid) {
+      bySid = new Map();
+      this.bySub.set(sub, bySid);
+    }
+    let byJti = bySid.get(sid ?? '');
+    if (!byJti) {
+      byJti = new Map();
+      bySid.set(sid ?? '', byJti);
+    }
+    if (!byJti.has(originJti ?? '')) this.size++;
+    byJti.set(originJti ?? '', keys);
+    return keys;
+  }
+}
+const checkKeys = new CheckKeys(10_000);
+
 export type FailMode = 'closed' | 'open';
 
 /** How long an answer of the shared store is trusted while change notices are live (the "within 1 s" bound, with margin). */
@@ -89,10 +136,11 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
     return ok;
   };
 
-  const verdict = (values: Array<string | undefined>, q: RevocationQuery, withNbf: boolean): RevocationVerdict => {
-    const flags = withNbf ? values.slice(0, -1) : values;
-    if (flags.some((v) => v !== undefined)) return 'revoked';
-    const nbf = withNbf ? Number(values.at(-1)) : Number.NaN;
+  // values: one flag per revocation key, then the user's not-before time (when withNbf).
+  const verdict = (values: ReadonlyArray<string | undefined>, q: RevocationQuery, withNbf: boolean): RevocationVerdict => {
+    const flags = withNbf ? values.length - 1 : values.length;
+    for (let i = 0; i < flags; i++) if (values[i] !== undefined) return 'revoked';
+    const nbf = withNbf ? Number(values[values.length - 1]) : Number.NaN;
     return Number.isFinite(nbf) && q.issuedAt <= nbf ? 'revoked' : 'ok';
   };
 
@@ -115,10 +163,7 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
       return ok;
     },
     async check(q) {
-      const keys: string[] = [];
-      if (q.sid) keys.push(await storeKeys.revokedSession(q.sub, q.sid));
-      if (q.originJti) keys.push(await storeKeys.revokedOrigin(q.sub, q.originJti));
-      keys.push(await storeKeys.notBefore(q.sub));
+      const keys = checkKeys.get(q.sub, q.sid, q.originJti) ?? checkKeys.set(q.sub, q.sid, q.originJti, await keysToCheck(q));
       if (verdict(await opts.local.getMany(keys), q, true) === 'revoked') return 'revoked';
       if (!opts.shared) return 'ok';
       const known = keptValues(keys);

@@ -62,7 +62,38 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
   // Reusing an assertion for half its ttl leaves the upstream at least ttl/2 to check it.
   const reuseMs = (ttl * 1000) / 2;
   const cache = new Lru<{ jwt: string; reuseUntil: number }>(opts.cacheMaxEntries ?? 10_000);
+  const reuse = cache.maxEntries > 0;
   const extraClaims = (opts.claims ?? []).filter((c) => !(ASSERTION_RESERVED_CLAIMS as readonly string[]).includes(c));
+
+  // What sign() worked out for a frozen Identity (one per session or token, see
+  // src/gateway/authenticate.ts), remembered on it: the cache key, a function of the identity and the
+  // audience only, and the last assertion with the end of its reuse (the same one the LRU holds, so
+  // eviction from the LRU never lets an assertion be reused longer).
+  interface Memo {
+    audience: string;
+    key: string;
+    jwt?: string;
+    reuseUntil: number;
+  }
+  const memos = new WeakMap<Identity, Memo>();
+  function memoOf(identity: Identity, audience: string): Memo {
+    const known = memos.get(identity);
+    if (known !== undefined && known.audience === audience) return known;
+    const memo: Memo = {
+      audience,
+      key: JSON.stringify([
+        audience,
+        identity.sub,
+        identity.username ?? null,
+        identity.email ?? null,
+        identity.groups,
+        extraClaims.map((c) => identity.claims[c] ?? null),
+      ]),
+      reuseUntil: 0,
+    };
+    if (Object.isFrozen(identity)) memos.set(identity, memo);
+    return memo;
+  }
 
   async function signFresh(identity: Identity, audience: string, nowMs: number): Promise<string> {
     const iat = Math.floor(nowMs / 1000);
@@ -88,18 +119,19 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
     publicJwks: () => ({ keys: published.map((k) => ({ ...k })) }),
     async sign(identity, audience) {
       const nowMs = now();
-      const key = JSON.stringify([
-        audience,
-        identity.sub,
-        identity.username ?? null,
-        identity.email ?? null,
-        identity.groups,
-        extraClaims.map((c) => identity.claims[c] ?? null),
-      ]);
-      const hit = cache.get(key);
-      if (hit && nowMs < hit.reuseUntil) return hit.jwt;
+      if (!reuse) return signFresh(identity, audience, nowMs);
+      const memo = memoOf(identity, audience);
+      if (memo.jwt !== undefined && nowMs < memo.reuseUntil) return memo.jwt;
+      const hit = cache.get(memo.key);
+      if (hit && nowMs < hit.reuseUntil) {
+        memo.jwt = hit.jwt;
+        memo.reuseUntil = hit.reuseUntil;
+        return hit.jwt;
+      }
       const jwt = await signFresh(identity, audience, nowMs);
-      cache.set(key, { jwt, reuseUntil: nowMs + reuseMs });
+      memo.jwt = jwt;
+      memo.reuseUntil = nowMs + reuseMs;
+      cache.set(memo.key, { jwt, reuseUntil: memo.reuseUntil });
       return jwt;
     },
   };

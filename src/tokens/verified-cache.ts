@@ -4,10 +4,11 @@
  * every claim rule (clock, token use, client) to the cached claims. Bounded LRU in memory, with an
  * optional shared second level (Workers' Cache API).
  *
- * The in-memory level is keyed by the token string itself: an exact-match Map lookup, where a
- * SHA-256 through Web Crypto cost more than the whole rest of a cached verification (measured with
- * `npm run bench`). Only verified tokens are stored, so the bound is maxEntries IdP-issued tokens
- * (~1 KB each for Cognito). The shared level, which leaves the process, is keyed by SHA-256 and
+ * The in-memory level is keyed by the token's last 64 characters (its signature) and a hit must be
+ * the exact same token: an exact-match lookup, where a SHA-256 through Web Crypto cost more than the
+ * whole rest of a cached verification, and hashing the whole ~1 KB token (a new string on every
+ * request) for the Map cost more than the rest of the look-up (measured with `npm run bench`). Only
+ * verified tokens are stored, so the bound is maxEntries IdP-issued tokens (~1 KB each for Cognito). The shared level, which leaves the process, is keyed by SHA-256 and
  * never holds the token.
  */
 import { Lru } from './lru';
@@ -37,10 +38,15 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The in-memory key of a token: its signature's end (an entry is used only for the exact same token). */
+function memoryKey(token: string): string {
+  return token.length > 64 ? token.slice(-64) : token;
+}
+
 export class VerifiedTokenCache {
   hits = 0;
   misses = 0;
-  private readonly lru: Lru<VerifiedEntry>;
+  private readonly lru: Lru<{ token: string; entry: VerifiedEntry }>;
 
   constructor(
     maxEntries: number,
@@ -54,14 +60,17 @@ export class VerifiedTokenCache {
   }
 
   async get(token: string, nowSeconds: number): Promise<VerifiedEntry | undefined> {
-    let entry = this.lru.get(token);
+    const key = memoryKey(token);
+    const found = this.lru.get(key);
+    // Another token ending the same way is a miss (and replaces this one when it verifies).
+    let entry = found?.token === token ? found.entry : undefined;
     if (entry && nowSeconds >= entry.exp) {
-      this.lru.delete(token);
+      this.lru.delete(key);
       entry = undefined;
     }
     if (!entry && this.shared) {
       entry = await this.getShared(await tokenCacheKey(token), nowSeconds);
-      if (entry) this.lru.set(token, entry);
+      if (entry) this.lru.set(key, { token, entry });
     }
     if (entry) this.hits++;
     else this.misses++;
@@ -71,7 +80,7 @@ export class VerifiedTokenCache {
   async set(token: string, entry: VerifiedEntry, nowSeconds: number): Promise<void> {
     const ttl = entry.exp - nowSeconds;
     if (!(ttl > 0)) return;
-    this.lru.set(token, entry);
+    this.lru.set(memoryKey(token), { token, entry });
     if (this.shared) {
       const value = JSON.stringify({ claims: entry.claims, typ: entry.typ });
       await this.shared.put(`jwt:${await tokenCacheKey(token)}`, value, Math.floor(ttl)).catch(() => {});

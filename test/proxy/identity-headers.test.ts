@@ -189,3 +189,45 @@ describe('stripRulesFor', () => {
     expect(matchesStripRules('X-Auth-User', stripRulesFor(parse(), []))).toBe(true);
   });
 });
+
+describe('mapIdentityHeaders remembered per frozen identity', () => {
+  const claims = {
+    sub: 'memo-sub',
+    'cognito:username': 'mia',
+    email: 'mia@example.com',
+    email_verified: true,
+    'cognito:groups': ['staff'],
+    token_use: 'id',
+    iss: 'https://issuer.example',
+  };
+
+  it('answers the same headers object for the same identity, config and access token', () => {
+    const cfg = parse();
+    const id = Object.freeze(identityFromClaims({ ...claims }, 'session'));
+    const first = mapIdentityHeaders(id, cfg);
+    expect(first).toEqual({ 'X-Auth-User': 'mia', 'X-Auth-Email': 'mia@example.com', 'X-Auth-Groups': 'staff' });
+    expect(mapIdentityHeaders(id, cfg)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+  });
+
+  it('recomputes for another config, another access token, or a new identity (a refresh makes new claims)', () => {
+    const cfg = parse();
+    const withToken = parse({ accessToken: 'X-Auth-Access-Token' });
+    const id = Object.freeze(identityFromClaims({ ...claims }, 'session'));
+    const plain = mapIdentityHeaders(id, cfg);
+    expect(mapIdentityHeaders(id, withToken, 'tok-1')).toEqual({ ...plain, 'X-Auth-Access-Token': 'tok-1' });
+    expect(mapIdentityHeaders(id, withToken, 'tok-2')['X-Auth-Access-Token']).toBe('tok-2');
+    expect(mapIdentityHeaders(id, cfg)).toEqual(plain);
+    const refreshed = Object.freeze(identityFromClaims({ ...claims, 'cognito:groups': ['admins', 'staff'] }, 'session'));
+    expect(mapIdentityHeaders(refreshed, cfg)['X-Auth-Groups']).toBe('admins,staff');
+    expect(mapIdentityHeaders(id, cfg)['X-Auth-Groups']).toBe('staff');
+  });
+
+  it('never remembers an identity that is not frozen (it could change)', () => {
+    const cfg = parse();
+    const id = identityFromClaims({ ...claims }, 'session');
+    expect(mapIdentityHeaders(id, cfg)['X-Auth-User']).toBe('mia');
+    (id.claims as Record<string, unknown>)['cognito:username'] = 'max';
+    expect(mapIdentityHeaders(id, cfg)['X-Auth-User']).toBe('max');
+  });
+});

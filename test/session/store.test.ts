@@ -326,3 +326,18 @@ describe('session store: opened-value cache', () => {
     expect(rejected).toEqual(['expired']);
   });
 });
+
+describe('gateway cookie names, remembered per Cookie header', () => {
+  it('follows the header: another header, then the first again, each gets its own names', () => {
+    const s = store();
+    const one = 'cg_session=abc; theme=dark';
+    const two = 'cg_session_0=a; cg_session_1=b; cg_login_abc_def=x; other=1';
+    const prefix = cookie.namePrefix;
+    const fix = (h: string) => h.replaceAll('cg_', `${prefix}_`);
+    expect(s.cookieNames(fix(one))).toEqual([`${prefix}_session`]);
+    expect(s.cookieNames(fix(two))).toEqual([`${prefix}_session_0`, `${prefix}_session_1`, `${prefix}_login_abc_def`]);
+    expect(s.cookieNames(fix(one))).toEqual([`${prefix}_session`]);
+    expect(s.cookieNames(null)).toEqual([]);
+    expect(s.cookieNames(`${fix(one)}; ${prefix}_session=dup`)).toEqual([`${prefix}_session`]);
+  });
+});

@@ -119,6 +119,36 @@ describe('signed identity assertion', () => {
     await expect(upstreamVerify(signer, renewed, 'wiki', new Date(clock.now()))).resolves.toMatchObject({ payload: { sub: alice.sub, iat: clock.seconds() } });
   });
 
+  it('reuse remembered on a frozen identity (one per session) keeps audience, user and window right', async () => {
+    const clock = manualClock();
+    const signer = await createAssertionSigner({ issuer: GATEWAY, now: clock.now, ttlSeconds: 60 });
+    const frozenAlice = Object.freeze({ ...alice });
+    const frozenBob = Object.freeze({ ...alice, sub: 'bob-sub', username: 'bob' });
+    const wiki = await signer.sign(frozenAlice, 'wiki');
+    const billing = await signer.sign(frozenAlice, 'billing');
+    expect(billing).not.toBe(wiki);
+    // Alternating apps: each answer is for the app asked about.
+    expect(await signer.sign(frozenAlice, 'wiki')).toBe(wiki);
+    await expect(upstreamVerify(signer, await signer.sign(frozenAlice, 'billing'), 'billing', new Date(clock.now()))).resolves.toMatchObject({
+      payload: { aud: 'billing', sub: alice.sub },
+    });
+    const bob = await signer.sign(frozenBob, 'wiki');
+    expect(bob).not.toBe(wiki);
+    await expect(upstreamVerify(signer, bob, 'wiki', new Date(clock.now()))).resolves.toMatchObject({ payload: { sub: 'bob-sub', username: 'bob' } });
+    clock.advance(29_999);
+    expect(await signer.sign(frozenAlice, 'wiki')).toBe(await signer.sign({ ...alice }, 'wiki'));
+    clock.advance(1);
+    const renewed = await signer.sign(frozenAlice, 'wiki');
+    expect(renewed).not.toBe(wiki);
+    expect(await signer.sign({ ...alice }, 'wiki')).toBe(renewed);
+  });
+
+  it('with cacheMaxEntries 0 every request is signed, frozen identity or not', async () => {
+    const signer = await createAssertionSigner({ issuer: GATEWAY, cacheMaxEntries: 0 });
+    const frozenAlice = Object.freeze({ ...alice });
+    expect(await signer.sign(frozenAlice, 'wiki')).not.toBe(await signer.sign(frozenAlice, 'wiki'));
+  });
+
   it('signs machine identities (no email, no username)', async () => {
     const machine = identityFromClaims({ sub: 'demo-machine', client_id: 'demo-machine', token_use: 'access', iss: 'x', scope: 'a/b' }, 'bearer');
     const signer = await createAssertionSigner({ issuer: GATEWAY });

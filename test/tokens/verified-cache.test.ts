@@ -36,6 +36,19 @@ describe('verified-token cache', () => {
     expect(verifier.stats()).toMatchObject({ cacheHits: 4, cacheMisses: 1, cacheSize: 1 });
   });
 
+  it('a token that ends like a cached one is not served from the cache (the whole token must match)', async () => {
+    const { clock, verifier } = make();
+    const jwt = await mint(key, accessClaims(clock.seconds()));
+    await verifier.verifyAccessToken(jwt);
+    // Same signature, another payload: the look-up key (the token's end) is the same, the token is not.
+    const [header, payload, signature] = jwt.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, scope: 'admin' })).toString('base64url')}.${signature}`;
+    expect(await code(verifier.verifyAccessToken(forged))).toBe('signature_invalid');
+    await expect(verifier.verifyAccessToken(jwt)).resolves.toMatchObject({ client_id: CLIENT });
+    expect(verifier.stats()).toMatchObject({ cacheHits: 1, cacheMisses: 2, cacheSize: 1 });
+  });
+
   it('a hit still checks token use, client and the clock', async () => {
     const { clock, verifier } = make();
     const jwt = await mint(key, accessClaims(clock.seconds(), { exp: clock.seconds() + 600 }));
