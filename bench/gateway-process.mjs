@@ -1,6 +1,7 @@
 /**
  * One gateway in its own process for the benchmark, run as production runs it: the compiled package
- * (dist/, which `npm run build` writes and the installed package runs), with an info-level access
+ * (dist/, which `npm run build` writes and the installed package runs), with the process settings
+ * of `serve` (src/cli/serve.ts applyProcessSettings), with an info-level access
  * log to stdout (the bench sends it to /dev/null). BENCH_GATEWAY_FROM=src runs the TypeScript sources
  * instead (the process must then be started with `--import tsx`). Config: config/demo.yaml with
  * EMULATOR_URL and DEMO_UPSTREAM_URL (and the Redis store with BENCH_REDIS_URL). Prints
@@ -13,6 +14,9 @@ import { getHeapSpaceStatistics } from 'node:v8';
 const from = process.env.BENCH_GATEWAY_FROM === 'src' ? { dir: '../src/', ext: '.ts' } : { dir: '../dist/', ext: '.js' };
 const { loadConfig } = await import(new URL(`${from.dir}config/load${from.ext}`, import.meta.url).href);
 const { startNodeGateway } = await import(new URL(`${from.dir}runtime/node${from.ext}`, import.meta.url).href);
+// The process-level settings `serve` applies (V8 heap growth), as in production.
+const { applyProcessSettings } = await import(new URL(`${from.dir}cli/serve${from.ext}`, import.meta.url).href);
+applyProcessSettings();
 
 // BENCH_REDIS_URL: the same gateway with the shared Redis store.
 const store = process.env.BENCH_REDIS_URL ? `\nstore: { type: redis, url: "${process.env.BENCH_REDIS_URL}" }\n` : '';

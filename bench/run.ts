@@ -27,7 +27,7 @@
  * (BENCH_RSS_SECONDS changes the 60).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -72,7 +72,7 @@ function productionNodeFlags(checkout: string): string[] {
  * as the installed package runs; BENCH_GATEWAY_FROM=src runs the TypeScript sources through tsx.
  * A checkout from before bench/gateway-process.mjs (BENCH_COMPARE) runs its gateway-process.ts.
  */
-function gatewayCommand(checkout: string): string[] {
+function gatewayCommand(checkout: string, compared = false): string[] {
   const script = join(checkout, 'bench/gateway-process.mjs');
   if (!existsSync(script)) return ['--import', 'tsx', join(checkout, 'bench/gateway-process.ts')];
   if (process.env.BENCH_GATEWAY_FROM === 'src') return ['--import', 'tsx', script];
@@ -80,21 +80,38 @@ function gatewayCommand(checkout: string): string[] {
     execFileSync(process.execPath, [join(checkout, 'scripts/build.mjs')], { cwd: checkout, stdio: ['ignore', 'ignore', 'inherit'] });
     built.add(checkout);
   }
-  return [...productionNodeFlags(checkout), script];
+  // BENCH_COMPARE_FLAGS: the compared gateway's Node flags instead of its Dockerfile's (with
+  // BENCH_COMPARE=<this checkout>, an A/B of Node flags on the same code).
+  const nodeFlags =
+    compared && process.env.BENCH_COMPARE_FLAGS !== undefined ? process.env.BENCH_COMPARE_FLAGS.split(' ').filter(Boolean) : productionNodeFlags(checkout);
+  return [...nodeFlags, script];
 }
 const built = new Set<string>();
 
-function spawnReady(args: string[], env: Record<string, string> = {}, readyOn: 'stdout' | 'stderr' = 'stdout', gateway?: string): Promise<Peer> {
+function spawnReady(
+  args: string[],
+  env: Record<string, string> = {},
+  readyOn: 'stdout' | 'stderr' = 'stdout',
+  gateway?: string,
+  compared = false,
+): Promise<Peer> {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway process there (node --cpu-prof).
   const profile = process.env.BENCH_PROFILE && gateway ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // BENCH_GATEWAY_FLAGS: extra Node flags for the gateway (e.g. V8 heap sizes, to see what RSS follows).
   const flags = gateway ? (process.env.BENCH_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean) : [];
-  const command = gateway ? [...profile, ...flags, ...gatewayCommand(gateway), ...args] : ['--import', 'tsx', ...args];
+  const command = gateway ? [...profile, ...flags, ...gatewayCommand(gateway, compared), ...args] : ['--import', 'tsx', ...args];
   const gcLog = gateway ? join(dir, `gc-${children.length}.jsonl`) : undefined;
+  // The gateway's access log goes to /dev/null, as a production log shipper would take it away;
+  // BENCH_GATEWAY_STDOUT=<file> keeps this checkout's (with V8's --trace-gc* output, which goes there too).
+  const stdout =
+    readyOn === 'stdout'
+      ? 'pipe'
+      : gateway === ROOT && !compared && process.env.BENCH_GATEWAY_STDOUT
+        ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'w')
+        : 'ignore';
   const child = spawn(process.execPath, command, {
     env: { ...process.env, ...env, ...(gcLog ? { BENCH_GC_LOG: gcLog } : {}) },
-    // The gateway's access log goes to /dev/null, as a production log shipper would take it away.
-    stdio: ['ignore', readyOn === 'stdout' ? 'pipe' : 'ignore', readyOn === 'stderr' ? 'pipe' : 'inherit'],
+    stdio: ['ignore', stdout, readyOn === 'stderr' ? 'pipe' : 'inherit'],
   });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -298,7 +315,7 @@ async function main() {
   const redis = wanted('gateway session cookie, Redis store') ? await startRedis() : undefined;
   const gwRedis = redis ? await spawnReady([], { ...env, BENCH_REDIS_URL: redis.url }, 'stderr', ROOT) : undefined;
   const compareDir = process.env.BENCH_COMPARE;
-  const other = compareDir ? await spawnReady([], env, 'stderr', compareDir) : undefined;
+  const other = compareDir ? await spawnReady([], env, 'stderr', compareDir, true) : undefined;
   emulator.setClientSettings(POOL_ID, 'demo-gateway', {
     callbackUrls: [gw, other, gwRedis].filter((g) => g).map((g) => `${g!.url}/_auth/callback`),
     logoutUrls: [gw, other, gwRedis].filter((g) => g).map((g) => `${g!.url}/`),
@@ -419,7 +436,8 @@ end
   const rawRow = scenarios.find((s) => s.name === 'node:http + undici Pool proxy');
   const sessionRow = scenarios.find((s) => s.name === 'gateway session cookie');
   if (rawRow && sessionRow && Number.isFinite(oneCookie) && oneCookie > 0) {
-    const rate = Math.max(100, Math.round(oneCookie / 2));
+    // BENCH_FIXED_RATE pins the rate (to compare runs on a machine whose maximum moves).
+    const rate = Number(process.env.BENCH_FIXED_RATE) || Math.max(100, Math.round(oneCookie / 2));
     const half = { raw: [] as FixedRateResult[], gateway: [] as FixedRateResult[] };
     const gcBefore = gcPauses(gw);
     const machineBefore = machineTimes();
@@ -455,16 +473,26 @@ end
     }
   }
 
-  // BENCH_RSS=1: the gateway's RSS after 60 s and 120 s of maximum load (session cookie row).
+  // BENCH_RSS=1: the gateway's RSS after 60 s and 120 s of maximum load (session cookie row); with
+  // BENCH_PARALLEL and BENCH_COMPARE, the compared checkout's at the same time, under the same load.
   if (process.env.BENCH_RSS && sessionRow) {
     const minute = Number(process.env.BENCH_RSS_SECONDS ?? 60);
-    const first = runWrk(sessionRow, minute);
-    const at60 = rssMb(gw.pid);
-    const second = runWrk(sessionRow, minute);
-    const at120 = rssMb(gw.pid);
-    console.log(
-      `\ngateway RSS at maximum load (session cookie, wrk -c${CONNECTIONS}): ${at60} MB after ${minute} s (${Math.round(first.rps).toLocaleString('en')} req/s), ${at120} MB after ${2 * minute} s (${Math.round(second.rps).toLocaleString('en')} req/s)`,
-    );
+    const partner = scenarios.find((x) => x.name === pairOf.get(sessionRow.name));
+    const gcBefore = [gcPauses(gw)?.length ?? 0, other ? (gcPauses(other)?.length ?? 0) : 0];
+    const phase = async () => (partner ? await runWrkPair(sessionRow, partner, minute) : [runWrk(sessionRow, minute)]);
+    const first = await phase();
+    const at60 = [rssMb(gw.pid), other ? rssMb(other.pid) : 0];
+    const second = await phase();
+    const at120 = [rssMb(gw.pid), other ? rssMb(other.pid) : 0];
+    const rps = (x: Sample | undefined) => Math.round(x?.rps ?? 0).toLocaleString('en');
+    const cpu = (x: Sample | undefined) => (x?.cpu ?? NaN).toFixed(0);
+    const line = (name: string, i: number, peer: Peer) => {
+      const gc = gcPauses(peer);
+      return `${name}: ${at60[i]} MB after ${minute} s (${rps(first[i])} req/s, ${cpu(first[i])} µs/req), ${at120[i]} MB after ${2 * minute} s (${rps(second[i])} req/s, ${cpu(second[i])} µs/req)${gc ? `; GC pauses: ${summariseGc(gc.slice(gcBefore[i]))}` : ''}`;
+    };
+    console.log(`\nRSS at maximum load (session cookie, wrk -c${CONNECTIONS}${partner ? ', both gateways at once' : ''}):`);
+    console.log(`  ${line('gateway', 0, gw)}`);
+    if (partner && other) console.log(`  ${line('compared checkout', 1, other)}`);
   }
 }
 
@@ -496,8 +524,9 @@ const generator = ((): { name: string; command: string[] } => {
     try {
       execFileSync('g++', ['-O2', '-std=c++17', '-o', binary, join(ROOT, 'bench/fixed-rate.cc')], { stdio: ['ignore', 'ignore', 'inherit'] });
       try {
-        execFileSync('chrt', ['-f', '1', 'true'], { stdio: 'ignore' });
-        return { name: 'bench/fixed-rate.cc, real-time priority', command: ['chrt', '-f', '1', binary] };
+        // Priority 2: above the servers it measures (setRealtime, 1), so it is never the one waiting.
+        execFileSync('chrt', ['-f', '2', 'true'], { stdio: 'ignore' });
+        return { name: 'bench/fixed-rate.cc, real-time priority', command: ['chrt', '-f', '2', binary] };
       } catch {
         return { name: 'bench/fixed-rate.cc', command: [binary] };
       }
