@@ -458,7 +458,7 @@ end
     const row = (name: string, xs: FixedRateResult[]) =>
       `  ${name} p50 ${f(med(xs, 'p50'))} ms, p99 ${f(med(xs, 'p99'))} ms, p99.9 ${f(med(xs, 'p999'))} ms (${Math.round(med(xs, 'rps')).toLocaleString('en')} req/s done; generator: ${f(med(xs, 'cpuPercent'))} % CPU, late by ${f(med(xs, 'sendLagP99'))} ms at p99)`;
     console.log(
-      `\nhalf load (${rate.toLocaleString('en')} req/s fixed rate, open loop, ${FIXED_RATE_CONNECTIONS} connections, ${generator.name}, latency from the scheduled send time, median of ${ROUNDS}${realtime ? '; upstream, proxy and gateway at real-time priority (BENCH_REALTIME=0: ordinary)' : ''}):`,
+      `\nhalf load (${rate.toLocaleString('en')} req/s fixed rate, open loop, ${FIXED_RATE_CONNECTIONS} connections, ${generator.name}, latency from the scheduled send time, median of ${ROUNDS}${realtime ? '; the event loops of upstream, proxy and gateway at real-time priority (BENCH_REALTIME=0: ordinary)' : ''}):`,
     );
     console.log(row('node:http + undici Pool proxy:', half.raw));
     console.log(row('gateway session cookie:       ', half.gateway));
@@ -549,12 +549,14 @@ function runFixedRate(s: Scenario, rate: number, seconds: number): FixedRateResu
 }
 
 /**
- * Moves every thread of the given processes to SCHED_FIFO priority 1 (on) or back to SCHED_OTHER
- * (off) with chrt; false when the system does not allow it (not root, no CAP_SYS_NICE, no chrt).
+ * Moves the main thread (the event loop) of each given process to SCHED_FIFO priority 1 (on) or back
+ * to SCHED_OTHER (off) with chrt; false when the system does not allow it (not root, no CAP_SYS_NICE,
+ * no chrt). Only the main thread: a real-time V8 helper thread doing concurrent marking would hold a
+ * core until it is done (FIFO does not time-slice) and stall the event loops for tens of ms.
  */
 function setRealtime(pids: number[], on: boolean): boolean {
   try {
-    for (const pid of pids) execFileSync('chrt', on ? ['-a', '-f', '-p', '1', String(pid)] : ['-a', '-o', '-p', '0', String(pid)], { stdio: 'ignore' });
+    for (const pid of pids) execFileSync('chrt', on ? ['-f', '-p', '1', String(pid)] : ['-o', '-p', '0', String(pid)], { stdio: 'ignore' });
     return true;
   } catch {
     if (on) setRealtime(pids, false);
