@@ -69,7 +69,7 @@ static int openConnection() {
 
 static void watch(Conn& c, int index, bool wantWrite, int op) {
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP | (wantWrite ? EPOLLOUT : 0);
+  ev.events = EPOLLIN | EPOLLRDHUP | (wantWrite ? (uint32_t)EPOLLOUT : 0u);
   ev.data.u32 = index;
   if (epoll_ctl(ep, op, c.fd, &ev) != 0) die("epoll_ctl");
 }
@@ -294,10 +294,17 @@ int main(int argc, char** argv) {
   auto at = [](const std::vector<double>& xs, double q) {
     return xs.empty() ? NAN : xs[std::min(xs.size() - 1, (size_t)(q * xs.size()))] * 1000;
   };
-  printf(
-      "{\"sent\":%ld,\"completed\":%ld,\"errors\":%ld,\"non2xx\":%ld,\"rps\":%.1f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,"
-      "\"max\":%.3f,\"sendLagP99\":%.3f,\"waitedForConnection\":%ld,\"cpuPercent\":%.1f}\n",
-      sent, completed, errors, non2xx, completed / elapsed, at(latencies, 0.5), at(latencies, 0.9), at(latencies, 0.99), at(latencies, 0.999),
-      latencies.empty() ? NAN : latencies.back() * 1000, at(sendLags, 0.99), waitedForConnection, 100 * (cpu(ru1) - cpu(ru0)) / elapsed);
+  // JSON has no NaN: a figure with no samples behind it prints as null.
+  auto num = [](double x) {
+    char buf[32];
+    if (std::isnan(x)) return std::string("null");
+    snprintf(buf, sizeof buf, "%.3f", x);
+    return std::string(buf);
+  };
+  printf("{\"sent\":%ld,\"completed\":%ld,\"errors\":%ld,\"non2xx\":%ld,\"rps\":%.1f,\"p50\":%s,\"p90\":%s,\"p99\":%s,\"p999\":%s,"
+         "\"max\":%s,\"sendLagP99\":%s,\"waitedForConnection\":%ld,\"cpuPercent\":%.1f}\n",
+         sent, completed, errors, non2xx, completed / elapsed, num(at(latencies, 0.5)).c_str(), num(at(latencies, 0.9)).c_str(),
+         num(at(latencies, 0.99)).c_str(), num(at(latencies, 0.999)).c_str(), num(latencies.empty() ? NAN : latencies.back() * 1000).c_str(),
+         num(at(sendLags, 0.99)).c_str(), waitedForConnection, 100 * (cpu(ru1) - cpu(ru0)) / elapsed);
   return 0;
 }

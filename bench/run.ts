@@ -21,10 +21,14 @@
  * each gateway row at the same time as the compared checkout's; BENCH_MEMORY_LOG=<file> has the
  * gateway log its memory use there every 5 s.
  *
- * After the table: the p99 at half of the gateway's maximum (the session row's req/s / 2, a fixed
- * open-loop rate from bench/fixed-rate.ts) for the raw undici proxy and the gateway, and their
- * difference (BENCH_FIXED_CONNECTIONS, default wrk's count); with BENCH_RSS=1, the gateway's RSS after 60 s and 120 s at maximum load
- * (BENCH_RSS_SECONDS changes the 60).
+ * After the table: the p99 at half of the gateway's maximum (the session row's req/s / 2, or
+ * BENCH_FIXED_RATE; a fixed open-loop rate from bench/fixed-rate.cc, or bench/fixed-rate.ts without
+ * g++) for the raw undici proxy and the gateway, their difference, the generator's own CPU and
+ * lateness, the machine's busy/steal share and the gateway's GC pauses (BENCH_FIXED_CONNECTIONS,
+ * default wrk's count; BENCH_REALTIME=0 leaves the scheduling alone); with BENCH_RSS=1, the
+ * gateway's RSS after 60 s and 120 s at maximum load (BENCH_RSS_SECONDS changes the 60), beside the
+ * compared checkout's with BENCH_PARALLEL. BENCH_COMPARE_FLAGS, BENCH_GATEWAY_STDOUT,
+ * BENCH_HEAP_SAMPLE: see README, Performance.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -315,7 +319,14 @@ async function main() {
   const redis = wanted('gateway session cookie, Redis store') ? await startRedis() : undefined;
   const gwRedis = redis ? await spawnReady([], { ...env, BENCH_REDIS_URL: redis.url }, 'stderr', ROOT) : undefined;
   const compareDir = process.env.BENCH_COMPARE;
-  const other = compareDir ? await spawnReady([], env, 'stderr', compareDir, true) : undefined;
+  // BENCH_COMPARE_ENV="NAME=value …": environment variables for the compared gateway only.
+  const compareEnv = Object.fromEntries(
+    (process.env.BENCH_COMPARE_ENV ?? '')
+      .split(' ')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  const other = compareDir ? await spawnReady([], { ...env, ...compareEnv }, 'stderr', compareDir, true) : undefined;
   emulator.setClientSettings(POOL_ID, 'demo-gateway', {
     callbackUrls: [gw, other, gwRedis].filter((g) => g).map((g) => `${g!.url}/_auth/callback`),
     logoutUrls: [gw, other, gwRedis].filter((g) => g).map((g) => `${g!.url}/`),
