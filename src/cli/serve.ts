@@ -17,15 +17,16 @@ import { configPathFrom, readConfigFile } from './config-file';
  * V8 settings every gateway process gets (serve, each `--workers` process, the bench's gateway),
  * unless node's own command line sets the same flag (`process.execArgv`, which wins).
  *
- * `--heap-growing-percent=50`: after each full GC V8 lets the old generation grow to up to 4× what
+ * `--heap-growing-percent=100`: after each full GC V8 lets the old generation grow to up to 4× what
  * survived before the next one; under load the gateway promotes ~5 KB per request (the objects of
  * requests in flight during two scavenges), so the old space swung from ~30 MB live to ~110 MB and
- * RSS stayed at that peak. A 1.5× limit costs more frequent, shorter full GCs (most of the marking is
- * concurrent) and kept RSS at max load at ~165 MB instead of ~220–245 MB (README, Performance). Set
+ * RSS stayed at that peak. A 2× limit costs more frequent, shorter full GCs (most of the marking is
+ * concurrent) and kept RSS at max load at ~170 MB instead of ~220 MB; 1.5× gave the same RSS for
+ * more GC work (README, Performance). Set
  * at run time because NODE_OPTIONS does not accept V8's heap-tuning flags other than the sizes
  * (`--max-semi-space-size=8` is in NODE_OPTIONS of the container and the systemd unit).
  */
-export const PROCESS_V8_FLAGS = ['--heap-growing-percent=50'];
+export const PROCESS_V8_FLAGS = ['--heap-growing-percent=100'];
 
 /** The flags of PROCESS_V8_FLAGS that node's command line (`execArgv`) does not set itself. */
 export function processV8FlagsFor(execArgv: readonly string[]): string[] {
