@@ -21,7 +21,7 @@ import { configPathFrom, readConfigFile } from './config-file';
  * survived before the next one; under load the gateway promotes ~5 KB per request (the objects of
  * requests in flight during two scavenges), so the old space swung from ~30 MB live to ~110 MB and
  * RSS stayed at that peak. A 2× limit costs more frequent, shorter full GCs (most of the marking is
- * concurrent) and kept RSS at max load at ~170 MB instead of ~220 MB; 1.5× gave the same RSS for
+ * concurrent) and kept RSS at max load at ~170–185 MB instead of ~205–225 MB; 1.5× gave the same RSS for
  * more GC work (README, Performance). Set
  * at run time because NODE_OPTIONS does not accept V8's heap-tuning flags other than the sizes
  * (`--max-semi-space-size=8` is in NODE_OPTIONS of the container and the systemd unit).
