@@ -27,7 +27,8 @@ RUN mkdir /pkg && npm pack --ignore-scripts --json --pack-destination /pkg && mv
 
 FROM ${NODE_IMAGE}
 # A 16 MB young generation instead of V8's 128 MB under load: about 100 MB less RSS, no measurable
-# CPU cost (README, Performance).
+# CPU cost (README, Performance). `serve` caps the old generation's growth itself (src/cli/serve.ts:
+# NODE_OPTIONS refuses that flag); the systemd unit sets the same NODE_OPTIONS.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=8 \
     GATEWAY_CONFIG=/etc/cognito-gateway/config.yaml \

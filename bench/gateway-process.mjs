@@ -1,17 +1,22 @@
 /**
  * One gateway in its own process for the benchmark, run as production runs it: the compiled package
- * (dist/, which `npm run build` writes and the installed package runs), with an info-level access
+ * (dist/, which `npm run build` writes and the installed package runs), with the process settings
+ * of `serve` (src/cli/serve.ts applyProcessSettings), with an info-level access
  * log to stdout (the bench sends it to /dev/null). BENCH_GATEWAY_FROM=src runs the TypeScript sources
  * instead (the process must then be started with `--import tsx`). Config: config/demo.yaml with
  * EMULATOR_URL and DEMO_UPSTREAM_URL (and the Redis store with BENCH_REDIS_URL). Prints
  * "ready <port>" when listening (on stderr: stdout carries the logs).
  */
 import { appendFileSync, readFileSync } from 'node:fs';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 const from = process.env.BENCH_GATEWAY_FROM === 'src' ? { dir: '../src/', ext: '.ts' } : { dir: '../dist/', ext: '.js' };
 const { loadConfig } = await import(new URL(`${from.dir}config/load${from.ext}`, import.meta.url).href);
 const { startNodeGateway } = await import(new URL(`${from.dir}runtime/node${from.ext}`, import.meta.url).href);
+// The process-level settings `serve` applies (V8 heap growth), as in production.
+const { applyProcessSettings } = await import(new URL(`${from.dir}cli/serve${from.ext}`, import.meta.url).href);
+applyProcessSettings();
 
 // BENCH_REDIS_URL: the same gateway with the shared Redis store.
 const store = process.env.BENCH_REDIS_URL ? `\nstore: { type: redis, url: "${process.env.BENCH_REDIS_URL}" }\n` : '';
@@ -19,7 +24,33 @@ const config = loadConfig(readFileSync(new URL('../config/demo.yaml', import.met
 config.listen.port = 0;
 const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1' });
 console.error(`ready ${gateway.port}`);
-process.on('SIGTERM', () => void gateway.close().then(() => process.exit(0)));
+process.on('SIGTERM', () => {
+  stopHeapSampling?.();
+  void gateway.close().then(() => process.exit(0));
+});
+
+// BENCH_HEAP_SAMPLE=<file>: V8's sampling heap profiler over the process's life, written at SIGTERM
+// (the end of the bench) as a .heapprofile (Chrome DevTools, or bench/heap-report.mjs).
+// BENCH_HEAP_SAMPLE_KIND=allocated (default) counts every sampled allocation, also those the GC
+// collected since (where the allocation rate comes from); =live only those still alive at the end
+// (what is retained).
+let stopHeapSampling;
+if (process.env.BENCH_HEAP_SAMPLE) {
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const allocated = process.env.BENCH_HEAP_SAMPLE_KIND !== 'live';
+  session.post('HeapProfiler.startSampling', {
+    samplingInterval: 16384,
+    includeObjectsCollectedByMajorGC: allocated,
+    includeObjectsCollectedByMinorGC: allocated,
+  });
+  stopHeapSampling = () =>
+    session.post('HeapProfiler.stopSampling', (err, r) => {
+      if (!err) writeFileSync(process.env.BENCH_HEAP_SAMPLE, JSON.stringify(r.profile));
+    });
+}
 
 // BENCH_MEMORY_LOG=<file>: process.memoryUsage() appended there every 5 s (where the RSS goes).
 if (process.env.BENCH_MEMORY_LOG) {
@@ -30,7 +61,27 @@ if (process.env.BENCH_MEMORY_LOG) {
     const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, mb(sp.space_size)]));
     appendFileSync(
       file,
-      `${JSON.stringify({ t: Math.round(process.uptime()), rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), spaces })}\n`,
+      `${JSON.stringify({ pid: process.pid, t: Math.round(process.uptime()), rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), spaces })}\n`,
     );
   }, 5000).unref();
+}
+
+// BENCH_GC_LOG=<file> (bench/run.ts sets it): every main-thread GC pause, appended once a second as
+// one JSON line each ({ kind, ms }), for the half-load latency line.
+if (process.env.BENCH_GC_LOG) {
+  const file = process.env.BENCH_GC_LOG;
+  const kinds = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking step',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+  };
+  let pending = '';
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pending += `${JSON.stringify({ kind: kinds[e.detail?.kind] ?? String(e.detail?.kind), ms: e.duration })}\n`;
+  }).observe({ entryTypes: ['gc'] });
+  setInterval(() => {
+    if (pending) appendFileSync(file, pending);
+    pending = '';
+  }, 1000).unref();
 }
