@@ -41,17 +41,26 @@ export function matchApp(apps: readonly CompiledApp[], host: string, path: strin
 }
 
 // normalizeHost per request Host value, remembered: a gateway sees few distinct hosts. The key is
-// normalizeHost's only input, so a remembered answer is the answer; bounded (cleared when full), so
-// a client sending many hosts costs nothing but misses.
+// normalizeHost's only input, so a remembered answer is the answer; bounded in entries (cleared when
+// full) and in bytes (a Host longer than HOST_REMEMBERED_LENGTH is never kept: a client's 30 KB Host
+// values must not stay in memory), so a client sending many hosts costs only misses.
 const HOSTS_REMEMBERED = 256;
+const HOST_REMEMBERED_LENGTH = 255;
 const normalizedHosts = new Map<string, string | undefined>();
 
 /** normalizeHost(host), remembered. */
 export function normalizedRequestHost(host: string): string | undefined {
   const known = normalizedHosts.get(host);
   if (known !== undefined || normalizedHosts.has(host)) return known;
-  if (normalizedHosts.size >= HOSTS_REMEMBERED) normalizedHosts.clear();
   const normal = normalizeHost(host);
-  normalizedHosts.set(host, normal);
+  if (host.length <= HOST_REMEMBERED_LENGTH) {
+    if (normalizedHosts.size >= HOSTS_REMEMBERED) normalizedHosts.clear();
+    normalizedHosts.set(host, normal);
+  }
   return normal;
+}
+
+/** How many request hosts are remembered (for tests: the bounds above). */
+export function rememberedHostCount(): number {
+  return normalizedHosts.size;
 }

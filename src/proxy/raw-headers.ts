@@ -26,10 +26,13 @@ import type { UpstreamRequest } from './forward';
 
 /**
  * Canonical forms of the names seen with capitals or `_` (clients send Title-Case; the gateway's
- * own headers are fixed names): the answer depends on the name alone. Bounded: once full, new
- * names are computed each time.
+ * own headers are fixed names): the answer depends on the name alone. Bounded in entries and in
+ * bytes: only names of at most REMEMBERED_LENGTH characters are kept (a client's 30 KB header name
+ * must not stay in memory), and once full, new names are computed each time.
  */
 const canonicalNames = new Map<string, string>();
+/** Longest name or Connection value remembered; real ones are far shorter. */
+const REMEMBERED_LENGTH = 64;
 
 /** Lower case with `_` read as `-`, skipping the copies when the name is already canonical. */
 function canonical(name: string): string {
@@ -40,7 +43,7 @@ function canonical(name: string): string {
       if (lower === undefined) {
         lower = name.toLowerCase();
         if (lower.includes('_')) lower = lower.replaceAll('_', '-');
-        if (canonicalNames.size < 2048) canonicalNames.set(name, lower);
+        if (name.length <= REMEMBERED_LENGTH && canonicalNames.size < 2048) canonicalNames.set(name, lower);
       }
       return lower;
     }
@@ -49,7 +52,7 @@ function canonical(name: string): string {
 }
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
-/** Connection values seen (keep-alive, close, Upgrade …: few distinct ones), bounded. */
+/** Connection values seen (keep-alive, close, Upgrade …: few distinct ones), bounded; long ones are not kept. */
 const tokensByValue = new Map<string, ReadonlySet<string>>();
 
 /**
@@ -68,8 +71,10 @@ function connectionNamed(raw: readonly string[]): ReadonlySet<string> | undefine
   if (!tokens) {
     const set = connectionTokens([joined]);
     tokens = set.size === 0 ? NO_TOKENS : set;
-    if (tokensByValue.size >= 256) tokensByValue.clear();
-    tokensByValue.set(joined, tokens);
+    if (joined.length <= REMEMBERED_LENGTH) {
+      if (tokensByValue.size >= 256) tokensByValue.clear();
+      tokensByValue.set(joined, tokens);
+    }
   }
   return tokens;
 }
@@ -172,4 +177,9 @@ export function downstreamRawHeaders(
   for (const line of opts.setCookies ?? []) out.push('set-cookie', line);
   for (const [name, value] of Object.entries(opts.responseHeaders ?? {})) out.push(name, value);
   return { headers: out, contentLength: lengths === 1 && Number.isSafeInteger(contentLength) ? contentLength : -1 };
+}
+
+/** How many header names and Connection values are remembered (for tests: the bounds above). */
+export function rememberedHeaderMemos(): { names: number; connectionValues: number } {
+  return { names: canonicalNames.size, connectionValues: tokensByValue.size };
 }

@@ -4,7 +4,8 @@
  * a write syscall (stdout to a pipe or file is synchronous in Node) and a busy gateway makes one
  * write per batch rather than one per line. Bounded: past `maxBufferedBytes` lines
  * are dropped and counted, and the count is written with the next batch. Whatever is still buffered
- * at exit is written synchronously.
+ * at exit, a batch waiting to retry after EAGAIN included, is written synchronously (a batch whose
+ * write is in flight at exit is the one thing that can be cut).
  *
  * Each line is UTF-8-encoded into a reused 64 KB chunk as it arrives, so the line's string dies
  * young: held for 50 ms in an array, every line outlived a scavenge or two and was promoted to V8's
@@ -54,6 +55,8 @@ class BatchedFd {
   private dropped = 0;
   private scheduled = false;
   private writing = false;
+  /** The rest of a batch that got EAGAIN, until its retry (nothing of it is in flight meanwhile). */
+  private waiting?: Buffer[];
 
   constructor(
     private readonly fd: number,
@@ -117,7 +120,15 @@ class BatchedFd {
     const writeRest = () => {
       writev(this.fd, views, null, (e, n) => {
         if (!e) views = after(views, n);
-        if (e?.code === 'EAGAIN') return void setTimeout(writeRest, RETRY_MS).unref();
+        if (e?.code === 'EAGAIN') {
+          // Nothing is in flight while it waits: the exit hook may write these itself.
+          this.waiting = views;
+          return void setTimeout(() => {
+            if (this.waiting === undefined) return; // written by flushSync at exit
+            this.waiting = undefined;
+            writeRest();
+          }, RETRY_MS).unref();
+        }
         // Any other error (a closed pipe): the batch is lost, as a line to a dead stdout would be.
         if (!e && views.length > 0) return writeRest();
         this.writing = false;
@@ -133,8 +144,12 @@ class BatchedFd {
   }
 
   flushSync(): void {
-    if (this.chunks.length === 0 && this.dropped === 0) return;
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    if (waiting.length === 0 && this.chunks.length === 0 && this.dropped === 0) return;
     try {
+      // A batch waiting to retry after EAGAIN goes first, so lines keep their order.
+      for (const v of waiting) writeSync(this.fd, v, 0, v.length);
       for (const c of this.take()) writeSync(this.fd, c.buf, 0, c.used);
     } catch {
       // stdout gone (closed pipe): nothing left to tell.

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { matchApp, normalizeHost, parseHostPattern, type AppInput } from '../../src/policy';
-import { normalizedRequestHost } from '../../src/policy/match-app';
+import { normalizedRequestHost, rememberedHostCount } from '../../src/policy/match-app';
 import { compile } from './helpers';
 
 const app = (id: string, extra: Partial<AppInput>): AppInput => ({
@@ -95,5 +95,13 @@ describe('remembered request hosts (normalizedRequestHost)', () => {
     for (let i = 0; i < 1000; i++) expect(normalizedRequestHost(`h${i}.example.com:${1 + (i % 9)}`)).toBe(`h${i}.example.com:${1 + (i % 9)}`);
     for (const host of hosts) expect(normalizedRequestHost(host), host).toBe(normalizeHost(host));
     expect([id('APP.Example.COM:443', '/admin/x'), id('x.eu.example.com', '/x'), id('bad host!', '/x')]).toEqual(['exact-admin', 'wild-deeper', 'any-root']);
+  });
+  it('never keeps a long Host value (a client cannot park 30 KB strings in it)', () => {
+    normalizedRequestHost('short.example.com');
+    const before = rememberedHostCount();
+    const long = `${'a'.repeat(300)}.example.com`;
+    expect(normalizedRequestHost(long)).toBe(normalizeHost(long));
+    expect(normalizedRequestHost(long)).toBe(normalizeHost(long));
+    expect(rememberedHostCount()).toBe(before);
   });
 });

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { cookiePairName, filterCookieHeader } from '../../src/proxy/cookies';
 import { withStrippedName, type HeaderStripRules } from '../../src/proxy/headers';
-import { downstreamRawHeaders, upstreamRawHeaders } from '../../src/proxy/raw-headers';
+import { downstreamRawHeaders, rememberedHeaderMemos, upstreamRawHeaders } from '../../src/proxy/raw-headers';
 import type { UpstreamRequest } from '../../src/proxy';
 
 /** The definitions before the one-pass versions. */
@@ -84,6 +84,20 @@ describe('Connection tokens remembered per value', () => {
   it('two Connection lines name the tokens of both', () => {
     const raw = ['Connection', 'X-One', 'X-One', '1', 'Connection', 'X-Two', 'X-Two', '2', 'X-Three', '3'];
     expect(names(upstreamRawHeaders(raw, opts())).slice(0, 1)).toEqual(['X-Three']);
+  });
+});
+
+describe('what the header edits remember is bounded in bytes', () => {
+  it('a long header name or Connection value is edited right and never kept', () => {
+    upstreamRawHeaders(['X-Drop', '1', 'X-Keep', '2', 'Connection', 'keep-alive'], opts());
+    const before = rememberedHeaderMemos();
+    const longName = `X-${'A'.repeat(30_000)}`;
+    const longConnection = `${'x-pad, '.repeat(2000)}X-Drop`;
+    for (let round = 0; round < 2; round++) {
+      const out = upstreamRawHeaders([longName, 'v', 'Connection', longConnection, 'X-Drop', 'gone', 'X-Keep', 'kept'], opts());
+      expect(names(out).slice(0, 2)).toEqual([longName, 'X-Keep']);
+    }
+    expect(rememberedHeaderMemos()).toEqual(before);
   });
 });
 
