@@ -6,26 +6,13 @@
  * gateway then gets a marker Response (`x-hono-already-sent`) that only carries the status for the
  * access log. Upgrade requests (WebSocket) get the upstream's 101 and then bytes piped both ways.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { downstreamRawHeaders, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
-import { NodeRequestView } from './node-request';
+import { NodeRequestView, type NodeBindings } from './node-request';
 
-/** What @hono/node-server hands the app as `env`, plus the socket of an Upgrade request. */
-export interface NodeBindings {
-  incoming: IncomingMessage;
-  outgoing: ServerResponse;
-  /** Set for requests that arrived through the server's 'upgrade' event. */
-  upgrade?: { socket: Duplex; head: Buffer };
-  /**
-   * Set when the Node entry's own 'close' listener on `outgoing` reports the close here (one listener
-   * per request rather than one per party that cares): `closed` once it fired, and it calls `onClose`.
-   * Without it the forwarder listens itself. `direct`: false once @hono/node-server's listener took
-   * the request over (it then drains an unread body itself).
-   */
-  close?: { closed: boolean; onClose?: () => void; direct: boolean };
-}
+export type { NodeBindings };
 
 const bindingsByRequest = new WeakMap<Request, NodeBindings>();
 

@@ -6,8 +6,23 @@
  * gateway's endpoints: the same URL and the same header values (see `get`), so a decision cannot
  * depend on which of the two served it. Node only, with ./node.ts.
  */
-import type { IncomingMessage } from 'node:http';
-import type { NodeBindings } from './node-forward';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** What @hono/node-server hands the app as `env`, plus the socket of an Upgrade request. */
+export interface NodeBindings {
+  incoming: IncomingMessage;
+  outgoing: ServerResponse;
+  /** Set for requests that arrived through the server's 'upgrade' event. */
+  upgrade?: { socket: Duplex; head: Buffer };
+  /**
+   * Set when the Node entry's own 'close' listener on `outgoing` reports the close here (one listener
+   * per request rather than one per party that cares): `closed` once it fired, and it calls `onClose`.
+   * Without it the forwarder listens itself. `direct`: false once @hono/node-server's listener took
+   * the request over (it then drains an unread body itself).
+   */
+  close?: { closed: boolean; onClose?: () => void; direct: boolean };
+}
 
 /**
  * What @hono/node-server accepts without building a URL object (its fast path): a plain host (name or
