@@ -262,3 +262,61 @@ describe('client aborts and the in-flight count', () => {
     client.destroy();
   });
 });
+
+describe('an upstream that answers before it reads the request body', () => {
+  let upstream: http.Server;
+  let gw: RunningGateway;
+  let upstreamSawBytes = 0;
+  beforeAll(async () => {
+    // Answers 413 at once, before reading the body (as an upstream refusing an upload does); Node's
+    // server then reads and discards the rest to keep the connection.
+    upstream = http.createServer((req, res) => {
+      if (req.method === 'POST') {
+        req.on('data', (c: Buffer) => (upstreamSawBytes += c.length));
+        res.writeHead(413, { 'content-type': 'text/plain' });
+        res.end('too large');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`ok ${req.url}`);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const config = structuredClone(stack.config);
+    for (const app of config.apps) if (app.id === 'demo') app.upstream = `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}`;
+    gw = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger: createMemoryLogger() });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await new Promise((r) => upstream.close(r));
+  });
+
+  it('its answer reaches the client, and the next request on the same connection is answered', async () => {
+    const client = net.connect(gw.port, '127.0.0.1');
+    client.on('error', () => {});
+    await new Promise((r) => client.once('connect', r));
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    const until = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const t = setInterval(() => {
+          if (pattern.test(text)) {
+            clearInterval(t);
+            resolve();
+          } else if (client.destroyed) {
+            clearInterval(t);
+            reject(new Error(`connection closed; got: ${text.slice(0, 200)}`));
+          }
+        }, 5);
+      });
+    const body = 'x'.repeat(256 * 1024);
+    client.write(`POST /public/upload HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await until(/too large/);
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    client.write(`GET /public/after HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\n\r\n`);
+    await until(/ok \/public\/after/);
+    expect(text.match(/^HTTP\/1\.1 \d{3}/gm)).toEqual(['HTTP/1.1 413', 'HTTP/1.1 200']);
+    // The body still went through untouched (the upstream read and discarded it after answering).
+    expect(upstreamSawBytes).toBe(body.length);
+    client.destroy();
+  });
+});
