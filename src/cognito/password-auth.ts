@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../log';
 import { StoreUnavailableError, windowLimiter, type FailMode, type LimitAttempt, type SharedStore } from '../store';
-import { Lru } from '../tokens/lru';
+import { Lru } from '../lru';
 import type { AdminRespondToAuthChallengeInput, AuthTokens, CognitoAdmin, InitiateAuthResult } from './client';
 import { toCognitoAdminError } from './errors';
 

@@ -8,7 +8,7 @@
  * whether to fail closed. Web-API only.
  */
 import type { Logger } from '../log';
-import { Lru } from '../tokens/lru';
+import { Lru } from '../lru';
 import type { SharedCache } from '../tokens/shared-cache';
 import type { CognitoAdmin } from './client';
 import { CognitoAdminError, toCognitoAdminError } from './errors';

@@ -12,7 +12,7 @@ import type { Identity } from '../identity';
 import { generateEphemeralAssertionKey, loadAssertionKeys } from './assertion-keys';
 import type { AssertionKey } from './assertion-keys';
 import { TokenConfigError } from './errors';
-import { Lru } from './lru';
+import { Lru } from '../lru';
 
 export interface AssertionSignerOptions {
   /** `iss` of every assertion: the gateway's public URL or name. */

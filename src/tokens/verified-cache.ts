@@ -11,7 +11,7 @@
  * verified tokens are stored, so the bound is maxEntries IdP-issued tokens (~1 KB each for Cognito). The shared level, which leaves the process, is keyed by SHA-256 and
  * never holds the token.
  */
-import { Lru } from './lru';
+import { Lru } from '../lru';
 import type { SharedCache } from './shared-cache';
 
 export interface VerifiedEntry {
