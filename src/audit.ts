@@ -4,6 +4,8 @@
  * Separate from the access log so an auditor reads who may reach what without the traffic. Where the
  * lines go is the runtime's choice (Node: `audit.file` or stdout; Workers: the console).
  */
+import { isReorderingKey } from './log';
+
 export type AuditEventType = 'decision' | 'sign-in' | 'sign-in-failed' | 'sign-out' | 'refresh-failed' | 'config-reload';
 
 export interface AuditEvent {
@@ -41,7 +43,7 @@ export function auditLine(event: AuditEvent): string {
   if (Object.getPrototypeOf(event) === Object.prototype) {
     let plain = true;
     for (const k in event) {
-      if (k === 'stream' || k === 'toJSON' || isIndexLike(k)) {
+      if (k === 'stream' || isReorderingKey(k)) {
         plain = false;
         break;
       }
@@ -52,17 +54,6 @@ export function auditLine(event: AuditEvent): string {
     }
   }
   return JSON.stringify({ stream: 'audit', ...event });
-}
-
-const indexLike = new Map<string, boolean>();
-/** Whether a key is all digits (cached: event keys are few). */
-function isIndexLike(key: string): boolean {
-  let hit = indexLike.get(key);
-  if (hit === undefined) {
-    hit = /^[0-9]+$/.test(key);
-    if (indexLike.size < 1000) indexLike.set(key, hit);
-  }
-  return hit;
 }
 
 /** Keeps events in memory (tests). */

@@ -74,17 +74,23 @@ export function isoTime(ms: number): string {
 }
 
 /**
- * Field names whose value can be written as is: not sensitive, and not an array index (which an
- * object would order before every other key). Cached: field names are few.
+ * Whether JSON.stringify of an object would not write this key where it was added: an array index
+ * (which an object orders before every other key) or `toJSON` (which replaces the object). The log
+ * and audit lines splice JSON only without such keys. Cached: field names are few.
  */
-const plainKeys = new Map<string, boolean>();
-function isPlainKey(key: string): boolean {
-  let plain = plainKeys.get(key);
-  if (plain === undefined) {
-    plain = !isSensitive(key) && !/^[0-9]+$/.test(key) && key !== 'toJSON';
-    if (plainKeys.size < 1000) plainKeys.set(key, plain);
+const reorderingKeys = new Map<string, boolean>();
+export function isReorderingKey(key: string): boolean {
+  let hit = reorderingKeys.get(key);
+  if (hit === undefined) {
+    hit = key === 'toJSON' || /^[0-9]+$/.test(key);
+    if (reorderingKeys.size < 1000) reorderingKeys.set(key, hit);
   }
-  return plain;
+  return hit;
+}
+
+/** Field names whose value can be written as is: not sensitive, and not a reordering key. */
+function isPlainKey(key: string): boolean {
+  return !isReorderingKey(key) && !isSensitive(key);
 }
 
 /** One class, so a per-request child logger is one small object rather than a set of closures. */
