@@ -15,6 +15,7 @@ import {
 import { identityFromClaims, type Identity } from '../identity';
 import type { Logger } from '../log';
 import type { GatewayMetrics } from '../metrics';
+import { Lru } from '../lru';
 import type { CompiledApp } from '../policy';
 import { sha256Base64url } from '../session';
 import type { GatewayStores } from '../store/gateway';
@@ -35,8 +36,12 @@ export interface CognitoFeatures {
   signOutEverywhereByDefault: boolean;
   lookupApps: Set<string>;
   passwordApps: Set<string>;
-  /** Successful Basic sign-ins, by hash of app + credentials, so a client does not cost one AdminInitiateAuth per request. */
-  basicCache: Map<string, { claims: Record<string, unknown>; until: number }>;
+  /**
+   * Successful Basic sign-ins, by hash of app + credentials, so a client does not cost one
+   * AdminInitiateAuth per request. Least recently used first out: a script that signs in on every
+   * request stays cached while a thousand one-off sign-ins pass through.
+   */
+  basicCache: Lru<{ claims: Record<string, unknown>; until: number }>;
   /** How long a successful Basic sign-in is remembered: the one user-data retention period (cognitoAdmin.userCacheRetention). */
   basicCacheMs: number;
 }
@@ -102,7 +107,7 @@ export function createCognitoFeatures(
     signOutEverywhereByDefault: settings.signOutEverywhere,
     lookupApps: new Set(settings.userLookupApps),
     passwordApps: new Set(settings.passwordAuthApps),
-    basicCache: new Map(),
+    basicCache: new Lru(BASIC_CACHE_MAX),
     basicCacheMs: settings.userCacheRetentionSeconds * 1000,
   };
 }
@@ -172,7 +177,6 @@ export async function authenticateBasic(gw: Gateway, app: CompiledApp, header: s
     }
   }
   const claims = await realm.verifier.verifyIdToken(result.tokens.idToken);
-  if (cognito.basicCache.size >= BASIC_CACHE_MAX) cognito.basicCache.delete(cognito.basicCache.keys().next().value!);
   cognito.basicCache.set(key, { claims, until: now + cognito.basicCacheMs });
   return { kind: 'identity', identity: identityFromClaims(claims, 'basic', { groupsClaim: gw.config.idp.groupsClaim }) };
 }
