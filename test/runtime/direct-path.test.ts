@@ -13,6 +13,7 @@ import { createMemoryLogger } from '../../src/log';
 import { IncomingHeaders } from '../../src/runtime/node-request';
 import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
 import { TestBrowser } from '../helpers/browser';
+import { rawConnection } from '../helpers/raw';
 import { startStack, type Stack } from '../helpers/stack';
 import { rawExchange } from '../proxy/raw-peers';
 
@@ -291,30 +292,14 @@ describe('an upstream that answers before it reads the request body', () => {
   });
 
   it('its answer reaches the client, and the next request on the same connection is answered', async () => {
-    const client = net.connect(gw.port, '127.0.0.1');
-    client.on('error', () => {});
-    await new Promise((r) => client.once('connect', r));
-    let text = '';
-    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    const until = (pattern: RegExp) =>
-      new Promise<void>((resolve, reject) => {
-        const t = setInterval(() => {
-          if (pattern.test(text)) {
-            clearInterval(t);
-            resolve();
-          } else if (client.destroyed) {
-            clearInterval(t);
-            reject(new Error(`connection closed; got: ${text.slice(0, 200)}`));
-          }
-        }, 5);
-      });
+    const { client, until, text: received } = await rawConnection(gw.port);
     const body = 'x'.repeat(256 * 1024);
     client.write(`POST /public/upload HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     await until(/too large/);
-    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received()).toMatch(/^HTTP\/1\.1 413 /);
     client.write(`GET /public/after HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\n\r\n`);
     await until(/ok \/public\/after/);
-    expect(text.match(/^HTTP\/1\.1 \d{3}/gm)).toEqual(['HTTP/1.1 413', 'HTTP/1.1 200']);
+    expect(received().match(/^HTTP\/1\.1 \d{3}/gm)).toEqual(['HTTP/1.1 413', 'HTTP/1.1 200']);
     // The body still went through untouched (the upstream read and discarded it after answering).
     expect(upstreamSawBytes).toBe(body.length);
     client.destroy();

@@ -4,8 +4,8 @@
  * gateway, and the keep-alive connection serves the next request. Both framings: Content-Length
  * and chunked.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawConnection as connection } from '../helpers/raw';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -13,28 +13,6 @@ beforeAll(async () => {
   stack = await startStack();
 });
 afterAll(() => stack?.close());
-
-/** One keep-alive connection to the gateway: write raw bytes, wait for a pattern in what came back. */
-async function connection(port: number) {
-  const client = net.connect(port, '127.0.0.1');
-  client.on('error', () => {});
-  await new Promise((r) => client.once('connect', r));
-  let text = '';
-  client.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  const until = (pattern: RegExp) =>
-    new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if (pattern.test(text)) {
-          clearInterval(t);
-          resolve();
-        } else if (client.destroyed) {
-          clearInterval(t);
-          reject(new Error(`connection closed; got: ${text.slice(0, 300)}`));
-        }
-      }, 5);
-    });
-  return { client, until, text: () => text };
-}
 
 describe('a refused request whose body nobody read', () => {
   it('Content-Length: the 401 arrives, then the next request on the same connection is proxied', async () => {
