@@ -11,7 +11,7 @@ import { IdpUnavailableError } from '../oidc/provider';
 import { UpstreamError } from '../proxy';
 import { withStrippedName } from '../proxy/headers';
 import { authenticateBearer, authenticateSession, hasSessionCookie } from './authenticate';
-import { authenticateBasic } from './cognito';
+import { authenticateBasic } from './basic-auth';
 import type { Gateway, RequestInfo } from './context';
 import { decide, type AuthResult, type FoundCredentials, type Outcome, type RequestView, type UpstreamEdits } from './decide';
 import { stripRulesForApp } from './headers';

@@ -1,20 +1,18 @@
 /** Zero-trust policy engine: apps, policies, path normalisation, decisions. Web APIs only. */
 export {
   appSchema,
-  appsSchema,
   policySchema,
   ruleSchema,
   unmatchedSchema,
   type App,
   type AppInput,
-  type Apps,
   type ClaimMatcher,
   type Policy,
   type Rule,
   type Unmatched,
 } from './schema';
 export { ACTIONS, AUTH_METHODS, IDENTITY_SELECTORS, SELECTORS, type PolicyAction, type SelectorName } from './selectors';
-export { validateApps, formatKeyPath, isCatchAll, regexProblem, type ConfigIssue, type KeyPath } from './validate';
+export { appsSchema, validateApps, formatKeyPath, isCatchAll, regexProblem, type Apps, type ConfigIssue, type KeyPath } from './validate';
 export {
   compileApps,
   compileRule,

@@ -1,12 +1,11 @@
 /**
- * Config fragment for apps and their policies (zod 4). Shape only, plus `validateApps` for what shape
- * cannot express; `appsSchema` runs it, so parsing the root config reports every problem with its path.
+ * Config fragment for apps and their policies (zod 4): the shape only. What the shape cannot
+ * express is checked by validate.ts, whose `appsSchema` is this shape plus those checks.
  */
 import * as z from 'zod';
 import { durationBetween } from '../duration';
 import { closestWord } from '../spelling';
 import { ACTIONS, AUTH_METHODS } from './selectors';
-import { validateApps } from './validate';
 
 /** A strict object whose unknown-key error lists the allowed keys and suggests the nearest one. */
 function strictObject<S extends z.ZodRawShape>(shape: S, what: string) {
@@ -177,11 +176,6 @@ export const appSchema = strictObject(
 );
 export type App = z.infer<typeof appSchema>;
 export type AppInput = z.input<typeof appSchema>;
-
-export const appsSchema = z.array(appSchema).superRefine((apps, ctx) => {
-  for (const issue of validateApps(apps)) ctx.addIssue({ code: 'custom', path: issue.keyPath.slice(1), message: issue.message });
-});
-export type Apps = z.infer<typeof appsSchema>;
 
 /** Root-level key: the status for a request that matches no app (never passed through). */
 export const unmatchedSchema = z.union([z.literal(404), z.literal(403)], { error: 'unmatched must be 404 or 403' }).default(404);

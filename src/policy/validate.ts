@@ -2,7 +2,8 @@
  * Checks on parsed apps that zod's shape cannot express. Each issue carries the key's path
  * (`apps[1].policies[2].include[0].ip_ranges[0]`) and a message that says how to fix it.
  */
-import type { App, Policy, Rule } from './schema';
+import * as z from 'zod';
+import { type App, appSchema, type Policy, type Rule } from './schema';
 import { parseCidr } from './cidr';
 import { emailDomainProblem, emailProblem } from './email';
 import { globLiteralHead, globProblem } from './glob';
@@ -208,3 +209,9 @@ function globCanMatchUnder(glob: string, prefix: string, caseSensitive: boolean)
   for (let i = 0; i < common; i++) if (fold(head.segments[i]!) !== fold(prefixSegments[i]!)) return false;
   return head.wildcard || head.segments.length >= prefixSegments.length;
 }
+
+/** The apps list as the root config parses it: the shape, then every check above, each issue at its key's path. */
+export const appsSchema = z.array(appSchema).superRefine((apps, ctx) => {
+  for (const issue of validateApps(apps)) ctx.addIssue({ code: 'custom', path: issue.keyPath.slice(1), message: issue.message });
+});
+export type Apps = z.infer<typeof appsSchema>;

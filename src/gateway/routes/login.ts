@@ -1,5 +1,5 @@
 import type { Gateway, RequestInfo } from '../context';
-import { chooseRealm } from '../realms';
+import { chooseRealm } from './realm-choice';
 import { refuse } from '../refuse';
 import { startLogin } from '../sign-in';
 

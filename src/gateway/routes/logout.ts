@@ -3,7 +3,8 @@ import { signOutEverywhere } from '../../cognito';
 import type { Gateway, RequestInfo } from '../context';
 import { StoreUnavailableError } from '../../store';
 import { revocationHorizonSeconds } from '../authenticate';
-import { chooseRealm, sessionRealm } from '../realms';
+import { sessionRealm } from '../realms';
+import { chooseRealm } from './realm-choice';
 import { refuse } from '../refuse';
 import { redirectResponse } from '../sign-in';
 

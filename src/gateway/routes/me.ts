@@ -1,7 +1,7 @@
 import { authenticateBearer, authenticateSession } from '../authenticate';
 import type { Gateway, RequestInfo } from '../context';
 import { findCredentials, withCookies } from '../handle';
-import { chooseRealm } from '../realms';
+import { chooseRealm } from './realm-choice';
 import { refuse } from '../refuse';
 
 /**
