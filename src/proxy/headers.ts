@@ -42,26 +42,47 @@ export const BASE_IDENTITY_STRIP_RULES: HeaderStripRules = {
 /**
  * Headers that describe the client connection or override the request target. The gateway sets
  * X-Forwarded-For/-Proto/-Host itself; the rest are dropped so a client cannot forge its address,
- * scheme, host or path towards the upstream (X-Original-URL and X-Rewrite-URL are honoured by IIS,
- * Symfony and others as the real path).
+ * country, scheme, host, path or TLS client certificate towards the upstream (X-Original-URL and
+ * X-Rewrite-URL are honoured by IIS, Symfony and others as the real path; a client certificate
+ * header is how an upstream behind an mTLS-terminating proxy learns who connected).
  */
 export const FORWARDING_STRIP_RULES: HeaderStripRules = {
-  // Client-address headers various CDNs and load balancers set: an upstream that believes one of them
-  // must only ever see the gateway's own X-Forwarded-For.
+  // What CDNs, load balancers and service meshes set: an upstream that believes one of them must
+  // only ever see the gateway's own X-Forwarded-* (or nothing).
   names: [
     'Forwarded',
+    // client address and location
     'X-Real-Ip',
     'X-Client-Ip',
+    'Client-Ip',
     'True-Client-Ip',
     'X-Cluster-Client-Ip',
     'Fastly-Client-Ip',
     'Cf-Connecting-Ip',
+    'Cf-Connecting-Ipv6',
+    'Cf-Ipcountry',
+    'X-Original-Forwarded-For',
+    'X-Azure-ClientIP',
+    'X-Azure-SocketIP',
+    // scheme and host
+    'Cf-Visitor',
+    'Front-End-Https',
+    'X-Url-Scheme',
+    'X-Host',
+    'X-Original-Host',
+    'X-Http-Host-Override',
+    // target
     'X-Original-Url',
     'X-Original-Uri',
     'X-Rewrite-Url',
     'X-Original-Method',
+    // TLS client certificate (nginx, Apache, HAProxy conventions)
+    'Ssl-Client-Cert',
+    'X-Client-Cert',
+    'X-Client-Verify',
+    'X-Client-Dn',
   ],
-  prefixes: ['X-Forwarded-'],
+  prefixes: ['X-Forwarded-', 'X-Envoy-', 'X-Ssl-Client-', 'X-Client-Cert-', 'X-Amzn-Mtls-'],
 };
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1), plus Proxy-Connection which old clients still send. */

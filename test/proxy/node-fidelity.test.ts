@@ -103,6 +103,43 @@ describe('request head towards the upstream', () => {
     ]);
   });
 
+  it('drops every connection-describing header other products set: address, country, scheme, host, target, client certificate', async () => {
+    const forged = [
+      'Client-Ip: 6.6.6.6',
+      'Cf-Connecting-Ipv6: 2001:db8::66',
+      'CF-IPCountry: KP',
+      'X-Original-Forwarded-For: 6.6.6.6',
+      'X-Azure-ClientIP: 6.6.6.6',
+      'X-Azure-SocketIP: 6.6.6.6',
+      'X-Envoy-External-Address: 6.6.6.6',
+      'X-Envoy-Original-Path: /admin',
+      'Cf-Visitor: {"scheme":"https"}',
+      'Front-End-Https: on',
+      'X-Url-Scheme: https',
+      'X-Host: evil.example',
+      'X-Original-Host: evil.example',
+      'X-HTTP-Host-Override: evil.example',
+      'X-SSL-Client-Verify: SUCCESS',
+      'X-SSL-Client-S-DN: CN=admin',
+      'SSL-Client-Cert: -----BEGIN%20CERTIFICATE-----',
+      'X-Client-Cert: forged',
+      'X-Client-Verify: SUCCESS',
+      'X-Client-DN: CN=admin',
+      'X-Amzn-Mtls-Clientcert-Subject: CN=admin',
+    ];
+    await rawExchange(gwPort, ['GET /public/forged HTTP/1.1', `Host: 127.0.0.1:${gwPort}`, 'X-Kept: yes', ...forged, '', ''].join('\r\n'), { until: complete });
+    expect(headerLines(up.received[0]!.head).map((l) => l.split(':')[0]!.toLowerCase())).toEqual([
+      'host',
+      'connection',
+      'x-kept',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-forwarded-host',
+      'x-request-id',
+      'traceparent',
+    ]);
+  });
+
   it('adds nothing but the documented edits when the client sends almost nothing (no user-agent, accept-language, sec-fetch-*)', async () => {
     await rawExchange(gwPort, `GET /public/bare HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\n\r\n`, { until: complete });
     const lines = headerLines(up.received[0]!.head);
