@@ -7,7 +7,7 @@
  * gracefully. The only gateway file that knows it runs on Node, with ./node-forward.ts and
  * ./node-request.ts.
  */
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -127,17 +127,23 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
    * endpoints, and every request the direct path below does not take. `apps`: requests for apps are
    * served without the Hono app (its router and context cost on every forwarded request).
    */
+  const unreadable = unreadableRequests(logger);
   const honoListener = (apps: boolean) =>
-    getRequestListener((req, env) => {
-      const bindings = env as NodeBindings;
-      const incoming = bindings.incoming;
-      const refused = refuseDuplicateHost(req, incoming, logger);
-      if (refused) return refused;
-      rememberBindings(req, bindings);
-      const { gw, app } = current;
-      if (!apps || incoming.url?.startsWith('/_auth')) return app.fetch(req, env);
-      return serveProxied(gw, req, env, isAlreadySent).then((res) => res ?? app.fetch(req, env));
-    });
+    unreadable.wrap(
+      getRequestListener(
+        (req, env) => {
+          const bindings = env as NodeBindings;
+          const incoming = bindings.incoming;
+          const refused = refuseDuplicateHost(req, incoming, logger);
+          if (refused) return refused;
+          rememberBindings(req, bindings);
+          const { gw, app } = current;
+          if (!apps || incoming.url?.startsWith('/_auth')) return app.fetch(req, env);
+          return serveProxied(gw, req, env, isAlreadySent).then((res) => res ?? app.fetch(req, env));
+        },
+        { errorHandler: unreadable.errorHandler },
+      ),
+    );
   const listener = honoListener(true);
   const endpointListener = honoListener(false);
 
@@ -166,8 +172,8 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
           void endpointListener(bindings.incoming, bindings.outgoing);
         } else if (!isAlreadySent(res)) writeAnswer(bindings, res);
       },
-      // serveProxied answers its own errors; this is what @hono/node-server answers anything else.
-      () => writeAnswer(bindings, new Response(null, { status: 500 })),
+      // serveProxied answers its own errors; anything else is a bug, answered from the catalogue.
+      (e: unknown) => writeAnswer(bindings, unreadable.errorHandler(e, bindings.incoming)),
     );
   };
   const direct = opts.directProxy ?? true;
@@ -233,13 +239,18 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     void listenerForUpgrade(req, res, socket, head);
   });
   const listenerForUpgrade = (req: http.IncomingMessage, res: http.ServerResponse, socket: Duplex, head: Buffer) =>
-    getRequestListener((r, env) => {
-      const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };
-      const refused = refuseDuplicateHost(r, req, logger);
-      if (refused) return refused;
-      rememberBindings(r, bindings);
-      return current.app.fetch(r, bindings);
-    })(req, res);
+    unreadable.wrap(
+      getRequestListener(
+        (r, env) => {
+          const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };
+          const refused = refuseDuplicateHost(r, req, logger);
+          if (refused) return refused;
+          rememberBindings(r, bindings);
+          return current.app.fetch(r, bindings);
+        },
+        { errorHandler: unreadable.errorHandler },
+      ),
+    )(req, res);
 
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
@@ -368,6 +379,58 @@ function drainUnread(incoming: http.IncomingMessage): void {
     });
   });
 }
+
+type NodeListener = (incoming: http.IncomingMessage, outgoing: http.ServerResponse) => Promise<void>;
+
+/**
+ * A request @hono/node-server cannot make a URL of (a Host that is no host name, a backslash in the
+ * path, an absolute target of another scheme, HTTP/1.0 without a Host) is refused by it before our
+ * code runs, with a bare 400. Its `errorHandler` gives that the catalogue's 400 (page or JSON, with
+ * a request id) and a log line, like every other refusal; an error of our own gets the catalogue's
+ * 500. The listener calls the handler synchronously, inside the call `wrap` marks, so the request
+ * that failed is known without a Request object.
+ */
+function unreadableRequests(logger: Logger) {
+  let reading: http.IncomingMessage | undefined;
+  const errorHandler = (e: unknown, incoming = reading): Response => {
+    const requestId = newRequestId();
+    const accept = incoming?.headers.accept;
+    // Only what the answer is negotiated on: the method (HEAD has no body) and Accept.
+    const negotiation = new Request('http://unreadable.invalid/', {
+      method: incoming?.method === 'HEAD' ? 'HEAD' : 'GET',
+      headers: typeof accept === 'string' ? { accept } : {},
+    });
+    if (e instanceof RequestError) {
+      logger.warn('request refused', { requestId, reason: e.message, method: incoming?.method });
+      return errorResponse(negotiation, 'bad_request', {
+        requestId,
+        detail: UNREADABLE_DETAIL.get(e.message) ?? 'The request target or Host header is malformed.',
+      });
+    }
+    logger.error('unhandled error', { requestId, error: e instanceof Error ? e.message : String(e) });
+    return errorResponse(negotiation, 'internal_error', { requestId });
+  };
+  const wrap =
+    (listener: NodeListener): NodeListener =>
+    (incoming, outgoing) => {
+      reading = incoming;
+      try {
+        return listener(incoming, outgoing);
+      } finally {
+        reading = undefined;
+      }
+    };
+  return { errorHandler, wrap };
+}
+
+/** @hono/node-server's RequestError messages, said for the client. */
+const UNREADABLE_DETAIL = new Map([
+  ['Invalid host header', 'The Host header is not a host name (with an optional port).'],
+  ['Missing host header', 'The request has no Host header.'],
+  ['Backslash in request path', 'The request path contains a backslash.'],
+  ['Invalid URL', 'The request target is not a valid path.'],
+  ['Invalid absolute URL', 'The absolute request target is not a valid URL.'],
+]);
 
 /** RFC 9112 §3.2: more than one Host line is a bad request, whichever of them we would believe. */
 function refuseDuplicateHost(req: Request, incoming: http.IncomingMessage, logger: Logger): Response | undefined {
