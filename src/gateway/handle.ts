@@ -194,44 +194,51 @@ function withAssertionHeader(base: Readonly<Record<string, string>>, header: str
   return headers;
 }
 
-/** The proxied path: decide, then forward (allow, bypass) or answer. */
-export async function handleProxied(gw: Gateway, req: Request, info: RequestInfo, resolved: Resolved): Promise<Response> {
-  if (resolved.kind === 'respond') return done(gw, info, req, resolved.res, resolved.log);
-  const { outcome, setCookies } = resolved;
-  if (outcome.kind === 'refused') return done(gw, info, req, withCookies(refusedResponse(req, info, outcome), setCookies), outcomeLog(outcome));
-  if (outcome.kind === 'preflight') {
-    const res = new Response(null, { status: 204, headers: { ...outcome.headers, 'cache-control': 'no-store' } });
-    return done(gw, info, req, res, { app: outcome.app.id, answer: 'preflight', granted: 'access-control-allow-origin' in outcome.headers });
-  }
-  if (outcome.kind !== 'decided') throw new Error(`handleProxied: unexpected ${outcome.kind}`);
-  if (outcome.upstream) {
+/**
+ * The proxied path: decide, then forward (allow, bypass) or answer. Not async itself: a forwarded
+ * request then has one async frame (forwardDecided) rather than two; what it throws still arrives
+ * as a rejection.
+ */
+export function handleProxied(gw: Gateway, req: Request, info: RequestInfo, resolved: Resolved): Promise<Response> {
+  try {
+    if (resolved.kind === 'respond') return Promise.resolve(done(gw, info, req, resolved.res, resolved.log));
+    const { outcome, setCookies } = resolved;
+    if (outcome.kind === 'refused')
+      return Promise.resolve(done(gw, info, req, withCookies(refusedResponse(req, info, outcome), setCookies), outcomeLog(outcome)));
+    if (outcome.kind === 'preflight') {
+      const res = new Response(null, { status: 204, headers: { ...outcome.headers, 'cache-control': 'no-store' } });
+      return Promise.resolve(done(gw, info, req, res, { app: outcome.app.id, answer: 'preflight', granted: 'access-control-allow-origin' in outcome.headers }));
+    }
+    if (outcome.kind !== 'decided') throw new Error(`handleProxied: unexpected ${outcome.kind}`);
     // The forwarder adds the session cookies and CORS headers itself (on Node it writes the response).
-    const credentialsEndAt = outcome.identity ? resolved.credentialsEndAt : undefined;
-    const started = gw.now();
-    let bytes: number | undefined;
-    const res = await forward(gw, req, info, outcome, outcome.upstream, setCookies, credentialsEndAt, (head) => (bytes = head.contentLength));
-    auditDecision(gw, info, outcome, res.status);
-    // Bytes of the body when its length is known (Content-Length); a chunked answer's is not.
-    const length = bytes ?? Number(res.headers.get('content-length') ?? Number.NaN);
-    return doneForwarded(gw, info, req, res, outcome, gw.now() - started, Number.isFinite(length) ? length : undefined);
+    if (outcome.upstream) return forwardDecided(gw, req, info, outcome, outcome.upstream, setCookies, outcome.identity ? resolved.credentialsEndAt : undefined);
+    return answerDecided(gw, req, info, outcome, setCookies);
+  } catch (e) {
+    return Promise.reject(e);
   }
+}
+
+/** Deny, sign-in and 401: the answer, its CORS headers, the audit event and the access-log line. */
+async function answerDecided(gw: Gateway, req: Request, info: RequestInfo, outcome: Decided, setCookies: string[]): Promise<Response> {
   let res = await refusalResponse(gw, req, info, outcome);
   if (outcome.cors) res = withHeaders(res, outcome.cors);
   auditDecision(gw, info, outcome, res.status);
   return done(gw, info, req, withCookies(res, setCookies), outcomeLog(outcome));
 }
 
-async function forward(
+/** Allow and bypass: forward (or the catalogue's page when the upstream fails), then audit and log. */
+async function forwardDecided(
   gw: Gateway,
   req: Request,
   info: RequestInfo,
   outcome: Decided,
   edits: UpstreamEdits,
   setCookies: readonly string[],
-  credentialsEndAt?: number,
-  onResponseHead?: (head: { contentLength?: number }) => void,
+  credentialsEndAt: number | undefined,
 ): Promise<Response> {
   const { app } = outcome;
+  const requestStarted = gw.now();
+  let bytes: number | undefined;
   // identityHeadersFor, without an async frame of its own on every forwarded request.
   const identityHeaders =
     edits.assertion && gw.signer
@@ -240,8 +247,9 @@ async function forward(
   const base = stripRulesForApp(gw, app);
   const strip = edits.dropAuthorization ? withStrippedName(base, 'authorization') : base;
   const started = gw.now();
+  let res: Response;
   try {
-    const res = await gw.deps.forward(req, {
+    res = await gw.deps.forward(req, {
       upstream: app.upstreamUrl,
       path: edits.path,
       query: edits.query,
@@ -256,12 +264,11 @@ async function forward(
       requestId: info.requestId,
       timeoutMs: gw.config.upstreamTimeout * 1000,
       setCookies,
-      onResponseHead,
+      onResponseHead: (head) => (bytes = head.contentLength),
       responseHeaders: outcome.cors,
       closeAfterMs: credentialsEndAt !== undefined ? credentialsEndAt * 1000 - gw.now() : undefined,
     });
     gw.metrics.upstreamDuration.observe({ app: app.id }, (gw.now() - started) / 1000);
-    return res;
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;
     gw.metrics.upstreamErrors.inc({ app: app.id, kind: e.kind });
@@ -272,8 +279,12 @@ async function forward(
       { app: app.name, contact: app.contact },
       { app: app.id, kind: e.kind },
     );
-    return withCookies(outcome.cors ? withHeaders(page, outcome.cors) : page, setCookies);
+    res = withCookies(outcome.cors ? withHeaders(page, outcome.cors) : page, setCookies);
   }
+  auditDecision(gw, info, outcome, res.status);
+  // Bytes of the body when its length is known (Content-Length); a chunked answer's is not.
+  const length = bytes ?? Number(res.headers.get('content-length') ?? Number.NaN);
+  return doneForwarded(gw, info, req, res, outcome, gw.now() - requestStarted, Number.isFinite(length) ? length : undefined);
 }
 
 /** The response with headers set (CORS); a copy when its headers are immutable (straight from fetch). */
