@@ -16,7 +16,8 @@
  *
  * Rows: raw undici proxy /public/x (the floor), the same with the session row's request (its ~5 KB
  * Cookie header, which the parser alone turns into strings), gateway /public/x, session cookie /dashboard,
- * bearer token /api/things; each the median of ALLOC_ROUNDS (default 3) batches after a warm-up.
+ * bearer token /api/things; each the median of ALLOC_ROUNDS (default 3) batches after a warm-up, the
+ * rounds interleaved (each round runs every row once, so a busy moment of the machine hits them all).
  * ALLOC_SAMPLE=<dir> also writes a sampling heap profile per gateway row over one batch (for
  * `node bench/heap-report.mjs <file> 40 <requests>`); ALLOC_ONLY=<text>,… runs matching rows only.
  */
@@ -141,38 +142,58 @@ interface Row {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function measure(row: Row): Promise<string> {
-  const pool = new Pool(row.server.url, { connections: CONNECTIONS, pipelining: 1 });
-  await send(pool, row.path, row.headers, 2000); // warm-up: JIT, caches, upstream pool
-  const heap: number[] = [];
-  const external: number[] = [];
-  const cpu: number[] = [];
-  let skipped = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    const before = await row.server.ask({ cmd: 'mark' });
-    await send(pool, row.path, row.headers, REQUESTS);
-    const after = await row.server.ask({ cmd: 'read' });
-    if (after.gcs > 0) {
-      skipped++;
-      continue;
-    }
-    heap.push((after.used - before.used) / REQUESTS);
-    external.push((after.external - before.external) / REQUESTS);
-    cpu.push((after.cpu - before.cpu) / REQUESTS);
+interface Tally {
+  pool: Pool;
+  heap: number[];
+  external: number[];
+  cpu: number[];
+  skipped: number;
+}
+
+/** One batch of a row: its used-heap growth, external growth and CPU per request (a batch with a GC is left out). */
+async function batch(row: Row, t: Tally): Promise<void> {
+  const before = await row.server.ask({ cmd: 'mark' });
+  await send(t.pool, row.path, row.headers, REQUESTS);
+  const after = await row.server.ask({ cmd: 'read' });
+  if (after.gcs > 0) {
+    t.skipped++;
+    return;
   }
+  t.heap.push((after.used - before.used) / REQUESTS);
+  t.external.push((after.external - before.external) / REQUESTS);
+  t.cpu.push((after.cpu - before.cpu) / REQUESTS);
+}
+
+/** Every row warmed up (JIT, caches, upstream pool), then the rounds interleaved: each round runs every row once. */
+async function measure(rows: Row[]): Promise<string[]> {
+  const tallies = new Map<Row, Tally>();
+  for (const row of rows) {
+    const pool = new Pool(row.server.url, { connections: CONNECTIONS, pipelining: 1 });
+    await send(pool, row.path, row.headers, 2000);
+    tallies.set(row, { pool, heap: [], external: [], cpu: [], skipped: 0 });
+  }
+  for (let r = 0; r < ROUNDS; r++) for (const row of rows) await batch(row, tallies.get(row)!);
   const dir = process.env.ALLOC_SAMPLE;
-  if (dir && row.sampleName) {
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${row.sampleName}.heapprofile`);
-    await row.server.ask({ cmd: 'mark' });
-    await row.server.ask({ cmd: 'sample-start' });
-    await send(pool, row.path, row.headers, REQUESTS);
-    await row.server.ask({ cmd: 'sample-stop', file });
+  const out: string[] = [];
+  for (const row of rows) {
+    const t = tallies.get(row)!;
+    if (dir && row.sampleName) {
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${row.sampleName}.heapprofile`);
+      await row.server.ask({ cmd: 'mark' });
+      await row.server.ask({ cmd: 'sample-start' });
+      await send(t.pool, row.path, row.headers, REQUESTS);
+      await row.server.ask({ cmd: 'sample-stop', file });
+    }
+    await t.pool.close();
+    const kb = (b: number) => (b / 1024).toFixed(2);
+    out.push(
+      t.heap.length === 0
+        ? `| ${row.name} | (a GC ran in every batch) | | | |`
+        : `| ${row.name} | ${kb(median(t.heap))} | ${kb(median(t.external))} | ${median(t.cpu).toFixed(0)} | ${t.skipped ? `${t.skipped} batch(es) with a GC left out` : ''} |`,
+    );
   }
-  await pool.close();
-  if (heap.length === 0) return `| ${row.name} | (a GC ran in every batch) | | | |`;
-  const kb = (b: number) => (b / 1024).toFixed(2);
-  return `| ${row.name} | ${kb(median(heap))} | ${kb(median(external))} | ${median(cpu).toFixed(0)} | ${skipped ? `${skipped} batch(es) with a GC left out` : ''} |`;
+  return out;
 }
 
 function cookieHeaderFrom(setCookies: string[]): string {
@@ -231,7 +252,7 @@ async function main() {
   console.log(`${REQUESTS.toLocaleString('en')} requests per batch, ${CONNECTIONS} connections, median of ${ROUNDS} batches; Node ${process.versions.node}`);
   console.log('| case | KB allocated per request (V8 heap) | KB external per request | CPU µs/req (no GC; client on the same cores) | note |');
   console.log('| --- | ---: | ---: | ---: | --- |');
-  for (const row of rows) console.log(await measure(row));
+  for (const line of await measure(rows)) console.log(line);
   if (process.env.ALLOC_SAMPLE) console.log(`\nheap profiles in ${process.env.ALLOC_SAMPLE}: node bench/heap-report.mjs <file> 40 ${REQUESTS}`);
   await emulator.close?.();
 }

@@ -67,7 +67,8 @@ const LAST_SEEN_WRITE_INTERVAL = 60;
 
 /** Whether any of the gateway's cookies present is a session cookie (login-state cookies are not). */
 export function hasSessionCookie(gatewayCookieNames: readonly string[]): boolean {
-  return gatewayCookieNames.some((n) => !n.includes('_login_'));
+  for (let i = 0; i < gatewayCookieNames.length; i++) if (!gatewayCookieNames[i]!.includes('_login_')) return true;
+  return false;
 }
 
 export function sessionLimits(gw: Gateway, app?: CompiledApp): SessionLimits {
