@@ -88,15 +88,40 @@ export function isReorderingKey(key: string): boolean {
   return hit;
 }
 
-/** Field names whose value can be written as is: not sensitive, and not a reordering key. */
-function isPlainKey(key: string): boolean {
-  return !isReorderingKey(key) && !isSensitive(key);
+const spliceableKeys = new Map<string, boolean>();
+
+/**
+ * Field names a line's JSON can be spliced with (see `spliced`): not sensitive, not a reordering key,
+ * not one of the head's (time, level, msg) and not `__proto__`. One cached answer per name: field names are few.
+ */
+function isSpliceableKey(key: string): boolean {
+  let ok = spliceableKeys.get(key);
+  if (ok === undefined) {
+    // `__proto__`: an assignment in `merged` would set the prototype rather than a field.
+    ok = !isReorderingKey(key) && !isSensitive(key) && key !== 'time' && key !== 'level' && key !== 'msg' && key !== '__proto__';
+    if (spliceableKeys.size < 1000) spliceableKeys.set(key, ok);
+  }
+  return ok;
+}
+
+const messageTexts = new Map<string, string>();
+
+/** `JSON.stringify(msg)`, cached: messages are the code's literals (few); others are not kept. */
+function messageText(msg: string): string {
+  let text = messageTexts.get(msg);
+  if (text === undefined) {
+    text = JSON.stringify(msg);
+    if (messageTexts.size < 1000) messageTexts.set(msg, text);
+  }
+  return text;
 }
 
 /** One class, so a per-request child logger is one small object rather than a set of closures. */
 class JsonLogger implements Logger {
   /** `,"k":v` for the base fields, or null when they cannot be spliced (see emit); computed on first use. */
   private baseText: string | null | undefined;
+  /** The base fields' names (a field of the same name cannot be spliced after them). */
+  private readonly baseKeys: readonly string[];
 
   constructor(
     private readonly min: number,
@@ -104,7 +129,9 @@ class JsonLogger implements Logger {
     private readonly now: (() => Date) | undefined,
     /** Already redacted. */
     private readonly base: LogFields,
-  ) {}
+  ) {
+    this.baseKeys = Object.keys(base);
+  }
 
   private emit(level: LogLevel, msg: string, fields?: LogFields): void {
     if (LEVELS[level] < this.min) return;
@@ -124,11 +151,12 @@ class JsonLogger implements Logger {
     let base = this.baseText;
     if (base === undefined) base = this.baseText = baseTextOf(this.base);
     if (base === null) return undefined;
-    const head = `{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}${base}`;
+    const head = `{"time":"${time}","level":"${level}","msg":${messageText(msg)}${base}`;
     if (!fields) return `${head}}`;
     const proto = Object.getPrototypeOf(fields);
     if (proto !== Object.prototype && proto !== null) return undefined;
-    for (const k in fields) if (!isPlainKey(k) || k === 'time' || k === 'level' || k === 'msg' || k in this.base) return undefined;
+    const baseKeys = this.baseKeys;
+    for (const k in fields) if (!isSpliceableKey(k) || (baseKeys.length !== 0 && baseKeys.includes(k))) return undefined;
     const text = JSON.stringify(fields);
     return text === '{}' ? `${head}}` : `${head},${text.slice(1)}`;
   }

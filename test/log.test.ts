@@ -32,6 +32,9 @@ describe('log lines (written without building the merged object when that gives 
     ['nested values and quotes', {}, { requestId: 'r"1' }, { obj: { a: [1, 'b'] }, q: 'say "hi"\n', d: new Date(0) }],
     ['message to escape', {}, undefined, { a: 1 }],
     ['toJSON field', {}, undefined, { toJSON: () => 'x', a: 1 }],
+    ['an own __proto__ field', {}, { requestId: 'r1' }, JSON.parse('{"a":1,"__proto__":{"b":2}}') as LogFields],
+    ['fields named like Object.prototype members', {}, { requestId: 'r1' }, { constructor: 'c', toString: 't', hasOwnProperty: 1 }],
+    ['the same message twice in a row', {}, { requestId: 'r1' }, { a: 1 }],
   ];
   for (const [name, base, child, fields] of cases) {
     it(name, () => {

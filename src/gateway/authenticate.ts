@@ -67,7 +67,8 @@ const LAST_SEEN_WRITE_INTERVAL = 60;
 
 /** Whether any of the gateway's cookies present is a session cookie (login-state cookies are not). */
 export function hasSessionCookie(gatewayCookieNames: readonly string[]): boolean {
-  return gatewayCookieNames.some((n) => !n.includes('_login_'));
+  for (let i = 0; i < gatewayCookieNames.length; i++) if (!gatewayCookieNames[i]!.includes('_login_')) return true;
+  return false;
 }
 
 export function sessionLimits(gw: Gateway, app?: CompiledApp): SessionLimits {
@@ -105,6 +106,12 @@ export async function authenticateBearer(gw: Gateway, token: string, realm: Real
   }
 }
 
+/** A session that cannot go on: logged, and its cookies cleared (a function, not a closure per request). */
+function endSession(info: RequestInfo, realm: Realm, session: SessionData | undefined, why: string): AuthOutcome {
+  info.log.info('session ended', { sid: session?.sid, reason: why });
+  return { kind: 'anonymous', setCookies: realm.sessions.clearSession(info.cookieHeader, info.origin) };
+}
+
 export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: CompiledApp, realm: Realm = gw.realms.of(app)): Promise<AuthOutcome> {
   const hasGatewayCookies = hasSessionCookie(realm.sessions.cookieNames(info.cookieHeader));
   if (!hasGatewayCookies) return { kind: 'anonymous', setCookies: [] };
@@ -116,12 +123,9 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
     if (e instanceof StoreUnavailableError) return { ...STORE_UNAVAILABLE, message: 'shared store unavailable (session record)', setCookies: [] };
     throw e;
   }
-  const endSession = (why: string) => {
-    info.log.info('session ended', { sid: session?.sid, reason: why });
-    return { kind: 'anonymous' as const, setCookies: realm.sessions.clearSession(info.cookieHeader, info.origin) };
-  };
-  if (session?.v !== 1) return endSession('unreadable session cookie');
-  if (sessionRealm(gw, session) !== realm.name) return endSession(`session of realm ${sessionRealm(gw, session)} under realm ${realm.name}'s cookie`);
+  if (session?.v !== 1) return endSession(info, realm, session, 'unreadable session cookie');
+  if (sessionRealm(gw, session) !== realm.name)
+    return endSession(info, realm, session, `session of realm ${sessionRealm(gw, session)} under realm ${realm.name}'s cookie`);
 
   const sub = claimText(session.claims, 'sub');
   if (sub) {
@@ -132,16 +136,16 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
       issuedAt: session.createdAt,
     });
     if (verdict === 'unavailable') return { ...STORE_UNAVAILABLE, setCookies: [] };
-    if (verdict === 'revoked') return endSession('session revoked');
+    if (verdict === 'revoked') return endSession(info, realm, session, 'session revoked');
   }
 
   const nowSec = Math.floor(gw.now() / 1000);
   const state = sessionState(session, sessionLimits(gw, app), nowSec);
-  if (state === 'expired') return endSession('session lifetime or idle timeout reached');
+  if (state === 'expired') return endSession(info, realm, session, 'session lifetime or idle timeout reached');
 
   let next: SessionData | undefined;
   if (state === 'needs-refresh') {
-    const refreshed = await refreshSession(gw, info, realm, session, nowSec, endSession);
+    const refreshed = await refreshSession(gw, info, realm, session, nowSec);
     if ('done' in refreshed) return refreshed.done;
     next = refreshed.next;
   } else if (nowSec - session.lastSeenAt >= LAST_SEEN_WRITE_INTERVAL) {
@@ -160,7 +164,7 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
       }
       // Every instance learns it at once: the user's sessions and tokens issued until now are refused.
       if (sub) await gw.stores.revocations.revokeUserBefore(sub, nowSec, revocationHorizonSeconds(gw));
-      return endSession(`user ${looked.reason} in Cognito`);
+      return endSession(info, realm, session, `user ${looked.reason} in Cognito`);
     }
     identity = looked.identity;
   }
@@ -171,7 +175,7 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
     } catch (e) {
       if (!(e instanceof SessionTooLargeError)) throw e;
       info.log.error('session no longer fits in cookies (too many groups or claims); ended', { sid: session.sid });
-      return endSession('session too large');
+      return endSession(info, realm, session, 'session too large');
     }
   }
   return {
@@ -193,7 +197,6 @@ async function refreshSession(
   realm: Realm,
   session: SessionData,
   nowSec: number,
-  endSession: (why: string) => AuthOutcome,
 ): Promise<{ next?: SessionData } | { done: AuthOutcome }> {
   let next: SessionData | undefined;
   try {
@@ -240,12 +243,12 @@ async function refreshSession(
       if (CLIENT_AUTH_ERRORS.has(e.error)) {
         info.log.error("the identity provider refused the gateway's client credentials: check idp.clientId and GATEWAY_CLIENT_SECRET", { error: e.error });
       }
-      return { done: endSession(`refresh refused (${e.error})`) };
+      return { done: endSession(info, realm, session, `refresh refused (${e.error})`) };
     }
     const unavailable = e instanceof IdpUnavailableError || e instanceof JwksUnavailableError;
     if (unavailable) gw.metrics.refreshes.inc({ outcome: 'unavailable' });
     if (!unavailable) {
-      if (e instanceof JwtInvalidError) return { done: endSession(`refreshed ID token invalid (${e.code})`) };
+      if (e instanceof JwtInvalidError) return { done: endSession(info, realm, session, `refreshed ID token invalid (${e.code})`) };
       throw e;
     }
     // The IdP is down. Tokens that have not expired yet stay good until they do: revalidation

@@ -110,7 +110,7 @@ export interface UpstreamEdits {
   /** The raw query string (with '?') or '': forwarded byte for byte. */
   query: string;
   /** Identity headers to set after every client identity header was stripped. */
-  identityHeaders: Record<string, string>;
+  identityHeaders: Readonly<Record<string, string>>;
   /** The identity to sign into the assertion header (unverified email already removed). */
   assertion?: { header: string; identity: Identity };
   /** A password the gateway checked never travels on. */
@@ -318,17 +318,36 @@ function finish(view: RequestView, compiled: CompiledGateway, app: CompiledApp, 
   const { identity, credential } = auth;
   const origin = app.cors ? view.headers.get('origin') : undefined;
   const cors = app.cors && origin ? corsHeaders(app.cors, origin) : undefined;
-  const base = { kind: 'decided' as const, app, path, query, decision, credential, identity, cors };
+  // The outcomes below are written out field by field (kind, app, path, query, decision, credential,
+  // identity, cors, then the answer's): one object per answer instead of a shared base and a copy.
   switch (decision.effect) {
     case 'bypass':
-      return { ...base, answer: 'bypass', upstream: { path, query, identityHeaders: {}, dropAuthorization: false } };
+      return {
+        kind: 'decided',
+        app,
+        path,
+        query,
+        decision,
+        credential,
+        identity,
+        cors,
+        answer: 'bypass',
+        upstream: { path, query, identityHeaders: NO_IDENTITY_HEADERS, dropAuthorization: false },
+      };
     case 'allow': {
       const cfg = compiled.appHeaders[app.id] ?? compiled.defaultHeaders;
       // Anyone can type an address they do not own; upstreams that key accounts by email must only
       // ever see a verified one (oauth2-proxy's default too).
       const shown = identity!.email && !identity!.emailVerified && cfg.unverifiedEmail !== 'forward' ? withoutEmail(identity!) : identity!;
       return {
-        ...base,
+        kind: 'decided',
+        app,
+        path,
+        query,
+        decision,
+        credential,
+        identity,
+        cors,
         answer: 'allow',
         upstream: {
           path,
@@ -340,15 +359,23 @@ function finish(view: RequestView, compiled: CompiledGateway, app: CompiledApp, 
       };
     }
     case 'deny':
-      return { ...base, answer: 'deny', refusal: denial(app, decision, identity) };
+      return { kind: 'decided', app, path, query, decision, credential, identity, cors, answer: 'deny', refusal: denial(app, decision, identity) };
     case 'authenticate': {
       // Browsers without a session are sent to sign in; programs, bearer-only routes and callers
       // who already proved an identity (which did not suffice) get 401.
       const wantsJson = !view.canRedirect || decision.bearerOnly === true || identity !== undefined || prefersJson(view);
-      if (!wantsJson) return { ...base, answer: 'sign-in', returnTo: returnTarget(view, path + query) };
+      if (!wantsJson)
+        return { kind: 'decided', app, path, query, decision, credential, identity, cors, answer: 'sign-in', returnTo: returnTarget(view, path + query) };
       const basic = compiled.passwordApps.has(app.id) && !decision.bearerOnly;
       return {
-        ...base,
+        kind: 'decided',
+        app,
+        path,
+        query,
+        decision,
+        credential,
+        identity,
+        cors,
         answer: 'unauthorized',
         refusal: {
           ...refusal('unauthorized'),
@@ -359,6 +386,9 @@ function finish(view: RequestView, compiled: CompiledGateway, app: CompiledApp, 
     }
   }
 }
+
+/** A bypass sends no identity headers: one shared, frozen empty set. */
+const NO_IDENTITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 function denial(app: CompiledApp, decision: Decision, identity?: Identity): Refusal {
   if (identity?.authMethod !== 'bearer') return refusal('access_denied');

@@ -96,7 +96,12 @@ export function everyRealmsCookies(primary: SessionStore<SessionData>, others: r
   return {
     ...primary,
     cookieNames,
-    isGatewayCookie: (name) => primary.isGatewayCookie(name) || others.some((o) => o.isGatewayCookie(name)),
+    // A loop, not others.some(closure): this runs for every cookie of every forwarded request.
+    isGatewayCookie: (name) => {
+      if (primary.isGatewayCookie(name)) return true;
+      for (let i = 0; i < others.length; i++) if (others[i]!.isGatewayCookie(name)) return true;
+      return false;
+    },
   };
 }
 

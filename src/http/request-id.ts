@@ -9,9 +9,13 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 const ACCEPTABLE_INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64URL_CODES = Uint8Array.from(B64URL, (c) => c.charCodeAt(0));
 /** Random bytes drawn in batches: one getRandomValues call per 341 ids instead of one per id. */
 const pool = new Uint8Array(4092);
 let poolOffset = pool.length;
+/** The id's 16 ASCII characters, decoded once: one flat string instead of one per character. */
+const text = new Uint8Array(16);
+const decoder = new TextDecoder();
 
 /** 16 URL-safe characters from 96 random bits. */
 export function newRequestId(): string {
@@ -19,13 +23,16 @@ export function newRequestId(): string {
     crypto.getRandomValues(pool);
     poolOffset = 0;
   }
-  let id = '';
+  let at = 0;
   for (let i = poolOffset; i < poolOffset + 12; i += 3) {
     const n = (pool[i]! << 16) | (pool[i + 1]! << 8) | pool[i + 2]!;
-    id += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]! + B64URL[n & 63]!;
+    text[at++] = B64URL_CODES[n >> 18]!;
+    text[at++] = B64URL_CODES[(n >> 12) & 63]!;
+    text[at++] = B64URL_CODES[(n >> 6) & 63]!;
+    text[at++] = B64URL_CODES[n & 63]!;
   }
   poolOffset += 12;
-  return id;
+  return decoder.decode(text);
 }
 
 /**

@@ -207,8 +207,6 @@ function evaluatePolicies(app: CompiledApp, request: PolicyRequest, identity: Id
   let clientIp: IpAddress | undefined;
   let clientIpParsed = false;
 
-  const decide = (fields: DecisionFields): Decision => (trace ? { app: app.id, ...fields, trace } : new UntracedDecision(app, request, identity, fields));
-
   for (const policy of app.policies) {
     if (policy.methods && !policy.methods.has(method)) {
       trace?.push({ policy: policy.name, action: policy.action, applies: false, why: `method ${method} is not one of ${[...policy.methods].join(', ')}` });
@@ -263,7 +261,7 @@ function evaluatePolicies(app: CompiledApp, request: PolicyRequest, identity: Id
       // so a later, broader policy cannot let it through with the wrong scope.
       const missing = policy.action === 'service' && isBearer ? insufficientScope(policy, results) : undefined;
       if (missing) {
-        return decide({
+        return decisionOf(app, request, identity, trace, {
           effect: 'deny',
           policy: policy.name,
           rule: missing.rule,
@@ -276,33 +274,81 @@ function evaluatePolicies(app: CompiledApp, request: PolicyRequest, identity: Id
     if (result === 'unknown') {
       const rule = unknownRules(policy, results) || decidingRules(policy, results);
       if (policy.action === 'service') {
-        return decide({
+        return decisionOf(app, request, identity, trace, {
           effect: 'authenticate',
           policy: policy.name,
           rule,
           bearerOnly: true,
-          reason: `policy "${policy.name}" accepts only bearer tokens; send Authorization: Bearer <access token>`,
+          reason: reasonFor(policy, 'bearer-only', ''),
         });
       }
-      return decide({
+      return decisionOf(app, request, identity, trace, {
         effect: 'authenticate',
         policy: policy.name,
         rule,
-        reason: `policy "${policy.name}" (${policy.action}) depends on who you are; sign in`,
+        reason: reasonFor(policy, 'sign-in', ''),
       });
     }
     const rule = decidingRules(policy, results);
     switch (policy.action) {
       case 'allow':
       case 'service':
-        return decide({ effect: 'allow', policy: policy.name, rule, reason: `policy "${policy.name}" allows: ${rule}` });
+        return decisionOf(app, request, identity, trace, { effect: 'allow', policy: policy.name, rule, reason: reasonFor(policy, 'allows', rule) });
       case 'bypass':
-        return decide({ effect: 'bypass', policy: policy.name, rule, reason: `policy "${policy.name}" bypasses sign-in: ${rule}` });
+        return decisionOf(app, request, identity, trace, { effect: 'bypass', policy: policy.name, rule, reason: reasonFor(policy, 'bypasses', rule) });
       case 'block':
-        return decide({ effect: 'deny', policy: policy.name, rule, reason: `policy "${policy.name}" blocks: ${rule}` });
+        return decisionOf(app, request, identity, trace, { effect: 'deny', policy: policy.name, rule, reason: reasonFor(policy, 'blocks', rule) });
     }
   }
-  return decide({ effect: 'deny', reason: 'no policy matched' });
+  return decisionOf(app, request, identity, trace, { effect: 'deny', reason: 'no policy matched' });
+}
+
+/** The decision for the fields: with the trace when one is recorded, else one that makes it when read. */
+function decisionOf(
+  app: CompiledApp,
+  request: PolicyRequest,
+  identity: Identity | undefined,
+  trace: PolicyTrace[] | undefined,
+  fields: DecisionFields,
+): Decision {
+  return trace ? { app: app.id, ...fields, trace } : new UntracedDecision(app, request, identity, fields);
+}
+
+type ReasonKind = 'bearer-only' | 'sign-in' | 'allows' | 'bypasses' | 'blocks';
+
+function reasonText(policy: CompiledPolicy, kind: ReasonKind, rule: string): string {
+  switch (kind) {
+    case 'bearer-only':
+      return `policy "${policy.name}" accepts only bearer tokens; send Authorization: Bearer <access token>`;
+    case 'sign-in':
+      return `policy "${policy.name}" (${policy.action}) depends on who you are; sign in`;
+    case 'allows':
+      return `policy "${policy.name}" allows: ${rule}`;
+    case 'bypasses':
+      return `policy "${policy.name}" bypasses sign-in: ${rule}`;
+    case 'blocks':
+      return `policy "${policy.name}" blocks: ${rule}`;
+  }
+}
+
+/**
+ * The last reason made per compiled policy and kind, with its rule text: a reason is a function of
+ * the policy's name and action (a compiled policy is never changed), the kind and the rule text, so
+ * the same rule text gives back the same string (a policy mostly decides by the same rules).
+ */
+const reasons = new WeakMap<CompiledPolicy, Partial<Record<ReasonKind, { rule: string; reason: string }>>>();
+
+function reasonFor(policy: CompiledPolicy, kind: ReasonKind, rule: string): string {
+  let memo = reasons.get(policy);
+  if (memo === undefined) {
+    memo = {};
+    reasons.set(policy, memo);
+  }
+  const last = memo[kind];
+  if (last !== undefined && last.rule === rule) return last.reason;
+  const reason = reasonText(policy, kind, rule);
+  memo[kind] = { rule, reason };
+  return reason;
 }
 
 /**

@@ -17,7 +17,12 @@ export interface UpstreamRequest {
   /** The original raw query string including '?', or ''; forwarded byte-for-byte. */
   query: string;
   /** Headers the gateway adds (already mapped and sanitised). Set after stripping, so they win. */
-  identityHeaders: Headers | Record<string, string>;
+  identityHeaders: Headers | Readonly<Record<string, string>>;
+  /**
+   * A traceparent the gateway made (the client sent none, or a malformed one): it replaces the
+   * client's and is sent after the identity headers.
+   */
+  traceparent?: string;
   /** Incoming headers to remove before adding identityHeaders. */
   strip: HeaderStripRules;
   /** Cookies the gateway owns: removed from Cookie and from upstream Set-Cookie. */
@@ -145,6 +150,7 @@ export function upstreamRequestHeaders(incoming: Headers, opts: ForwardOptions):
 
   const identity = opts.identityHeaders instanceof Headers ? opts.identityHeaders : new Headers(opts.identityHeaders);
   for (const [name, value] of identity) headers.set(name, value);
+  if (opts.traceparent !== undefined) headers.set('traceparent', opts.traceparent);
   return headers;
 }
 

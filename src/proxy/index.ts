@@ -37,4 +37,4 @@ export {
   type HeadersOverride,
 } from './identity-headers';
 export { UpstreamError, type UpstreamErrorKind } from './upstream-error';
-export { upstreamPath, upstreamUrl } from './upstream-url';
+export { upstreamOrigin, upstreamPath, upstreamUrl } from './upstream-url';

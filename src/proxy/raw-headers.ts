@@ -6,8 +6,8 @@
  * Request edits: hop-by-hop headers and those named in Connection, client identity headers
  * (config + fixed families), forwarding headers (X-Forwarded-*, Forwarded, X-Real-Ip …), Host
  * (unless preserveHost), Expect (the gateway's own server answers 100-continue) and the gateway's
- * cookies are removed; then X-Forwarded-For/-Proto/-Host, X-Request-Id and the identity headers
- * are appended in that order.
+ * cookies are removed; then X-Forwarded-For/-Proto/-Host, X-Request-Id, the identity headers and
+ * the traceparent the gateway made (which replaces a client's) are appended in that order.
  * Response edits: hop-by-hop headers and those named in Connection, Set-Cookie lines for the
  * gateway's cookies and the upstream's X-Request-Id are removed; X-Request-Id and the gateway's
  * Set-Cookie lines are appended.
@@ -101,12 +101,23 @@ function requestDropRules(rules: HeaderStripRules): CompiledStripRules {
   return compiled;
 }
 
-/** The canonical names of the headers the gateway sets itself (few: an array beats a Set). */
-function namesOf(identity: UpstreamRequest['identityHeaders']): string[] {
-  const out: string[] = [];
-  if (identity instanceof Headers) for (const n of identity.keys()) out.push(canonical(n));
-  else for (const n in identity) out.push(canonical(n));
-  return out;
+/**
+ * The canonical names of the headers the gateway sets itself (few: an array beats a Set), remembered
+ * per frozen identity-headers object (one per identity and config, src/proxy/identity-headers.ts):
+ * the names depend on its keys alone, and a frozen object's keys cannot change.
+ */
+const identityNames = new WeakMap<object, readonly string[]>();
+
+function namesOf(identity: UpstreamRequest['identityHeaders']): readonly string[] {
+  if (identity instanceof Headers) return Array.from(identity.keys(), canonical);
+  let names = identityNames.get(identity);
+  if (names === undefined) {
+    const out: string[] = [];
+    for (const n in identity) out.push(canonical(n));
+    names = out;
+    if (Object.isFrozen(identity)) identityNames.set(identity, out);
+  }
+  return names;
 }
 
 /** The request head for the upstream, from the client's raw headers. */
@@ -115,14 +126,16 @@ export function upstreamRawHeaders(raw: readonly string[], opts: UpstreamRequest
   const named = connectionNamed(raw);
   const identity = opts.identityHeaders;
   // The gateway's own headers replace a client's of the same name (identity headers are stripped
-  // anyway; this also covers a malformed traceparent the gateway replaced).
+  // anyway), and its traceparent a client's malformed one.
   const replaced = namesOf(identity);
+  const traceparent = opts.traceparent;
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
     const c = canonical(name);
-    if (matchesCompiled(c, drop) || named?.has(c) || (replaced.length > 0 && replaced.includes(c))) continue;
+    if (matchesCompiled(c, drop) || named?.has(c) || (replaced.length > 0 && replaced.includes(c)) || (traceparent !== undefined && c === 'traceparent'))
+      continue;
     if (c === 'cookie') {
       const kept = filterCookieHeader(value, opts.isGatewayCookie);
       if (kept !== undefined) out.push(name, kept === value.trim() ? value : kept);
@@ -136,6 +149,7 @@ export function upstreamRawHeaders(raw: readonly string[], opts: UpstreamRequest
   if (opts.preserveHost) out.push('host', opts.host);
   if (identity instanceof Headers) for (const [n, v] of identity) out.push(n, v);
   else for (const n in identity) out.push(n, identity[n]!);
+  if (traceparent !== undefined) out.push('traceparent', traceparent);
   return out;
 }
 
@@ -174,8 +188,9 @@ export function downstreamRawHeaders(
     out.push(name, value);
   }
   out.push('x-request-id', opts.requestId);
-  for (const line of opts.setCookies ?? []) out.push('set-cookie', line);
-  for (const [name, value] of Object.entries(opts.responseHeaders ?? {})) out.push(name, value);
+  const { setCookies, responseHeaders } = opts;
+  if (setCookies !== undefined) for (let i = 0; i < setCookies.length; i++) out.push('set-cookie', setCookies[i]!);
+  if (responseHeaders !== undefined) for (const [name, value] of Object.entries(responseHeaders)) out.push(name, value);
   return { headers: out, contentLength: lengths === 1 && Number.isSafeInteger(contentLength) ? contentLength : -1 };
 }
 

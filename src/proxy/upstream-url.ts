@@ -17,8 +17,36 @@ export function upstreamPath(upstream: URL, path: string, query: string): string
   }
   if (query !== '' && !query.startsWith('?')) throw new Error('forwardRequest: query must be "" or start with "?"');
   if (/[#\u0000-\u001f\u007f]/.test(query)) throw new Error('forwardRequest: query contains "#" or a control character');
-  const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
-  return `${base}${path}${query}`;
+  return `${partsOf(upstream).base}${path}${query}`;
+}
+
+interface UpstreamParts {
+  href: string;
+  origin: string;
+  /** The pathname without a trailing '/'. */
+  base: string;
+}
+const partsByUrl = new WeakMap<URL, UpstreamParts>();
+
+/**
+ * An upstream URL's origin and base path, worked out once per URL object (an app's upstream URL
+ * serves all its requests; URL getters build new strings each time). Both are functions of the
+ * href, checked on every use: a URL object changed since is worked out again.
+ */
+function partsOf(upstream: URL): UpstreamParts {
+  const href = upstream.href;
+  let parts = partsByUrl.get(upstream);
+  if (parts === undefined || parts.href !== href) {
+    const pathname = upstream.pathname;
+    parts = { href, origin: upstream.origin, base: pathname.endsWith('/') ? pathname.slice(0, -1) : pathname };
+    partsByUrl.set(upstream, parts);
+  }
+  return parts;
+}
+
+/** `upstream.origin`, without a new string per request. */
+export function upstreamOrigin(upstream: URL): string {
+  return partsOf(upstream).origin;
 }
 
 export function upstreamUrl(upstream: URL, path: string, query: string): string {

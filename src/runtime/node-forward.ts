@@ -9,7 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
-import { downstreamRawHeaders, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
+import { downstreamRawHeaders, upstreamOrigin, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
 import { NodeRequestView, type NodeBindings } from './node-request';
 
 export type { NodeBindings };
@@ -88,7 +88,7 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
     return new Promise<Response>((resolve, reject) => {
       const { incoming } = bindings;
       // The origin goes to undici on its own: the path cannot change where the request goes.
-      const origin = opts.upstream.origin;
+      const origin = upstreamOrigin(opts.upstream);
       const path = upstreamPath(opts.upstream, opts.path, opts.query);
       const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const headers = upstreamRawHeaders(incoming.rawHeaders, opts);

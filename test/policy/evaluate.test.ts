@@ -238,3 +238,23 @@ describe('three-valued logic', () => {
     expect(evaluate(app, req({ path: '/q' })).effect).toBe('authenticate');
   });
 });
+
+describe('reasons remembered per policy', () => {
+  it('names the rule that decided each time, whichever decided the time before', () => {
+    const app = appWith([{ name: 'teams', action: 'allow', include: [{ groups: ['admins'] }, { emails: ['carol@partner.example'] }] }]);
+    const byGroup = 'policy "teams" allows: include[0] groups: admins';
+    const byEmail = 'policy "teams" allows: include[1] emails: carol@partner.example';
+    expect(evaluate(app, req({ path: '/x' }), alice).reason).toBe(byGroup);
+    expect(evaluate(app, req({ path: '/x' }), carol).reason).toBe(byEmail);
+    expect(evaluate(app, req({ path: '/x' }), alice).reason).toBe(byGroup);
+    expect(evaluate(app, req({ path: '/x' })).reason).toBe('policy "teams" (allow) depends on who you are; sign in');
+  });
+  it('keeps the reasons of two policies with the same rules apart', () => {
+    const app = appWith([
+      { name: 'first', action: 'block', paths: ['/a/*'], include: [{ groups: ['admins'] }] },
+      { name: 'second', action: 'allow', paths: ['/b/*'], include: [{ groups: ['admins'] }] },
+    ]);
+    expect(evaluate(app, req({ path: '/a/x' }), alice).reason).toBe('policy "first" blocks: include[0] groups: admins');
+    expect(evaluate(app, req({ path: '/b/x' }), alice).reason).toBe('policy "second" allows: include[0] groups: admins');
+  });
+});

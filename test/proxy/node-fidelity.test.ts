@@ -160,6 +160,23 @@ describe('request head towards the upstream', () => {
     expect(headerLines(up.received[0]!.head).filter((l) => l.toLowerCase().startsWith('traceparent:'))).toEqual([`traceparent: ${tp}`]);
   });
 
+  it("replaces a malformed client traceparent with the gateway's, once, after the other edits", async () => {
+    await rawExchange(gwPort, `GET /public/traced HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nTraceparent: garbage\r\nX-After: 1\r\n\r\n`, { until: complete });
+    const lines = headerLines(up.received[0]!.head);
+    expect(lines.filter((l) => l.toLowerCase().startsWith('traceparent:'))).toHaveLength(1);
+    expect(lines.at(-1)).toMatch(/^traceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(lines).toContain('X-After: 1');
+  });
+
+  it('sends the traceparent it made after the identity headers and the assertion of a signed-in user', async () => {
+    await rawExchange(gwPort, `GET /reports HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nAccept: text/html\r\nCookie: ${sessionCookie}\r\n\r\n`, {
+      until: complete,
+    });
+    const names = headerLines(up.received[0]!.head).map((l) => l.split(':')[0]!);
+    expect(names.at(-2)).toBe(stack.config.assertion.header);
+    expect(names.at(-1)).toBe('traceparent');
+  });
+
   it('appends the identity headers and the assertion for a signed-in user, after the forwarding headers', async () => {
     await rawExchange(gwPort, `GET /reports HTTP/1.1\r\nHost: 127.0.0.1:${gwPort}\r\nAccept: text/html\r\nCookie: ${sessionCookie}; app=1\r\n\r\n`, {
       until: complete,
