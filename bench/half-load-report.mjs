@@ -144,6 +144,18 @@ for (const name of files) {
       last.count++;
     } else stalls.push({ start: r.due, end: r.done, worst: r.latency, count: 1 });
   }
+  // What started each stall: a GC pause of the proxy within 3 ms of its first slow request (the
+  // queue it leaves takes the rest of the stall to drain), the proxy's main thread kept off the CPU
+  // (> 1 ms of runqueue wait in the stall's samples), both, or neither.
+  const causes = { gc: 0, 'off the CPU': 0, both: 0, neither: 0 };
+  for (const st of stalls) {
+    const first = slow.find((r) => r.due >= st.start);
+    const byGc = isGateway && overlapping(gc, st.start - 3, Math.max(st.start + 3, first ? first.done : st.start)).length > 0;
+    const offCpu = samples ? windowWait(samples, st.start, st.end) > 1 : false;
+    st.cause = byGc && offCpu ? 'both' : byGc ? 'gc' : offCpu ? 'off the CPU' : 'neither';
+    causes[st.cause] += st.count;
+  }
+  console.log(`  requests over the p99 by what began their stall: ${Object.entries(causes).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const t0 = reqs[0].due;
   const gaps = stalls.slice(1).map((s, i) => s.start - stalls[i].start);
   console.log(
@@ -195,6 +207,21 @@ function loadSamples(path) {
     into.get(id).push([Number(t), ...v.map(Number)]);
   }
   return { cpu, pid, pids: [...pid.keys()] };
+}
+
+/** The proxy's main-thread runqueue wait (ms) over [from, to], from the samples. */
+function windowWait(samples, from, to) {
+  const series = samples.pid.get(samples.pids[0]);
+  let a = series[0];
+  let b = series[series.length - 1];
+  for (const x of series) {
+    if (x[0] <= from) a = x;
+    if (x[0] >= to) {
+      b = x;
+      break;
+    }
+  }
+  return (b[2] - a[2]) / 1e6;
 }
 
 /** What the samples say about [from, to]: the sample just before from to the first after to. */
