@@ -109,7 +109,7 @@ for (const name of files) {
   const span = (reqs[reqs.length - 1].due - reqs[0].due) / 1000;
   const gcIn = gc.filter((p) => p.t >= reqs[0].due && p.t <= reqs[reqs.length - 1].done);
   console.log(
-    `\n${name}: ${reqs.length} requests over ${f(span)} s, p50 ${f(p50)} ms, p99 ${f(p99)} ms, p99.9 ${f(quantile(lat, 0.999))} ms, max ${f(lat[lat.length - 1])} ms; sent late (sent − due) p99 ${f(
+    `\n${name}: ${reqs.length} requests over ${f(span)} s, p50 ${f(p50)} ms, p99 ${f(p99)} ms, p99.9 ${f(quantile(lat, 0.999))} ms, max ${f(lat[lat.length - 1])} ms; sent − due p99 (lateness and waits for a free connection; the generator's own lateness is its sendLagP99) ${f(
       quantile(
         reqs.map((r) => r.sent - r.due).sort((a, b) => a - b),
         0.99,
@@ -155,7 +155,11 @@ for (const name of files) {
     st.cause = byGc && offCpu ? 'both' : byGc ? 'gc' : offCpu ? 'off the CPU' : 'neither';
     causes[st.cause] += st.count;
   }
-  console.log(`  requests over the p99 by what began their stall: ${Object.entries(causes).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(
+    `  requests over the p99 by what began their stall: ${Object.entries(causes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   const t0 = reqs[0].due;
   const gaps = stalls.slice(1).map((s, i) => s.start - stalls[i].start);
   console.log(

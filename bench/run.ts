@@ -62,13 +62,18 @@ interface Peer {
 }
 
 /**
- * The Node flags production runs the gateway with: the shipped container's NODE_OPTIONS (the systemd
- * unit sets the same), read from the Dockerfile so the bench cannot drift from it.
+ * The Node flags production runs the gateway with: the shipped container's NODE_OPTIONS and the
+ * node arguments of its ENTRYPOINT (the systemd unit sets the same), read from the Dockerfile so the
+ * bench cannot drift from it.
  */
 function productionNodeFlags(checkout: string): string[] {
   const dockerfile = join(checkout, 'Dockerfile');
-  const m = existsSync(dockerfile) ? /NODE_OPTIONS=(\S+)/.exec(readFileSync(dockerfile, 'utf8')) : null;
-  return m ? m[1]!.split(' ').filter(Boolean) : [];
+  if (!existsSync(dockerfile)) return [];
+  const text = readFileSync(dockerfile, 'utf8');
+  const options = /NODE_OPTIONS=(\S+)/.exec(text)?.[1]?.split(' ').filter(Boolean) ?? [];
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1];
+  const args = entrypoint ? (JSON.parse(entrypoint) as string[]).slice(1).filter((a) => a.startsWith('--')) : [];
+  return [...options, ...args];
 }
 
 /**
@@ -618,6 +623,14 @@ function runFixedRate(s: Scenario, rate: number, seconds: number, trace?: string
  * to SCHED_OTHER (off) with chrt; false when the system does not allow it (not root, no CAP_SYS_NICE,
  * no chrt). Only the main thread: a real-time V8 helper thread doing concurrent marking would hold a
  * core until it is done (FIFO does not time-slice) and stall the event loops for tens of ms.
+ *
+ * Its known failure (bench/half-load-report.mjs on BENCH_FIXED_TRACE): when ordinary tasks of the
+ * machine's other work are starved on a CPU that real-time threads keep busy (the gateway's event
+ * loop is 60–90 % busy at half load), the kernel's fair server (Linux ≥ 6.12) runs them above every
+ * real-time thread for up to 50 ms of the second: the gateway's main thread then sat runnable 10–34 ms
+ * at a time, the generator's 5 ms samples stopped as long, and such a round's p99 was 36–47 ms. The
+ * alternative tried, each server in an autogroup of its own at nice -20, was worse on a busy machine
+ * (the raw proxy's p99 6–67 ms against ~1 ms, ordinary-scheduler slices of a few ms).
  */
 function setRealtime(pids: number[], on: boolean): boolean {
   try {
