@@ -13,6 +13,15 @@
 // the generator's own lateness), waitedForConnection (requests due while every connection was busy;
 // their wait counts in their latency, not in sendLagP99),
 // cpuPercent (this process, of one core) }.
+//
+// FIXED_RATE_TRACE=<file>: also writes one line per completed request there, "due sent done conn
+// status" (due, sent and done in ms of CLOCK_MONOTONIC, the clock of Node's process.hrtime and
+// performance.now(), so the slow requests can be lined up with a gateway's GC pauses and stalls),
+// and every 5 ms a sample of the machine to <file>.samples: "t cpu <n> <user> <system> <idle>
+// <steal> …" (jiffies of each CPU from /proc/stat) and, for each pid in FIXED_RATE_WATCH (comma
+// separated), "t pid <pid> <run ns> <runqueue wait ns> <minor faults>" of its main thread (from
+// /proc/<pid>/task/<pid>/schedstat and stat): whether a stall was the host taking the CPU away
+// (steal), the server not being scheduled (wait), or the server working (run).
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -49,6 +58,7 @@ struct Conn {
   int fd = -1;
   bool busy = false;
   double dueAt = 0;        // the in-flight request's scheduled time
+  double sentAt = 0;       // when its first byte was written
   size_t written = 0;      // bytes of the request written so far
   std::string in;          // response bytes not consumed yet
 };
@@ -150,6 +160,69 @@ int main(int argc, char** argv) {
   }
 
   const long total = std::lround(rate * seconds);
+  const char* tracePath = getenv("FIXED_RATE_TRACE");
+  struct Traced {
+    double due, sent, done;
+    int conn, status;
+  };
+  std::vector<Traced> trace;
+  if (tracePath) trace.reserve(total);
+  // The machine samples (FIXED_RATE_TRACE): a second timer, every 5 ms.
+  std::vector<int> watched;
+  if (const char* w = getenv("FIXED_RATE_WATCH"))
+    for (const char* p = w; *p;) {
+      watched.push_back(atoi(p));
+      while (*p && *p != ',') p++;
+      if (*p) p++;
+    }
+  std::string samples;
+  int sampler = -1;
+  if (tracePath) {
+    sampler = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+    itimerspec every{};
+    every.it_interval.tv_nsec = every.it_value.tv_nsec = 5 * 1000 * 1000;
+    timerfd_settime(sampler, 0, &every, nullptr);
+    epoll_event sev{};
+    sev.events = EPOLLIN;
+    sev.data.u32 = UINT32_MAX - 1;
+    epoll_ctl(ep, EPOLL_CTL_ADD, sampler, &sev);
+  }
+  auto sample = [&]() {
+    char line[512], buf[8192], at[32];
+    snprintf(at, sizeof at, "%.3f", now() * 1e3);
+    if (FILE* f = fopen("/proc/stat", "r")) {
+      // "cpuN user nice system idle iowait irq softirq steal"
+      while (fgets(line, sizeof line, f) && strncmp(line, "cpu", 3) == 0) {
+        if (line[3] == ' ') continue;
+        unsigned long long v[8] = {};
+        int cpu = -1;
+        sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+        snprintf(buf, sizeof buf, "%s cpu %d %llu %llu %llu %llu\n", at, cpu, v[0] + v[1], v[2] + v[5] + v[6], v[3] + v[4], v[7]);
+        samples += buf;
+      }
+      fclose(f);
+    }
+    for (int pid : watched) {
+      unsigned long long run = 0, wait = 0, minflt = 0;
+      snprintf(buf, sizeof buf, "/proc/%d/task/%d/schedstat", pid, pid);
+      if (FILE* f = fopen(buf, "r")) {
+        if (fscanf(f, "%llu %llu", &run, &wait) != 2) run = wait = 0;
+        fclose(f);
+      }
+      snprintf(buf, sizeof buf, "/proc/%d/stat", pid);
+      if (FILE* f = fopen(buf, "r")) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        // Field 10 (minflt) counts from the one after "(comm)".
+        char* p = strrchr(buf, ')');
+        for (int field = 2; p && field < 10; field++) p = strchr(p + 1, ' ');
+        if (p) minflt = strtoull(p + 1, nullptr, 10);
+      }
+      snprintf(line, sizeof line, "%s pid %d %llu %llu %llu\n", at, pid, run, wait, minflt);
+      samples += line;
+    }
+  };
   std::vector<double> latencies, sendLags;
   latencies.reserve(total);
   sendLags.reserve(total);
@@ -161,7 +234,9 @@ int main(int argc, char** argv) {
   const double deadline = start + seconds + 10;
 
   auto finish = [&](Conn& c, bool ok, int status) {
-    latencies.push_back(now() - c.dueAt);
+    double t = now();
+    latencies.push_back(t - c.dueAt);
+    if (tracePath) trace.push_back({c.dueAt, c.sentAt, t, (int)(&c - conns.data()), ok ? status : -1});
     completed++;
     if (!ok) errors++;
     else if (status < 200 || status >= 400) non2xx++;
@@ -192,8 +267,9 @@ int main(int argc, char** argv) {
     c.busy = true;
     c.dueAt = dueAt;
     c.written = 0;
+    c.sentAt = now();
     sent++;
-    if (!waited) sendLags.push_back(now() - dueAt);
+    if (!waited) sendLags.push_back(c.sentAt - dueAt);
     if (!writeSome(c, index)) {
       finish(c, false, 0);
       reconnect(index);
@@ -229,6 +305,12 @@ int main(int argc, char** argv) {
     if (n < 0 && errno != EINTR) die("epoll_wait");
     for (int e = 0; e < n; e++) {
       uint32_t index = events[e].data.u32;
+      if (index == UINT32_MAX - 1) {
+        uint64_t expirations;
+        (void)!read(sampler, &expirations, sizeof expirations);
+        sample();
+        continue;
+      }
       if (index == UINT32_MAX) {
         uint64_t expirations;
         (void)!read(timer, &expirations, sizeof expirations);
@@ -289,6 +371,17 @@ int main(int argc, char** argv) {
   rusage ru1;
   getrusage(RUSAGE_SELF, &ru1);
   auto cpu = [](const rusage& r) { return r.ru_utime.tv_sec + r.ru_utime.tv_usec / 1e6 + r.ru_stime.tv_sec + r.ru_stime.tv_usec / 1e6; };
+  if (tracePath) {
+    FILE* f = fopen(tracePath, "w");
+    if (!f) die("FIXED_RATE_TRACE");
+    for (const Traced& r : trace) fprintf(f, "%.4f %.4f %.4f %d %d\n", r.due * 1e3, r.sent * 1e3, r.done * 1e3, r.conn, r.status);
+    fclose(f);
+    std::string samplesPath = std::string(tracePath) + ".samples";
+    FILE* g = fopen(samplesPath.c_str(), "w");
+    if (!g) die("FIXED_RATE_TRACE samples");
+    fwrite(samples.data(), 1, samples.size(), g);
+    fclose(g);
+  }
   std::sort(latencies.begin(), latencies.end());
   std::sort(sendLags.begin(), sendLags.end());
   auto at = [](const std::vector<double>& xs, double q) {

@@ -8,7 +8,7 @@
  * "ready <port>" when listening (on stderr: stdout carries the logs).
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 const from = process.env.BENCH_GATEWAY_FROM === 'src' ? { dir: '../src/', ext: '.ts' } : { dir: '../dist/', ext: '.js' };
@@ -17,6 +17,8 @@ const { startNodeGateway } = await import(new URL(`${from.dir}runtime/node${from
 // The process-level settings `serve` applies (V8 heap growth), as in production.
 const { applyProcessSettings } = await import(new URL(`${from.dir}cli/serve${from.ext}`, import.meta.url).href);
 applyProcessSettings();
+// BENCH_SOCKET_LOG: the gateway's upstream connections opened and closed (bench/socket-log.mjs).
+(await import('./socket-log.mjs')).logUpstreamSockets('gateway');
 
 // BENCH_REDIS_URL: the same gateway with the shared Redis store.
 const store = process.env.BENCH_REDIS_URL ? `\nstore: { type: redis, url: "${process.env.BENCH_REDIS_URL}" }\n` : '';
@@ -66,8 +68,13 @@ if (process.env.BENCH_MEMORY_LOG) {
   }, 5000).unref();
 }
 
+// CLOCK_MONOTONIC in ms at performance.now() = 0: performance.now() and process.hrtime both count
+// on libuv's monotonic clock, as bench/fixed-rate.cc's FIXED_RATE_TRACE does, so a pause here lines
+// up with the generator's slow requests.
+const monotonicOrigin = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
 // BENCH_GC_LOG=<file> (bench/run.ts sets it): every main-thread GC pause, appended once a second as
-// one JSON line each ({ kind, ms }), for the half-load latency line.
+// one JSON line each ({ kind, ms, t: its start in CLOCK_MONOTONIC ms }), for the half-load latency line.
 if (process.env.BENCH_GC_LOG) {
   const file = process.env.BENCH_GC_LOG;
   const kinds = {
@@ -78,10 +85,34 @@ if (process.env.BENCH_GC_LOG) {
   };
   let pending = '';
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) pending += `${JSON.stringify({ kind: kinds[e.detail?.kind] ?? String(e.detail?.kind), ms: e.duration })}\n`;
+    for (const e of list.getEntries())
+      pending += `${JSON.stringify({ kind: kinds[e.detail?.kind] ?? String(e.detail?.kind), ms: e.duration, t: +(e.startTime + monotonicOrigin).toFixed(3) })}\n`;
   }).observe({ entryTypes: ['gc'] });
   setInterval(() => {
     if (pending) appendFileSync(file, pending);
     pending = '';
+  }, 1000).unref();
+}
+
+// BENCH_LOOP_LOG=<file>: the event loop's state, one JSON line a second: its utilisation
+// (performance.eventLoopUtilization) and the timer delay monitorEventLoopDelay saw (p50, p99, max
+// in ms), with t in CLOCK_MONOTONIC ms. Off by default: the delay monitor's timer wakes the loop
+// every 10 ms.
+if (process.env.BENCH_LOOP_LOG) {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const file = process.env.BENCH_LOOP_LOG;
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let elu = performance.eventLoopUtilization();
+  setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const d = performance.eventLoopUtilization(now, elu);
+    elu = now;
+    const msOf = (ns) => +(ns / 1e6).toFixed(3);
+    appendFileSync(
+      file,
+      `${JSON.stringify({ t: +(performance.now() + monotonicOrigin).toFixed(3), utilization: +d.utilization.toFixed(4), delayP50: msOf(delay.percentile(50)), delayP99: msOf(delay.percentile(99)), delayMax: msOf(delay.max) })}\n`,
+    );
+    delay.reset();
   }, 1000).unref();
 }

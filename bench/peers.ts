@@ -33,6 +33,8 @@ if (kind === 'upstream') {
   ready(server);
   server.listen(0, '127.0.0.1');
 } else if (kind === 'raw-undici') {
+  // BENCH_SOCKET_LOG: this proxy's upstream connections opened and closed (bench/socket-log.mjs).
+  (await import('./socket-log.mjs' as string)).logUpstreamSockets('raw-undici');
   const pool = new Pool(upstreamUrl!, { connections: 128, keepAliveTimeout: 60_000 });
   const server = http.createServer((req, res) => {
     const headers = { ...req.headers };

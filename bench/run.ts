@@ -31,7 +31,7 @@
  * BENCH_HEAP_SAMPLE: see README, Performance.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -62,13 +62,18 @@ interface Peer {
 }
 
 /**
- * The Node flags production runs the gateway with: the shipped container's NODE_OPTIONS (the systemd
- * unit sets the same), read from the Dockerfile so the bench cannot drift from it.
+ * The Node flags production runs the gateway with: the shipped container's NODE_OPTIONS and the
+ * node arguments of its ENTRYPOINT (the systemd unit sets the same), read from the Dockerfile so the
+ * bench cannot drift from it.
  */
 function productionNodeFlags(checkout: string): string[] {
   const dockerfile = join(checkout, 'Dockerfile');
-  const m = existsSync(dockerfile) ? /NODE_OPTIONS=(\S+)/.exec(readFileSync(dockerfile, 'utf8')) : null;
-  return m ? m[1]!.split(' ').filter(Boolean) : [];
+  if (!existsSync(dockerfile)) return [];
+  const text = readFileSync(dockerfile, 'utf8');
+  const options = /NODE_OPTIONS=(\S+)/.exec(text)?.[1]?.split(' ').filter(Boolean) ?? [];
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1];
+  const args = entrypoint ? (JSON.parse(entrypoint) as string[]).slice(1).filter((a) => a.startsWith('--')) : [];
+  return [...options, ...args];
 }
 
 /**
@@ -449,39 +454,58 @@ end
   if (rawRow && sessionRow && Number.isFinite(oneCookie) && oneCookie > 0) {
     // BENCH_FIXED_RATE pins the rate (to compare runs on a machine whose maximum moves).
     const rate = Number(process.env.BENCH_FIXED_RATE) || Math.max(100, Math.round(oneCookie / 2));
-    const half = { raw: [] as FixedRateResult[], gateway: [] as FixedRateResult[] };
+    const half = { raw: [] as FixedRateResult[], gateway: [] as FixedRateResult[], compared: [] as FixedRateResult[] };
+    // BENCH_COMPARE: the compared checkout's session row at the same rate, in the same rounds (an A/B
+    // of the p99 from one run; the order of the two gateways alternates by round).
+    const comparedRow = other ? scenarios.find((s) => s.name === 'compared checkout: session cookie') : undefined;
     const gcBefore = gcPauses(gw);
+    const otherGcBefore = other ? gcPauses(other) : undefined;
     const machineBefore = machineTimes();
     // The servers this measures (upstream, raw proxy, gateway) at real-time priority while it runs,
     // like the generator: on a shared machine the p99 is otherwise the neighbours' load, not ours.
-    const realtime = process.env.BENCH_REALTIME !== '0' && setRealtime([upstream.pid, raw.pid, gw.pid], true);
+    const measured = [upstream.pid, raw.pid, gw.pid, ...(comparedRow && other ? [other.pid] : [])];
+    const realtime = process.env.BENCH_REALTIME !== '0' && setRealtime(measured, true);
     try {
       for (let round = 0; round < ROUNDS; round++) {
-        half.raw.push(runFixedRate(rawRow, rate, SECONDS));
-        half.gateway.push(runFixedRate(sessionRow, rate, SECONDS));
+        half.raw.push(runFixedRate(rawRow, rate, SECONDS, traceFile('raw', round), [raw.pid, upstream.pid]));
+        const gateways: [Scenario, FixedRateResult[], string][] = [[sessionRow, half.gateway, 'gateway']];
+        if (comparedRow) gateways[round % 2 ? 'unshift' : 'push']([comparedRow, half.compared, 'compared']);
+        for (const [row, into, name] of gateways) into.push(runFixedRate(row, rate, SECONDS, traceFile(name, round), [row.pid, upstream.pid]));
       }
     } finally {
-      if (realtime) setRealtime([upstream.pid, raw.pid, gw.pid], false);
+      if (realtime) setRealtime(measured, false);
     }
     const machine = machineShare(machineBefore, machineTimes());
     const med = (xs: FixedRateResult[], k: keyof FixedRateResult) => median(xs.map((x) => x[k]));
     const f = (n: number) => n.toFixed(2);
     const row = (name: string, xs: FixedRateResult[]) =>
-      `  ${name} p50 ${f(med(xs, 'p50'))} ms, p99 ${f(med(xs, 'p99'))} ms, p99.9 ${f(med(xs, 'p999'))} ms (${Math.round(med(xs, 'rps')).toLocaleString('en')} req/s done; generator: ${f(med(xs, 'cpuPercent'))} % CPU, late by ${f(med(xs, 'sendLagP99'))} ms at p99)`;
+      `  ${name} p50 ${f(med(xs, 'p50'))} ms, p99 ${f(med(xs, 'p99'))} ms, p99.9 ${f(med(xs, 'p999'))} ms (${Math.round(med(xs, 'rps')).toLocaleString('en')} req/s done; generator: ${f(med(xs, 'cpuPercent'))} % CPU, late by ${f(med(xs, 'sendLagP99'))} ms at p99; event loop on a CPU ${med(xs, 'loopBusy').toFixed(0)} % of the time, ${med(xs, 'loopMicrosPerRequest').toFixed(0)} µs per request)`;
     console.log(
       `\nhalf load (${rate.toLocaleString('en')} req/s fixed rate, open loop, ${FIXED_RATE_CONNECTIONS} connections, ${generator.name}, latency from the scheduled send time, median of ${ROUNDS}${realtime ? '; the event loops of upstream, proxy and gateway at real-time priority (BENCH_REALTIME=0: ordinary)' : ''}):`,
     );
     console.log(row('node:http + undici Pool proxy:', half.raw));
     console.log(row('gateway session cookie:       ', half.gateway));
+    if (comparedRow) console.log(row('compared checkout: session:   ', half.compared));
     console.log(`  p99 added by the gateway: ${f(med(half.gateway, 'p99') - med(half.raw, 'p99'))} ms`);
+    if (comparedRow) console.log(`  p99 added by the compared checkout: ${f(med(half.compared, 'p99') - med(half.raw, 'p99'))} ms`);
     console.log(
       `  machine during these runs: ${machine.busy.toFixed(0)} % of ${cpus().length} cores busy (all processes, ours and others'), steal ${machine.steal.toFixed(1)} %`,
     );
+    // The gateways append their GC logs once a second: wait for the last of the phase.
+    await new Promise((r) => setTimeout(r, 1200));
     const gc = gcPauses(gw);
+    if (process.env.BENCH_FIXED_TRACE) {
+      if (gw.gcLog && existsSync(gw.gcLog)) copyFileSync(gw.gcLog, join(process.env.BENCH_FIXED_TRACE, 'gateway-gc.jsonl'));
+      if (comparedRow && other?.gcLog && existsSync(other.gcLog)) copyFileSync(other.gcLog, join(process.env.BENCH_FIXED_TRACE, 'compared-gc.jsonl'));
+      if (process.env.BENCH_SOCKET_LOG && existsSync(process.env.BENCH_SOCKET_LOG))
+        copyFileSync(process.env.BENCH_SOCKET_LOG, join(process.env.BENCH_FIXED_TRACE, 'sockets.jsonl'));
+    }
     if (gc && gcBefore) {
       const pauses = gc.slice(gcBefore.length);
       console.log(`  gateway main-thread GC pauses (perf_hooks, whole half-load phase): ${summariseGc(pauses)}`);
     }
+    const otherGc = comparedRow && other ? gcPauses(other) : undefined;
+    if (otherGc && otherGcBefore) console.log(`  compared checkout's GC pauses (same phase): ${summariseGc(otherGc.slice(otherGcBefore.length))}`);
   }
 
   // BENCH_RSS=1: the gateway's RSS after 60 s and 120 s of maximum load (session cookie row); with
@@ -521,6 +545,19 @@ interface FixedRateResult {
   sendLagP99: number;
   /** The generator's own CPU, % of one core; NaN from the Node generator. */
   cpuPercent: number;
+  /** The measured proxy's main thread (its event loop): % of the run it was on a CPU, and µs of that per request. */
+  loopBusy: number;
+  loopMicrosPerRequest: number;
+}
+
+/** A thread's time on a CPU and waiting for one (runnable, not running), ns, from /proc schedstat. */
+function threadTimes(pid: number): { run: number; wait: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { run: run!, wait: wait! };
+  } catch {
+    return { run: NaN, wait: NaN };
+  }
 }
 
 /**
@@ -548,15 +585,37 @@ const generator = ((): { name: string; command: string[] } => {
   return { name: 'bench/fixed-rate.ts on Node', command: [process.execPath, '--import', 'tsx', join(ROOT, 'bench/fixed-rate.ts')] };
 })();
 
+/**
+ * BENCH_FIXED_TRACE=<dir>: each half-load run's requests (bench/fixed-rate.cc's FIXED_RATE_TRACE:
+ * due, sent and done times in CLOCK_MONOTONIC ms) go to <dir>/<raw|gateway>-<round>.txt (with the
+ * machine's per-CPU times and the proxy's and upstream's main-thread run/wait times every 5 ms in
+ * <…>.txt.samples), and the
+ * gateway's GC pauses (with their start times on the same clock) to <dir>/gateway-gc.jsonl, for
+ * `node bench/half-load-report.mjs <dir>`.
+ */
+function traceFile(row: string, round: number): string | undefined {
+  const traceDir = process.env.BENCH_FIXED_TRACE;
+  if (!traceDir) return undefined;
+  mkdirSync(traceDir, { recursive: true });
+  return join(traceDir, `${row}-${round}.txt`);
+}
+
 /** The fixed-rate generator in its own process: `rate` requests per second for `seconds`, open loop. */
-function runFixedRate(s: Scenario, rate: number, seconds: number): FixedRateResult {
+function runFixedRate(s: Scenario, rate: number, seconds: number, trace?: string, watch: number[] = []): FixedRateResult {
   const [bin, ...pre] = generator.command;
   const args = [...pre, s.url, String(rate), String(seconds), String(FIXED_RATE_CONNECTIONS)];
   if (bin === process.execPath) args.push(JSON.stringify(s.headers ?? {}));
   else args.push(...Object.entries(s.headers ?? {}).map(([k, v]) => `${k}: ${v}`));
-  const out = execFileSync(bin!, args, { maxBuffer: 1024 * 1024 }).toString();
-  const r = JSON.parse(out.trim().split('\n').pop()!) as Partial<FixedRateResult>;
-  return { p999: NaN, sendLagP99: NaN, cpuPercent: NaN, ...r } as FixedRateResult;
+  // The proxy measured first, then the upstream: their main threads' run and wait times go in the trace.
+  const env = trace ? { ...process.env, FIXED_RATE_TRACE: trace, FIXED_RATE_WATCH: watch.join(',') } : process.env;
+  const before = threadTimes(s.pid);
+  const started = process.hrtime.bigint();
+  const out = execFileSync(bin!, args, { maxBuffer: 1024 * 1024, env }).toString();
+  const wallNs = Number(process.hrtime.bigint() - started);
+  const busyNs = threadTimes(s.pid).run - before.run;
+  const r = JSON.parse(out.trim().split('\n').pop()!) as Partial<FixedRateResult> & { completed?: number };
+  const loop = { loopBusy: (100 * busyNs) / wallNs, loopMicrosPerRequest: busyNs / 1000 / (r.completed || NaN) };
+  return { p999: NaN, sendLagP99: NaN, cpuPercent: NaN, ...r, ...loop } as FixedRateResult;
 }
 
 /**
@@ -564,6 +623,14 @@ function runFixedRate(s: Scenario, rate: number, seconds: number): FixedRateResu
  * to SCHED_OTHER (off) with chrt; false when the system does not allow it (not root, no CAP_SYS_NICE,
  * no chrt). Only the main thread: a real-time V8 helper thread doing concurrent marking would hold a
  * core until it is done (FIFO does not time-slice) and stall the event loops for tens of ms.
+ *
+ * Its known failure (bench/half-load-report.mjs on BENCH_FIXED_TRACE): when ordinary tasks of the
+ * machine's other work are starved on a CPU that real-time threads keep busy (the gateway's event
+ * loop is 60–90 % busy at half load), the kernel's fair server (Linux ≥ 6.12) runs them above every
+ * real-time thread for up to 50 ms of the second: the gateway's main thread then sat runnable 10–34 ms
+ * at a time, the generator's 5 ms samples stopped as long, and such a round's p99 was 36–47 ms. The
+ * alternative tried, each server in an autogroup of its own at nice -20, was worse on a busy machine
+ * (the raw proxy's p99 6–67 ms against ~1 ms, ordinary-scheduler slices of a few ms).
  */
 function setRealtime(pids: number[], on: boolean): boolean {
   try {

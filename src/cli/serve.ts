@@ -24,7 +24,8 @@ import { configPathFrom, readConfigFile } from './config-file';
  * concurrent) and kept RSS at max load at ~170–185 MB instead of ~205–225 MB; 1.5× gave the same RSS for
  * more GC work (README, Performance). Set
  * at run time because NODE_OPTIONS does not accept V8's heap-tuning flags other than the sizes
- * (`--max-semi-space-size=8` is in NODE_OPTIONS of the container and the systemd unit).
+ * (`--max-semi-space-size=16` is in NODE_OPTIONS of the container and the systemd unit, and
+ * `--min-semi-space-size=16` on their node command line: it only counts when the heap is set up).
  */
 export const PROCESS_V8_FLAGS = ['--heap-growing-percent=100'];
 

@@ -61,7 +61,7 @@ describe('the Dockerfile', () => {
     );
     // The bin itself, not npx (which writes an npm cache).
     expect(instructions.find((l) => l.startsWith('ENTRYPOINT '))).toBe(
-      'ENTRYPOINT ["node", "/opt/cognito-gateway/node_modules/cognito-gateway/bin/cognito-gateway.js"]',
+      'ENTRYPOINT ["node", "--min-semi-space-size=16", "/opt/cognito-gateway/node_modules/cognito-gateway/bin/cognito-gateway.js"]',
     );
     expect(instructions.find((l) => l.startsWith('CMD '))).toBe('CMD ["serve"]');
   });
@@ -137,7 +137,7 @@ describe('deploy/cognito-gateway.service', () => {
       expect(keys.has(line), line).toBe(true);
     }
     expect(unit).toMatch(
-      /^ExecStart=\/usr\/local\/bin\/node \/opt\/cognito-gateway\/node_modules\/cognito-gateway\/bin\/cognito-gateway\.js serve --config \/etc\/cognito-gateway\/config\.yaml$/m,
+      /^ExecStart=\/usr\/local\/bin\/node --min-semi-space-size=16 \/opt\/cognito-gateway\/node_modules\/cognito-gateway\/bin\/cognito-gateway\.js serve --config \/etc\/cognito-gateway\/config\.yaml$/m,
     );
   });
 
