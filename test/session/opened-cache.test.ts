@@ -73,3 +73,100 @@ describe('opened-session cache keys', () => {
     expect((await store.read(header, ORIGIN))?.sub).toBe('alice');
   });
 });
+
+describe('opened-session cache: what a hit requires', () => {
+  it("answers a value that carries a cached seal's MAC, head and length with that seal's own session only", async () => {
+    const store = createSessionStore<Session>({ cookie, secrets: [SECRET], maxAgeSeconds: 3600 });
+    const header = await cookieFor(store, 'alice');
+    const first = await store.read(header, ORIGIN);
+    const [name, value] = header.split('=') as [string, string];
+    // The seal's data field (the 5th of `Fe26.2*id*salt*iv*data*…`) changed in its middle.
+    const fields = value.split('*');
+    const data = fields[4]!;
+    const mid = data.length >> 1;
+    fields[4] = `${data.slice(0, mid)}${data[mid] === 'A' ? 'B' : 'A'}${data.slice(mid + 1)}`;
+    const altered = `${name}=${fields.join('*')}`;
+    // Not authentic: a store that never opened the seal refuses it…
+    const fresh = createSessionStore<Session>({ cookie, secrets: [SECRET], maxAgeSeconds: 3600 });
+    expect(await fresh.read(altered, ORIGIN)).toBeUndefined();
+    // …and the cache answers it only with the session of the seal whose MAC it carries (which its
+    // holder had), the very object cached for the genuine value.
+    expect(await store.read(altered, ORIGIN)).toBe(first);
+    // Another length or another head: a miss, then refused.
+    const longer = `${name}=${fields.slice(0, 4).join('*')}*A${fields.slice(4).join('*')}`;
+    expect(await store.read(longer, ORIGIN)).toBeUndefined();
+    const otherIv = `${name}=${[...fields.slice(0, 3), `${fields[3]![0] === 'A' ? 'B' : 'A'}${fields[3]!.slice(1)}`, ...fields.slice(4)].join('*')}`;
+    expect(await store.read(otherIv, ORIGIN)).toBeUndefined();
+    expect(store.cacheStats()).toMatchObject({ size: 1, hits: 1, unsealed: 3 });
+  });
+});
+
+interface Tokened {
+  sub: string;
+  lastSeenAt: number;
+  token?: string;
+  withheld?: true;
+}
+
+/** A view that leaves `token` out, as the gateway's leaves the refresh token out (src/oidc/session-data.ts). */
+const withoutToken = {
+  of: (s: Tokened): Tokened => {
+    if (!s.token) return s;
+    const { token: _, ...rest } = s;
+    return { ...rest, withheld: true };
+  },
+  isPartial: (s: Tokened) => s.withheld === true,
+  complete: (s: Tokened, whole: Tokened): Tokened => {
+    const { withheld: _, ...rest } = s;
+    return { ...rest, token: whole.token };
+  },
+};
+
+describe('opened-session cache with a view', () => {
+  it('read answers the view, readWhole the whole session; a written-back view is completed from its cookie', async () => {
+    let t = 7_000_000;
+    const store = createSessionStore<Tokened>({ cookie, secrets: [SECRET], maxAgeSeconds: 3600, now: () => t, cacheView: withoutToken });
+    const header = new Jar().apply(await store.write({ sub: 'alice', lastSeenAt: 1, token: 'refresh-me' }, null, ORIGIN)).header()!;
+    const seen = await store.read(header, ORIGIN);
+    expect(seen).toEqual({ sub: 'alice', lastSeenAt: 1, withheld: true });
+    expect(await store.read(header, ORIGIN)).toBe(seen);
+    expect(await store.readWhole(header, ORIGIN)).toEqual({ sub: 'alice', lastSeenAt: 1, token: 'refresh-me' });
+    // The last-seen write-back of the view: sealed with the token, from the cookie it came from.
+    const written = await store.write({ ...seen!, lastSeenAt: 60 }, header, ORIGIN);
+    expect(written).toHaveLength(1);
+    const next = new Jar().apply(written).header()!;
+    expect(await store.readWhole(next, ORIGIN)).toEqual({ sub: 'alice', lastSeenAt: 60, token: 'refresh-me' });
+    expect(store.cacheStats()).toMatchObject({ unsealed: 1, reopened: 3, sealed: 2, memoised: 0 });
+    // The rewrite memo still answers the same view again for 30 s, without unsealing.
+    t += 10_000;
+    expect(await store.write({ ...seen!, lastSeenAt: 70 }, header, ORIGIN)).toEqual([]);
+    expect(store.cacheStats()).toMatchObject({ reopened: 3, sealed: 2, memoised: 1 });
+    // A whole session (a refresh's) is sealed as given.
+    const refreshed = new Jar().apply(await store.write({ sub: 'alice', lastSeenAt: 80, token: 'rotated' }, header, ORIGIN)).header()!;
+    expect(await store.readWhole(refreshed, ORIGIN)).toEqual({ sub: 'alice', lastSeenAt: 80, token: 'rotated' });
+  });
+
+  it('refuses to write a view without the cookie it was read from', async () => {
+    const store = createSessionStore<Tokened>({ cookie, secrets: [SECRET], maxAgeSeconds: 3600, cacheView: withoutToken });
+    await expect(store.write({ sub: 'alice', lastSeenAt: 2, withheld: true }, null, ORIGIN)).rejects.toThrow(/cookie it was read from/);
+  });
+
+  it('readWhole is undefined for a missing, tampered or expired cookie, like read', async () => {
+    let t = 9_000_000;
+    const rejected: string[] = [];
+    const store = createSessionStore<Tokened>({
+      cookie,
+      secrets: [SECRET],
+      maxAgeSeconds: 30,
+      now: () => t,
+      cacheView: withoutToken,
+      onRejected: (r) => rejected.push(r),
+    });
+    const header = new Jar().apply(await store.write({ sub: 'alice', lastSeenAt: 1, token: 'x' }, null, ORIGIN)).header()!;
+    expect(await store.readWhole(null, ORIGIN)).toBeUndefined();
+    expect(await store.readWhole(`${header.slice(0, -5)}AAAA~2`, ORIGIN)).toBeUndefined();
+    t += 31_000;
+    expect(await store.readWhole(header, ORIGIN)).toBeUndefined();
+    expect(rejected).toEqual(['invalid', 'expired']);
+  });
+});
