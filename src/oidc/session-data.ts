@@ -51,6 +51,8 @@ export const sessionCacheView: SessionCacheView<SessionData> = {
   },
   isPartial: (data) => data.refreshTokenWithheld === true,
   complete(data, whole) {
+    // Only ever the same session (the same request's cookie): never another session's token.
+    if (whole.sid !== data.sid) throw new Error('session view completed from another session');
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(data)) {
       if (k === 'refreshTokenWithheld') out.refreshToken = whole.refreshToken;

@@ -75,7 +75,7 @@ describe('opened-session cache keys', () => {
 });
 
 describe('opened-session cache: what a hit requires', () => {
-  it("answers a value that carries a cached seal's MAC, head and length with that seal's own session only", async () => {
+  it("answers a value that carries a cached seal's MAC, iv and length with that seal's own session only", async () => {
     const store = createSessionStore<Session>({ cookie, secrets: [SECRET], maxAgeSeconds: 3600 });
     const header = await cookieFor(store, 'alice');
     const first = await store.read(header, ORIGIN);
@@ -92,7 +92,7 @@ describe('opened-session cache: what a hit requires', () => {
     // …and the cache answers it only with the session of the seal whose MAC it carries (which its
     // holder had), the very object cached for the genuine value.
     expect(await store.read(altered, ORIGIN)).toBe(first);
-    // Another length or another head: a miss, then refused.
+    // Another length or another iv: a miss, then refused.
     const longer = `${name}=${fields.slice(0, 4).join('*')}*A${fields.slice(4).join('*')}`;
     expect(await store.read(longer, ORIGIN)).toBeUndefined();
     const otherIv = `${name}=${[...fields.slice(0, 3), `${fields[3]![0] === 'A' ? 'B' : 'A'}${fields[3]!.slice(1)}`, ...fields.slice(4)].join('*')}`;

@@ -42,6 +42,10 @@ describe('sessionCacheView', () => {
     expect(JSON.stringify(completed)).toBe(JSON.stringify({ ...whole, lastSeenAt: 1_060 }));
   });
 
+  it('is completed only from the same session', () => {
+    expect(() => sessionCacheView.complete(sessionCacheView.of(whole), { ...whole, sid: 's2' })).toThrow(/another session/);
+  });
+
   it('has the state of the whole session at every moment', () => {
     const view = sessionCacheView.of(whole);
     const { refreshToken: _, ...none } = whole;
