@@ -16,13 +16,15 @@ async function keysToCheck(q: RevocationQuery): Promise<readonly string[]> {
  * (an empty one derives no key, like an absent one). One entry per session (or token family, or
  * user, for checks without a sid), found by the most specific part and used only when the other
  * parts are the same, so no key string is built per look-up. An entry is ~250 bytes (the keys as
- * flat strings, not the trees of pieces a template makes); one per active session. Bounded:
- * cleared when full.
+ * flat strings, not the trees of pieces a template makes, the user's not-before key shared by the
+ * user's entries); one per active session. Bounded: cleared when full.
  */
 class CheckKeys {
   private readonly bySid = new Map<string, CheckEntry>();
   private readonly byJti = new Map<string, CheckEntry>();
   private readonly bySub = new Map<string, CheckEntry>();
+  // The user's not-before key, the last of every check's keys: one copy per user, not per session.
+  private readonly notBeforeKeys = new Map<string, string>();
   private size = 0;
   constructor(private readonly max: number) {}
   private mapFor(sid: string, originJti: string): Map<string, CheckEntry> {
@@ -39,6 +41,7 @@ class CheckKeys {
       this.bySid.clear();
       this.byJti.clear();
       this.bySub.clear();
+      this.notBeforeKeys.clear();
       this.size = 0;
     }
     const s = sid ?? '';
@@ -46,7 +49,12 @@ class CheckKeys {
     const map = this.mapFor(s, j);
     const key = s !== '' ? s : j !== '' ? j : sub;
     if (!map.has(key)) this.size++;
-    const flat = Object.freeze(keys.map(flatten));
+    const flat = keys.map(flatten);
+    const last = flat.length - 1;
+    const shared = this.notBeforeKeys.get(sub);
+    if (shared !== undefined && shared === flat[last]) flat[last] = shared;
+    else this.notBeforeKeys.set(sub, flat[last]!);
+    Object.freeze(flat);
     map.set(key, { sub, sid: s, originJti: j, keys: flat });
     return flat;
   }
