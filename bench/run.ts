@@ -397,6 +397,7 @@ end
       ? [
           { name: 'compared checkout: /public', url: `${other.url}/public/x`, pid: other.pid, headers: json },
           { name: 'compared checkout: session cookie', url: `${other.url}/dashboard`, pid: other.pid, headers: { ...json, cookie } },
+          { name: `compared checkout: ${SESSIONS.toLocaleString('en')} distinct sessions`, url: `${other.url}/dashboard`, pid: other.pid, script },
         ]
       : []),
   ];
@@ -412,6 +413,7 @@ end
       ? [
           ['gateway /public (bypass)', 'compared checkout: /public'],
           ['gateway session cookie', 'compared checkout: session cookie'],
+          [`gateway ${SESSIONS.toLocaleString('en')} distinct sessions`, `compared checkout: ${SESSIONS.toLocaleString('en')} distinct sessions`],
         ]
       : [],
   );

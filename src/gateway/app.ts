@@ -8,7 +8,7 @@ import { StoreUnavailableError } from '../store';
 import { createGatewayStores } from '../store/gateway';
 import { serverSideSessions, type SessionRef } from '../store/server-sessions';
 import { createRefresher } from '../oidc/refresh';
-import type { SessionData } from '../oidc/session-data';
+import { sessionCacheView, type SessionData } from '../oidc/session-data';
 import { compileApps, compileCidrs, resolveClientAddress, type ClientAddress, type CompiledApp } from '../policy';
 import { createLoginStateStore, createSessionStore, type SessionStore } from '../session';
 import { createAssertionSigner, createTokenVerifier } from '../tokens';
@@ -105,6 +105,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
         maxAgeSeconds: longestLifetime,
         maxChunks: SESSION_MAX_CHUNKS,
         cacheSize: config.session.cacheSize,
+        cacheView: sessionCacheView,
       });
     return { store, serverSide };
   };

@@ -145,7 +145,10 @@ export async function authenticateSession(gw: Gateway, info: RequestInfo, app?: 
 
   let next: SessionData | undefined;
   if (state === 'needs-refresh') {
-    const refreshed = await refreshSession(gw, info, realm, session, nowSec);
+    // The cache's view has no refresh token: the cookie has it.
+    const whole = session.refreshTokenWithheld ? await realm.sessions.readWhole(info.cookieHeader, info.origin) : session;
+    if (whole?.v !== 1) return endSession(info, realm, session, 'unreadable session cookie');
+    const refreshed = await refreshSession(gw, info, realm, whole, nowSec);
     if ('done' in refreshed) return refreshed.done;
     next = refreshed.next;
   } else if (nowSec - session.lastSeenAt >= LAST_SEEN_WRITE_INTERVAL) {

@@ -1,3 +1,5 @@
+import type { SessionCacheView } from '../session';
+
 /**
  * What the gateway keeps in the sealed session cookie. Claims, not the raw ID token: they were
  * verified when the token arrived, and they are what headers and policies read. The refresh token is
@@ -24,7 +26,41 @@ export interface SessionData {
    * every read, so a cookie copied under another realm's name is refused.
    */
   realm?: string;
+  /**
+   * Never sealed: set on the opened-session cache's view of a session that has a refresh token,
+   * which the view leaves out of memory (`sessions.readWhole` has it). See sessionCacheView.
+   */
+  refreshTokenWithheld?: true;
 }
+
+/**
+ * The opened-session cache keeps a session without its refresh token (~1.8 KB of a ~2.3 KB Cognito
+ * session, needed only to refresh, to sign out and to seal again, all of which read the cookie
+ * again): with thousands of active sessions cached, that is most of their memory.
+ */
+export const sessionCacheView: SessionCacheView<SessionData> = {
+  of(whole) {
+    if (!whole.refreshToken) return whole;
+    const out: Record<string, unknown> = {};
+    // Field order kept (the view is written back in the same order when completed).
+    for (const [k, v] of Object.entries(whole)) {
+      if (k === 'refreshToken') out.refreshTokenWithheld = true;
+      else out[k] = v;
+    }
+    return out as unknown as SessionData;
+  },
+  isPartial: (data) => data.refreshTokenWithheld === true,
+  complete(data, whole) {
+    // Only ever the same session (the same request's cookie): never another session's token.
+    if (whole.sid !== data.sid) throw new Error('session view completed from another session');
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(data)) {
+      if (k === 'refreshTokenWithheld') out.refreshToken = whole.refreshToken;
+      else out[k] = v;
+    }
+    return out as unknown as SessionData;
+  },
+};
 
 /**
  * Claims that only matter at the moment of verification; dropping them keeps the cookie small.
@@ -55,7 +91,8 @@ export interface SessionLimits {
 export function sessionState(s: SessionData, limits: SessionLimits, nowSec: number, skew = 30): SessionState {
   if (nowSec >= s.createdAt + limits.absoluteLifetime) return 'expired';
   if (nowSec >= s.lastSeenAt + limits.idleTimeout) return 'expired';
-  if (nowSec >= s.tokensExpireAt - skew) return s.refreshToken ? 'needs-refresh' : 'expired';
-  if (nowSec >= s.validatedAt + limits.revalidateAfter) return s.refreshToken ? 'needs-refresh' : 'valid';
+  const refreshable = !!s.refreshToken || s.refreshTokenWithheld === true;
+  if (nowSec >= s.tokensExpireAt - skew) return refreshable ? 'needs-refresh' : 'expired';
+  if (nowSec >= s.validatedAt + limits.revalidateAfter) return refreshable ? 'needs-refresh' : 'valid';
   return 'valid';
 }

@@ -1,6 +1,6 @@
 /** Public surface of the session area: sealed session cookies, login-state cookies, cookie config, crypto helpers. */
 export { createSessionStore, SessionTooLargeError, SESSION_PURPOSE } from './store';
-export type { SessionCacheStats, SessionRejection, SessionStore, SessionStoreOptions } from './store';
+export type { SessionCacheStats, SessionCacheView, SessionRejection, SessionStore, SessionStoreOptions } from './store';
 export { createLoginStateStore, LoginStateTooLargeError, LOGIN_PURPOSE } from './login-state';
 export type { ConsumedLoginState, LoginStateOptions, LoginStateStore } from './login-state';
 export {

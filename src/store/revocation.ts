@@ -13,39 +13,60 @@ async function keysToCheck(q: RevocationQuery): Promise<readonly string[]> {
 /**
  * The keys of recent checks (a session is checked on every request; deriving them may hash). The
  * keys are a function of sub, sid and origin jti alone, so those three are the whole cache key
- * (an empty one derives no key, like an absent one). One Map per part, so no key string is built per
- * look-up. Bounded: cleared when full.
+ * (an empty one derives no key, like an absent one). One entry per session (or token family, or
+ * user, for checks without a sid), found by the most specific part and used only when the other
+ * parts are the same, so no key string is built per look-up. An entry is ~250 bytes (the keys as
+ * flat strings, not the trees of pieces a template makes, the user's not-before key shared by the
+ * user's entries); one per active session. Bounded: cleared when full.
  */
 class CheckKeys {
-  private readonly bySub = new Map<string, Map<string, Map<string, readonly string[]>>>();
+  private readonly bySid = new Map<string, CheckEntry>();
+  private readonly byJti = new Map<string, CheckEntry>();
+  private readonly bySub = new Map<string, CheckEntry>();
+  // The user's not-before key, the last of every check's keys: one copy per user, not per session.
+  private readonly notBeforeKeys = new Map<string, string>();
   private size = 0;
   constructor(private readonly max: number) {}
+  private mapFor(sid: string, originJti: string): Map<string, CheckEntry> {
+    return sid !== '' ? this.bySid : originJti !== '' ? this.byJti : this.bySub;
+  }
   get(sub: string, sid: string | undefined, originJti: string | undefined): readonly string[] | undefined {
-    return this.bySub
-      .get(sub)
-      ?.get(sid ?? '')
-      ?.get(originJti ?? '');
+    const s = sid ?? '';
+    const j = originJti ?? '';
+    const e = this.mapFor(s, j).get(s !== '' ? s : j !== '' ? j : sub);
+    return e !== undefined && e.sub === sub && e.sid === s && e.originJti === j ? e.keys : undefined;
   }
   set(sub: string, sid: string | undefined, originJti: string | undefined, keys: readonly string[]): readonly string[] {
     if (this.size >= this.max) {
+      this.bySid.clear();
+      this.byJti.clear();
       this.bySub.clear();
+      this.notBeforeKeys.clear();
       this.size = 0;
     }
-    let bySid = this.bySub.get(sub);
-    if (!bySid) {
-      bySid = new Map();
-      this.bySub.set(sub, bySid);
-    }
-    let byJti = bySid.get(sid ?? '');
-    if (!byJti) {
-      byJti = new Map();
-      bySid.set(sid ?? '', byJti);
-    }
-    if (!byJti.has(originJti ?? '')) this.size++;
-    byJti.set(originJti ?? '', keys);
-    return keys;
+    const s = sid ?? '';
+    const j = originJti ?? '';
+    const map = this.mapFor(s, j);
+    const key = s !== '' ? s : j !== '' ? j : sub;
+    if (!map.has(key)) this.size++;
+    const flat = keys.map(flatten);
+    const last = flat.length - 1;
+    const shared = this.notBeforeKeys.get(sub);
+    if (shared !== undefined && shared === flat[last]) flat[last] = shared;
+    else this.notBeforeKeys.set(sub, flat[last]!);
+    Object.freeze(flat);
+    map.set(key, { sub, sid: s, originJti: j, keys: flat });
+    return flat;
   }
 }
+interface CheckEntry {
+  sub: string;
+  sid: string;
+  originJti: string;
+  keys: readonly string[];
+}
+/** A string in one piece of memory: a template's result is a tree of its pieces until flattened. */
+const flatten = (text: string): string => Array.from(text).join('');
 const checkKeys = new CheckKeys(10_000);
 
 export type FailMode = 'closed' | 'open';

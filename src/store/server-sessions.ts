@@ -35,23 +35,26 @@ export function serverSideSessions<T extends { sid: string }>(
   opts: ServerSessionOptions,
 ): CookieSessions<T> & { remove(sid: string): Promise<void> } {
   const recordKey = (ref: string) => storeKeys.cache('session', ref);
-  return {
-    async read(cookieHeader, requestOrigin) {
-      const pointer = await cookies.read(cookieHeader, requestOrigin);
-      if (pointer?.v !== 1 || typeof pointer.ref !== 'string') return undefined;
-      // A store that cannot answer throws (StoreUnavailableError): the caller answers 503, not "signed out".
-      const text = await store.get(await recordKey(pointer.ref));
-      if (!text) return undefined;
-      for (const secret of opts.secrets) {
-        try {
-          const session = JSON.parse(await openText(await keyFor(secret, pointer.ref), text)) as T;
-          return session.sid === pointer.ref ? session : undefined;
-        } catch {
-          // Sealed under another (older) secret: try the next.
-        }
+  const read: CookieSessions<T>['read'] = async (cookieHeader, requestOrigin) => {
+    const pointer = await cookies.read(cookieHeader, requestOrigin);
+    if (pointer?.v !== 1 || typeof pointer.ref !== 'string') return undefined;
+    // A store that cannot answer throws (StoreUnavailableError): the caller answers 503, not "signed out".
+    const text = await store.get(await recordKey(pointer.ref));
+    if (!text) return undefined;
+    for (const secret of opts.secrets) {
+      try {
+        const session = JSON.parse(await openText(await keyFor(secret, pointer.ref), text)) as T;
+        return session.sid === pointer.ref ? session : undefined;
+      } catch {
+        // Sealed under another (older) secret: try the next.
       }
-      return undefined;
-    },
+    }
+    return undefined;
+  };
+  return {
+    read,
+    // The record is the whole session (the cookie's cache holds only the pointer).
+    readWhole: read,
     async write(data, cookieHeader, requestOrigin) {
       const sealed = await sealText(await keyFor(opts.secrets[0]!, data.sid), JSON.stringify(data));
       await store.set(await recordKey(data.sid), sealed, opts.ttlSeconds * 1000);

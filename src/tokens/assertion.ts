@@ -66,12 +66,12 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
   const extraClaims = (opts.claims ?? []).filter((c) => !(ASSERTION_RESERVED_CLAIMS as readonly string[]).includes(c));
 
   // What sign() worked out for a frozen Identity (one per session or token, see
-  // src/gateway/authenticate.ts), remembered on it: the cache key, a function of the identity and the
-  // audience only, and the last assertion with the end of its reuse (the same one the LRU holds, so
-  // eviction from the LRU never lets an assertion be reused longer).
+  // src/gateway/authenticate.ts), remembered on it: the last assertion with the end of its reuse
+  // (the same one the LRU holds, so eviction from the LRU never lets an assertion be reused longer).
+  // Not the cache key (~250 characters per identity, one identity per cached session): it is made
+  // again when the assertion is due, once per half ttl.
   interface Memo {
     audience: string;
-    key: string;
     jwt?: string;
     reuseUntil: number;
   }
@@ -79,21 +79,20 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
   function memoOf(identity: Identity, audience: string): Memo {
     const known = memos.get(identity);
     if (known !== undefined && known.audience === audience) return known;
-    const memo: Memo = {
-      audience,
-      key: JSON.stringify([
-        audience,
-        identity.sub,
-        identity.username ?? null,
-        identity.email ?? null,
-        identity.groups,
-        extraClaims.map((c) => identity.claims[c] ?? null),
-      ]),
-      reuseUntil: 0,
-    };
+    const memo: Memo = { audience, reuseUntil: 0 };
     if (Object.isFrozen(identity)) memos.set(identity, memo);
     return memo;
   }
+  /** The LRU's key: a function of the identity and the audience only. */
+  const cacheKeyOf = (identity: Identity, audience: string): string =>
+    JSON.stringify([
+      audience,
+      identity.sub,
+      identity.username ?? null,
+      identity.email ?? null,
+      identity.groups,
+      extraClaims.map((c) => identity.claims[c] ?? null),
+    ]);
 
   async function signFresh(identity: Identity, audience: string, nowMs: number): Promise<string> {
     const iat = Math.floor(nowMs / 1000);
@@ -122,7 +121,8 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
       if (!reuse) return signFresh(identity, audience, nowMs);
       const memo = memoOf(identity, audience);
       if (memo.jwt !== undefined && nowMs < memo.reuseUntil) return memo.jwt;
-      const hit = cache.get(memo.key);
+      const key = cacheKeyOf(identity, audience);
+      const hit = cache.get(key);
       if (hit && nowMs < hit.reuseUntil) {
         memo.jwt = hit.jwt;
         memo.reuseUntil = hit.reuseUntil;
@@ -131,7 +131,7 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
       const jwt = await signFresh(identity, audience, nowMs);
       memo.jwt = jwt;
       memo.reuseUntil = nowMs + reuseMs;
-      cache.set(memo.key, { jwt, reuseUntil: memo.reuseUntil });
+      cache.set(key, { jwt, reuseUntil: memo.reuseUntil });
       return jwt;
     },
   };

@@ -25,7 +25,7 @@ interface Session {
   blob?: string;
 }
 
-function store(overrides: Partial<SessionStoreOptions> = {}) {
+function store(overrides: Partial<SessionStoreOptions<Session>> = {}) {
   return createSessionStore<Session>({ cookie, secrets: [SECRET_A], maxAgeSeconds: 3600, ...overrides });
 }
 

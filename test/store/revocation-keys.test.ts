@@ -35,4 +35,22 @@ describe('revocation checks with remembered keys', () => {
     await list.revokeUserBefore('rk-nbf', 1000, 3600);
     expect([await list.check(q), await list.check({ ...q, sid: 'later', issuedAt: 1001 })]).toEqual(['revoked', 'ok']);
   });
+
+  it('one remembered entry per session: another user, token family or kind of check with the same id is its own', async () => {
+    const list = createRevocationList({ local: createMemoryStore(), onError: 'closed' });
+    const until = Math.floor(Date.now() / 1000) + 3600;
+    const a = { sub: 'rk-a', sid: 'same', originJti: 'jti-1', issuedAt: 100 };
+    const b = { sub: 'rk-b', sid: 'same', originJti: 'jti-1', issuedAt: 100 };
+    const aOtherFamily = { sub: 'rk-a', sid: 'same', originJti: 'jti-2', issuedAt: 100 };
+    // A bearer token whose family id is spelled like the session id, and a check with neither.
+    const bearer = { sub: 'rk-a', originJti: 'same', issuedAt: 100 };
+    const userOnly = { sub: 'same', issuedAt: 100 };
+    expect(await Promise.all([a, b, aOtherFamily, bearer, userOnly].map((q) => list.check(q)))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    await list.revoke({ sub: 'rk-b', sid: 'same', sessionUntilSec: until, originUntilSec: until });
+    expect([await list.check(a), await list.check(b), await list.check(bearer), await list.check(userOnly)]).toEqual(['ok', 'revoked', 'ok', 'ok']);
+    await list.revoke({ sub: 'rk-a', originJti: 'jti-2', sessionUntilSec: until, originUntilSec: until });
+    expect([await list.check(a), await list.check(aOtherFamily), await list.check(a)]).toEqual(['ok', 'revoked', 'ok']);
+    await list.revokeUserBefore('same', 100, 3600);
+    expect([await list.check(userOnly), await list.check(a)]).toEqual(['revoked', 'ok']);
+  });
 });

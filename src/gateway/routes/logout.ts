@@ -22,7 +22,8 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
   const { realm } = choice;
   const target = new URL(choice.returnTo, info.origin).href;
   // With server-side sessions and the store down, sign out here anyway: the cookies are cleared.
-  const read = await realm.sessions.read(info.cookieHeader, info.origin).catch((e: unknown) => {
+  // The whole session: its refresh token is revoked below.
+  const read = await realm.sessions.readWhole(info.cookieHeader, info.origin).catch((e: unknown) => {
     if (e instanceof StoreUnavailableError) return undefined;
     throw e;
   });
