@@ -22,15 +22,12 @@
  * `node bench/heap-report.mjs <file> 40 <requests>`); ALLOC_ONLY=<text>,… runs matching rows only.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { loadConfig } from '../src/config/load';
 import { startEmulator } from '../src/emulator';
-import type { SessionData } from '../src/oidc/session-data';
-import { createSessionStore } from '../src/session';
-import { TestBrowser } from '../test/helpers/browser';
+import { mintBenchSessions } from './bench-sessions';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REQUESTS = Number(process.env.ALLOC_REQUESTS ?? 4000);
@@ -196,13 +193,6 @@ async function measure(rows: Row[]): Promise<string[]> {
   return out;
 }
 
-function cookieHeaderFrom(setCookies: string[]): string {
-  return setCookies
-    .map((c) => c.split(';')[0]!)
-    .filter((p) => !p.endsWith('='))
-    .join('; ');
-}
-
 async function main() {
   const emulator = await startEmulator({ port: 0, log: false });
   const upstream = await start(['--import', 'tsx', 'bench/peers.ts', 'upstream'], {}, 'stdout');
@@ -217,18 +207,7 @@ async function main() {
   });
 
   // The session of the bench's "session cookie" row: neither due for a write-back nor a revalidation.
-  const b = new TestBrowser();
-  await b.signIn(`${gw.url}/`, 'alice', 'Alice-Passw0rd!');
-  const config = loadConfig(readFileSync(new URL('../config/demo.yaml', import.meta.url), 'utf8'), env);
-  const store = createSessionStore<SessionData>({
-    cookie: config.cookies,
-    secrets: config.session.secrets,
-    maxAgeSeconds: config.session.absoluteLifetime,
-    maxChunks: 4,
-  });
-  const signedIn = (await store.read(b.cookieHeader(gw.url)!, gw.url))!;
-  const nowSec = Math.floor(Date.now() / 1000);
-  const cookie = cookieHeaderFrom(await store.write({ ...signedIn, validatedAt: nowSec + 3600, lastSeenAt: nowSec + 3600 }, null, gw.url));
+  const { cookie } = await mintBenchSessions(gw.url, env);
   const tokenRes = await fetch(`${emulator.hostedUiBase}/oauth2/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${btoa('demo-machine:demo-machine-secret')}`, 'content-type': 'application/x-www-form-urlencoded' },

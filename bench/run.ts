@@ -36,12 +36,9 @@ import { cpus, tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config/load';
 import { startEmulator } from '../src/emulator';
-import type { SessionData } from '../src/oidc/session-data';
-import { createSessionStore } from '../src/session';
-import { TestBrowser } from '../test/helpers/browser';
 import { freePort } from '../test/helpers/nginx';
+import { mintBenchSessions } from './bench-sessions';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -299,13 +296,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-function cookieHeaderFrom(setCookies: string[]): string {
-  return setCookies
-    .map((c) => c.split(';')[0]!)
-    .filter((p) => !p.endsWith('='))
-    .join('; ');
-}
-
 // BENCH_ONLY=<substring>[,<substring>…] runs only the matching rows (for profiling one case);
 // a part starting with '=' must match a row's name exactly.
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
@@ -337,27 +327,11 @@ async function main() {
     logoutUrls: [gw, other, gwRedis].filter((g) => g).map((g) => `${g!.url}/`),
   });
 
-  // One signed-in browser; the stale and the 5,000 sessions are sealed here with the same secrets.
-  const b = new TestBrowser();
-  await b.signIn(`${gw.url}/`, 'alice', 'Alice-Passw0rd!');
-  const config = loadConfig(readFileSync(new URL('../config/demo.yaml', import.meta.url), 'utf8'), env);
-  const store = createSessionStore<SessionData>({
-    cookie: config.cookies,
-    secrets: config.session.secrets,
-    maxAgeSeconds: config.session.absoluteLifetime,
-    maxChunks: 4,
-  });
-  const signedIn = (await store.read(b.cookieHeader(gw.url)!, gw.url))!;
-  // wrk never stores a re-sealed cookie, so a session due for a write-back (last seen > 60 s ago)
-  // or a revalidation (> revalidateAfter) would stay due for the whole run. The steady-state rows
-  // use sessions that are neither; the stale row is due for a write-back on every request.
-  const nowSec = Math.floor(Date.now() / 1000);
-  const session = { ...signedIn, validatedAt: nowSec + 3600 };
-  const cookie = cookieHeaderFrom(await store.write({ ...session, lastSeenAt: nowSec + 3600 }, null, gw.url));
-  const stale = cookieHeaderFrom(await store.write({ ...session, lastSeenAt: nowSec - 120 }, null, gw.url));
-  const many: string[] = [];
-  for (let i = 0; i < SESSIONS; i++)
-    many.push(cookieHeaderFrom(await store.write({ ...session, sid: `${session.sid}-${i}`, lastSeenAt: nowSec + 3600 }, null, gw.url)));
+  // One signed-in browser; the stale and the 5,000 sessions are sealed with the same secrets.
+  const minted = await mintBenchSessions(gw.url, env);
+  const { cookie } = minted;
+  const stale = await minted.stale();
+  const many = await minted.distinct(SESSIONS);
   const cookiesFile = join(dir, 'cookies.txt');
   writeFileSync(cookiesFile, `${many.join('\n')}\n`);
   const script = join(dir, 'sessions.lua');

@@ -26,7 +26,7 @@ import { createLogger } from '../src/log';
 import { sessionCacheView, type SessionData } from '../src/oidc/session-data';
 import { startNodeGateway } from '../src/runtime/node';
 import { createSessionStore } from '../src/session';
-import { TestBrowser } from '../test/helpers/browser';
+import { mintBenchSessions } from './bench-sessions';
 
 const N = Number(process.argv[2] ?? 5000);
 const POOL_ID = 'us-east-1_DemoPool1';
@@ -40,13 +40,6 @@ function heapUsed(): number {
 
 /** A flat copy in new memory, as node:http hands each request's header value over. */
 const fresh = (s: string) => Buffer.from(s, 'latin1').toString('latin1');
-
-function cookieHeaderFrom(setCookies: string[]): string {
-  return setCookies
-    .map((c) => c.split(';')[0]!)
-    .filter((p) => !p.endsWith('='))
-    .join('; ');
-}
 
 const emulator = await startEmulator({ port: 0, log: false });
 const upstream = await startDemoUpstream(0);
@@ -63,20 +56,9 @@ const gateway = await startNodeGateway({
 registerGatewayUrls(emulator, POOL_ID, poolClientIds(config), gateway.port);
 void memoryAudit;
 
-const b = new TestBrowser();
-await b.signIn(`${gateway.url}/`, 'alice', 'Alice-Passw0rd!');
-const minter = createSessionStore<SessionData>({
-  cookie: config.cookies,
-  secrets: config.session.secrets,
-  maxAgeSeconds: config.session.absoluteLifetime,
-  maxChunks: 4,
-});
-const signedIn = (await minter.read(b.cookieHeader(gateway.url)!, gateway.url))!;
-const nowSec = Math.floor(Date.now() / 1000);
-const session = { ...signedIn, validatedAt: nowSec + 3600 };
-const cookies: string[] = [];
-for (let i = 0; i < N; i++)
-  cookies.push(cookieHeaderFrom(await minter.write({ ...session, sid: `${session.sid}-${i}`, lastSeenAt: nowSec + 3600 }, null, gateway.url)));
+const minted = await mintBenchSessions(gateway.url, env);
+const { session } = minted;
+const cookies = await minted.distinct(N);
 
 const sessionJson = JSON.stringify(session);
 console.log(
