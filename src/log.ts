@@ -4,6 +4,8 @@
  * Never pass tokens, secrets, passwords or cookie values as fields: `redact` drops well-known
  * sensitive field names as a second line of defence, not as the first.
  */
+import { rememberFirst } from './memo';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -18,17 +20,8 @@ export interface Logger {
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SENSITIVE = /pass(word)?|secret|token|cookie|authorization|assertion|code_verifier|^code$/i;
 
-const sensitiveKeys = new Map<string, boolean>();
-
-/** Whether a field name is one whose value must never be logged (cached: field names are few). */
-function isSensitive(key: string): boolean {
-  let hit = sensitiveKeys.get(key);
-  if (hit === undefined) {
-    hit = SENSITIVE.test(key);
-    if (sensitiveKeys.size < 1000) sensitiveKeys.set(key, hit);
-  }
-  return hit;
-}
+/** Whether a field name is one whose value must never be logged (remembered: field names are few). */
+const isSensitive = rememberFirst(1000, (key) => SENSITIVE.test(key));
 
 export function redact(fields: LogFields): LogFields {
   const out: LogFields = {};
@@ -76,45 +69,22 @@ export function isoTime(ms: number): string {
 /**
  * Whether JSON.stringify of an object would not write this key where it was added: an array index
  * (which an object orders before every other key) or `toJSON` (which replaces the object). The log
- * and audit lines splice JSON only without such keys. Cached: field names are few.
+ * and audit lines splice JSON only without such keys. Remembered: field names are few.
  */
-const reorderingKeys = new Map<string, boolean>();
-export function isReorderingKey(key: string): boolean {
-  let hit = reorderingKeys.get(key);
-  if (hit === undefined) {
-    hit = key === 'toJSON' || /^[0-9]+$/.test(key);
-    if (reorderingKeys.size < 1000) reorderingKeys.set(key, hit);
-  }
-  return hit;
-}
-
-const spliceableKeys = new Map<string, boolean>();
+export const isReorderingKey = rememberFirst(1000, (key) => key === 'toJSON' || /^[0-9]+$/.test(key));
 
 /**
  * Field names a line's JSON can be spliced with (see `spliced`): not sensitive, not a reordering key,
- * not one of the head's (time, level, msg) and not `__proto__`. One cached answer per name: field names are few.
+ * not one of the head's (time, level, msg) and not `__proto__` (an assignment in `merged` would set
+ * the prototype rather than a field). One remembered answer per name: field names are few.
  */
-function isSpliceableKey(key: string): boolean {
-  let ok = spliceableKeys.get(key);
-  if (ok === undefined) {
-    // `__proto__`: an assignment in `merged` would set the prototype rather than a field.
-    ok = !isReorderingKey(key) && !isSensitive(key) && key !== 'time' && key !== 'level' && key !== 'msg' && key !== '__proto__';
-    if (spliceableKeys.size < 1000) spliceableKeys.set(key, ok);
-  }
-  return ok;
-}
+const isSpliceableKey = rememberFirst(
+  1000,
+  (key) => !isReorderingKey(key) && !isSensitive(key) && key !== 'time' && key !== 'level' && key !== 'msg' && key !== '__proto__',
+);
 
-const messageTexts = new Map<string, string>();
-
-/** `JSON.stringify(msg)`, cached: messages are the code's literals (few); others are not kept. */
-function messageText(msg: string): string {
-  let text = messageTexts.get(msg);
-  if (text === undefined) {
-    text = JSON.stringify(msg);
-    if (messageTexts.size < 1000) messageTexts.set(msg, text);
-  }
-  return text;
-}
+/** `JSON.stringify(msg)`, remembered: messages are the code's literals (few). */
+const messageText = rememberFirst(1000, (msg) => JSON.stringify(msg));
 
 /** One class, so a per-request child logger is one small object rather than a set of closures. */
 class JsonLogger implements Logger {

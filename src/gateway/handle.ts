@@ -239,11 +239,7 @@ async function forwardDecided(
   const { app } = outcome;
   const requestStarted = gw.now();
   let bytes: number | undefined;
-  // identityHeadersFor, without an async frame of its own on every forwarded request.
-  const identityHeaders =
-    edits.assertion && gw.signer
-      ? withAssertionHeader(edits.identityHeaders, edits.assertion.header, await gw.signer.sign(edits.assertion.identity, app.id))
-      : edits.identityHeaders;
+  const identityHeaders = await identityHeadersFor(gw, outcome, edits);
   const base = stripRulesForApp(gw, app);
   const strip = edits.dropAuthorization ? withStrippedName(base, 'authorization') : base;
   const started = gw.now();

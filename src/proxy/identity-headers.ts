@@ -10,6 +10,7 @@
  */
 import * as z from 'zod';
 import type { Identity } from '../identity';
+import { rememberFirst } from '../memo';
 import { boundedListValue, boundedScalarValue } from './header-value';
 import { BASE_IDENTITY_STRIP_RULES, canonicalHeaderName, mergeStripRules, type HeaderStripRules } from './headers';
 
@@ -256,17 +257,8 @@ function computeIdentityHeaders(identity: Identity, cfg: HeadersConfig, accessTo
   return out;
 }
 
-const canonicalPairs = new Map<string, [string, string]>();
-
-/** Canonical names of a configured header and of its -Truncated companion (memoised: config names are few). */
-function canonicalPair(header: string): [string, string] {
-  let pair = canonicalPairs.get(header);
-  if (!pair) {
-    pair = [canonicalHeaderName(header), canonicalHeaderName(header + TRUNCATED_SUFFIX)];
-    if (canonicalPairs.size < 1000) canonicalPairs.set(header, pair);
-  }
-  return pair;
-}
+/** Canonical names of a configured header and of its -Truncated companion (remembered: config names are few). */
+const canonicalPair = rememberFirst(1000, (header): [string, string] => [canonicalHeaderName(header), canonicalHeaderName(header + TRUNCATED_SUFFIX)]);
 
 /** A claim value as a header value: arrays become lists; objects become JSON; absent gives nothing. */
 function headerValueFor(raw: unknown, maxBytes: number) {

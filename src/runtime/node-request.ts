@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { rememberFirst } from '../memo';
 
 /** What @hono/node-server hands the app as `env`, plus the socket of an Upgrade request. */
 export interface NodeBindings {
@@ -65,17 +66,10 @@ const NOT_JOINED_BY_NODE = new Set([
 ]);
 
 /** Names the gateway asks for, checked and lower-cased once (they are its own literals: few). */
-const lowerNames = new Map<string, string>();
-
-function lowerName(name: string): string {
-  let lower = lowerNames.get(name);
-  if (lower === undefined) {
-    if (!VALID_NAME.test(name)) throw new TypeError(`Invalid header name: ${name}`);
-    lower = name.toLowerCase();
-    if (lowerNames.size < 512) lowerNames.set(name, lower);
-  }
-  return lower;
-}
+const lowerName = rememberFirst(512, (name) => {
+  if (!VALID_NAME.test(name)) throw new TypeError(`Invalid header name: ${name}`);
+  return name.toLowerCase();
+});
 
 const isWhitespace = (c: number) => c === 9 || c === 10 || c === 13 || c === 32;
 

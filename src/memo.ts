@@ -1,0 +1,17 @@
+/**
+ * A function of a string remembered for its first `max` distinct arguments, then computed afresh
+ * for any other: for answers that depend on the argument alone (field and header names, the code's
+ * own literals) whose inputs are few in practice, where a client could still send many, so the
+ * bound keeps memory flat. `compute` must not return undefined; what it throws is not remembered.
+ */
+export function rememberFirst<V>(max: number, compute: (key: string) => V): (key: string) => V {
+  const known = new Map<string, V>();
+  return (key) => {
+    let value = known.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (known.size < max) known.set(key, value);
+    }
+    return value;
+  };
+}
