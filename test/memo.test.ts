@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rememberFirst } from '../src/memo';
+import { flatCopy, rememberFirst } from '../src/memo';
 
 describe('rememberFirst', () => {
   it('computes each of the first max arguments once, and any later one every time', () => {
@@ -23,5 +23,13 @@ describe('rememberFirst', () => {
     expect(() => isX('bad')).toThrow(TypeError);
     expect(() => isX('bad')).toThrow(TypeError);
     expect(n).toBe(3);
+  });
+});
+
+describe('flatCopy', () => {
+  it('is the same text, whatever it was cut from', () => {
+    const header = `a=1; _cgw_session=${'x'.repeat(4000)}Fe26.2*tail-of-the-seal`;
+    expect(flatCopy(header.slice(-20))).toBe('Fe26.2*tail-of-the-seal'.slice(-20));
+    expect(flatCopy('')).toBe('');
   });
 });

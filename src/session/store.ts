@@ -1,4 +1,5 @@
 import { Lru } from '../lru';
+import { flatCopy } from '../memo';
 import { parseCookieHeader } from './cookie-header';
 import type { CookiePair } from './cookie-header';
 import { assertCookieSettings, resolveCookieScope } from './cookie-settings';
@@ -419,14 +420,6 @@ function sealFingerprinter(maxLength: number): (sealed: string) => readonly [num
     out[1] = Math.imul(b ^ (d >>> 11), 0xc2b2ae35) ^ c;
     return out;
   };
-}
-
-/**
- * A copy of a short string in memory of its own. V8 makes `slice` of a long string a view that keeps
- * the whole parent alive (here a ~4 KB Cookie header); a string built by `join` is flat.
- */
-function flatCopy(text: string): string {
-  return Array.from(text).join('');
 }
 
 interface Opened<T> {

@@ -1,3 +1,4 @@
+import { flatCopy } from '../memo';
 import { storeKeys } from './keys';
 import { StoreUnavailableError, type SharedStore } from './types';
 
@@ -49,7 +50,7 @@ class CheckKeys {
     const map = this.mapFor(s, j);
     const key = s !== '' ? s : j !== '' ? j : sub;
     if (!map.has(key)) this.size++;
-    const flat = keys.map(flatten);
+    const flat = keys.map(flatCopy);
     const last = flat.length - 1;
     const shared = this.notBeforeKeys.get(sub);
     if (shared !== undefined && shared === flat[last]) flat[last] = shared;
@@ -65,8 +66,6 @@ interface CheckEntry {
   originJti: string;
   keys: readonly string[];
 }
-/** A string in one piece of memory: a template's result is a tree of its pieces until flattened. */
-const flatten = (text: string): string => Array.from(text).join('');
 const checkKeys = new CheckKeys(10_000);
 
 export type FailMode = 'closed' | 'open';
