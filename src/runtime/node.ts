@@ -129,21 +129,16 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
    */
   const unreadable = unreadableRequests(logger);
   const honoListener = (apps: boolean) =>
-    unreadable.wrap(
-      getRequestListener(
-        (req, env) => {
-          const bindings = env as NodeBindings;
-          const incoming = bindings.incoming;
-          const refused = refuseDuplicateHost(req, incoming, logger);
-          if (refused) return refused;
-          rememberBindings(req, bindings);
-          const { gw, app } = current;
-          if (!apps || incoming.url?.startsWith('/_auth')) return app.fetch(req, env);
-          return serveProxied(gw, req, env, isAlreadySent).then((res) => res ?? app.fetch(req, env));
-        },
-        { errorHandler: unreadable.errorHandler },
-      ),
-    );
+    unreadable.listener((req, env) => {
+      const bindings = env as NodeBindings;
+      const incoming = bindings.incoming;
+      const refused = refuseDuplicateHost(req, incoming, logger);
+      if (refused) return refused;
+      rememberBindings(req, bindings);
+      const { gw, app } = current;
+      if (!apps || incoming.url?.startsWith('/_auth')) return app.fetch(req, env);
+      return serveProxied(gw, req, env, isAlreadySent).then((res) => res ?? app.fetch(req, env));
+    });
   const listener = honoListener(true);
   const endpointListener = honoListener(false);
 
@@ -239,18 +234,13 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     void listenerForUpgrade(req, res, socket, head);
   });
   const listenerForUpgrade = (req: http.IncomingMessage, res: http.ServerResponse, socket: Duplex, head: Buffer) =>
-    unreadable.wrap(
-      getRequestListener(
-        (r, env) => {
-          const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };
-          const refused = refuseDuplicateHost(r, req, logger);
-          if (refused) return refused;
-          rememberBindings(r, bindings);
-          return current.app.fetch(r, bindings);
-        },
-        { errorHandler: unreadable.errorHandler },
-      ),
-    )(req, res);
+    unreadable.listener((r, env) => {
+      const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };
+      const refused = refuseDuplicateHost(r, req, logger);
+      if (refused) return refused;
+      rememberBindings(r, bindings);
+      return current.app.fetch(r, bindings);
+    })(req, res);
 
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
@@ -387,7 +377,7 @@ type NodeListener = (incoming: http.IncomingMessage, outgoing: http.ServerRespon
  * path, an absolute target of another scheme, HTTP/1.0 without a Host) is refused by it before our
  * code runs, with a bare 400. Its `errorHandler` gives that the catalogue's 400 (page or JSON, with
  * a request id) and a log line, like every other refusal; an error of our own gets the catalogue's
- * 500. The listener calls the handler synchronously, inside the call `wrap` marks, so the request
+ * 500. The listener calls the handler synchronously, inside the call `listener` marks, so the request
  * that failed is known without a Request object.
  */
 function unreadableRequests(logger: Logger) {
@@ -410,17 +400,19 @@ function unreadableRequests(logger: Logger) {
     logger.error('unhandled error', { requestId, error: e instanceof Error ? e.message : String(e) });
     return errorResponse(negotiation, 'internal_error', { requestId });
   };
-  const wrap =
-    (listener: NodeListener): NodeListener =>
-    (incoming, outgoing) => {
+  /** @hono/node-server's listener for `fetchCallback`, with this errorHandler. */
+  const listener = (fetchCallback: Parameters<typeof getRequestListener>[0]): NodeListener => {
+    const inner = getRequestListener(fetchCallback, { errorHandler });
+    return (incoming, outgoing) => {
       reading = incoming;
       try {
-        return listener(incoming, outgoing);
+        return inner(incoming, outgoing);
       } finally {
         reading = undefined;
       }
     };
-  return { errorHandler, wrap };
+  };
+  return { errorHandler, listener };
 }
 
 /** @hono/node-server's RequestError messages, said for the client. */
