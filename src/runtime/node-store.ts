@@ -2,12 +2,12 @@
  * Builds the shared store for the Node runtime from `store:` and the environment
  * (GATEWAY_REDIS_URL, GATEWAY_REDIS_USERNAME, GATEWAY_REDIS_PASSWORD). One client per running
  * gateway (keyed by the environment object it was started with) and setting, kept across config
- * reloads; a reload that changes the settings closes the old client.
+ * reloads; a reload that changes the settings closes the old client. The Redis client's module is
+ * imported on first use.
  */
 import type { ResolvedConfig } from '../config/load';
 import type { Logger } from '../log';
 import type { SharedStore } from '../store';
-import { createRedisStore } from '../store/redis';
 
 const clients = new WeakMap<object, { key: string; store: SharedStore }>();
 
@@ -29,6 +29,8 @@ export async function nodeStoreFor(config: ResolvedConfig, env: Record<string, s
   const current = clients.get(env);
   if (current?.key === key) return current.store;
   await current?.store.close();
+  // ioredis is loaded only by a gateway that uses it (~1.4 MB of heap a memory-store gateway keeps).
+  const { createRedisStore } = await import('../store/redis');
   const store = createRedisStore(options);
   clients.set(env, { key, store });
   // Wait briefly for the first connection; a Redis that is down at start is a degraded start, not a failed one.
