@@ -17,17 +17,17 @@ import { configPathFrom, readConfigFile } from './config-file';
  * V8 settings every gateway process gets (serve, each `--workers` process, the bench's gateway),
  * unless node's own command line sets the same flag (`process.execArgv`, which wins).
  *
- * `--heap-growing-percent=100`: after each full GC V8 lets the old generation grow to up to 4× what
- * survived before the next one; under load the gateway promotes ~5 KB per request (the objects of
- * requests in flight during two scavenges), so the old space swung from ~30 MB live to ~110 MB and
- * RSS stayed at that peak. A 2× limit costs more frequent, shorter full GCs (most of the marking is
- * concurrent) and kept RSS at max load at ~170–185 MB instead of ~205–225 MB; 1.5× gave the same RSS for
- * more GC work (README, Performance). Set
+ * `--heap-growing-percent=50`: after each full GC V8 lets the old generation grow to up to 4× what
+ * survived before the next one, and RSS stays at that peak (freed V8 pages are not returned while
+ * the gateway is busy). 1.5× keeps the old space's peak at ~50 MB instead of ~63 MB with 2× and
+ * ~110 MB with V8's own choice at maximum load with 5,000 sessions cached. What it costs is a few more full
+ * GCs (3 instead of 1 in two minutes at maximum load, ~35 ms each, most of the marking concurrent):
+ * little since the request path promotes little (docs/performance.md, session 6). Set
  * at run time because NODE_OPTIONS does not accept V8's heap-tuning flags other than the sizes
  * (`--max-semi-space-size=16` is in NODE_OPTIONS of the container and the systemd unit, and
  * `--min-semi-space-size=16` on their node command line: it only counts when the heap is set up).
  */
-export const PROCESS_V8_FLAGS = ['--heap-growing-percent=100'];
+export const PROCESS_V8_FLAGS = ['--heap-growing-percent=50'];
 
 /** The flags of PROCESS_V8_FLAGS that node's command line (`execArgv`) does not set itself. */
 export function processV8FlagsFor(execArgv: readonly string[]): string[] {
