@@ -421,6 +421,18 @@ end
       `| ${s.name} | ${Math.round(rps).toLocaleString('en')} | ${f(cell(s.name, 'p50'))} | ${f(cell(s.name, 'p99'))} | ${f(cell(s.name, 'cpu'), 0)} | ${f(rps / rawRps)} | ${f(rps / honoRps)} | ${s.isGateway ? f(rps / oneCookie) : ''} | ${samples.get(s.name)!.reduce((a, x) => a + x.non2xx, 0)} |`,
     );
   }
+  // How far apart one row's rounds were (the machine's noise), beside the medians above.
+  if (ROUNDS > 1) {
+    const spread = (name: string) => {
+      const cpu = samples
+        .get(name)!
+        .map((x) => x.cpu)
+        .filter(Number.isFinite);
+      return cpu.length > 1 ? `${name} ${Math.min(...cpu).toFixed(0)}–${Math.max(...cpu).toFixed(0)}` : undefined;
+    };
+    const rows = scenarios.map((s) => spread(s.name)).filter((x) => x !== undefined);
+    if (rows.length > 0) console.log(`\nCPU µs/req, lowest–highest of the ${ROUNDS} rounds: ${rows.join('; ')}`);
+  }
   console.log(`\ngateway RSS after the run: ${rssMb(gw.pid)} MB`);
 
   // Latency at half of the gateway's maximum: the same fixed rate against the raw undici proxy and

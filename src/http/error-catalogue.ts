@@ -9,6 +9,8 @@ import { renderError, type ErrorPageOptions } from './error-page';
 /** Stable error codes. Clients and dashboards may key on them: never rename one. */
 export const ErrorCode = {
   BadRequest: 'bad_request',
+  RequestTimeout: 'request_timeout',
+  HeadersTooLarge: 'headers_too_large',
   BadPath: 'bad_path',
   NotFound: 'not_found',
   MethodNotAllowed: 'method_not_allowed',
@@ -104,6 +106,22 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     level: 'info',
     log: 'malformed request (HTTP syntax)',
     message: (c) => c.detail ?? 'The request is malformed.',
+  },
+  request_timeout: {
+    status: 408,
+    title: 'Request timed out',
+    level: 'info',
+    log: 'the request did not arrive in time (listen.headersTimeout / listen.requestTimeout)',
+    message: () => 'The request did not arrive in time, so the connection was closed.',
+    action: () => 'Try again.',
+  },
+  headers_too_large: {
+    status: 431,
+    title: 'Request headers too large',
+    level: 'info',
+    log: 'the request had more header lines or bytes than listen.maxHeaderCount / listen.maxHeaderSize',
+    message: () => 'The request has more header lines or bytes than the gateway accepts.',
+    action: () => 'Clear the cookies of this site and try again.',
   },
   bad_path: {
     status: 400,

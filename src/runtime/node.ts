@@ -20,11 +20,12 @@ import { jsonLinesAudit, type AuditSink } from '../audit';
 import { createAdminHandler } from '../gateway/admin';
 import { errorResponse, gatewayError, newRequestId } from '../http';
 import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
-import type { GatewayMetrics } from '../metrics';
+import { statusClass, type GatewayMetrics } from '../metrics';
 import { createGatewayMetrics } from '../metrics/prometheus';
 import { GATEWAY_VERSION } from '../version';
 import { createNodeForwarder, isAlreadySent, rememberBindings, type NodeBindings } from './node-forward';
 import { directRequestView, type NodeRequestView } from './node-request';
+import { clientErrorListener } from './node-client-error';
 import { createBatchedSink } from './node-log';
 import { closeNodeStore, nodeStoreFor } from './node-store';
 
@@ -186,28 +187,55 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       // How often headersTimeout/requestTimeout are checked (Node's default, 30 s, would let a
       // 20 s headersTimeout run to 50 s).
       connectionsCheckingInterval: 1000,
+      // An HTTP/1.1 request without Host gets the catalogue's 400 from the listener (see
+      // unreadableRequests) rather than Node's bare one.
+      requireHostHeader: false,
     } as http.ServerOptions,
     (req, res) => {
-      inFlight++;
-      if (draining) res.shouldKeepAlive = false;
-      const view = direct && !req.url?.startsWith('/_auth') ? directRequestView(newBindings(req, res)) : undefined;
-      if (!view) {
-        res.once('close', () => inFlight--);
-        void listener(req, res);
+      // A pipelined request waits until the answers before it are written (Node queues its response
+      // until then): if one of those closes the connection (the client's `Connection: close`, a
+      // refusal, draining), it is never served, so it cannot reach an upstream whose answer nobody
+      // would read.
+      if (!res.socket) {
+        const socket = req.socket;
+        const serve = () => {
+          socket.off('close', drop);
+          onRequest(req, res);
+        };
+        const drop = () => res.off('socket', serve);
+        res.once('socket', serve);
+        socket.once('close', drop);
         return;
       }
-      const close = view.bindings.close!;
-      // The one 'close' listener of a direct request: the in-flight count (drain), the forwarder's
-      // abort of an upstream request the client left, and the body nobody read. (`on`: a response
-      // closes once, and `once` would wrap the listener.)
-      res.on('close', () => {
-        inFlight--;
-        close.closed = true;
-        close.onClose?.();
-        if (close.direct && !req.readableEnded && req.method !== 'GET' && req.method !== 'HEAD') drainUnread(req);
-      });
-      serveDirect(view);
+      onRequest(req, res);
     },
+  );
+  /** One request, once its turn on the connection has come. */
+  function onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    inFlight++;
+    if (draining) res.shouldKeepAlive = false;
+    const view = direct && !req.url?.startsWith('/_auth') ? directRequestView(newBindings(req, res)) : undefined;
+    if (!view) {
+      res.once('close', () => inFlight--);
+      void listener(req, res);
+      return;
+    }
+    const close = view.bindings.close!;
+    // The one 'close' listener of a direct request: the in-flight count (drain), the forwarder's
+    // abort of an upstream request the client left, and the body nobody read. (`on`: a response
+    // closes once, and `once` would wrap the listener.)
+    res.on('close', () => {
+      inFlight--;
+      close.closed = true;
+      close.onClose?.();
+      if (close.direct && !req.readableEnded && req.method !== 'GET' && req.method !== 'HEAD') drainUnread(req);
+    });
+    serveDirect(view);
+  }
+  // Bytes Node cannot parse as a request: the catalogue's answer and a log line (./node-client-error.ts).
+  server.on(
+    'clientError',
+    clientErrorListener(logger, (status) => metrics.requests.inc({ app: '', answer: 'refused', status_class: statusClass(status) })),
   );
   server.maxHeadersCount = listen.maxHeaderCount;
   server.maxConnections = listen.maxConnections;

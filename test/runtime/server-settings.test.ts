@@ -1,6 +1,7 @@
 /**
  * The Node listener's limits from listen.*: a client that never finishes its headers is cut at
- * headersTimeout (408), too many header lines or too many header bytes get 431, and connections
+ * headersTimeout (408 `request_timeout`), too many header lines or too many header bytes get 431
+ * (`headers_too_large`), both the catalogue's JSON, and connections
  * beyond maxConnections are closed at once.
  */
 import net from 'node:net';
@@ -60,6 +61,7 @@ describe('listener limits', () => {
     const t0 = Date.now();
     const got = await raw('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
     expect(got.startsWith('HTTP/1.1 408 ')).toBe(true);
+    expect(got).toContain('"error":"request_timeout"');
     expect(Date.now() - t0).toBeLessThan(3500);
   });
 
@@ -67,11 +69,13 @@ describe('listener limits', () => {
     const lines = Array.from({ length: 40 }, (_, i) => `X-H${i}: v`).join('\r\n');
     const got = await raw(`GET / HTTP/1.1\r\nHost: x\r\n${lines}\r\n\r\n`);
     expect(got.startsWith('HTTP/1.1 431 ')).toBe(true);
+    expect(got).toContain('"error":"headers_too_large"');
   });
 
   it('answers 431 for headers larger than maxHeaderSize', async () => {
     const got = await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`);
     expect(got.startsWith('HTTP/1.1 431 ')).toBe(true);
+    expect(got).toContain('"error":"headers_too_large"');
   });
 
   it('closes connections beyond maxConnections and still serves the ones it holds', async () => {
