@@ -87,6 +87,13 @@ describe('a request pipelined behind one that closes the connection', () => {
 });
 
 describe('bytes node:http cannot parse', () => {
+  it('an HTTP/1.1 request without Host but with an absolute-form target is refused, not routed by that target', async () => {
+    const got = await exchange(`GET http://evil.example/public/x HTTP/1.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n`);
+    expect(statusLines(got)).toEqual(['HTTP/1.1 400 Bad Request']);
+    expect(jsonAnswer(got).body.error).toBe('bad_path');
+    expect(upstreamTargets()).toEqual([]);
+  });
+
   it('a header value with a control character: the catalogue 400 as JSON, a request id, a log line without the request bytes', async () => {
     const got = await exchange(`GET /dashboard HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer not-for-logs-123\r\nX-Bad: a\x01b\r\n\r\n`);
     expect(statusLines(got)).toEqual(['HTTP/1.1 400 Bad Request']);
