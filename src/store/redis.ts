@@ -122,6 +122,9 @@ const subscribers = new WeakMap<object, Redis | Cluster>();
  */
 function redisInvalidations(client: Client, channel: string): InvalidationChannel {
   let live = false;
+  // One reader per client: a config reload keeps the client and builds a new revocation list, which
+  // takes the notices over (the old one forgets what it kept; it serves only requests in flight).
+  let reader: { onKeys: (keys: string[]) => void; onReset: () => void } | undefined;
   return {
     get live() {
       return live;
@@ -130,12 +133,14 @@ function redisInvalidations(client: Client, channel: string): InvalidationChanne
       if (keys.length) await client.publish(channel, JSON.stringify(keys));
     },
     subscribe(onKeys, onReset) {
+      reader?.onReset();
+      reader = { onKeys, onReset };
       if (subscribers.has(client)) return;
       const sub = (client as unknown as Redis).duplicate();
       subscribers.set(client, sub);
       sub.on('error', () => {});
       const reset = () => {
-        if (live) onReset();
+        if (live) reader?.onReset();
         live = false;
       };
       sub.on('close', reset);
@@ -143,7 +148,7 @@ function redisInvalidations(client: Client, channel: string): InvalidationChanne
       sub.on('ready', () => {
         sub.subscribe(channel).then(
           () => {
-            onReset(); // anything kept before this subscription may have missed notices
+            reader?.onReset(); // anything kept before this subscription may have missed notices
             live = true;
           },
           () => reset(),
@@ -153,9 +158,9 @@ function redisInvalidations(client: Client, channel: string): InvalidationChanne
         if (ch !== channel) return;
         try {
           const keys = JSON.parse(message) as unknown;
-          if (Array.isArray(keys)) onKeys(keys.filter((k): k is string => typeof k === 'string'));
+          if (Array.isArray(keys)) reader?.onKeys(keys.filter((k): k is string => typeof k === 'string'));
         } catch {
-          onReset();
+          reader?.onReset();
         }
       });
     },

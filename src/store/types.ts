@@ -32,7 +32,8 @@ export interface SharedStore {
 /**
  * Instances tell each other which keys they changed. At most once: a reader may trust what it read
  * only while `live` (subscribed and connected, so nothing can have been missed), and forgets all it
- * kept on `onReset` (the subscription broke; notices may have been lost).
+ * kept on `onReset` (the subscription broke; notices may have been lost). One reader per channel:
+ * a later `subscribe` (a config reload's new revocation list) takes the notices over.
  */
 export interface InvalidationChannel {
   readonly live: boolean;
