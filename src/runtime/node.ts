@@ -23,6 +23,7 @@ import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
 import type { GatewayMetrics } from '../metrics';
 import { createGatewayMetrics } from '../metrics/prometheus';
 import { GATEWAY_VERSION } from '../version';
+import { createMemoryStore } from '../store/memory';
 import { createNodeForwarder, isAlreadySent, rememberBindings, type NodeBindings } from './node-forward';
 import { directRequestView, type NodeRequestView } from './node-request';
 import { createBatchedSink } from './node-log';
@@ -103,6 +104,8 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   metrics.buildInfo.set({ version: GATEWAY_VERSION, runtime: `node ${process.versions.node}` }, 1);
   const audit = opts.audit ?? auditSinkFor(opts.config, batched);
   let draining = false;
+  // This process's memory outlives config reloads: what it revoked stays revoked.
+  const localStore = createMemoryStore({ now: opts.now });
   const build = async (config: ResolvedConfig) => {
     const gw = await createGateway(config, {
       forward: forwarder.forward,
@@ -116,6 +119,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       now: opts.now,
       env: opts.env ?? process.env,
       store: await nodeStoreFor(config, opts.env ?? process.env, logger),
+      localStore,
     });
     return { gw, app: createGatewayApp(gw) };
   };
