@@ -21,7 +21,10 @@ export interface RedisStoreOptions {
 }
 
 // Fixed-window counter: the window opens with the first hit (PEXPIRE only when the key has none).
-const INCREMENT = `local c = redis.call('INCRBY', KEYS[1], ARGV[1])
+// A decrement of a counter that is gone (its window closed meanwhile) creates nothing: a new window
+// must not open below zero.
+const INCREMENT = `if tonumber(ARGV[1]) < 0 and redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local c = redis.call('INCRBY', KEYS[1], ARGV[1])
 local t = redis.call('PTTL', KEYS[1])
 if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]); t = tonumber(ARGV[2]) end
 return {c, t}`;

@@ -21,7 +21,8 @@ export interface SharedStore {
   delete(key: string, ifValue?: string): Promise<void>;
   /**
    * Adds `by` to a counter whose window opens with its first hit and lasts `windowMs` (a fixed
-   * window). Returns the new count and the time left in the window.
+   * window). Returns the new count and the time left in the window. A decrement (`by` < 0) of a
+   * counter that is absent (its window closed) changes nothing and returns `{ count: 0, resetInMs: 0 }`.
    */
   increment(key: string, by: number, windowMs: number): Promise<{ count: number; resetInMs: number }>;
   close(): Promise<void>;
