@@ -144,7 +144,7 @@ describe('what Redis holds', () => {
     await carol.signIn(`${c.url}/`, 'carol', 'Carol-Passw0rd!');
     const first = carol.cookieHeader(c.url)!;
     const session = (await sessions.read(first, c.url))!;
-    for (const t of [session.refreshToken, session.idToken, session.accessToken]) if (t) secrets.add(t);
+    for (const t of [session.refreshToken, session.accessToken]) if (t) secrets.add(t);
     const grants = emulator.tokenGrantCount('refresh_token');
     offset += 6 * 60 * 1000; // past session.revalidateAfter
     const refreshed = await carol.request(`${c.url}/whoami`, { headers: json });
@@ -154,7 +154,7 @@ describe('what Redis holds', () => {
     expect(seen['x-access-token']).not.toBe(session.accessToken);
     secrets.add(seen['x-access-token']!);
     const renewed = (await sessions.read(carol.cookieHeader(c.url)!, c.url))!;
-    for (const t of [renewed.refreshToken, renewed.idToken]) if (t) secrets.add(t);
+    for (const t of [renewed.refreshToken, renewed.accessToken]) if (t) secrets.add(t);
     expect(keysOf('c:{lk:refresh:*}:result')).toHaveLength(1);
 
     // Password sign-ins: wrong ones (counted in Redis) and a right one.
