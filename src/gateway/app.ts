@@ -350,7 +350,7 @@ function withRequestId(res: Response, requestId: string): Response {
 /** The answer for an error nothing else caught: a store that cannot answer is a 503, anything else a logged 500. */
 function unhandled(gw: Gateway, req: Request, info: RequestInfo | undefined, err: Error): Response {
   if (err instanceof StoreUnavailableError)
-    return refuse(req, { requestId: info?.requestId ?? 'unknown', log: gw.log }, 'store_unavailable', {}, { op: err.op });
+    return refuse(req, { requestId: info?.requestId ?? 'unknown', log: info?.log ?? gw.log }, 'store_unavailable', {}, { op: err.op });
   gw.log.error('unhandled error', { requestId: info?.requestId, error: err.message, stack: err.stack });
   return errorResponse(req, 'internal_error', { requestId: info?.requestId ?? 'unknown' });
 }
