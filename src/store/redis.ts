@@ -36,7 +36,7 @@ type Client = Redis & {
   gatewayDeleteIf(key: string, value: string): Promise<number>;
 };
 
-export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready(timeoutMs: number): Promise<boolean> } {
+export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready(timeoutMs: number): Promise<boolean>; connectionError(): string | undefined } {
   const url = new URL(opts.url);
   const tls = opts.tls || url.protocol === 'rediss:';
   const common: RedisOptions = {
@@ -69,7 +69,24 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
       })
     : new Redis({ ...common, host, port, db })) as unknown as Client;
   // Errors surface on each command; the client's own 'error' events would otherwise be unhandled.
-  client.on('error', () => {});
+  // The last one is the cause a failing command is given (a wrong password, a refused connection),
+  // which the command's own error ("Stream isn't writeable …") does not say.
+  let connectionError: string | undefined;
+  client.on('error', (e: Error) => {
+    connectionError = e.message;
+  });
+  client.on('ready', () => {
+    connectionError = undefined;
+  });
+  const explained = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      if (connectionError && (client as unknown as { status: string }).status !== 'ready')
+        throw new Error(`${(e as Error).message} (connection: ${connectionError})`);
+      throw e;
+    }
+  };
   client.defineCommand('gatewayIncrement', { numberOfKeys: 1, lua: INCREMENT });
   client.defineCommand('gatewayDeleteIf', { numberOfKeys: 1, lua: DELETE_IF });
 
@@ -77,31 +94,32 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
     kind: 'redis',
     shared: true,
     invalidations: redisInvalidations(client, `${opts.keyPrefix}invalidate`),
-    async get(key) {
-      return (await client.get(key)) ?? undefined;
-    },
-    async getMany(keys) {
-      if (keys.length === 0) return [];
-      return (await client.mget(...keys)).map((v) => v ?? undefined);
-    },
-    async set(key, value, ttlMs) {
-      await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
-    },
-    async setIfAbsent(key, value, ttlMs) {
-      return (await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
-    },
-    async delete(key, ifValue) {
-      if (ifValue === undefined) await client.del(key);
-      else await client.gatewayDeleteIf(key, ifValue);
-    },
-    async increment(key, by, windowMs) {
-      const [count, resetInMs] = await client.gatewayIncrement(key, by, Math.max(1, Math.ceil(windowMs)));
-      return { count: Number(count), resetInMs: Number(resetInMs) };
-    },
+    get: (key) => explained(async () => (await client.get(key)) ?? undefined),
+    getMany: (keys) =>
+      explained(async () => {
+        if (keys.length === 0) return [];
+        return (await client.mget(...keys)).map((v) => v ?? undefined);
+      }),
+    set: (key, value, ttlMs) =>
+      explained(async () => {
+        await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+      }),
+    setIfAbsent: (key, value, ttlMs) => explained(async () => (await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'),
+    delete: (key, ifValue) =>
+      explained(async () => {
+        if (ifValue === undefined) await client.del(key);
+        else await client.gatewayDeleteIf(key, ifValue);
+      }),
+    increment: (key, by, windowMs) =>
+      explained(async () => {
+        const [count, resetInMs] = await client.gatewayIncrement(key, by, Math.max(1, Math.ceil(windowMs)));
+        return { count: Number(count), resetInMs: Number(resetInMs) };
+      }),
     async close() {
       subscribers.get(client)?.disconnect();
       client.disconnect();
     },
+    connectionError: () => connectionError,
     async ready(timeoutMs) {
       if ((client as unknown as { status: string }).status === 'ready') return true;
       return new Promise<boolean>((resolve) => {
