@@ -76,4 +76,18 @@ describe('server-side sessions: logout while Redis hangs', () => {
     expect(after.status).toBe(302);
     for (const url of [stack.url, second.url]) expect(await whoami(url, copy)).toEqual({ status: 401, error: 'unauthorized' });
   });
+
+  it('a Redis restarted without persistence has forgotten the sessions: 401 unauthorized, then a new sign-in works', async () => {
+    const b = new TestBrowser();
+    await b.signIn(`${stack.url}/`, 'bob', 'Bob-Passw0rd!');
+    const cookie = b.cookieHeader(stack.url)!;
+    expect((await whoami(second.url, cookie)).status).toBe(200);
+    await redis.stop();
+    await redis.start();
+    await expect.poll(async () => (await whoami(second.url, cookie)).status, { timeout: 5000, interval: 50 }).toBe(401);
+    for (const url of [stack.url, second.url]) expect(await whoami(url, cookie)).toEqual({ status: 401, error: 'unauthorized' });
+    const again = new TestBrowser();
+    expect((await again.signIn(`${stack.url}/`, 'bob', 'Bob-Passw0rd!')).res.status).toBe(200);
+    expect((await whoami(second.url, again.cookieHeader(stack.url)!)).status).toBe(200);
+  });
 });
