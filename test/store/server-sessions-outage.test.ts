@@ -4,7 +4,8 @@
  * the refresh token nor delete the record nor write the revocation: answering "signed out" then
  * would leave every copy of the cookie a working session (refreshing too) once Redis answers again,
  * for the session's whole lifetime. So it answers 503 `store_unavailable` with a request id and keeps
- * the cookie, and the same logout once Redis is back ends the session everywhere.
+ * the cookie, and the same logout once Redis is back ends the session everywhere. A Redis restarted
+ * without persistence has forgotten every session: 401, and a new sign-in works (README, Scale-out).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src/log';
