@@ -87,7 +87,7 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const cookie = config.cookies;
   // The cookie must outlive the longest lifetime any app allows; each app's own limit is enforced per request.
   const longestLifetime = Math.max(config.session.absoluteLifetime, ...config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
-  const stores = createGatewayStores(config, { store: deps.store, log: deps.logger, metrics, now });
+  const stores = createGatewayStores(config, { store: deps.store, local: deps.localStore, log: deps.logger, metrics, now });
   // session.storage: store keeps only the sealed id in the cookie (src/store/server-sessions.ts).
   const sessionStoreFor = (cookieSettings: typeof cookie) => {
     const refCookies =
@@ -350,7 +350,7 @@ function withRequestId(res: Response, requestId: string): Response {
 /** The answer for an error nothing else caught: a store that cannot answer is a 503, anything else a logged 500. */
 function unhandled(gw: Gateway, req: Request, info: RequestInfo | undefined, err: Error): Response {
   if (err instanceof StoreUnavailableError)
-    return refuse(req, { requestId: info?.requestId ?? 'unknown', log: gw.log }, 'store_unavailable', {}, { op: err.op });
+    return refuse(req, { requestId: info?.requestId ?? 'unknown', log: info?.log ?? gw.log }, 'store_unavailable', {}, { op: err.op });
   gw.log.error('unhandled error', { requestId: info?.requestId, error: err.message, stack: err.stack });
   return errorResponse(req, 'internal_error', { requestId: info?.requestId ?? 'unknown' });
 }

@@ -50,6 +50,11 @@ export interface RuntimeDeps {
   sharedCache?: SharedCache;
   /** The shared store (Redis, a Durable Object) built by the runtime entry; default this process's memory. */
   store?: SharedStore;
+  /**
+   * This process's own memory (its revocations, and the store when none is shared), kept across
+   * config reloads so a reload does not forget what this instance revoked; default a new one per build.
+   */
+  localStore?: SharedStore;
   logger: Logger;
   /** Metrics kept across config reloads (one set per process); default none kept (Workers). */
   metrics?: GatewayMetrics;

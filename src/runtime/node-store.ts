@@ -35,7 +35,11 @@ export async function nodeStoreFor(config: ResolvedConfig, env: Record<string, s
   clients.set(env, { key, store });
   // Wait briefly for the first connection; a Redis that is down at start is a degraded start, not a failed one.
   if (!(await store.ready(Math.max(1000, s.timeoutMs))))
-    log.warn('shared store not reachable at start; retrying in the background', { store: 'redis', host: new URL(url).host });
+    log.warn('shared store not reachable at start; retrying in the background', {
+      store: 'redis',
+      host: new URL(url).host,
+      reason: store.connectionError() ?? 'no answer yet',
+    });
   return store;
 }
 

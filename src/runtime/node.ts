@@ -23,6 +23,7 @@ import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
 import { statusClass, type GatewayMetrics } from '../metrics';
 import { createGatewayMetrics } from '../metrics/prometheus';
 import { GATEWAY_VERSION } from '../version';
+import { createMemoryStore } from '../store/memory';
 import { createNodeForwarder, isAlreadySent, rememberBindings, type NodeBindings } from './node-forward';
 import { directRequestView, type NodeRequestView } from './node-request';
 import { clientErrorListener } from './node-client-error';
@@ -104,6 +105,8 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   metrics.buildInfo.set({ version: GATEWAY_VERSION, runtime: `node ${process.versions.node}` }, 1);
   const audit = opts.audit ?? auditSinkFor(opts.config, batched);
   let draining = false;
+  // This process's memory outlives config reloads: what it revoked stays revoked.
+  const localStore = createMemoryStore({ now: opts.now });
   const build = async (config: ResolvedConfig) => {
     const gw = await createGateway(config, {
       forward: forwarder.forward,
@@ -117,6 +120,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       now: opts.now,
       env: opts.env ?? process.env,
       store: await nodeStoreFor(config, opts.env ?? process.env, logger),
+      localStore,
     });
     return { gw, app: createGatewayApp(gw) };
   };

@@ -83,6 +83,8 @@ export class GatewayStoreObject {
       }
       case 'increment': {
         const e = await this.live(body.key, now);
+        // The window closed: a decrement opens none (a new window below zero would allow more than max).
+        if (!e && body.by < 0) return Response.json({ count: 0, resetInMs: 0 });
         const next = e ? { value: String(Number(e.value) + body.by), until: e.until } : { value: String(body.by), until: now + Math.max(1, body.windowMs) };
         await this.put(body.key, next);
         return Response.json({ count: Number(next.value), resetInMs: next.until - now });

@@ -27,10 +27,10 @@ export interface GatewayStores {
 
 export function createGatewayStores(
   config: ResolvedConfig,
-  opts: { store?: SharedStore; log: Logger; metrics: GatewayMetrics; now: () => number },
+  opts: { store?: SharedStore; local?: SharedStore; log: Logger; metrics: GatewayMetrics; now: () => number },
 ): GatewayStores {
   const settings = config.store;
-  const local = createMemoryStore({ now: opts.now });
+  const local = opts.local ?? createMemoryStore({ now: opts.now });
   const injected = opts.store;
   const store = injected?.shared
     ? guardStore(injected, {

@@ -51,6 +51,7 @@ export function createMemoryStore(opts: { now?: () => number; maxEntries?: numbe
     async increment(key, by, windowMs) {
       const e = live(key);
       if (!e) {
+        if (by < 0) return { count: 0, resetInMs: 0 }; // the window closed: a decrement opens none
         put(key, String(by), windowMs);
         return { count: by, resetInMs: windowMs };
       }

@@ -21,7 +21,10 @@ export interface RedisStoreOptions {
 }
 
 // Fixed-window counter: the window opens with the first hit (PEXPIRE only when the key has none).
-const INCREMENT = `local c = redis.call('INCRBY', KEYS[1], ARGV[1])
+// A decrement of a counter that is gone (its window closed meanwhile) creates nothing: a new window
+// must not open below zero.
+const INCREMENT = `if tonumber(ARGV[1]) < 0 and redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local c = redis.call('INCRBY', KEYS[1], ARGV[1])
 local t = redis.call('PTTL', KEYS[1])
 if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]); t = tonumber(ARGV[2]) end
 return {c, t}`;
@@ -33,7 +36,7 @@ type Client = Redis & {
   gatewayDeleteIf(key: string, value: string): Promise<number>;
 };
 
-export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready(timeoutMs: number): Promise<boolean> } {
+export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready(timeoutMs: number): Promise<boolean>; connectionError(): string | undefined } {
   const url = new URL(opts.url);
   const tls = opts.tls || url.protocol === 'rediss:';
   const common: RedisOptions = {
@@ -66,7 +69,24 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
       })
     : new Redis({ ...common, host, port, db })) as unknown as Client;
   // Errors surface on each command; the client's own 'error' events would otherwise be unhandled.
-  client.on('error', () => {});
+  // The last one is the cause a failing command is given (a wrong password, a refused connection),
+  // which the command's own error ("Stream isn't writeable …") does not say.
+  let connectionError: string | undefined;
+  client.on('error', (e: Error) => {
+    connectionError = e.message;
+  });
+  client.on('ready', () => {
+    connectionError = undefined;
+  });
+  const explained = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      if (connectionError && (client as unknown as { status: string }).status !== 'ready')
+        throw new Error(`${(e as Error).message} (connection: ${connectionError})`);
+      throw e;
+    }
+  };
   client.defineCommand('gatewayIncrement', { numberOfKeys: 1, lua: INCREMENT });
   client.defineCommand('gatewayDeleteIf', { numberOfKeys: 1, lua: DELETE_IF });
 
@@ -74,31 +94,32 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
     kind: 'redis',
     shared: true,
     invalidations: redisInvalidations(client, `${opts.keyPrefix}invalidate`),
-    async get(key) {
-      return (await client.get(key)) ?? undefined;
-    },
-    async getMany(keys) {
-      if (keys.length === 0) return [];
-      return (await client.mget(...keys)).map((v) => v ?? undefined);
-    },
-    async set(key, value, ttlMs) {
-      await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
-    },
-    async setIfAbsent(key, value, ttlMs) {
-      return (await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
-    },
-    async delete(key, ifValue) {
-      if (ifValue === undefined) await client.del(key);
-      else await client.gatewayDeleteIf(key, ifValue);
-    },
-    async increment(key, by, windowMs) {
-      const [count, resetInMs] = await client.gatewayIncrement(key, by, Math.max(1, Math.ceil(windowMs)));
-      return { count: Number(count), resetInMs: Number(resetInMs) };
-    },
+    get: (key) => explained(async () => (await client.get(key)) ?? undefined),
+    getMany: (keys) =>
+      explained(async () => {
+        if (keys.length === 0) return [];
+        return (await client.mget(...keys)).map((v) => v ?? undefined);
+      }),
+    set: (key, value, ttlMs) =>
+      explained(async () => {
+        await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+      }),
+    setIfAbsent: (key, value, ttlMs) => explained(async () => (await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'),
+    delete: (key, ifValue) =>
+      explained(async () => {
+        if (ifValue === undefined) await client.del(key);
+        else await client.gatewayDeleteIf(key, ifValue);
+      }),
+    increment: (key, by, windowMs) =>
+      explained(async () => {
+        const [count, resetInMs] = await client.gatewayIncrement(key, by, Math.max(1, Math.ceil(windowMs)));
+        return { count: Number(count), resetInMs: Number(resetInMs) };
+      }),
     async close() {
       subscribers.get(client)?.disconnect();
       client.disconnect();
     },
+    connectionError: () => connectionError,
     async ready(timeoutMs) {
       if ((client as unknown as { status: string }).status === 'ready') return true;
       return new Promise<boolean>((resolve) => {
@@ -122,6 +143,9 @@ const subscribers = new WeakMap<object, Redis | Cluster>();
  */
 function redisInvalidations(client: Client, channel: string): InvalidationChannel {
   let live = false;
+  // One reader per client: a config reload keeps the client and builds a new revocation list, which
+  // takes the notices over (the old one forgets what it kept; it serves only requests in flight).
+  let reader: { onKeys: (keys: string[]) => void; onReset: () => void } | undefined;
   return {
     get live() {
       return live;
@@ -130,12 +154,14 @@ function redisInvalidations(client: Client, channel: string): InvalidationChanne
       if (keys.length) await client.publish(channel, JSON.stringify(keys));
     },
     subscribe(onKeys, onReset) {
+      reader?.onReset();
+      reader = { onKeys, onReset };
       if (subscribers.has(client)) return;
       const sub = (client as unknown as Redis).duplicate();
       subscribers.set(client, sub);
       sub.on('error', () => {});
       const reset = () => {
-        if (live) onReset();
+        if (live) reader?.onReset();
         live = false;
       };
       sub.on('close', reset);
@@ -143,7 +169,7 @@ function redisInvalidations(client: Client, channel: string): InvalidationChanne
       sub.on('ready', () => {
         sub.subscribe(channel).then(
           () => {
-            onReset(); // anything kept before this subscription may have missed notices
+            reader?.onReset(); // anything kept before this subscription may have missed notices
             live = true;
           },
           () => reset(),
@@ -153,9 +179,9 @@ function redisInvalidations(client: Client, channel: string): InvalidationChanne
         if (ch !== channel) return;
         try {
           const keys = JSON.parse(message) as unknown;
-          if (Array.isArray(keys)) onKeys(keys.filter((k): k is string => typeof k === 'string'));
+          if (Array.isArray(keys)) reader?.onKeys(keys.filter((k): k is string => typeof k === 'string'));
         } catch {
-          onReset();
+          reader?.onReset();
         }
       });
     },

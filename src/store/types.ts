@@ -21,7 +21,8 @@ export interface SharedStore {
   delete(key: string, ifValue?: string): Promise<void>;
   /**
    * Adds `by` to a counter whose window opens with its first hit and lasts `windowMs` (a fixed
-   * window). Returns the new count and the time left in the window.
+   * window). Returns the new count and the time left in the window. A decrement (`by` < 0) of a
+   * counter that is absent (its window closed) changes nothing and returns `{ count: 0, resetInMs: 0 }`.
    */
   increment(key: string, by: number, windowMs: number): Promise<{ count: number; resetInMs: number }>;
   close(): Promise<void>;
@@ -32,7 +33,8 @@ export interface SharedStore {
 /**
  * Instances tell each other which keys they changed. At most once: a reader may trust what it read
  * only while `live` (subscribed and connected, so nothing can have been missed), and forgets all it
- * kept on `onReset` (the subscription broke; notices may have been lost).
+ * kept on `onReset` (the subscription broke; notices may have been lost). One reader per channel:
+ * a later `subscribe` (a config reload's new revocation list) takes the notices over.
  */
 export interface InvalidationChannel {
   readonly live: boolean;

@@ -21,12 +21,17 @@ export async function handleLogout(gw: Gateway, req: Request, info: RequestInfo)
   if (!choice.ok) return refuse(req, info, 'invalid_request', { detail: choice.detail });
   const { realm } = choice;
   const target = new URL(choice.returnTo, info.origin).href;
-  // With server-side sessions and the store down, sign out here anyway: the cookies are cleared.
-  // The whole session: its refresh token is revoked below.
-  const read = await realm.sessions.readWhole(info.cookieHeader, info.origin).catch((e: unknown) => {
-    if (e instanceof StoreUnavailableError) return undefined;
+  // The whole session: its refresh token is revoked below. With server-side sessions and the store
+  // unavailable, the record can be neither read (no refresh token to revoke, no revocation to write)
+  // nor deleted: clearing the cookies would leave every copy of them a live session once the store
+  // answers again. Say so (503) and keep the cookies, so the sign-out can be tried again.
+  let read: Awaited<ReturnType<typeof realm.sessions.readWhole>>;
+  try {
+    read = await realm.sessions.readWhole(info.cookieHeader, info.origin);
+  } catch (e) {
+    if (e instanceof StoreUnavailableError) return refuse(req, info, 'store_unavailable', {}, { op: 'logout' });
     throw e;
-  });
+  }
   // A cookie of another realm under this realm's name is no session of it (its cookie is cleared anyway).
   const session = read && sessionRealm(gw, read) === realm.name ? read : undefined;
   const clear = realm.sessions.clear(info.cookieHeader, info.origin);

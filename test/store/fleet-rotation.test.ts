@@ -1,0 +1,115 @@
+/**
+ * Rotating refresh tokens with no grace period (the emulator's app client: each refresh answers
+ * with a new refresh token, the old one dies at once) across two gateways on one real
+ * redis-server. A burst of parallel requests on a session due for refresh, spread over both, makes
+ * one refresh at the IdP and every request succeeds (none used the rotated-out token); the cookie
+ * the responses set carries the new refresh token, and the next due refresh works from it, again
+ * once for the fleet.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startDemoUpstream } from '../../src/cli/demo';
+import { interpolateEnv, resolveConfig } from '../../src/config/load';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { createMemoryLogger } from '../../src/log';
+import type { SessionData } from '../../src/oidc/session-data';
+import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
+import { closeNodeStore } from '../../src/runtime/node-store';
+import { createSessionStore } from '../../src/session';
+import { TestBrowser } from '../helpers/browser';
+import { DEMO_CONFIG, POOL } from '../helpers/stack';
+import { startRedis, type RunningRedis } from './redis-server';
+
+let redis: RunningRedis;
+let emulator: RunningEmulator;
+let upstream: { url: string; close(): Promise<void> };
+const fleet: Array<{ gateway: RunningGateway; env: Record<string, string> }> = [];
+let readSession: (cookie: string, origin: string) => Promise<SessionData | undefined>;
+let offset = 0;
+const now = () => Date.now() + offset;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  emulator = await startEmulator({ port: 0 });
+  upstream = await startDemoUpstream(0);
+  const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
+  const raw = interpolateEnv(parse(DEMO_CONFIG), env) as Record<string, any>;
+  raw.store = { type: 'redis', url: redis.url, keyPrefix: 'rotation-test:' };
+  const config = resolveConfig(raw, env);
+  for (let i = 0; i < 2; i++) {
+    const gwEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger: createMemoryLogger('error'), env: gwEnv, now });
+    fleet.push({ gateway, env: gwEnv });
+  }
+  emulator.setClientSettings(POOL, 'demo-gateway', {
+    callbackUrls: fleet.map((f) => `${f.gateway.url}/_auth/callback`),
+    logoutUrls: fleet.map((f) => `${f.gateway.url}/`),
+    refreshTokenRotation: true,
+    refreshTokenGracePeriod: 0,
+  });
+  const sessions = createSessionStore<SessionData>({
+    cookie: config.cookies,
+    secrets: config.session.secrets,
+    maxAgeSeconds: config.session.absoluteLifetime,
+    maxChunks: 4,
+  });
+  readSession = (cookie, origin) => sessions.read(cookie, origin);
+});
+
+afterAll(async () => {
+  for (const f of fleet) {
+    await f.gateway.close();
+    await closeNodeStore(f.env);
+  }
+  await upstream?.close();
+  await emulator?.close();
+  await redis?.stop();
+});
+
+const json = { accept: 'application/json' };
+
+/** 20 parallel requests over both gateways; each answer's status and the session cookie it sets. */
+async function burst(cookie: string) {
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, async (_, i) => {
+      const res = await fetch(`${fleet[i % 2]!.gateway.url}/whoami`, { headers: { cookie, ...json } });
+      const body = (await res.json()) as { headers?: Record<string, string> };
+      const set = res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0]!)
+        .filter((c) => c.includes('_session'));
+      return { status: res.status, user: body.headers?.['x-auth-user'], set };
+    }),
+  );
+  return answers;
+}
+
+describe('rotating refresh tokens across a fleet', () => {
+  it('a burst over two gateways refreshes once, nobody uses the rotated-out token, and the next refresh works', async () => {
+    const b = new TestBrowser();
+    const origin = fleet[0]!.gateway.url;
+    await b.signIn(`${origin}/`, 'alice', 'Alice-Passw0rd!');
+    const first = b.cookieHeader(origin)!;
+    const r1 = (await readSession(first, origin))!.refreshToken!;
+
+    let grants = emulator.tokenGrantCount('refresh_token');
+    offset += 6 * 60 * 1000; // past session.revalidateAfter (5m)
+    const one = await burst(first);
+    expect(one.map((a) => `${a.status} ${a.user}`)).toEqual(Array(20).fill('200 alice'));
+    expect(emulator.tokenGrantCount('refresh_token') - grants).toBe(1);
+    // Every answer sets the refreshed session, all with the one new refresh token.
+    const setCookies = one.map((a) => a.set.join('; '));
+    expect(setCookies.every((c) => c.length > 0)).toBe(true);
+    const tokens = new Set(await Promise.all(setCookies.map(async (c) => (await readSession(c, origin))?.refreshToken)));
+    expect(tokens.size).toBe(1);
+    const r2 = [...tokens][0]!;
+    expect(r2).toBeTruthy();
+    expect(r2).not.toBe(r1);
+
+    grants = emulator.tokenGrantCount('refresh_token');
+    offset += 6 * 60 * 1000;
+    const two = await burst(setCookies[0]!);
+    expect(two.map((a) => `${a.status} ${a.user}`)).toEqual(Array(20).fill('200 alice'));
+    expect(emulator.tokenGrantCount('refresh_token') - grants).toBe(1);
+  });
+});
