@@ -214,6 +214,8 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   // Inactivity on a socket (no bytes either way) for this long closes it.
   server.timeout = listen.idleTimeout * 1000;
 
+  /** Upgrade requests not yet answered, and upgraded connections: the drain counts and cuts them. */
+  const upgrading = new Set<Duplex>();
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     // The same pipeline decides; a refusal is an ordinary response on this socket, an allowed
     // upgrade is taken over by the forwarder.
@@ -229,7 +231,15 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
-    res.once('finish', () => socket.end());
+    // In flight (drain) from here until the gateway's or the upstream's answer is written or the
+    // socket closes; an upgraded connection stays in the set until it closes.
+    upgrading.add(socket);
+    const settled = () => upgrading.delete(socket);
+    res.once('finish', () => {
+      settled();
+      socket.end();
+    });
+    socket.once('close', settled);
     socket.on('error', () => socket.destroy());
     void listenerForUpgrade(req, res, socket, head);
   });
@@ -274,6 +284,8 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   /** Cuts what is still open, then closes the admin listener, the upstream pools and the store client. */
   const stopNow = async (serverClosed: Promise<void>) => {
     forwarder.destroyUpgrades();
+    // Upgrade requests still waiting for the upstream: closing the client aborts the upstream request.
+    for (const socket of upgrading) socket.destroy();
     server.closeAllConnections();
     await serverClosed;
     await closeAdmin();
@@ -314,12 +326,12 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       const closed = closeServer();
       server.closeIdleConnections();
       const deadline = Date.now() + timeoutMs;
-      while (inFlight + forwarder.openUpgrades() > 0 && Date.now() < deadline) {
+      while (inFlight + upgrading.size > 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
         // Keep-alive sockets that just finished a response are idle now: close them.
         server.closeIdleConnections();
       }
-      const cut = inFlight + forwarder.openUpgrades();
+      const cut = inFlight + upgrading.size;
       await stopNow(closed);
       logger.info('gateway stopped', { cut, pid: process.pid });
       return { cut };
