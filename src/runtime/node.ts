@@ -217,6 +217,14 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   /** Upgrade requests not yet answered, and upgraded connections: the drain counts and cuts them. */
   const upgrading = new Set<Duplex>();
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // An upgrade pipelined behind a request still being answered on this connection: Node hands it
+    // over at once, while the socket still belongs to that response (assigning it again would throw,
+    // uncaught). It is taken up once that answer is written; if the connection closes first, it is gone.
+    const pending = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    if (pending && !pending.writableFinished) pending.once('finish', () => takeUpgrade(req, socket, head));
+    else takeUpgrade(req, socket, head);
+  });
+  const takeUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     // The same pipeline decides; a refusal is an ordinary response on this socket, an allowed
     // upgrade is taken over by the forwarder.
     if (draining) {
@@ -242,7 +250,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     socket.once('close', settled);
     socket.on('error', () => socket.destroy());
     void listenerForUpgrade(req, res, socket, head);
-  });
+  };
   const listenerForUpgrade = (req: http.IncomingMessage, res: http.ServerResponse, socket: Duplex, head: Buffer) =>
     unreadable.listener((r, env) => {
       const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };

@@ -11,8 +11,8 @@ export type UpgradeAnswer =
   | { kind: 'switch'; delayMs?: number }
   /** 101, then the upstream closes the connection. */
   | { kind: 'switch-then-close' }
-  /** An ordinary response (head lines after the status line, and a body), then close. */
-  | { kind: 'respond'; status: string; headers: string[]; body: string }
+  /** An ordinary response (head lines after the status line, and a body; after `delayMs`), then close. */
+  | { kind: 'respond'; status: string; headers: string[]; body: string; delayMs?: number }
   /** No answer at all. */
   | { kind: 'silent' };
 
@@ -22,13 +22,16 @@ export interface UpgradeConnection {
   /** Every byte after the head (before and after the 101). */
   after: Buffer;
   socket: net.Socket;
+  /** The behaviour chosen for it. */
+  answer: UpgradeAnswer;
 }
 
 export interface UpgradeUpstream {
   url: string;
   port: number;
   connections: UpgradeConnection[];
-  answer: UpgradeAnswer;
+  /** The behaviour, or a function choosing it from the request head. */
+  answer: UpgradeAnswer | ((head: string) => UpgradeAnswer);
   close(): Promise<void>;
 }
 
@@ -54,15 +57,16 @@ export async function startUpgradeUpstream(): Promise<UpgradeUpstream> {
     socket.on('data', (chunk: Buffer) => {
       if (conn) {
         conn.after = Buffer.concat([conn.after, chunk]);
-        if (up.answer.kind === 'switch') socket.write(Buffer.concat([Buffer.from('echo:'), chunk]));
+        if (conn.answer.kind === 'switch') socket.write(Buffer.concat([Buffer.from('echo:'), chunk]));
         return;
       }
       buf = Buffer.concat([buf, chunk]);
       const end = buf.indexOf('\r\n\r\n');
       if (end === -1) return;
-      conn = { head: buf.subarray(0, end).toString('latin1'), after: buf.subarray(end + 4), socket };
+      conn = { head: buf.subarray(0, end).toString('latin1'), after: buf.subarray(end + 4), socket, answer: { kind: 'silent' } };
       up.connections.push(conn);
-      const a = up.answer;
+      const a = typeof up.answer === 'function' ? up.answer(conn.head) : up.answer;
+      conn.answer = a;
       const switching = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Up: yes\r\n\r\n';
       if (a.kind === 'switch') {
         const c = conn;
@@ -76,7 +80,9 @@ export async function startUpgradeUpstream(): Promise<UpgradeUpstream> {
       } else if (a.kind === 'switch-then-close') {
         socket.end(switching);
       } else if (a.kind === 'respond') {
-        socket.end(`HTTP/1.1 ${a.status}\r\n${a.headers.map((h) => `${h}\r\n`).join('')}Content-Length: ${Buffer.byteLength(a.body)}\r\n\r\n${a.body}`);
+        const bytes = `HTTP/1.1 ${a.status}\r\n${a.headers.map((h) => `${h}\r\n`).join('')}Content-Length: ${Buffer.byteLength(a.body)}\r\n\r\n${a.body}`;
+        if (a.delayMs) setTimeout(() => socket.end(bytes), a.delayMs);
+        else socket.end(bytes);
       }
     });
   });
