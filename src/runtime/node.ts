@@ -254,7 +254,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const listenerForUpgrade = (req: http.IncomingMessage, res: http.ServerResponse, socket: Duplex, head: Buffer) =>
     unreadable.listener((r, env) => {
       const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };
-      const refused = refuseDuplicateHost(r, req, logger);
+      const refused = refuseDuplicateHost(r, req, logger) ?? refuseH2c(r, req, logger);
       if (refused) return refused;
       rememberBindings(r, bindings);
       return current.app.fetch(r, bindings);
@@ -453,4 +453,18 @@ function refuseDuplicateHost(req: Request, incoming: http.IncomingMessage, logge
   const requestId = newRequestId();
   logger.warn('request refused', { requestId, reason: 'duplicate Host header', method: incoming.method });
   return errorResponse(req, 'bad_request', { requestId, detail: 'The request has more than one Host header.' });
+}
+
+/**
+ * `Upgrade: h2c` (HTTP/2 over cleartext, alone or among other offers) is refused: once an upstream
+ * switched, the tunnel would carry HTTP/2 requests the gateway never sees, for any path and with any
+ * identity headers (h2c smuggling). The offer is optional (RFC 9113 §3.1 deprecates it), so clients
+ * that make it also work without it.
+ */
+function refuseH2c(req: Request, incoming: http.IncomingMessage, logger: Logger): Response | undefined {
+  const offer = incoming.headers.upgrade;
+  if (offer === undefined || !/(?:^|,)[\t ]*h2c[\t ]*(?:,|$)/i.test(offer)) return undefined;
+  const requestId = newRequestId();
+  logger.warn('request refused', { requestId, reason: 'Upgrade: h2c', method: incoming.method });
+  return errorResponse(req, 'bad_request', { requestId, detail: 'The gateway does not switch to HTTP/2 (Upgrade: h2c); send the request without it.' });
 }

@@ -6,7 +6,8 @@
  * client sends after the head (a body, a pipelined request, early frames) reach the upstream only
  * after it has switched protocols; an upstream that declines (302, 426), hangs up after its 101 or
  * never answers leaves no half-piped socket; an upgrade pipelined behind a request in flight is
- * taken up after that answer.
+ * taken up after that answer; `Upgrade: h2c` is refused (a tunnel of HTTP/2 requests would skip
+ * the policy and the header edits).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
@@ -200,4 +201,31 @@ describe('an upgrade pipelined behind a request in flight', () => {
     expect(up.connections.map((u) => u.head.split('\r\n')[0])).toEqual(['GET /public/slow HTTP/1.1', 'GET /public/ws HTTP/1.1']);
     c.socket.destroy();
   });
+});
+
+describe('Upgrade: h2c', () => {
+  for (const offer of ['h2c', 'websocket, h2c', 'H2C']) {
+    it(`is refused (400 bad_request) and never reaches the upstream: Upgrade: ${offer}`, async () => {
+      const c = await rawClient(
+        port,
+        [
+          'GET /public/ws HTTP/1.1',
+          `Host: 127.0.0.1:${port}`,
+          'Connection: Upgrade, HTTP2-Settings',
+          `Upgrade: ${offer}`,
+          'HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA',
+          'Accept: application/json',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      const r = parse(await c.closed);
+      expect(r.status).toBe('HTTP/1.1 400 Bad Request');
+      const body = JSON.parse(r.body);
+      expect(body.error).toBe('bad_request');
+      expect(body.error_description).toBe('The gateway does not switch to HTTP/2 (Upgrade: h2c); send the request without it.');
+      expect(stack.logs.find((l) => l.requestId === body.request_id)).toMatchObject({ reason: 'Upgrade: h2c' });
+      expect(up.connections.length).toBe(0);
+    });
+  }
 });
