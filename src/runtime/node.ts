@@ -18,7 +18,7 @@ import type { Gateway } from '../gateway/context';
 import { createWriteStream } from 'node:fs';
 import { jsonLinesAudit, type AuditSink } from '../audit';
 import { createAdminHandler } from '../gateway/admin';
-import { errorResponse, gatewayError, newRequestId } from '../http';
+import { errorResponse, newRequestId } from '../http';
 import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
 import type { GatewayMetrics } from '../metrics';
 import { createGatewayMetrics } from '../metrics/prometheus';
@@ -227,15 +227,6 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const takeUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     // The same pipeline decides; a refusal is an ordinary response on this socket, an allowed
     // upgrade is taken over by the forwarder.
-    if (draining) {
-      // The catalogue's answer, written by hand: this socket never reached the HTTP listener.
-      const e = gatewayError('not_ready', { requestId: newRequestId(), detail: 'draining' });
-      const body = JSON.stringify({ error: e.code, error_description: e.message, request_id: e.requestId });
-      socket.end(
-        `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-      return;
-    }
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
@@ -254,7 +245,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const listenerForUpgrade = (req: http.IncomingMessage, res: http.ServerResponse, socket: Duplex, head: Buffer) =>
     unreadable.listener((r, env) => {
       const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };
-      const refused = refuseDuplicateHost(r, req, logger) ?? refuseH2c(r, req, logger);
+      const refused = refuseDuplicateHost(r, req, logger) ?? refuseH2c(r, req, logger) ?? (draining ? refuseDraining(r, req, logger) : undefined);
       if (refused) return refused;
       rememberBindings(r, bindings);
       return current.app.fetch(r, bindings);
@@ -467,4 +458,11 @@ function refuseH2c(req: Request, incoming: http.IncomingMessage, logger: Logger)
   const requestId = newRequestId();
   logger.warn('request refused', { requestId, reason: 'Upgrade: h2c', method: incoming.method });
   return errorResponse(req, 'bad_request', { requestId, detail: 'The gateway does not switch to HTTP/2 (Upgrade: h2c); send the request without it.' });
+}
+
+/** A new upgrade while draining: it would outlive the drain, so the catalogue's 503 (readiness says the same). */
+function refuseDraining(req: Request, incoming: http.IncomingMessage, logger: Logger): Response {
+  const requestId = newRequestId();
+  logger.warn('request refused', { requestId, reason: 'draining', method: incoming.method });
+  return errorResponse(req, 'not_ready', { requestId, detail: 'draining' });
 }

@@ -102,6 +102,29 @@ describe('drain with upgrade requests in flight', () => {
   });
 });
 
+describe('a new upgrade during the drain', () => {
+  it('gets the catalogue 503 (request id in header and body) and a log line, and never reaches the upstream', async () => {
+    up.answer = (head) =>
+      head.startsWith('GET /slow ') ? { kind: 'respond', status: '200 OK', headers: [], body: 'slow-done', delayMs: 300 } : { kind: 'switch' };
+    const g = await start(up.url);
+    // The upgrade is pipelined behind a request in flight, so it is taken up after the drain began.
+    const c = await rawClient(g.port, `GET /slow HTTP/1.1\r\nHost: 127.0.0.1:${g.port}\r\n\r\n${upgradeHead(g.port, '/ws', ['Accept: application/json'])}`);
+    await until(() => up.connections.length === 1);
+    const drained = g.drain(2000);
+    const text = await c.closed;
+    const second = text.slice(text.indexOf('slow-done') + 'slow-done'.length);
+    const end = second.indexOf('\r\n\r\n');
+    const lines = second.slice(0, end).split('\r\n');
+    expect(lines[0]).toBe('HTTP/1.1 503 Service Unavailable');
+    const body = JSON.parse(second.slice(end + 4));
+    expect(body).toEqual({ error: 'not_ready', error_description: 'The gateway is not ready: draining.', request_id: body.request_id });
+    expect(lines).toContain(`x-request-id: ${body.request_id}`);
+    expect(logs.find((l) => l.requestId === body.request_id)).toMatchObject({ level: 'warn', msg: 'request refused', reason: 'draining' });
+    expect(up.connections.map((u) => u.head.split('\r\n')[0])).toEqual(['GET /slow HTTP/1.1']);
+    expect(await drained).toEqual({ cut: 0 });
+  });
+});
+
 describe('drain with open WebSockets and a slow request', () => {
   it('answers readiness 503 while draining and cuts exactly the three still open at the deadline', async () => {
     // A real WebSocket upstream that also serves /slow (answers after 5 s) and counts upgrades.
