@@ -216,14 +216,18 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
 
   /** Upgrade requests not yet answered, and upgraded connections: the drain counts and cuts them. */
   const upgrading = new Set<Duplex>();
-  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     // An upgrade pipelined behind a request still being answered on this connection: Node hands it
     // over at once, while the socket still belongs to that response (assigning it again would throw,
     // uncaught). It is taken up once that answer is written; if the connection closes first, it is gone.
     const pending = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
     if (pending && !pending.writableFinished) pending.once('finish', () => takeUpgrade(req, socket, head));
     else takeUpgrade(req, socket, head);
-  });
+  };
+  server.on('upgrade', onUpgrade);
+  // CONNECT (Node hands it over like an upgrade; without a listener it would close the socket with
+  // no answer): decided by the same pipeline, which never passes it on, so the catalogue answers.
+  server.on('connect', onUpgrade);
   const takeUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     // The same pipeline decides; a refusal is an ordinary response on this socket, an allowed
     // upgrade is taken over by the forwarder.

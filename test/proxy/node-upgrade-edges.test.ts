@@ -7,7 +7,7 @@
  * after it has switched protocols; an upstream that declines (302, 426), hangs up after its 101 or
  * never answers leaves no half-piped socket; an upgrade pipelined behind a request in flight is
  * taken up after that answer; `Upgrade: h2c` is refused (a tunnel of HTTP/2 requests would skip
- * the policy and the header edits).
+ * the policy and the header edits); CONNECT gets the catalogue's answer instead of a silent close.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser';
@@ -225,6 +225,23 @@ describe('Upgrade: h2c', () => {
       expect(body.error).toBe('bad_request');
       expect(body.error_description).toBe('The gateway does not switch to HTTP/2 (Upgrade: h2c); send the request without it.');
       expect(stack.logs.find((l) => l.requestId === body.request_id)).toMatchObject({ reason: 'Upgrade: h2c' });
+      expect(up.connections.length).toBe(0);
+    });
+  }
+});
+
+describe('CONNECT', () => {
+  for (const target of ['127.0.0.1:22', '/public/x']) {
+    it(`is answered from the catalogue (a request id, a log line), never tunnelled: CONNECT ${target}`, async () => {
+      const c = await rawClient(port, `CONNECT ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: application/json\r\n\r\n`);
+      const r = parse(await c.closed);
+      const body = JSON.parse(r.body);
+      // An authority-form target is no path (400); a path is a method the gateway never passes on (405).
+      expect([r.status, body.error]).toEqual(
+        target.startsWith('/') ? ['HTTP/1.1 405 Method Not Allowed', 'method_not_allowed'] : ['HTTP/1.1 400 Bad Request', 'bad_request'],
+      );
+      expect(body.request_id).toBe(r.headers['x-request-id']);
+      expect(stack.logs.some((l) => l.requestId === body.request_id)).toBe(true);
       expect(up.connections.length).toBe(0);
     });
   }
