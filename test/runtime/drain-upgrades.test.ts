@@ -102,6 +102,48 @@ describe('drain with upgrade requests in flight', () => {
   });
 });
 
+describe('upgraded connections that end on their own', () => {
+  it('a WebSocket the client closes during the drain is not cut: the drain ends early with cut 0', async () => {
+    up.answer = { kind: 'switch' };
+    const g = await start(up.url);
+    const c = await rawClient(g.port, upgradeHead(g.port, '/ws'));
+    await c.until(/^HTTP\/1\.1 101 /);
+    const drained = g.drain(10_000);
+    c.socket.write('bye');
+    await c.until(/echo:bye$/);
+    c.socket.end();
+    expect(await drained).toEqual({ cut: 0 });
+    expect(logs.filter((l) => l.msg === 'gateway stopped').map((l) => l.cut)).toEqual([0]);
+  });
+
+  it('reload() keeps an open upgraded connection and the new config decides the next upgrade', async () => {
+    up.answer = { kind: 'switch' };
+    const logger = createMemoryLogger('debug');
+    logs = logger.lines;
+    const blocked = configText(up.url).replace('action: bypass', 'action: block').replace('paths: ["/*"]', 'paths: ["/ws"]');
+    let text = configText(up.url);
+    const g = await startNodeGateway({
+      config: loadConfig(text, {}, 'drain.yaml'),
+      loadConfig: async () => loadConfig(text, {}, 'drain.yaml'),
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+    });
+    gw = g;
+    const open = await rawClient(g.port, upgradeHead(g.port, '/ws'));
+    await open.until(/^HTTP\/1\.1 101 /);
+    text = blocked;
+    expect(await g.reload()).toBe(true);
+    open.socket.write('after-reload');
+    await open.until(/echo:after-reload$/);
+    const next = await rawClient(g.port, upgradeHead(g.port, '/ws', ['Accept: application/json']));
+    const answer = await next.closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(up.connections.length).toBe(1);
+    open.socket.destroy();
+  });
+});
+
 describe('a new upgrade during the drain', () => {
   it('gets the catalogue 503 (request id in header and body) and a log line, and never reaches the upstream', async () => {
     up.answer = (head) =>
