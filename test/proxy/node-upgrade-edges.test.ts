@@ -246,3 +246,51 @@ describe('CONNECT', () => {
     });
   }
 });
+
+describe('Origin of an upgrade that uses the session cookie (cross-site WebSocket hijacking)', () => {
+  const open = async (target: string, origin: string | undefined, withCookie = true) => {
+    const extra = [...(withCookie ? [`Cookie: ${bob}`] : []), ...(origin ? [`Origin: ${origin}`] : []), 'Accept: application/json'];
+    const c = await rawClient(port, upgradeHead(port, target, extra));
+    const text = await c.until(/\r\n\r\n/);
+    c.socket.destroy();
+    return parse(text);
+  };
+
+  it('refuses a page of another origin: 403 cross_origin_upgrade with a request id and a warning, nothing upstream', async () => {
+    const c = await rawClient(port, upgradeHead(port, '/ws', [`Cookie: ${bob}`, 'Origin: http://evil.example', 'Accept: application/json']));
+    const r = parse(await c.closed);
+    expect(r.status).toBe('HTTP/1.1 403 Forbidden');
+    const body = JSON.parse(r.body);
+    expect(body.error).toBe('cross_origin_upgrade');
+    expect(body.request_id).toBe(r.headers['x-request-id']);
+    expect(stack.logs.find((l) => l.requestId === body.request_id && l.level === 'warn')).toMatchObject({
+      error: 'cross_origin_upgrade',
+      origin: 'http://evil.example',
+    });
+    expect(up.connections.length).toBe(0);
+  });
+
+  it('refuses a sibling host of the same site (a Lax cookie travels there) and the literal Origin null', async () => {
+    expect((await open('/ws', 'http://other.127.0.0.1.nip.io')).status).toBe('HTTP/1.1 403 Forbidden');
+    expect((await open('/ws', 'null')).status).toBe('HTTP/1.1 403 Forbidden');
+    expect(up.connections.length).toBe(0);
+  });
+
+  it("accepts the gateway's own origin, its host under https (behind a TLS terminator), and no Origin (not a browser)", async () => {
+    expect((await open('/ws', `http://127.0.0.1:${port}`)).status).toBe('HTTP/1.1 101 Switching Protocols');
+    expect((await open('/ws', `https://127.0.0.1:${port}`)).status).toBe('HTTP/1.1 101 Switching Protocols');
+    expect((await open('/ws', undefined)).status).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(up.connections.length).toBe(3);
+  });
+
+  it("accepts an origin the app's CORS settings let send credentials, and only that one", async () => {
+    expect((await open('/spa-api/live', 'http://localhost:5173')).status).toBe('HTTP/1.1 101 Switching Protocols');
+    expect((await open('/spa-api/live', 'http://localhost:5174')).status).toBe('HTTP/1.1 403 Forbidden');
+    expect(up.connections.length).toBe(1);
+  });
+
+  it('leaves upgrades without the session cookie alone: a public (bypass) WebSocket from any page', async () => {
+    expect((await open('/public/ws', 'http://evil.example', false)).status).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(up.connections[0]!.head).toContain('\r\nOrigin: http://evil.example\r\n');
+  });
+});
