@@ -100,6 +100,11 @@ export function workerCount(value: string | number): number | undefined {
 function runPrimary(workers: number, config: ResolvedConfig): void {
   const logger = createLogger({ level: config.logLevel });
   let stopping = false;
+  let exitCode = 0;
+  // A worker that dies before any worker of the cluster listened cannot start (port taken, store
+  // unreachable …): the cluster stops and exits 1, as one process would, rather than restart it for ever.
+  let listened = false;
+  cluster.on('listening', () => (listened = true));
   const fork = () => cluster.fork();
   for (let i = 0; i < workers; i++) fork();
   logger.info('cluster started', { workers, pid: process.pid });
@@ -107,11 +112,22 @@ function runPrimary(workers: number, config: ResolvedConfig): void {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.info('cluster stopped', { pid: process.pid });
-        process.exit(0);
+        process.exit(exitCode);
       }
       return;
     }
-    logger.warn('worker died; starting another', { pid: worker.process.pid, code, signal });
+    // (`exitCode`, not `code`: the log redacts a field named code.)
+    if (!listened) {
+      logger.error('worker failed to start; stopping the cluster', { pid: worker.process.pid, exitCode: code, signal });
+      exitCode = 1;
+      stopping = true;
+      // SIGTERM, not the drain message: a worker still starting has no handler for that yet.
+      const live = Object.values(cluster.workers ?? {});
+      if (live.length === 0) process.exit(exitCode);
+      for (const w of live) w?.process.kill('SIGTERM');
+      return;
+    }
+    logger.warn('worker died; starting another', { pid: worker.process.pid, exitCode: code, signal });
     fork();
   });
   process.on('SIGHUP', () => {
@@ -121,7 +137,7 @@ function runPrimary(workers: number, config: ResolvedConfig): void {
     if (stopping) return;
     stopping = true;
     const live = Object.values(cluster.workers ?? {});
-    if (live.length === 0) process.exit(0);
+    if (live.length === 0) process.exit(exitCode);
     for (const w of live) w?.send('drain');
   };
   process.on('SIGTERM', stop);

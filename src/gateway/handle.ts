@@ -210,12 +210,30 @@ export function handleProxied(gw: Gateway, req: Request, info: RequestInfo, reso
       return Promise.resolve(done(gw, info, req, res, { app: outcome.app.id, answer: 'preflight', granted: 'access-control-allow-origin' in outcome.headers }));
     }
     if (outcome.kind !== 'decided') throw new Error(`handleProxied: unexpected ${outcome.kind}`);
+    if (outcome.upstream && outcome.credential === 'session' && req.headers.has('upgrade') && !upgradeOriginTrusted(req, info, outcome)) {
+      const res = refuse(req, info, 'cross_origin_upgrade', {}, { app: outcome.app.id, origin: req.headers.get('origin') });
+      return Promise.resolve(done(gw, info, req, withCookies(res, setCookies), { ...outcomeLog(outcome), answer: 'refused', error: 'cross_origin_upgrade' }));
+    }
     // The forwarder adds the session cookies and CORS headers itself (on Node it writes the response).
     if (outcome.upstream) return forwardDecided(gw, req, info, outcome, outcome.upstream, setCookies, outcome.identity ? resolved.credentialsEndAt : undefined);
     return answerDecided(gw, req, info, outcome, setCookies);
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/**
+ * Whether an upgrade (WebSocket) authenticated by the session cookie may use it: a browser sends the
+ * cookie with a WebSocket opened by any page (SameSite=None, or Lax from a sibling host of the same
+ * site), and only Origin tells (cross-site WebSocket hijacking). Trusted: no Origin (not a
+ * browser), the gateway's own host, and origins the app's CORS settings let send credentials.
+ */
+function upgradeOriginTrusted(req: Request, info: RequestInfo, outcome: Decided): boolean {
+  const origin = req.headers.get('origin');
+  if (origin === null || origin === info.origin) return true;
+  // The same host under another scheme too: behind a TLS terminator the gateway may see http.
+  if (URL.canParse(origin) && new URL(origin).host === info.host.toLowerCase()) return true;
+  return outcome.cors?.['access-control-allow-origin'] !== undefined && outcome.cors['access-control-allow-credentials'] === 'true';
 }
 
 /** Deny, sign-in and 401: the answer, its CORS headers, the audit event and the access-log line. */

@@ -29,6 +29,7 @@ export const ErrorCode = {
   InsufficientScope: 'insufficient_scope',
   UntrustedProxy: 'untrusted_proxy',
   CsrfRejected: 'csrf_rejected',
+  CrossOriginUpgrade: 'cross_origin_upgrade',
   PasswordSignInDisabled: 'password_sign_in_disabled',
   MissingOriginalRequest: 'missing_original_request',
   ConflictingOriginalRequest: 'conflicting_original_request',
@@ -256,6 +257,14 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     level: 'warn',
     log: 'password sign-in refused: cross-site request or missing CSRF token',
     message: () => 'This sign-in did not come from this site. Reload the sign-in page and try again.',
+  },
+  cross_origin_upgrade: {
+    status: 403,
+    title: 'Access denied',
+    level: 'warn',
+    log: 'upgrade with a session cookie refused: opened by a page of another origin',
+    message: () => 'This connection was opened by a page of another site, which may not use your session.',
+    action: () => 'Open the application itself and try again.',
   },
   password_sign_in_disabled: {
     status: 403,

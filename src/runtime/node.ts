@@ -18,7 +18,7 @@ import type { Gateway } from '../gateway/context';
 import { createWriteStream } from 'node:fs';
 import { jsonLinesAudit, type AuditSink } from '../audit';
 import { createAdminHandler } from '../gateway/admin';
-import { errorResponse, gatewayError, newRequestId } from '../http';
+import { errorResponse, newRequestId } from '../http';
 import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
 import { statusClass, type GatewayMetrics } from '../metrics';
 import { createGatewayMetrics } from '../metrics/prometheus';
@@ -246,29 +246,42 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   // Inactivity on a socket (no bytes either way) for this long closes it.
   server.timeout = listen.idleTimeout * 1000;
 
-  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  /** Upgrade requests not yet answered, and upgraded connections: the drain counts and cuts them. */
+  const upgrading = new Set<Duplex>();
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // An upgrade pipelined behind a request still being answered on this connection: Node hands it
+    // over at once, while the socket still belongs to that response (assigning it again would throw,
+    // uncaught). It is taken up once that answer is written; if the connection closes first, it is gone.
+    const pending = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    if (pending && !pending.writableFinished) pending.once('finish', () => takeUpgrade(req, socket, head));
+    else takeUpgrade(req, socket, head);
+  };
+  server.on('upgrade', onUpgrade);
+  // CONNECT (Node hands it over like an upgrade; without a listener it would close the socket with
+  // no answer): decided by the same pipeline, which never passes it on, so the catalogue answers.
+  server.on('connect', onUpgrade);
+  const takeUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     // The same pipeline decides; a refusal is an ordinary response on this socket, an allowed
     // upgrade is taken over by the forwarder.
-    if (draining) {
-      // The catalogue's answer, written by hand: this socket never reached the HTTP listener.
-      const e = gatewayError('not_ready', { requestId: newRequestId(), detail: 'draining' });
-      const body = JSON.stringify({ error: e.code, error_description: e.message, request_id: e.requestId });
-      socket.end(
-        `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-      return;
-    }
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
-    res.once('finish', () => socket.end());
+    // In flight (drain) from here until the gateway's or the upstream's answer is written or the
+    // socket closes; an upgraded connection stays in the set until it closes.
+    upgrading.add(socket);
+    const settled = () => upgrading.delete(socket);
+    res.once('finish', () => {
+      settled();
+      socket.end();
+    });
+    socket.once('close', settled);
     socket.on('error', () => socket.destroy());
     void listenerForUpgrade(req, res, socket, head);
-  });
+  };
   const listenerForUpgrade = (req: http.IncomingMessage, res: http.ServerResponse, socket: Duplex, head: Buffer) =>
     unreadable.listener((r, env) => {
       const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };
-      const refused = refuseDuplicateHost(r, req, logger);
+      const refused = refuseDuplicateHost(r, req, logger) ?? refuseH2c(r, req, logger) ?? (draining ? refuseDraining(r, req, logger) : undefined);
       if (refused) return refused;
       rememberBindings(r, bindings);
       return current.app.fetch(r, bindings);
@@ -306,6 +319,8 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   /** Cuts what is still open, then closes the admin listener, the upstream pools and the store client. */
   const stopNow = async (serverClosed: Promise<void>) => {
     forwarder.destroyUpgrades();
+    // Upgrade requests still waiting for the upstream: closing the client aborts the upstream request.
+    for (const socket of upgrading) socket.destroy();
     server.closeAllConnections();
     await serverClosed;
     await closeAdmin();
@@ -346,12 +361,12 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       const closed = closeServer();
       server.closeIdleConnections();
       const deadline = Date.now() + timeoutMs;
-      while (inFlight + forwarder.openUpgrades() > 0 && Date.now() < deadline) {
+      while (inFlight + upgrading.size > 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
         // Keep-alive sockets that just finished a response are idle now: close them.
         server.closeIdleConnections();
       }
-      const cut = inFlight + forwarder.openUpgrades();
+      const cut = inFlight + upgrading.size;
       await stopNow(closed);
       logger.info('gateway stopped', { cut, pid: process.pid });
       return { cut };
@@ -465,4 +480,25 @@ function refuseDuplicateHost(req: Request, incoming: http.IncomingMessage, logge
   const requestId = newRequestId();
   logger.warn('request refused', { requestId, reason: 'duplicate Host header', method: incoming.method });
   return errorResponse(req, 'bad_request', { requestId, detail: 'The request has more than one Host header.' });
+}
+
+/**
+ * `Upgrade: h2c` (HTTP/2 over cleartext, alone or among other offers) is refused: once an upstream
+ * switched, the tunnel would carry HTTP/2 requests the gateway never sees, for any path and with any
+ * identity headers (h2c smuggling). The offer is optional (RFC 9113 §3.1 deprecates it), so clients
+ * that make it also work without it.
+ */
+function refuseH2c(req: Request, incoming: http.IncomingMessage, logger: Logger): Response | undefined {
+  const offer = incoming.headers.upgrade;
+  if (offer === undefined || !/(?:^|,)[\t ]*h2c[\t ]*(?:,|$)/i.test(offer)) return undefined;
+  const requestId = newRequestId();
+  logger.warn('request refused', { requestId, reason: 'Upgrade: h2c', method: incoming.method });
+  return errorResponse(req, 'bad_request', { requestId, detail: 'The gateway does not switch to HTTP/2 (Upgrade: h2c); send the request without it.' });
+}
+
+/** A new upgrade while draining: it would outlive the drain, so the catalogue's 503 (readiness says the same). */
+function refuseDraining(req: Request, incoming: http.IncomingMessage, logger: Logger): Response {
+  const requestId = newRequestId();
+  logger.warn('request refused', { requestId, reason: 'draining', method: incoming.method });
+  return errorResponse(req, 'not_ready', { requestId, detail: 'draining' });
 }
