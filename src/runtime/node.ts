@@ -253,7 +253,10 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     // over at once, while the socket still belongs to that response (assigning it again would throw,
     // uncaught). It is taken up once that answer is written; if the connection closes first, it is gone.
     const pending = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
-    if (pending && !pending.writableFinished) pending.once('finish', () => takeUpgrade(req, socket, head));
+    // An answer that closed the connection (Node ends the socket on its 'finish' first) leaves the
+    // upgrade unserved, like a request pipelined behind it.
+    if (pending && !pending.writableFinished)
+      pending.once('finish', () => (socket.writable && !socket.destroyed ? takeUpgrade(req, socket, head) : socket.destroy()));
     else takeUpgrade(req, socket, head);
   };
   server.on('upgrade', onUpgrade);
