@@ -210,7 +210,7 @@ export function handleProxied(gw: Gateway, req: Request, info: RequestInfo, reso
       return Promise.resolve(done(gw, info, req, res, { app: outcome.app.id, answer: 'preflight', granted: 'access-control-allow-origin' in outcome.headers }));
     }
     if (outcome.kind !== 'decided') throw new Error(`handleProxied: unexpected ${outcome.kind}`);
-    if (outcome.upstream && outcome.credential === 'session' && req.headers.has('upgrade') && !upgradeOriginTrusted(req, info, outcome)) {
+    if (outcome.upstream && outcome.credential !== undefined && outcome.credential !== 'bearer' && req.headers.has('upgrade') && !upgradeOriginTrusted(req, info, outcome)) {
       const res = refuse(req, info, 'cross_origin_upgrade', {}, { app: outcome.app.id, origin: req.headers.get('origin') });
       return Promise.resolve(done(gw, info, req, withCookies(res, setCookies), { ...outcomeLog(outcome), answer: 'refused', error: 'cross_origin_upgrade' }));
     }
@@ -223,9 +223,10 @@ export function handleProxied(gw: Gateway, req: Request, info: RequestInfo, reso
 }
 
 /**
- * Whether an upgrade (WebSocket) authenticated by the session cookie may use it: a browser sends the
- * cookie with a WebSocket opened by any page (SameSite=None, or Lax from a sibling host of the same
- * site), and only Origin tells (cross-site WebSocket hijacking). Trusted: no Origin (not a
+ * Whether an upgrade (WebSocket) authenticated by the session cookie or Basic credentials may use
+ * them: a browser sends the cookie (SameSite=None, or Lax from a sibling host of the same site) and
+ * the Basic credentials it remembers with a WebSocket opened by any page, and only Origin tells
+ * (cross-site WebSocket hijacking). A bearer token is never sent by the browser on its own. Trusted: no Origin (not a
  * browser), the gateway's own host, and origins the app's CORS settings let send credentials.
  */
 function upgradeOriginTrusted(req: Request, info: RequestInfo, outcome: Decided): boolean {

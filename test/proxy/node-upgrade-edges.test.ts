@@ -289,6 +289,23 @@ describe('Origin of an upgrade that uses the session cookie (cross-site WebSocke
     expect(up.connections.length).toBe(1);
   });
 
+  it('refuses Basic credentials from another origin too (a browser sends the ones it remembers), and takes them from the own origin', async () => {
+    const basic = `Authorization: Basic ${Buffer.from('alice:Alice-Passw0rd!').toString('base64')}`;
+    const withBasic = async (origin: string) => {
+      const c = await rawClient(port, upgradeHead(port, '/site/live', [basic, `Origin: ${origin}`, 'Accept: application/json']));
+      const text = await c.until(/\r\n\r\n/);
+      c.socket.destroy();
+      return parse(text);
+    };
+    const c = await rawClient(port, upgradeHead(port, '/site/live', [basic, 'Origin: http://evil.example', 'Accept: application/json']));
+    const refused = parse(await c.closed);
+    expect(refused.status).toBe('HTTP/1.1 403 Forbidden');
+    expect(JSON.parse(refused.body).error).toBe('cross_origin_upgrade');
+    expect(up.connections.length).toBe(0);
+    expect((await withBasic(`http://127.0.0.1:${port}`)).status).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(up.connections.length).toBe(1);
+  });
+
   it('leaves upgrades without the session cookie alone: a public (bypass) WebSocket from any page', async () => {
     expect((await open('/public/ws', 'http://evil.example', false)).status).toBe('HTTP/1.1 101 Switching Protocols');
     expect(up.connections[0]!.head).toContain('\r\nOrigin: http://evil.example\r\n');
