@@ -210,7 +210,9 @@ export function handleProxied(gw: Gateway, req: Request, info: RequestInfo, reso
       return Promise.resolve(done(gw, info, req, res, { app: outcome.app.id, answer: 'preflight', granted: 'access-control-allow-origin' in outcome.headers }));
     }
     if (outcome.kind !== 'decided') throw new Error(`handleProxied: unexpected ${outcome.kind}`);
-    if (outcome.upstream && outcome.credential !== undefined && outcome.credential !== 'bearer' && req.headers.has('upgrade') && !upgradeOriginTrusted(req, info, outcome)) {
+    // Credentials a browser sends by itself (the cookie, remembered Basic ones): an upgrade must say from where.
+    const ambient = outcome.credential === 'session' || outcome.credential === 'basic';
+    if (outcome.upstream && ambient && req.headers.has('upgrade') && !upgradeOriginTrusted(req, info, outcome)) {
       const res = refuse(req, info, 'cross_origin_upgrade', {}, { app: outcome.app.id, origin: req.headers.get('origin') });
       return Promise.resolve(done(gw, info, req, withCookies(res, setCookies), { ...outcomeLog(outcome), answer: 'refused', error: 'cross_origin_upgrade' }));
     }
