@@ -284,7 +284,11 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const listenerForUpgrade = (req: http.IncomingMessage, res: http.ServerResponse, socket: Duplex, head: Buffer) =>
     unreadable.listener((r, env) => {
       const bindings: NodeBindings = { ...(env as NodeBindings), upgrade: { socket, head } };
-      const refused = refuseDuplicateHost(r, req, logger) ?? refuseH2c(r, req, logger) ?? (draining ? refuseDraining(r, req, logger) : undefined);
+      const refused =
+        refuseDuplicateHost(r, req, logger) ??
+        refuseH2c(r, req, logger) ??
+        refuseHttp10Upgrade(r, req, logger) ??
+        (draining ? refuseDraining(r, req, logger) : undefined);
       if (refused) return refused;
       rememberBindings(r, bindings);
       return current.app.fetch(r, bindings);
@@ -497,6 +501,14 @@ function refuseH2c(req: Request, incoming: http.IncomingMessage, logger: Logger)
   const requestId = newRequestId();
   logger.warn('request refused', { requestId, reason: 'Upgrade: h2c', method: incoming.method });
   return errorResponse(req, 'bad_request', { requestId, detail: 'The gateway does not switch to HTTP/2 (Upgrade: h2c); send the request without it.' });
+}
+
+/** RFC 9110 §7.8: Upgrade is for HTTP/1.1; an HTTP/1.0 upgrade would reach the upstream as a 1.1 one. */
+function refuseHttp10Upgrade(req: Request, incoming: http.IncomingMessage, logger: Logger): Response | undefined {
+  if (incoming.httpVersion !== '1.0' || incoming.headers.upgrade === undefined) return undefined;
+  const requestId = newRequestId();
+  logger.warn('request refused', { requestId, reason: 'Upgrade on HTTP/1.0', method: incoming.method });
+  return errorResponse(req, 'bad_request', { requestId, detail: 'Upgrade needs HTTP/1.1; send the request as HTTP/1.1.' });
 }
 
 /** A new upgrade while draining: it would outlive the drain, so the catalogue's 503 (readiness says the same). */

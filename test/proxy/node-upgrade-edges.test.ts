@@ -203,6 +203,18 @@ describe('an upgrade pipelined behind a request in flight', () => {
   });
 });
 
+describe('Upgrade on HTTP/1.0', () => {
+  it('is refused (400 bad_request, RFC 9110 §7.8) and never reaches the upstream as an HTTP/1.1 upgrade', async () => {
+    const c = await rawClient(port, upgradeHead(port, '/public/ws', ['Accept: application/json']).replace(' HTTP/1.1\r\n', ' HTTP/1.0\r\n'));
+    const r = parse(await c.closed);
+    expect(r.status).toBe('HTTP/1.1 400 Bad Request');
+    const body = JSON.parse(r.body);
+    expect([body.error, body.error_description]).toEqual(['bad_request', 'Upgrade needs HTTP/1.1; send the request as HTTP/1.1.']);
+    expect(stack.logs.find((l) => l.requestId === body.request_id)).toMatchObject({ reason: 'Upgrade on HTTP/1.0' });
+    expect(up.connections.length).toBe(0);
+  });
+});
+
 describe('Upgrade: h2c', () => {
   for (const offer of ['h2c', 'websocket, h2c', 'H2C']) {
     it(`is refused (400 bad_request) and never reaches the upstream: Upgrade: ${offer}`, async () => {
