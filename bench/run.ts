@@ -73,6 +73,14 @@ function productionNodeFlags(checkout: string): string[] {
   return [...options, ...args];
 }
 
+/** The environment production gives the gateway besides its flags: the Dockerfile's MALLOC_ARENA_MAX. */
+function productionEnv(checkout: string): Record<string, string> {
+  const dockerfile = join(checkout, 'Dockerfile');
+  if (!existsSync(dockerfile)) return {};
+  const arenas = /MALLOC_ARENA_MAX=(\d+)/.exec(readFileSync(dockerfile, 'utf8'))?.[1];
+  return arenas ? { MALLOC_ARENA_MAX: arenas } : {};
+}
+
 /**
  * How a checkout's gateway starts: compiled (dist/, built here first) with production's Node flags,
  * as the installed package runs; BENCH_GATEWAY_FROM=src runs the TypeScript sources through tsx.
@@ -116,7 +124,7 @@ function spawnReady(
         ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'w')
         : 'ignore';
   const child = spawn(process.execPath, command, {
-    env: { ...process.env, ...env, ...(gcLog ? { BENCH_GC_LOG: gcLog } : {}) },
+    env: { ...process.env, ...(gateway ? productionEnv(gateway) : {}), ...env, ...(gcLog ? { BENCH_GC_LOG: gcLog } : {}) },
     stdio: ['ignore', stdout, readyOn === 'stderr' ? 'pipe' : 'inherit'],
   });
   children.push(child);

@@ -56,6 +56,9 @@ describe('the Dockerfile', () => {
   it('runs as the unprivileged user, needs no writable root, takes config by GATEWAY_CONFIG and checks health', () => {
     expect(instructions.filter((l) => l.startsWith('USER '))).toEqual(['USER node']);
     expect(dockerfile).toMatch(/GATEWAY_CONFIG=\/etc\/cognito-gateway\/config\.yaml/);
+    // The memory settings the README's Performance section measured, the same as the systemd unit's.
+    expect(dockerfile).toMatch(/^\s+NODE_OPTIONS=--max-semi-space-size=16 \\$/m);
+    expect(dockerfile).toMatch(/^\s+MALLOC_ARENA_MAX=1 \\$/m);
     expect(instructions.find((l) => l.startsWith('HEALTHCHECK '))).toMatch(
       /CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:'\+process\.env\.PORT\+'\/_auth\/readyz'\)/,
     );
@@ -133,6 +136,8 @@ describe('deploy/cognito-gateway.service', () => {
       'RestartPreventExitStatus=2',
       'ExecReload=/bin/kill -HUP $MAINPID',
       'EnvironmentFile=-/etc/cognito-gateway/env',
+      'Environment=NODE_OPTIONS=--max-semi-space-size=16',
+      'Environment=MALLOC_ARENA_MAX=1',
     ]) {
       expect(keys.has(line), line).toBe(true);
     }
