@@ -71,8 +71,6 @@ export interface NodeForwarderOptions {
 
 export interface NodeForwarder {
   forward: Forwarder;
-  /** Upgraded (WebSocket) connections in flight, for the drain count. */
-  openUpgrades(): number;
   /** Ends every upgraded connection (drain deadline). */
   destroyUpgrades(): number;
   close(): Promise<void>;
@@ -114,7 +112,6 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
 
   return {
     forward,
-    openUpgrades: () => upgrades.size,
     destroyUpgrades() {
       const n = upgrades.size;
       for (const u of upgrades) u.destroy();
