@@ -11,23 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load';
 import { createMemoryLogger } from '../../src/log';
 import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
+import { openAppConfig } from '../helpers/open-config';
 
-const configText = (upstream: string) => `
-idp:
-  issuer: http://127.0.0.1:9/us-east-1_Streams1
-  userPoolId: us-east-1_Streams1
-  clientId: streams-client
-session:
-  secrets: ["streams-test-cookie-secret-0123456789abcdef"]
-apps:
-  - id: app
-    upstream: ${upstream}
-    policies:
-      - name: public
-        action: bypass
-        paths: ["/*"]
-        include: [{ everyone: true }]
-`;
+const configText = (upstream: string) => openAppConfig(upstream);
 
 const BIG = 64 * 1024 * 1024;
 let upstream: http.Server;

@@ -13,27 +13,10 @@ import { loadConfig } from '../../src/config/load';
 import { createMemoryLogger } from '../../src/log';
 import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
 import { rawClient, startUpgradeUpstream, upgradeHead, type UpgradeUpstream } from '../proxy/upgrade-peers';
+import { openAppConfig } from '../helpers/open-config';
 
-const configText = (upstream: string, admin = false) => `
-listen:
-  shutdownTimeout: 20
-upstreamTimeout: 10s
-${admin ? 'admin:\n  listen: { host: 127.0.0.1, port: 0 }' : ''}
-idp:
-  issuer: http://127.0.0.1:9/us-east-1_Drain1
-  userPoolId: us-east-1_Drain1
-  clientId: drain-client
-session:
-  secrets: ["drain-test-cookie-secret-0123456789abcdef"]
-apps:
-  - id: app
-    upstream: ${upstream}
-    policies:
-      - name: public
-        action: bypass
-        paths: ["/*"]
-        include: [{ everyone: true }]
-`;
+const configText = (upstream: string, admin = false) =>
+  openAppConfig(upstream, `listen:\n  shutdownTimeout: 20\nupstreamTimeout: 10s\n${admin ? 'admin:\n  listen: { host: 127.0.0.1, port: 0 }' : ''}`);
 
 let up: UpgradeUpstream;
 let gw: RunningGateway | undefined;

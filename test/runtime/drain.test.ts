@@ -15,25 +15,9 @@ import { readConfigFile } from '../../src/cli/config-file';
 import { createMemoryLogger } from '../../src/log';
 import { startNodeGateway } from '../../src/runtime/node';
 import { freePort } from '../helpers/nginx';
+import { openAppConfig } from '../helpers/open-config';
 
-const configText = (upstream: string, shutdownTimeout: number) => `
-listen:
-  shutdownTimeout: ${shutdownTimeout}
-idp:
-  issuer: http://127.0.0.1:9/us-east-1_Drain1
-  userPoolId: us-east-1_Drain1
-  clientId: drain-client
-session:
-  secrets: ["drain-test-cookie-secret-0123456789abcdef"]
-apps:
-  - id: app
-    upstream: ${upstream}
-    policies:
-      - name: public
-        action: bypass
-        paths: ["/*"]
-        include: [{ everyone: true }]
-`;
+const configText = (upstream: string, shutdownTimeout: number) => openAppConfig(upstream, `listen:\n  shutdownTimeout: ${shutdownTimeout}`);
 
 let dir: string;
 let upstream: http.Server;

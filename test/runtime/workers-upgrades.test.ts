@@ -14,25 +14,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { freePort } from '../helpers/nginx';
+import { openAppConfig } from '../helpers/open-config';
 
-const configText = (upstream: string) => `
-listen:
-  shutdownTimeout: 1
-idp:
-  issuer: http://127.0.0.1:9/us-east-1_Workers1
-  userPoolId: us-east-1_Workers1
-  clientId: workers-client
-session:
-  secrets: ["workers-test-cookie-secret-0123456789abcdef"]
-apps:
-  - id: app
-    upstream: ${upstream}
-    policies:
-      - name: public
-        action: bypass
-        paths: ["/*"]
-        include: [{ everyone: true }]
-`;
+const configText = (upstream: string) => openAppConfig(upstream, 'listen:\n  shutdownTimeout: 1');
 
 let dir: string;
 let upstream: http.Server;
