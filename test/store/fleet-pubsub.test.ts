@@ -11,27 +11,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parse } from 'yaml';
-import { startDemoUpstream } from '../../src/cli/demo';
-import { interpolateEnv, resolveConfig } from '../../src/config/load';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { createMemoryLogger } from '../../src/log';
-import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
-import { closeNodeStore } from '../../src/runtime/node-store';
 import { TestBrowser } from '../helpers/browser';
-import { DEMO_CONFIG, POOL } from '../helpers/stack';
-import { startRedis, type RunningRedis } from './redis-server';
+import type { RunningRedis } from './redis-server';
+import { type FleetInstance, type InProcessFleet, startInProcessFleet } from './in-process-fleet';
 
-interface Instance {
-  gateway: RunningGateway;
-  logs: ReturnType<typeof createMemoryLogger>['lines'];
-  env: Record<string, string>;
-}
-
+let running: InProcessFleet;
 let redis: RunningRedis;
-let emulator: RunningEmulator;
-let upstream: { url: string; close(): Promise<void> };
-const fleet: Instance[] = [];
+let fleet: FleetInstance[];
 const PREFIX = 'pubsub-test:';
 
 const redisCli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8' }).trim();
@@ -39,23 +25,12 @@ const subscribers = () => Number(redisCli('PUBSUB', 'NUMSUB', `${PREFIX}invalida
 const live = (i: number) => fleet[i]!.gateway.gateway().stores.store.invalidations!.live;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  emulator = await startEmulator({ port: 0 });
-  upstream = await startDemoUpstream(0);
-  const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
-  const raw = interpolateEnv(parse(DEMO_CONFIG), env) as Record<string, any>;
-  raw.store = { type: 'redis', url: redis.url, keyPrefix: PREFIX, timeoutMs: 500 };
-  const config = resolveConfig(raw, env);
-  for (let i = 0; i < 2; i++) {
-    const logger = createMemoryLogger('debug');
-    const gwEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-    const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger, env: gwEnv });
-    fleet.push({ gateway, logs: logger.lines, env: gwEnv });
-  }
-  emulator.setClientSettings(POOL, 'demo-gateway', {
-    callbackUrls: fleet.map((f) => `${f.gateway.url}/_auth/callback`),
-    logoutUrls: fleet.map((f) => `${f.gateway.url}/`),
+  running = await startInProcessFleet({
+    size: 2,
+    keyPrefix: PREFIX,
+    edit: (raw, redisUrl) => (raw.store = { type: 'redis', url: redisUrl, keyPrefix: PREFIX, timeoutMs: 500 }),
   });
+  ({ redis, fleet } = running);
   for (let i = 0; i < 500 && !(live(0) && live(1)); i++) await new Promise((r) => setTimeout(r, 10));
 });
 
@@ -65,13 +40,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  for (const f of fleet) {
-    await f.gateway.close();
-    await closeNodeStore(f.env);
-  }
-  await upstream?.close();
-  await emulator?.close();
-  await redis?.stop();
+  await running?.close();
 });
 
 const json = { accept: 'application/json' };

@@ -7,46 +7,29 @@
  * once for the fleet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { startDemoUpstream } from '../../src/cli/demo';
-import { interpolateEnv, resolveConfig } from '../../src/config/load';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { createMemoryLogger } from '../../src/log';
+import type { RunningEmulator } from '../../src/emulator';
 import type { SessionData } from '../../src/oidc/session-data';
-import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
-import { closeNodeStore } from '../../src/runtime/node-store';
 import { createSessionStore } from '../../src/session';
 import { TestBrowser } from '../helpers/browser';
-import { DEMO_CONFIG, POOL } from '../helpers/stack';
-import { startRedis, type RunningRedis } from './redis-server';
+import { type FleetInstance, type InProcessFleet, startInProcessFleet } from './in-process-fleet';
 
-let redis: RunningRedis;
+let running: InProcessFleet;
 let emulator: RunningEmulator;
-let upstream: { url: string; close(): Promise<void> };
-const fleet: Array<{ gateway: RunningGateway; env: Record<string, string> }> = [];
+let fleet: FleetInstance[];
 let readSession: (cookie: string, origin: string) => Promise<SessionData | undefined>;
 let offset = 0;
 const now = () => Date.now() + offset;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  emulator = await startEmulator({ port: 0 });
-  upstream = await startDemoUpstream(0);
-  const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
-  const raw = interpolateEnv(parse(DEMO_CONFIG), env) as Record<string, any>;
-  raw.store = { type: 'redis', url: redis.url, keyPrefix: 'rotation-test:' };
-  const config = resolveConfig(raw, env);
-  for (let i = 0; i < 2; i++) {
-    const gwEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-    const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger: createMemoryLogger('error'), env: gwEnv, now });
-    fleet.push({ gateway, env: gwEnv });
-  }
-  emulator.setClientSettings(POOL, 'demo-gateway', {
-    callbackUrls: fleet.map((f) => `${f.gateway.url}/_auth/callback`),
-    logoutUrls: fleet.map((f) => `${f.gateway.url}/`),
-    refreshTokenRotation: true,
-    refreshTokenGracePeriod: 0,
+  running = await startInProcessFleet({
+    size: 2,
+    keyPrefix: 'rotation-test:',
+    now,
+    logLevel: 'error',
+    clientSettings: { refreshTokenRotation: true, refreshTokenGracePeriod: 0 },
   });
+  ({ emulator, fleet } = running);
+  const { config } = running;
   const sessions = createSessionStore<SessionData>({
     cookie: config.cookies,
     secrets: config.session.secrets,
@@ -57,13 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const f of fleet) {
-    await f.gateway.close();
-    await closeNodeStore(f.env);
-  }
-  await upstream?.close();
-  await emulator?.close();
-  await redis?.stop();
+  await running?.close();
 });
 
 const json = { accept: 'application/json' };

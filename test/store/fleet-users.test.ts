@@ -7,71 +7,45 @@
  * sign-in starts are limited per client address across the fleet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { startDemoUpstream } from '../../src/cli/demo';
-import { interpolateEnv, resolveConfig } from '../../src/config/load';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { createMemoryLogger } from '../../src/log';
-import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
-import { closeNodeStore } from '../../src/runtime/node-store';
+import type { RunningEmulator } from '../../src/emulator';
 import { TestBrowser } from '../helpers/browser';
-import { DEMO_CONFIG, POOL } from '../helpers/stack';
-import { startRedis, type RunningRedis } from './redis-server';
-
-interface Instance {
-  gateway: RunningGateway;
-  logs: ReturnType<typeof createMemoryLogger>['lines'];
-  env: Record<string, string>;
-}
+import { POOL } from '../helpers/stack';
+import { type FleetInstance, type InProcessFleet, startInProcessFleet } from './in-process-fleet';
 
 let offset = 0;
 const now = () => Date.now() + offset;
-let redis: RunningRedis;
+let running: InProcessFleet;
 let emulator: RunningEmulator;
-let upstream: { url: string; close(): Promise<void> };
-const fleet: Instance[] = [];
+let fleet: FleetInstance[];
 const STARTS = 6;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  emulator = await startEmulator({ port: 0, now });
-  upstream = await startDemoUpstream(0);
-  const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url };
-  const raw = interpolateEnv(parse(DEMO_CONFIG), env) as Record<string, any>;
-  raw.store = { type: 'redis', url: redis.url, keyPrefix: 'users-test:', signInStarts: { max: STARTS, window: '1m' } };
-  raw.headers.accessToken = 'X-Access-Token';
-  raw.cognitoAdmin = { userCacheRetention: '1m' };
-  raw.apps.push({
-    id: 'looked-up',
-    name: 'Looked-up app',
-    pathPrefix: '/looked',
-    upstream: upstream.url,
-    cognito: { userLookup: true },
-    policies: [{ name: 'signed-in', action: 'allow', include: [{ authenticated: true }] }],
+  running = await startInProcessFleet({
+    size: 3,
+    keyPrefix: 'users-test:',
+    now,
+    emulatorNow: now,
+    edit(raw, redisUrl) {
+      raw.store = { type: 'redis', url: redisUrl, keyPrefix: 'users-test:', signInStarts: { max: STARTS, window: '1m' } };
+      raw.headers.accessToken = 'X-Access-Token';
+      raw.cognitoAdmin = { userCacheRetention: '1m' };
+      raw.apps.push({
+        id: 'looked-up',
+        name: 'Looked-up app',
+        pathPrefix: '/looked',
+        upstream: raw.apps[0].upstream,
+        cognito: { userLookup: true },
+        policies: [{ name: 'signed-in', action: 'allow', include: [{ authenticated: true }] }],
+      });
+      // Before the catch-all demo app, so /looked/* reaches it.
+      raw.apps.unshift(raw.apps.pop());
+    },
   });
-  // Before the catch-all demo app, so /looked/* reaches it.
-  raw.apps.unshift(raw.apps.pop());
-  const config = resolveConfig(raw, env);
-  for (let i = 0; i < 3; i++) {
-    const logger = createMemoryLogger('debug');
-    const gwEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-    const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger, env: gwEnv, now });
-    fleet.push({ gateway, logs: logger.lines, env: gwEnv });
-  }
-  emulator.setClientSettings(POOL, 'demo-gateway', {
-    callbackUrls: fleet.map((f) => `${f.gateway.url}/_auth/callback`),
-    logoutUrls: fleet.map((f) => `${f.gateway.url}/`),
-  });
+  ({ emulator, fleet } = running);
 });
 
 afterAll(async () => {
-  for (const f of fleet) {
-    await f.gateway.close();
-    await closeNodeStore(f.env);
-  }
-  await upstream?.close();
-  await emulator?.close();
-  await redis?.stop();
+  await running?.close();
 });
 
 const json = { accept: 'application/json' };
