@@ -44,7 +44,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const POOL_ID = 'us-east-1_DemoPool1';
-const SESSIONS = 5000;
+// BENCH_SESSIONS: how many distinct sessions the "distinct sessions" row rotates through (default 5,000).
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 5000);
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
