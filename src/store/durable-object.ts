@@ -28,7 +28,7 @@ interface StorageLike {
 
 type Op =
   | { op: 'get'; keys: string[] }
-  | { op: 'set'; key: string; value: string; ttlMs: number; onlyIfAbsent?: boolean }
+  | { op: 'set'; key: string; value: string; ttlMs: number; onlyIfAbsent?: boolean; onlyIfGreater?: boolean }
   | { op: 'delete'; key: string; ifValue?: string }
   | { op: 'increment'; key: string; by: number; windowMs: number };
 
@@ -73,6 +73,7 @@ export class GatewayStoreObject {
       }
       case 'set': {
         if (body.onlyIfAbsent && (await this.live(body.key, now))) return Response.json({ set: false });
+        if (body.onlyIfGreater && Number((await this.live(body.key, now))?.value ?? Number.NaN) >= Number(body.value)) return Response.json({ set: false });
         await this.put(body.key, { value: body.value, until: now + Math.max(1, body.ttlMs) });
         return Response.json({ set: true });
       }
@@ -135,6 +136,9 @@ export function createDurableObjectStore(namespace: DurableObjectNamespaceLike, 
     },
     async setIfAbsent(key, value, ttlMs) {
       return (await call<{ set: boolean }>(key, { op: 'set', key, value, ttlMs, onlyIfAbsent: true })).set;
+    },
+    async setIfGreater(key, value, ttlMs) {
+      return (await call<{ set: boolean }>(key, { op: 'set', key, value: String(value), ttlMs, onlyIfGreater: true })).set;
     },
     async delete(key, ifValue) {
       await call(key, { op: 'delete', key, ifValue });

@@ -65,6 +65,7 @@ export function guardStore(inner: SharedStore, opts: StoreGuardOptions): SharedS
     getMany: (keys) => call('get', () => inner.getMany(keys)),
     set: (key, value, ttlMs) => call('set', () => inner.set(key, value, ttlMs)),
     setIfAbsent: (key, value, ttlMs) => call('lock', () => inner.setIfAbsent(key, value, ttlMs)),
+    setIfGreater: (key, value, ttlMs) => call('set', () => inner.setIfGreater(key, value, ttlMs)),
     delete: (key, ifValue) => call('delete', () => inner.delete(key, ifValue)),
     increment: (key, by, windowMs) => call('increment', () => inner.increment(key, by, windowMs)),
     close: () => inner.close(),

@@ -45,6 +45,12 @@ export function createMemoryStore(opts: { now?: () => number; maxEntries?: numbe
       put(key, value, ttlMs);
       return true;
     },
+    async setIfGreater(key, value, ttlMs) {
+      const held = Number(live(key)?.value ?? Number.NaN);
+      if (held >= value) return false;
+      put(key, String(value), ttlMs);
+      return true;
+    },
     async delete(key, ifValue) {
       if (ifValue === undefined || live(key)?.value === ifValue) entries.delete(key);
     },

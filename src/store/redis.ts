@@ -28,12 +28,18 @@ local c = redis.call('INCRBY', KEYS[1], ARGV[1])
 local t = redis.call('PTTL', KEYS[1])
 if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]); t = tonumber(ARGV[2]) end
 return {c, t}`;
+// Sets a number unless the key holds one at least as great (a not-before time only moves forward).
+const SET_IF_GREATER = `local held = tonumber(redis.call('GET', KEYS[1]))
+if held and held >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
 // Deletes a lock only while it still holds its owner's token.
 const DELETE_IF = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 type Client = Redis & {
   gatewayIncrement(key: string, by: number, windowMs: number): Promise<[number, number]>;
   gatewayDeleteIf(key: string, value: string): Promise<number>;
+  gatewaySetIfGreater(key: string, value: number, ttlMs: number): Promise<number>;
 };
 
 export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready(timeoutMs: number): Promise<boolean>; connectionError(): string | undefined } {
@@ -89,6 +95,7 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
   };
   client.defineCommand('gatewayIncrement', { numberOfKeys: 1, lua: INCREMENT });
   client.defineCommand('gatewayDeleteIf', { numberOfKeys: 1, lua: DELETE_IF });
+  client.defineCommand('gatewaySetIfGreater', { numberOfKeys: 1, lua: SET_IF_GREATER });
 
   return {
     kind: 'redis',
@@ -105,6 +112,7 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
         await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
       }),
     setIfAbsent: (key, value, ttlMs) => explained(async () => (await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'),
+    setIfGreater: (key, value, ttlMs) => explained(async () => (await client.gatewaySetIfGreater(key, value, Math.max(1, Math.ceil(ttlMs)))) === 1),
     delete: (key, ifValue) =>
       explained(async () => {
         if (ifValue === undefined) await client.del(key);

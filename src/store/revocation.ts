@@ -178,7 +178,10 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
     },
     async revokeUserBefore(sub, atSec, ttlSeconds) {
       const key = await storeKeys.notBefore(sub);
-      const ok = await write((s) => s.set(key, String(atSec), ttlSeconds * 1000));
+      // Only forward: a later write from an instance whose clock is behind must not revive sessions.
+      const ok = await write(async (s) => {
+        await s.setIfGreater(key, atSec, ttlSeconds * 1000);
+      });
       await announce([key]);
       return ok;
     },

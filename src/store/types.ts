@@ -17,6 +17,12 @@ export interface SharedStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets the key only when absent: true when this call set it (a lock). */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Sets the key to the number `value` unless it holds a number at least as great (a time that only
+   * moves forward, such as a user's not-before time: an instance whose clock is behind, or a late
+   * write, cannot lower it). True when this call set it.
+   */
+  setIfGreater(key: string, value: number, ttlMs: number): Promise<boolean>;
   /** Deletes the key; with `ifValue`, only while it still holds that value (a lock's owner releasing it). */
   delete(key: string, ifValue?: string): Promise<void>;
   /**

@@ -64,6 +64,30 @@ describe.each([
     expect(await s.setIfAbsent('lock', 'you', 5000)).toBe(true);
   });
 
+  it('moves a number only forward with set-if-greater (a not-before time)', async () => {
+    const s = await make();
+    expect(await s.setIfGreater('nbf', 1000, 5000)).toBe(true);
+    expect(await s.setIfGreater('nbf', 990, 5000)).toBe(false);
+    expect(await s.setIfGreater('nbf', 1000, 5000)).toBe(false);
+    expect(await s.get('nbf')).toBe('1000');
+    expect(await s.setIfGreater('nbf', 1005, 5000)).toBe(true);
+    expect(await s.get('nbf')).toBe('1005');
+    // Something that is not a number is replaced.
+    await s.set('other', 'not a number', 5000);
+    expect(await s.setIfGreater('other', 1, 5000)).toBe(true);
+    expect(await s.get('other')).toBe('1');
+  });
+
+  it('keeps the later not-before time when an instance whose clock is behind writes an earlier one', async () => {
+    const s = await make();
+    const list = createRevocationList({ local: createMemoryStore(), shared: s, onError: 'closed' });
+    await list.revokeUserBefore('skewed-user', 1000, 3600);
+    await list.revokeUserBefore('skewed-user', 990, 3600);
+    const fresh = createRevocationList({ local: createMemoryStore(), shared: s, onError: 'closed' });
+    expect(await fresh.check({ sub: 'skewed-user', sid: 'between', issuedAt: 995 })).toBe('revoked');
+    expect(await fresh.check({ sub: 'skewed-user', sid: 'after', issuedAt: 1001 })).toBe('ok');
+  });
+
   it('counts in a window that opens with the first hit', async () => {
     const s = await make();
     expect((await s.increment('c', 1, 200)).count).toBe(1);
