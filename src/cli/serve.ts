@@ -97,6 +97,9 @@ export function workerCount(value: string | number): number | undefined {
  * The cluster primary: forks the workers (which share the listening port), restarts one that dies
  * unasked, relays SIGHUP as a reload to all, and on SIGTERM/SIGINT drains all, then exits 0.
  */
+const QUICK_DEATH_MS = 30_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+
 function runPrimary(workers: number, config: ResolvedConfig): void {
   const logger = createLogger({ level: config.logLevel });
   let stopping = false;
@@ -105,7 +108,13 @@ function runPrimary(workers: number, config: ResolvedConfig): void {
   // unreachable …): the cluster stops and exits 1, as one process would, rather than restart it for ever.
   let listened = false;
   cluster.on('listening', () => (listened = true));
-  const fork = () => cluster.fork();
+  // A worker that dies within QUICK_DEATH_MS of its start is replaced after a delay that doubles
+  // with each such death (1 s up to 30 s), so a crash loop does not burn the machine; one that ran
+  // longer is replaced at once and resets the delay.
+  const forkedAt = new Map<number, number>();
+  let restartDelayMs = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const fork = () => forkedAt.set(cluster.fork().id, Date.now());
   for (let i = 0; i < workers; i++) fork();
   logger.info('cluster started', { workers, pid: process.pid });
   cluster.on('exit', (worker, code, signal) => {
@@ -127,8 +136,15 @@ function runPrimary(workers: number, config: ResolvedConfig): void {
       for (const w of live) w?.process.kill('SIGTERM');
       return;
     }
-    logger.warn('worker died; starting another', { pid: worker.process.pid, exitCode: code, signal });
-    fork();
+    const lived = Date.now() - (forkedAt.get(worker.id) ?? 0);
+    forkedAt.delete(worker.id);
+    restartDelayMs = lived < QUICK_DEATH_MS ? Math.min(MAX_RESTART_DELAY_MS, restartDelayMs === 0 ? 1000 : 2 * restartDelayMs) : 0;
+    logger.warn('worker died; starting another', { pid: worker.process.pid, exitCode: code, signal, livedMs: lived, restartInMs: restartDelayMs });
+    if (restartDelayMs === 0) fork();
+    else
+      restartTimer = setTimeout(() => {
+        if (!stopping) fork();
+      }, restartDelayMs);
   });
   process.on('SIGHUP', () => {
     for (const w of Object.values(cluster.workers ?? {})) w?.send('reload');
@@ -136,6 +152,7 @@ function runPrimary(workers: number, config: ResolvedConfig): void {
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    clearTimeout(restartTimer);
     const live = Object.values(cluster.workers ?? {});
     if (live.length === 0) process.exit(exitCode);
     for (const w of live) w?.send('drain');

@@ -64,6 +64,29 @@ function serve(args: string[], port: number) {
 }
 
 describe('serve --workers 2', () => {
+  it('replaces a worker that dies soon after its start after a delay that doubles: 1 s, then 2 s', async () => {
+    const file = join(dir, 'crash.yaml');
+    writeFileSync(file, configText(upstreamUrl));
+    const port = await freePort();
+    const p = serve(['--config', file, '--workers', '2'], port);
+    try {
+      await p.waitFor('gateway listening', 2);
+      const pidOf = (n: number) => Number(p.lines('gateway listening')[n]!.pid);
+      process.kill(pidOf(0), 'SIGKILL');
+      await p.waitFor('worker died; starting another', 1);
+      expect(p.lines('worker died; starting another')[0]).toMatchObject({ pid: pidOf(0), signal: 'SIGKILL', restartInMs: 1000 });
+      await p.waitFor('gateway listening', 3);
+      process.kill(pidOf(2), 'SIGKILL');
+      await p.waitFor('worker died; starting another', 2);
+      expect(p.lines('worker died; starting another')[1]).toMatchObject({ pid: pidOf(2), signal: 'SIGKILL', restartInMs: 2000 });
+      await p.waitFor('gateway listening', 4);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    }
+  });
+
   it('drains both workers on SIGTERM: an open WebSocket is cut at shutdownTimeout and counted once; exit 0', async () => {
     const file = join(dir, 'ws.yaml');
     writeFileSync(file, configText(upstreamUrl));
