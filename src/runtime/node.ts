@@ -18,7 +18,7 @@ import type { Gateway } from '../gateway/context';
 import { createWriteStream } from 'node:fs';
 import { jsonLinesAudit, type AuditSink } from '../audit';
 import { createAdminHandler } from '../gateway/admin';
-import { errorResponse, newRequestId } from '../http';
+import { errorResponse, newRequestId, type ErrorCode } from '../http';
 import { createLogger, prettyLine, type LogLevel, type Logger } from '../log';
 import { statusClass, type GatewayMetrics } from '../metrics';
 import { createGatewayMetrics } from '../metrics/prometheus';
@@ -484,9 +484,14 @@ function refuseDuplicateHost(req: Request, incoming: http.IncomingMessage, logge
   const raw = incoming.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++;
   if (n <= 1) return undefined;
+  return refusal(req, incoming, logger, 'duplicate Host header', 'bad_request', 'The request has more than one Host header.');
+}
+
+/** A request the listener refuses before the gateway decides: the catalogue's answer and its `request refused` line. */
+function refusal(req: Request, incoming: http.IncomingMessage, logger: Logger, reason: string, code: ErrorCode, detail: string): Response {
   const requestId = newRequestId();
-  logger.warn('request refused', { requestId, reason: 'duplicate Host header', method: incoming.method });
-  return errorResponse(req, 'bad_request', { requestId, detail: 'The request has more than one Host header.' });
+  logger.warn('request refused', { requestId, reason, method: incoming.method });
+  return errorResponse(req, code, { requestId, detail });
 }
 
 /**
@@ -498,22 +503,16 @@ function refuseDuplicateHost(req: Request, incoming: http.IncomingMessage, logge
 function refuseH2c(req: Request, incoming: http.IncomingMessage, logger: Logger): Response | undefined {
   const offer = incoming.headers.upgrade;
   if (offer === undefined || !/(?:^|,)[\t ]*h2c[\t ]*(?:,|$)/i.test(offer)) return undefined;
-  const requestId = newRequestId();
-  logger.warn('request refused', { requestId, reason: 'Upgrade: h2c', method: incoming.method });
-  return errorResponse(req, 'bad_request', { requestId, detail: 'The gateway does not switch to HTTP/2 (Upgrade: h2c); send the request without it.' });
+  return refusal(req, incoming, logger, 'Upgrade: h2c', 'bad_request', 'The gateway does not switch to HTTP/2 (Upgrade: h2c); send the request without it.');
 }
 
 /** RFC 9110 §7.8: Upgrade is for HTTP/1.1; an HTTP/1.0 upgrade would reach the upstream as a 1.1 one. */
 function refuseHttp10Upgrade(req: Request, incoming: http.IncomingMessage, logger: Logger): Response | undefined {
   if (incoming.httpVersion !== '1.0' || incoming.headers.upgrade === undefined) return undefined;
-  const requestId = newRequestId();
-  logger.warn('request refused', { requestId, reason: 'Upgrade on HTTP/1.0', method: incoming.method });
-  return errorResponse(req, 'bad_request', { requestId, detail: 'Upgrade needs HTTP/1.1; send the request as HTTP/1.1.' });
+  return refusal(req, incoming, logger, 'Upgrade on HTTP/1.0', 'bad_request', 'Upgrade needs HTTP/1.1; send the request as HTTP/1.1.');
 }
 
 /** A new upgrade while draining: it would outlive the drain, so the catalogue's 503 (readiness says the same). */
 function refuseDraining(req: Request, incoming: http.IncomingMessage, logger: Logger): Response {
-  const requestId = newRequestId();
-  logger.warn('request refused', { requestId, reason: 'draining', method: incoming.method });
-  return errorResponse(req, 'not_ready', { requestId, detail: 'draining' });
+  return refusal(req, incoming, logger, 'draining', 'not_ready', 'draining');
 }
