@@ -39,13 +39,13 @@ function answerFor(code: string | undefined): { code: ErrorCode; detail?: string
   }
 }
 
-/** The catalogue's JSON answer as bytes for a socket no ServerResponse is writing on. */
-async function rawAnswer(code: ErrorCode, requestId: string, detail: string | undefined): Promise<string> {
+/** The catalogue's JSON answer, as bytes for a socket no ServerResponse is writing on, and its status. */
+async function rawAnswer(code: ErrorCode, requestId: string, detail: string | undefined): Promise<{ bytes: string; status: number }> {
   const res = renderError(new Request('http://client-error.invalid/'), { ...gatewayError(code, { requestId, detail }), json: true });
   const body = await res.text();
   let head = `HTTP/1.1 ${res.status} ${STATUS_CODES[res.status] ?? ''}\r\n`;
   for (const [name, value] of res.headers) head += `${name}: ${value}\r\n`;
-  return `${head}connection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return { bytes: `${head}connection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, status: res.status };
 }
 
 /**
@@ -75,8 +75,8 @@ export function clientErrorListener(logger: Logger, refused: (status: number) =>
     // Never the bytes themselves (err.rawPacket): they may carry a cookie or a token.
     logger.warn('request refused', { requestId, reason: err.reason ?? err.message, parseError: err.code, client: socket.remoteAddress });
     void rawAnswer(answer.code, requestId, answer.detail).then(
-      (bytes) => {
-        refused(gatewayError(answer.code, { requestId }).status);
+      ({ bytes, status }) => {
+        refused(status);
         if (socket.writable) socket.end(bytes);
         // The peer gets a moment to read the answer; then the connection goes whatever it does.
         setTimeout(() => socket.destroy(), 1000).unref();
