@@ -21,7 +21,7 @@ import { configPathFrom, readConfigFile } from './config-file';
  * survived before the next one, and RSS stays at that peak (freed V8 pages are not returned while
  * the gateway is busy). 1.5× keeps the old space's peak at ~50 MB instead of ~63 MB with 2× and
  * ~110 MB with V8's own choice at maximum load with 5,000 sessions cached. What it costs is a few more full
- * GCs (3 instead of 1 in two minutes at maximum load, ~35 ms each, most of the marking concurrent):
+ * GCs (5–7 of 14–18 ms in two minutes at maximum load instead of 3, most of the marking concurrent):
  * little since the request path promotes little (docs/performance.md, session 6). Set
  * at run time because NODE_OPTIONS does not accept V8's heap-tuning flags other than the sizes
  * (`--max-semi-space-size=16` is in NODE_OPTIONS of the container and the systemd unit, and
@@ -93,13 +93,13 @@ export function workerCount(value: string | number): number | undefined {
   return Number.isInteger(n) && n >= 1 && n <= 256 ? n : undefined;
 }
 
+const QUICK_DEATH_MS = 30_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+
 /**
  * The cluster primary: forks the workers (which share the listening port), restarts one that dies
  * unasked, relays SIGHUP as a reload to all, and on SIGTERM/SIGINT drains all, then exits 0.
  */
-const QUICK_DEATH_MS = 30_000;
-const MAX_RESTART_DELAY_MS = 30_000;
-
 function runPrimary(workers: number, config: ResolvedConfig): void {
   const logger = createLogger({ level: config.logLevel });
   let stopping = false;
