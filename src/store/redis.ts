@@ -36,6 +36,9 @@ return 1`;
 // Deletes a lock only while it still holds its owner's token.
 const DELETE_IF = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+/** A time to live as Redis takes it: whole milliseconds, at least one. */
+const px = (ms: number) => Math.max(1, Math.ceil(ms));
+
 type Client = Redis & {
   gatewayIncrement(key: string, by: number, windowMs: number): Promise<[number, number]>;
   gatewayDeleteIf(key: string, value: string): Promise<number>;
@@ -109,10 +112,10 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
       }),
     set: (key, value, ttlMs) =>
       explained(async () => {
-        await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+        await client.set(key, value, 'PX', px(ttlMs));
       }),
-    setIfAbsent: (key, value, ttlMs) => explained(async () => (await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'),
-    setIfGreater: (key, value, ttlMs) => explained(async () => (await client.gatewaySetIfGreater(key, value, Math.max(1, Math.ceil(ttlMs)))) === 1),
+    setIfAbsent: (key, value, ttlMs) => explained(async () => (await client.set(key, value, 'PX', px(ttlMs), 'NX')) === 'OK'),
+    setIfGreater: (key, value, ttlMs) => explained(async () => (await client.gatewaySetIfGreater(key, value, px(ttlMs))) === 1),
     delete: (key, ifValue) =>
       explained(async () => {
         if (ifValue === undefined) await client.del(key);
@@ -120,7 +123,7 @@ export function createRedisStore(opts: RedisStoreOptions): SharedStore & { ready
       }),
     increment: (key, by, windowMs) =>
       explained(async () => {
-        const [count, resetInMs] = await client.gatewayIncrement(key, by, Math.max(1, Math.ceil(windowMs)));
+        const [count, resetInMs] = await client.gatewayIncrement(key, by, px(windowMs));
         return { count: Number(count), resetInMs: Number(resetInMs) };
       }),
     async close() {
