@@ -60,26 +60,19 @@ interface Peer {
 }
 
 /**
- * The Node flags production runs the gateway with: the shipped container's NODE_OPTIONS and the
- * node arguments of its ENTRYPOINT (the systemd unit sets the same), read from the Dockerfile so the
- * bench cannot drift from it.
+ * How production runs the gateway, read from the Dockerfile so the bench cannot drift from it (the
+ * systemd unit sets the same): the Node flags (the container's NODE_OPTIONS and the node arguments
+ * of its ENTRYPOINT) and the environment besides them (MALLOC_ARENA_MAX).
  */
-function productionNodeFlags(checkout: string): string[] {
+function production(checkout: string): { flags: string[]; env: Record<string, string> } {
   const dockerfile = join(checkout, 'Dockerfile');
-  if (!existsSync(dockerfile)) return [];
+  if (!existsSync(dockerfile)) return { flags: [], env: {} };
   const text = readFileSync(dockerfile, 'utf8');
   const options = /NODE_OPTIONS=(\S+)/.exec(text)?.[1]?.split(' ').filter(Boolean) ?? [];
   const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1];
   const args = entrypoint ? (JSON.parse(entrypoint) as string[]).slice(1).filter((a) => a.startsWith('--')) : [];
-  return [...options, ...args];
-}
-
-/** The environment production gives the gateway besides its flags: the Dockerfile's MALLOC_ARENA_MAX. */
-function productionEnv(checkout: string): Record<string, string> {
-  const dockerfile = join(checkout, 'Dockerfile');
-  if (!existsSync(dockerfile)) return {};
-  const arenas = /MALLOC_ARENA_MAX=(\d+)/.exec(readFileSync(dockerfile, 'utf8'))?.[1];
-  return arenas ? { MALLOC_ARENA_MAX: arenas } : {};
+  const arenas = /MALLOC_ARENA_MAX=(\d+)/.exec(text)?.[1];
+  return { flags: [...options, ...args], env: arenas ? { MALLOC_ARENA_MAX: arenas } : {} };
 }
 
 /**
@@ -98,7 +91,7 @@ function gatewayCommand(checkout: string, compared = false): string[] {
   // BENCH_COMPARE_FLAGS: the compared gateway's Node flags instead of its Dockerfile's (with
   // BENCH_COMPARE=<this checkout>, an A/B of Node flags on the same code).
   const nodeFlags =
-    compared && process.env.BENCH_COMPARE_FLAGS !== undefined ? process.env.BENCH_COMPARE_FLAGS.split(' ').filter(Boolean) : productionNodeFlags(checkout);
+    compared && process.env.BENCH_COMPARE_FLAGS !== undefined ? process.env.BENCH_COMPARE_FLAGS.split(' ').filter(Boolean) : production(checkout).flags;
   return [...nodeFlags, script];
 }
 const built = new Set<string>();
@@ -125,7 +118,7 @@ function spawnReady(
         ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'w')
         : 'ignore';
   const child = spawn(process.execPath, command, {
-    env: { ...process.env, ...(gateway ? productionEnv(gateway) : {}), ...env, ...(gcLog ? { BENCH_GC_LOG: gcLog } : {}) },
+    env: { ...process.env, ...(gateway ? production(gateway).env : {}), ...env, ...(gcLog ? { BENCH_GC_LOG: gcLog } : {}) },
     stdio: ['ignore', stdout, readyOn === 'stderr' ? 'pipe' : 'inherit'],
   });
   children.push(child);
