@@ -9,6 +9,8 @@
  * promise and tick machinery, other native code (regular expressions, string and buffer builtins),
  * V8 and libuv outside JavaScript; with top N, also the N functions with the largest difference.
  * The request counts come from the load generator (wrk prints them); idle time is left out.
+ * PROFILE_WINDOW=<from>-<to> (seconds after the profile's start) keeps only that stretch, e.g. to
+ * leave out a warm-up (the counts are then the requests in that stretch: req/s × its length).
  */
 import { readFileSync } from 'node:fs';
 
@@ -27,13 +29,22 @@ function categoryOf(callFrame) {
   return 'other JavaScript (dependencies, scripts, the loader)';
 }
 
+// PROFILE_WINDOW=<from>-<to>: only the samples between those seconds after the profile's start (to
+// leave out a warm-up); the request counts are then those of that window.
+const [windowFrom, windowTo] = (process.env.PROFILE_WINDOW ?? '').split('-').map(Number);
+const window = { from: windowFrom || 0, to: windowTo || Number.POSITIVE_INFINITY };
+
 /** Self µs per request by category and by function. */
 function perRequest(file, requests) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const selfById = new Map();
+  let t = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i];
-    selfById.set(id, (selfById.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const dt = profile.timeDeltas[i] ?? 0;
+    t += dt;
+    if (t < window.from * 1e6 || t >= window.to * 1e6) continue;
+    selfById.set(id, (selfById.get(id) ?? 0) + dt);
   }
   const categories = new Map();
   const functions = new Map();
