@@ -40,6 +40,22 @@ export function parseCookieHeader(header: string | null | undefined): CookiePair
   return pairs;
 }
 
+// The request core reads the same Cookie header in several places per request: each realm's session
+// store (strip, detect, read), the login state, the CSRF check. The last parse is kept for all of
+// them; comparing the header is a pointer comparison for the same string, a memcmp for an equal copy,
+// and stops at the first character for another session's cookie.
+let lastHeader: string | null | undefined;
+let lastPairs: readonly CookiePair[] = Object.freeze([]);
+
+/** `parseCookieHeader`, shared: the same array for the same header as the call before. Read-only. */
+export function cookiePairsOf(header: string | null | undefined): readonly CookiePair[] {
+  if (header !== lastHeader) {
+    lastPairs = Object.freeze(parseCookieHeader(header));
+    lastHeader = header;
+  }
+  return lastPairs;
+}
+
 /** The first value sent for `name` (browsers send the most specific cookie first), or undefined. */
 export function firstCookie(pairs: readonly CookiePair[], name: string): string | undefined {
   for (const pair of pairs) if (pair.name === name) return pair.value;

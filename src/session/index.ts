@@ -12,7 +12,7 @@ export {
   resolveCookieScope,
 } from './cookie-settings';
 export type { CookieScope, CookieSettings } from './cookie-settings';
-export { firstCookie, parseCookieHeader, serializeSetCookie } from './cookie-header';
+export { cookiePairsOf, firstCookie, parseCookieHeader, serializeSetCookie } from './cookie-header';
 export type { CookiePair, SameSite, SetCookieAttributes } from './cookie-header';
 export { isGatewayCookieName } from './names';
 export { base64url, constantTimeEqual, randomToken, sha256Base64url } from './crypto';

@@ -1,4 +1,4 @@
-import { parseCookieHeader } from './cookie-header';
+import { cookiePairsOf } from './cookie-header';
 import { assertCookieSettings, resolveCookieScope } from './cookie-settings';
 import type { CookieScope, CookieSettings } from './cookie-settings';
 import { constantTimeEqual } from './crypto';
@@ -89,7 +89,7 @@ export function createLoginStateStore<T>(opts: LoginStateOptions): LoginStateSto
   const pendingIn = (cookieHeader: string | null, scope: CookieScope): PendingCookie[] => {
     const seen = new Set<string>();
     const refs: PendingCookie[] = [];
-    for (const { name, value } of parseCookieHeader(cookieHeader)) {
+    for (const { name, value } of cookiePairsOf(cookieHeader)) {
       const ref = parseLoginCookieName(scope.baseName, name);
       if (ref && !seen.has(name)) {
         seen.add(name);

@@ -1,6 +1,6 @@
 import { Lru } from '../lru';
 import { flatCopy } from '../memo';
-import { parseCookieHeader } from './cookie-header';
+import { cookiePairsOf } from './cookie-header';
 import type { CookiePair } from './cookie-header';
 import { assertCookieSettings, resolveCookieScope } from './cookie-settings';
 import type { CookieScope, CookieSettings } from './cookie-settings';
@@ -142,17 +142,6 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions<T
     return scope;
   };
 
-  // The same Cookie header is parsed by several steps of one request: keep the last parse. The
-  // identity check is a pointer comparison for the same string, a memcmp for an equal copy.
-  let lastHeader: string | null | undefined;
-  let lastPairs: CookiePair[] = [];
-  const parsePairs = (cookieHeader: string | null): CookiePair[] => {
-    if (cookieHeader !== lastHeader) {
-      lastPairs = parseCookieHeader(cookieHeader);
-      lastHeader = cookieHeader;
-    }
-    return lastPairs;
-  };
   // Cookie names are few per deployment but client-chosen: a bounded memo of the name check.
   const gatewayNames = new Map<string, boolean>();
   const isOurs = (name: string): boolean => {
@@ -234,7 +223,7 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions<T
     }
     const setCookies = [...written].map(([name, value]) => gatewaySetCookie(name, value, opts.maxAgeSeconds, scope));
     // Stale chunks, the other layout, and other scope variants would otherwise linger and be sent forever.
-    for (const name of presentGatewayNames(parsePairs(cookieHeader))) {
+    for (const name of presentGatewayNames(cookiePairsOf(cookieHeader))) {
       if (isSessionCookieName(prefix, name) && !written.has(name)) setCookies.push(gatewayDeleteCookie(name, scope));
     }
     return setCookies;
@@ -289,7 +278,7 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions<T
 
   /** The sealed value of a Cookie header for this origin, undefined (after onRejected) when absent or unusable. */
   const sealedOf = (cookieHeader: string | null, requestOrigin: string): string | undefined => {
-    const sealed = assemble(parsePairs(cookieHeader), scopeFor(requestOrigin));
+    const sealed = assemble(cookiePairsOf(cookieHeader), scopeFor(requestOrigin));
     if (sealed === 'missing-chunk' || sealed === 'oversized') return reject(sealed);
     return sealed;
   };
@@ -327,7 +316,7 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions<T
     async write(data, cookieHeader, requestOrigin) {
       const scope = scopeFor(requestOrigin);
       // The same unchanged session re-sealed from the same cookie moments ago: nothing new to send.
-      const source = assemble(parsePairs(cookieHeader), scope);
+      const source = assemble(cookiePairsOf(cookieHeader), scope);
       const entry = typeof source === 'string' ? entryFor(source, true) : undefined;
       const t = now();
       if (entry?.rewrite && entry.rewrite.until > t && entry.rewrite.origin === requestOrigin && sameExceptLastSeen(entry.data, data)) {
@@ -350,18 +339,18 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions<T
 
     clear(cookieHeader, requestOrigin) {
       const scope = scopeFor(requestOrigin);
-      return presentGatewayNames(parsePairs(cookieHeader)).map((name) => gatewayDeleteCookie(name, scope));
+      return presentGatewayNames(cookiePairsOf(cookieHeader)).map((name) => gatewayDeleteCookie(name, scope));
     },
 
     clearSession(cookieHeader, requestOrigin) {
       const scope = scopeFor(requestOrigin);
-      return presentGatewayNames(parsePairs(cookieHeader))
+      return presentGatewayNames(cookiePairsOf(cookieHeader))
         .filter((name) => isSessionCookieName(prefix, name))
         .map((name) => gatewayDeleteCookie(name, scope));
     },
 
     cookieNames(cookieHeader) {
-      return presentGatewayNames(parsePairs(cookieHeader));
+      return presentGatewayNames(cookiePairsOf(cookieHeader));
     },
 
     isGatewayCookie(name) {

@@ -4,7 +4,26 @@
  * a past Expires, and refuses unsafe names and values.
  */
 import { describe, expect, it } from 'vitest';
-import { firstCookie, parseCookieHeader, serializeSetCookie } from '../../src/session/cookie-header';
+import { cookiePairsOf, firstCookie, parseCookieHeader, serializeSetCookie } from '../../src/session/cookie-header';
+
+describe('cookiePairsOf', () => {
+  it('parses like parseCookieHeader, and answers the same frozen array for the same header as the call before', () => {
+    const header = 'a=1; cgw_session=x; b="2"';
+    const first = cookiePairsOf(header);
+    expect(first).toEqual(parseCookieHeader(header));
+    expect(Object.isFrozen(first)).toBe(true);
+    // An equal copy (a new request carrying the same cookie) gets the same array.
+    expect(cookiePairsOf(`${header.slice(0, 5)}${header.slice(5)}`)).toBe(first);
+    const other = cookiePairsOf('a=1; cgw_session=y');
+    expect(other).not.toBe(first);
+    expect(other).toEqual([
+      { name: 'a', value: '1' },
+      { name: 'cgw_session', value: 'y' },
+    ]);
+    expect(cookiePairsOf(null)).toEqual([]);
+    expect(cookiePairsOf(header)).toEqual(first);
+  });
+});
 
 describe('parseCookieHeader', () => {
   it('parses pairs in order and trims whitespace', () => {

@@ -18,7 +18,7 @@ import type { AnswerableChallenge, ChallengeAnswerResult, PendingChallenge } fro
 import { ANSWERABLE_CHALLENGES } from '../../cognito/password-auth';
 import { ERROR_CATALOGUE, type ErrorCode, type ErrorContext, escapeHtml, gatewayError, PAGE_STYLE } from '../../http';
 import type { CompiledApp } from '../../policy';
-import { constantTimeEqual, firstCookie, parseCookieHeader, randomToken, sha256Base64url } from '../../session';
+import { constantTimeEqual, cookiePairsOf, firstCookie, randomToken, sha256Base64url } from '../../session';
 import { createSealer, type Sealer } from '../../session/seal';
 import { StoreUnavailableError, storeKeys } from '../../store';
 import type { Gateway, RequestInfo } from '../context';
@@ -92,7 +92,7 @@ interface Step {
 
 /** The answer to a sign-in that needs a challenge: a sealed state, then a page or JSON saying what to post. */
 export async function challengeStep(gw: Gateway, info: RequestInfo, step: Step): Promise<Response> {
-  const csrf = firstCookie(parseCookieHeader(info.cookieHeader), csrfCookieName(gw));
+  const csrf = firstCookie(cookiePairsOf(info.cookieHeader), csrfCookieName(gw));
   const destination = step.pending.parameters.CODE_DELIVERY_DESTINATION;
   const data: ChallengeState = {
     n: step.pending.challenge,
@@ -197,7 +197,7 @@ export async function handlePasswordChallenge(gw: Gateway, req: Request, info: R
   if (!sameSite(gw, req, info)) return refuse(req, info, 'csrf_rejected', {}, { reason: 'cross-site challenge answer' });
   const body = await readBody(req);
   if (!body) return refuse(req, info, 'invalid_request', { detail: 'Send the answer as a form (application/x-www-form-urlencoded) or JSON, at most 8 KB.' });
-  const csrf = firstCookie(parseCookieHeader(info.cookieHeader), csrfCookieName(gw));
+  const csrf = firstCookie(cookiePairsOf(info.cookieHeader), csrfCookieName(gw));
   if (!body.json && (!csrf || !body.fields.csrf || !constantTimeEqual(csrf, body.fields.csrf))) {
     return refuse(req, info, 'csrf_rejected', {}, { reason: 'challenge form without its CSRF token' });
   }

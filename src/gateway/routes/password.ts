@@ -13,7 +13,7 @@
  *   step (a page, or JSON) for `POST /_auth/password/challenge` (password-challenge.ts).
  */
 import { safeReturnTo } from '../../oidc/redirect';
-import { constantTimeEqual, firstCookie, parseCookieHeader, randomToken } from '../../session';
+import { constantTimeEqual, cookiePairsOf, firstCookie, randomToken } from '../../session';
 import type { Gateway, RequestInfo } from '../context';
 import { appServing } from '../decide';
 import { refuse } from '../refuse';
@@ -32,7 +32,7 @@ export async function handlePassword(gw: Gateway, req: Request, info: RequestInf
   if (!body)
     return refuse(req, info, 'invalid_request', { detail: 'Send username and password as a form (application/x-www-form-urlencoded) or JSON, at most 8 KB.' });
   if (!body.json) {
-    const expected = firstCookie(parseCookieHeader(info.cookieHeader), csrfCookieName(gw));
+    const expected = firstCookie(cookiePairsOf(info.cookieHeader), csrfCookieName(gw));
     if (!expected || !body.fields.csrf || !constantTimeEqual(expected, body.fields.csrf))
       return refuse(req, info, 'csrf_rejected', {}, { reason: 'form without its CSRF token' });
   }
