@@ -178,10 +178,21 @@ export async function refusalResponse(gw: Gateway, req: Request, info: RequestIn
  */
 const withAssertion = new WeakMap<object, { header: string; jwt: string; headers: Readonly<Record<string, string>> }>();
 
-/** The headers the gateway adds upstream for an allowed identity: mapped claims plus the assertion. Read-only. */
-export async function identityHeadersFor(gw: Gateway, outcome: Decided, edits: UpstreamEdits): Promise<Readonly<Record<string, string>>> {
+/**
+ * The headers the gateway adds upstream for an allowed identity: mapped claims plus the assertion.
+ * Read-only. A promise only when the assertion must be signed (about once per identity, app and half
+ * ttl): the forwarded request otherwise goes on without waiting a turn.
+ */
+export function identityHeadersFor(
+  gw: Gateway,
+  outcome: Decided,
+  edits: UpstreamEdits,
+): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>> {
   if (!edits.assertion || !gw.signer) return edits.identityHeaders;
-  return withAssertionHeader(edits.identityHeaders, edits.assertion.header, await gw.signer.sign(edits.assertion.identity, outcome.app.id));
+  const { header, identity } = edits.assertion;
+  const reused = gw.signer.reusable(identity, outcome.app.id);
+  if (reused !== undefined) return withAssertionHeader(edits.identityHeaders, header, reused);
+  return gw.signer.sign(identity, outcome.app.id).then((jwt) => withAssertionHeader(edits.identityHeaders, header, jwt));
 }
 
 /** The mapped headers with the assertion header added last (remembered, see withAssertion). */
@@ -260,7 +271,8 @@ async function forwardDecided(
   const { app } = outcome;
   const requestStarted = gw.now();
   let bytes: number | undefined;
-  const identityHeaders = await identityHeadersFor(gw, outcome, edits);
+  const headersOrSigning = identityHeadersFor(gw, outcome, edits);
+  const identityHeaders = headersOrSigning instanceof Promise ? await headersOrSigning : headersOrSigning;
   const base = stripRulesForApp(gw, app);
   const strip = edits.dropAuthorization ? withStrippedName(base, 'authorization') : base;
   const started = gw.now();

@@ -261,12 +261,26 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions<T
    * and gets that seal's session, nothing chosen by whoever built it.
    */
   const fingerprintOf = sealFingerprinter(limitBytes);
+  // The entry `read` found or made for the last sealed value it was given: a `write` of the same
+  // request (a session whose last-seen time moved) starts from the same cookie and need not hash it
+  // again. The same string object, compared by pointer; any other value looks itself up.
+  let lastSealed: string | undefined;
+  let lastEntry: Opened<T> | undefined;
+  const remember = (sealed: string, entry: Opened<T>): void => {
+    lastSealed = sealed;
+    lastEntry = entry;
+  };
   const entryFor = (sealed: string, peek = false): Opened<T> | undefined => {
     const key = cacheKey(sealed);
     const found = peek ? opened.peek(key) : opened.get(key);
     if (found === undefined || found.length !== sealed.length) return undefined;
     const fp = fingerprintOf(sealed);
     return fp !== undefined && fp[0] === found.fp0 && fp[1] === found.fp1 ? found : undefined;
+  };
+  /** `entryFor(sealed, true)`, answered without hashing when `read` just looked this very value up. */
+  const entryForWrite = (sealed: string): Opened<T> | undefined => {
+    if (sealed === lastSealed && lastEntry !== undefined && opened.peek(cacheKey(sealed)) === lastEntry) return lastEntry;
+    return entryFor(sealed, true);
   };
 
   /** Unseals: the envelope's session and expiry, or undefined (the reason told to onRejected). */
@@ -292,6 +306,7 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions<T
       if (hit) {
         if (hit.until > t) {
           stats.hits++;
+          remember(sealed, hit);
           return hit.data;
         }
         opened.delete(cacheKey(sealed));
@@ -302,7 +317,9 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions<T
       const data = view ? view.of(whole.data) : whole.data;
       // An opened seal is ASCII and within limitBytes: it has a fingerprint.
       const [fp0, fp1] = fingerprintOf(sealed)!;
-      opened.set(flatCopy(cacheKey(sealed)), { length: sealed.length, fp0, fp1, data, until: Math.min(t + OPENED_MS, whole.exp) });
+      const entry: Opened<T> = { length: sealed.length, fp0, fp1, data, until: Math.min(t + OPENED_MS, whole.exp) };
+      opened.set(flatCopy(cacheKey(sealed)), entry);
+      remember(sealed, entry);
       return data;
     },
 
@@ -317,7 +334,7 @@ export function createSessionStore<T extends object>(opts: SessionStoreOptions<T
       const scope = scopeFor(requestOrigin);
       // The same unchanged session re-sealed from the same cookie moments ago: nothing new to send.
       const source = assemble(cookiePairsOf(cookieHeader), scope);
-      const entry = typeof source === 'string' ? entryFor(source, true) : undefined;
+      const entry = typeof source === 'string' ? entryForWrite(source) : undefined;
       const t = now();
       if (entry?.rewrite && entry.rewrite.until > t && entry.rewrite.origin === requestOrigin && sameExceptLastSeen(entry.data, data)) {
         stats.memoised++;

@@ -35,6 +35,11 @@ export const ASSERTION_RESERVED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp', 'nb
 export interface AssertionSigner {
   /** The assertion for `identity` to send to the app `audience` (reused for up to half its ttl). */
   sign(identity: Identity, audience: string): Promise<string>;
+  /**
+   * The assertion `sign` would answer at once for a frozen identity it signed for before (the same
+   * audience, within the reuse window), or undefined: the request path then needs no await.
+   */
+  reusable(identity: Identity, audience: string): string | undefined;
   /** The public keys, for `/_auth/jwks`. */
   publicJwks(): { keys: JWK[] };
   /** True when no key was configured and an in-memory one was generated. */
@@ -116,6 +121,10 @@ export async function createAssertionSigner(opts: AssertionSignerOptions): Promi
     ephemeral,
     kid: signing.kid,
     publicJwks: () => ({ keys: published.map((k) => ({ ...k })) }),
+    reusable(identity, audience) {
+      const memo = reuse ? memos.get(identity) : undefined;
+      return memo !== undefined && memo.audience === audience && memo.jwt !== undefined && now() < memo.reuseUntil ? memo.jwt : undefined;
+    },
     async sign(identity, audience) {
       const nowMs = now();
       if (!reuse) return signFresh(identity, audience, nowMs);

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/log';
 import { noMetrics } from '../../src/metrics';
 import { appsSchema, compileApps } from '../../src/policy';
 import { headersConfigSchema, mapIdentityHeaders } from '../../src/proxy';
+import { createAssertionSigner } from '../../src/tokens/assertion';
 import { alice, carol, decideAs, machine } from '../policy/helpers';
 import { README_YAML } from '../policy/readme-table';
 
@@ -100,7 +101,7 @@ describe('identityHeadersFor', () => {
 
   it('gives the same object while the assertion is the same, a new one when it changes', async () => {
     let jwt = 'jwt-1';
-    const gw = { signer: { sign: async () => jwt } } as unknown as Gateway;
+    const gw = { signer: { sign: async () => jwt, reusable: () => undefined } } as unknown as Gateway;
     const base = mapIdentityHeaders(identity, cfg);
     const edits = { path: '/', query: '', identityHeaders: base, assertion: { header: 'X-Auth-Assertion', identity }, dropAuthorization: false };
     const first = await identityHeadersFor(gw, outcome, edits);
@@ -118,8 +119,23 @@ describe('identityHeadersFor', () => {
     expect(renamed['X-Auth-Assertion']).toBeUndefined();
   });
 
+  it('answers at once (no promise) once the real signer has an assertion to reuse for that identity and app', async () => {
+    const gw = { signer: await createAssertionSigner({ issuer: 'https://gw.example.com' }) } as unknown as Gateway;
+    const base = mapIdentityHeaders(identity, cfg);
+    const edits = { path: '/', query: '', identityHeaders: base, assertion: { header: 'X-Auth-Assertion', identity }, dropAuthorization: false };
+    const signing = identityHeadersFor(gw, outcome, edits);
+    expect(signing).toBeInstanceOf(Promise);
+    const signed = await signing;
+    const reused = identityHeadersFor(gw, outcome, edits);
+    expect(reused).not.toBeInstanceOf(Promise);
+    expect(reused).toBe(signed);
+    expect((reused as Record<string, string>)['X-Auth-Assertion']!.split('.')).toHaveLength(3);
+    // Another app is another audience: signed anew.
+    expect(identityHeadersFor(gw, { app: { id: 'billing' } } as unknown as Decided, edits)).toBeInstanceOf(Promise);
+  });
+
   it('is the mapped headers themselves without an assertion, and never remembers an object that is not frozen', async () => {
-    const gw = { signer: { sign: async () => 'jwt' } } as unknown as Gateway;
+    const gw = { signer: { sign: async () => 'jwt', reusable: () => undefined } } as unknown as Gateway;
     const base = mapIdentityHeaders(identity, cfg);
     expect(await identityHeadersFor(gw, outcome, { path: '/', query: '', identityHeaders: base, dropAuthorization: false })).toBe(base);
     const open: Record<string, string> = { 'X-Auth-User': 'alice' };

@@ -61,6 +61,25 @@ describe('opened-session cache', () => {
   });
 });
 
+describe('opened-session cache: the write after a read', () => {
+  it("looks up the cookie it is given, not the one read last: another session's write is sealed, its own stays memoised", async () => {
+    let t = 7_000_000;
+    const store = createSessionStore<Session>({ cookie, secrets: [SECRET], maxAgeSeconds: 3600, now: () => t });
+    const [a, b] = [await cookieFor(store, 'alice'), await cookieFor(store, 'bob')];
+    const alice = (await store.read(a, ORIGIN))!;
+    expect(await store.write({ ...alice, lastSeenAt: 100 }, a, ORIGIN)).toHaveLength(1);
+    const bob = (await store.read(b, ORIGIN))!;
+    t += 1_000;
+    // The last read was bob's: alice's cookie is still found (memoised), bob's is sealed.
+    expect(await store.write({ ...alice, lastSeenAt: 101 }, a, ORIGIN)).toEqual([]);
+    await store.read(a, ORIGIN);
+    const bobs = await store.write({ ...bob, lastSeenAt: 101 }, b, ORIGIN);
+    expect(bobs).toHaveLength(1);
+    expect((await store.read(new Jar().apply(bobs).header()!, ORIGIN))?.sub).toBe('bob');
+    expect(store.cacheStats()).toMatchObject({ sealed: 4, memoised: 1 });
+  });
+});
+
 describe('opened-session cache keys', () => {
   it("never answers a forged value that shares the cached seal's tail", async () => {
     const store = createSessionStore<Session>({ cookie, secrets: [SECRET], maxAgeSeconds: 3600 });

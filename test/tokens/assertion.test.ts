@@ -143,6 +143,25 @@ describe('signed identity assertion', () => {
     expect(await signer.sign({ ...alice }, 'wiki')).toBe(renewed);
   });
 
+  it('reusable answers, without signing, only what sign would answer at once for that frozen identity and app', async () => {
+    const clock = manualClock();
+    const signer = await createAssertionSigner({ issuer: GATEWAY, now: clock.now, ttlSeconds: 60 });
+    const frozenAlice = Object.freeze({ ...alice });
+    expect(signer.reusable(frozenAlice, 'wiki')).toBeUndefined();
+    const wiki = await signer.sign(frozenAlice, 'wiki');
+    expect(signer.reusable(frozenAlice, 'wiki')).toBe(wiki);
+    expect(signer.reusable(frozenAlice, 'billing')).toBeUndefined();
+    // An unfrozen copy has no memo of its own (sign would look it up in the LRU).
+    expect(signer.reusable({ ...alice }, 'wiki')).toBeUndefined();
+    clock.advance(29_999);
+    expect(signer.reusable(frozenAlice, 'wiki')).toBe(wiki);
+    clock.advance(1);
+    expect(signer.reusable(frozenAlice, 'wiki')).toBeUndefined();
+    const noReuse = await createAssertionSigner({ issuer: GATEWAY, cacheMaxEntries: 0 });
+    await noReuse.sign(frozenAlice, 'wiki');
+    expect(noReuse.reusable(frozenAlice, 'wiki')).toBeUndefined();
+  });
+
   it('with cacheMaxEntries 0 every request is signed, frozen identity or not', async () => {
     const signer = await createAssertionSigner({ issuer: GATEWAY, cacheMaxEntries: 0 });
     const frozenAlice = Object.freeze({ ...alice });
