@@ -13,6 +13,7 @@ import type { Refresher } from '../oidc/refresh';
 import type { SessionData } from '../oidc/session-data';
 import type { CompiledApp } from '../policy';
 import type { SessionStore } from '../session';
+import { cookiePairsOf, type CookiePair } from '../session/cookie-header';
 import type { TokenVerifier } from '../tokens';
 
 export interface Realm {
@@ -76,32 +77,33 @@ export function verifierForClients(inner: TokenVerifier, idTokenClients: string[
  */
 export function everyRealmsCookies(primary: SessionStore<SessionData>, others: readonly SessionStore<SessionData>[]): SessionStore<SessionData> {
   if (others.length === 0) return primary;
-  // Each store answers the same (frozen) array for the same Cookie header: while every part is the
-  // one seen last time, so is the union.
-  const stores = [primary, ...others];
-  const lastParts: Array<readonly string[] | undefined> = stores.map(() => undefined);
+  // A loop, not others.some(closure): this runs for every cookie of every forwarded request.
+  const isGatewayCookie = (name: string): boolean => {
+    if (primary.isGatewayCookie(name)) return true;
+    for (let i = 0; i < others.length; i++) if (others[i]!.isGatewayCookie(name)) return true;
+    return false;
+  };
+  // One pass over the request's parsed cookies (shared, src/session/cookie-header.ts), in header
+  // order; remembered while the parse is the same one.
+  let lastPairs: readonly CookiePair[] | undefined;
   let lastUnion: readonly string[] = [];
   const cookieNames = (cookieHeader: string | null): readonly string[] => {
-    let changed = false;
-    for (let i = 0; i < stores.length; i++) {
-      const part = stores[i]!.cookieNames(cookieHeader);
-      if (part !== lastParts[i]) {
-        lastParts[i] = part;
-        changed = true;
+    const pairs = cookiePairsOf(cookieHeader);
+    if (pairs !== lastPairs) {
+      const names: string[] = [];
+      for (let i = 0; i < pairs.length; i++) {
+        const { name } = pairs[i]!;
+        if (isGatewayCookie(name) && !names.includes(name)) names.push(name);
       }
+      lastPairs = pairs;
+      lastUnion = Object.freeze(names);
     }
-    if (changed) lastUnion = Object.freeze(lastParts.flatMap((p) => p ?? []));
     return lastUnion;
   };
   return {
     ...primary,
     cookieNames,
-    // A loop, not others.some(closure): this runs for every cookie of every forwarded request.
-    isGatewayCookie: (name) => {
-      if (primary.isGatewayCookie(name)) return true;
-      for (let i = 0; i < others.length; i++) if (others[i]!.isGatewayCookie(name)) return true;
-      return false;
-    },
+    isGatewayCookie,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * everyRealmsCookies: the union of every realm's cookie names for a Cookie header, remembered while
- * each realm's answer is the same, recomputed when any changes.
+ * everyRealmsCookies: the union of every realm's cookie names for a Cookie header, in header order,
+ * remembered for the same header, recomputed for another.
  */
 import { describe, expect, it } from 'vitest';
 import { everyRealmsCookies } from '../../src/gateway/realms';
@@ -23,6 +23,7 @@ describe('every realm’s cookie names', () => {
     expect(all.cookieNames(merchant)).toEqual(['gw-merchant_session_0', 'gw-merchant_session_1']);
     expect(all.cookieNames(buyer)).toEqual(['gw_session']);
     expect(all.cookieNames('theme=dark')).toEqual([]);
+    expect(all.cookieNames('gw-merchant_session=b; theme=dark; gw_session=a; gw_session=c')).toEqual(['gw-merchant_session', 'gw_session']);
     expect(all.isGatewayCookie('gw-merchant_login_abc_def')).toBe(true);
   });
 });
