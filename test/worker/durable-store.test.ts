@@ -3,7 +3,8 @@
  * each with its own memory) share one GatewayStoreObject namespace. A logout through one is refused
  * by the other at once, for the session cookie and for the sign-in's bearer access tokens; sign-out
  * everywhere ends the user's sessions on both; wrong passwords spread over both hit the per-user
- * limit at the configured count; a store type that cannot run on Workers is refused with a clear log line.
+ * limit at the configured count; a store type that cannot run on Workers is refused with a clear log line;
+ * the object itself never lowers a not-before time (setIfGreater), whichever instance writes it.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDemoUpstream } from '../../src/cli/demo';
 import { interpolateEnv } from '../../src/config/load';
+import { createDurableObjectStore, type DurableObjectNamespaceLike } from '../../src/store/durable-object';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { TestBrowser } from '../helpers/browser';
 import { DEMO_CONFIG, POOL } from '../helpers/stack';
@@ -171,5 +173,24 @@ describe('two Worker instances on one Durable Object store', () => {
         await w.close();
       }
     }
+  });
+});
+
+describe('the Durable Object itself, in workerd', () => {
+  it('never lowers a value written with setIfGreater (the user not-before time); a value that is no number is replaced', async () => {
+    const namespace = (await mf.getDurableObjectNamespace('GATEWAY_STORE', 'gateway-a')) as unknown as DurableObjectNamespaceLike;
+    const store = createDurableObjectStore(namespace, { keyPrefix: 'raise-test:' });
+    const key = '{u:skew}:nbf';
+    expect(await store.setIfGreater(key, 1000, 60_000)).toBe(true);
+    // An instance whose clock is behind writes an earlier time: refused, the later one stays.
+    expect(await store.setIfGreater(key, 990, 60_000)).toBe(false);
+    expect(await store.setIfGreater(key, 1000, 60_000)).toBe(false);
+    expect(await store.get(key)).toBe('1000');
+    expect(await store.setIfGreater(key, 1005, 60_000)).toBe(true);
+    expect(await store.get(key)).toBe('1005');
+    // A plain value that is not a number (never written by the gateway) is replaced.
+    await store.set('{u:other}:nbf', 'garbage', 60_000);
+    expect(await store.setIfGreater('{u:other}:nbf', 5, 60_000)).toBe(true);
+    expect(await store.get('{u:other}:nbf')).toBe('5');
   });
 });
