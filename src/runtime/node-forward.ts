@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { downstreamRawHeaders, upstreamOrigin, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
 import { NodeRequestView, type NodeBindings } from './node-request';
+import type { UpgradeRegistry } from './node-upgrades';
 
 export type { NodeBindings };
 
@@ -67,6 +68,8 @@ export interface NodeForwarderOptions {
   connections?: number;
   /** How long an idle upstream socket stays open. */
   keepAliveTimeout?: number;
+  /** Where upgraded connections are registered by their credentials, so a revocation closes them. */
+  registry?: UpgradeRegistry;
 }
 
 export interface NodeForwarder {
@@ -94,7 +97,7 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
       const cl = incoming.headers['content-length'];
       const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
       const upgrade = bindings.upgrade && incoming.headers.upgrade ? incoming.headers.upgrade : undefined;
-      const handler = new ProxyHandler(bindings, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, upgrades);
+      const handler = new ProxyHandler(bindings, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, upgrades, o.registry);
       const dispatchOpts: Dispatcher.DispatchOptions = {
         origin,
         path,
@@ -159,6 +162,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     private readonly reject: (e: unknown) => void,
     private readonly upgrade: NodeBindings['upgrade'],
     private readonly upgrades: Set<{ destroy(): void }>,
+    private readonly registry: UpgradeRegistry | undefined,
   ) {
     this.res = bindings.outgoing;
   }
@@ -263,9 +267,12 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       timer = setTimeout(link.destroy, Math.max(0, Math.min(this.opts.closeAfterMs, 2 ** 31 - 1)));
       timer.unref();
     }
+    // Sign-out, sign-out everywhere or a revoked token family closes it too (./node-upgrades.ts).
+    const forget = this.opts.revocation && this.registry ? this.registry.add(link, this.opts.revocation) : undefined;
     const finish = () => {
       clearTimeout(timer);
       this.upgrades.delete(link);
+      forget?.();
       link.destroy();
     };
     client.on('error', finish).on('close', finish);

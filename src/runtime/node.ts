@@ -29,6 +29,7 @@ import { directRequestView, type NodeRequestView } from './node-request';
 import { clientErrorListener } from './node-client-error';
 import { createBatchedSink } from './node-log';
 import { closeNodeStore, nodeStoreFor } from './node-store';
+import { createUpgradeRegistry } from './node-upgrades';
 
 export interface NodeGatewayOptions {
   config: ResolvedConfig;
@@ -49,6 +50,8 @@ export interface NodeGatewayOptions {
    * request through @hono/node-server's listener: the reference the direct path is tested against.
    */
   directProxy?: boolean;
+  /** How often open upgraded connections are checked against the revocation list with no notice (ms); default 30 s. */
+  upgradeRecheckMs?: number;
 }
 
 export interface DrainResult {
@@ -99,7 +102,13 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const sink = opts.config.logFormat === 'pretty' ? (line: string, level: LogLevel) => batched(prettyLine(line), level) : batched;
   const logger = opts.logger ?? createLogger({ level: opts.config.logLevel, sink });
   const listen = opts.config.listen;
-  const forwarder = createNodeForwarder();
+  // Upgraded connections by their credentials: a revocation closes them (./node-upgrades.ts).
+  const upgradeRegistry = createUpgradeRegistry({
+    check: (q) => current.gw.stores.revocations.check(q),
+    log: logger,
+    recheckMs: opts.upgradeRecheckMs,
+  });
+  const forwarder = createNodeForwarder({ registry: upgradeRegistry });
   const idpFetch = createIdpFetch();
   const metrics = opts.metrics ?? createGatewayMetrics();
   metrics.buildInfo.set({ version: GATEWAY_VERSION, runtime: `node ${process.versions.node}` }, 1);
@@ -114,6 +123,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       metrics,
       audit,
       isDraining: () => draining,
+      onRevocation: (keys) => upgradeRegistry.changed(keys),
       peerAddress: (_req, env) => (env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress,
       rawTarget: (req, env) => (env as NodeBindings | undefined)?.incoming?.url ?? new URL(req.url).pathname + new URL(req.url).search,
       logger,
@@ -325,6 +335,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   // The admin listener stays up while draining, so readiness can say "draining"; it closes last.
   /** Cuts what is still open, then closes the admin listener, the upstream pools and the store client. */
   const stopNow = async (serverClosed: Promise<void>) => {
+    upgradeRegistry.close();
     forwarder.destroyUpgrades();
     // Upgrade requests still waiting for the upstream: closing the client aborts the upstream request.
     for (const socket of upgrading) socket.destroy();
