@@ -147,7 +147,7 @@ export function upstreamRequestHeaders(incoming: Headers, opts: ForwardOptions):
   stripIdentityHeaders(headers, opts.strip);
   stripIdentityHeaders(headers, FORWARDING_STRIP_RULES);
   headers.delete('host');
-  // undici refuses Expect; the gateway's own server has already answered any 100-continue.
+  // undici refuses Expect; the gateway answers 100-continue itself (on Node once it has decided).
   headers.delete('expect');
 
   const cookie = filterCookieHeader(incoming.get('cookie'), opts.isGatewayCookie);

@@ -25,6 +25,24 @@ export function rememberBindings(req: Request, env: NodeBindings): void {
   bindingsByRequest.set(req, env);
 }
 
+/**
+ * `Expect: 100-continue` requests whose `100 Continue` waits for the decision (node.ts listens for
+ * `checkContinue`, so Node does not send it by itself). An answer written without the 100 makes
+ * Node close the connection after it: the client may send the body anyway, and it must not be read
+ * as the next request (RFC 9110 §10.1.1).
+ */
+const continueHeld = new WeakSet<ServerResponse>();
+
+/** Holds the 100 Continue of a request with a body until the gateway lets the body come (releaseContinue). */
+export function holdContinue(res: ServerResponse): void {
+  continueHeld.add(res);
+}
+
+/** The gateway takes the body (forwarding it, or an endpoint reading it): `100 Continue` now. */
+export function releaseContinue(res: ServerResponse): void {
+  if (continueHeld.delete(res) && !res.headersSent && !res.destroyed) res.writeContinue();
+}
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** @hono/node-server's marker for "the response was written directly". */
 const ALREADY_SENT_HEADER = 'x-hono-already-sent';
@@ -96,6 +114,8 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
       const te = incoming.headers['transfer-encoding'];
       const cl = incoming.headers['content-length'];
       const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+      // Expect: 100-continue: allowed, so the client may send the body now (Expect itself is not forwarded).
+      if (hasBody) releaseContinue(bindings.outgoing);
       const upgrade = bindings.upgrade && incoming.headers.upgrade ? incoming.headers.upgrade : undefined;
       const handler = new ProxyHandler(bindings, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, upgrades, o.registry);
       const dispatchOpts: Dispatcher.DispatchOptions = {
