@@ -12,6 +12,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { downstreamRawHeaders, upstreamOrigin, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
 import { NodeRequestView, type NodeBindings } from './node-request';
 import type { UpgradeRegistry } from './node-upgrades';
+import { CLOSE_1008, FrameBoundary } from './ws-frames';
 
 export type { NodeBindings };
 
@@ -146,6 +147,11 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/** `Upgrade: websocket` (the only protocol offered; the token is case-insensitive). */
+function isWebSocket(offer: string | undefined): boolean {
+  return offer !== undefined && offer.trim().toLowerCase() === 'websocket';
+}
+
 function asStrings(raw: Dispatcher.DispatchController['rawHeaders']): readonly string[] {
   if (!Array.isArray(raw) || raw.length === 0) return NONE;
   const out = new Array<string>(raw.length);
@@ -274,10 +280,27 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.res.detachSocket(client as never);
     client.write(`${text}\r\n`);
     if (this.upgrade!.head.length > 0) upstream.write(this.upgrade!.head);
+    // A WebSocket a revocation may close: the upstream's frames are watched, so the close can be a
+    // 1008 close frame between two of them (else, mid-frame, a cut).
+    const frames = this.opts.revocation && this.registry && isWebSocket(this.bindings.incoming.headers.upgrade) ? new FrameBoundary() : undefined;
+    let closing = false;
     const link = {
       destroy: () => {
         client.destroy();
         upstream.destroy();
+      },
+      revoke: () => {
+        if (!frames?.canClose() || client.destroyed || !client.writable) return link.destroy();
+        closing = true;
+        upstream.unpipe(client);
+        client.unpipe(upstream);
+        upstream.destroy();
+        // What the client still sends (its own close frame) is read and dropped; its FIN ends the socket.
+        client.resume();
+        client.end(CLOSE_1008);
+        const cut = setTimeout(() => client.destroy(), 1000);
+        cut.unref();
+        client.once('close', () => clearTimeout(cut));
       },
     };
     this.upgrades.add(link);
@@ -293,12 +316,16 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       clearTimeout(timer);
       this.upgrades.delete(link);
       forget?.();
-      link.destroy();
+      // A revocation's close frame is on its way to the client: only the upstream goes now.
+      if (closing) upstream.destroy();
+      else link.destroy();
     };
     client.on('error', finish).on('close', finish);
     upstream.on('error', finish).on('close', finish);
     upstream.pipe(client);
     client.pipe(upstream);
+    // After pipe's own listener: the frames seen are those written to the client.
+    if (frames) upstream.on('data', (chunk: Buffer) => frames.feed(chunk));
     this.resolve(alreadySent(statusCode));
   }
 

@@ -3,9 +3,10 @@
  * their credentials by (src/store/revocation.ts: the session id, the sign-in's token family, the
  * user's not-before time). A revocation this instance records or hears of from another instance
  * (RuntimeDeps.onRevocation, fed by the store's change notices) checks the connections its keys
- * name again, and those the check now refuses are closed: both sockets destroyed. Revocations no
- * notice tells of (a lost notice, a key written by hand) are found by the periodic re-check of every
- * open connection. A store that cannot answer closes nothing (the connection was allowed; its
+ * name again, and those the check now refuses are closed (a WebSocket with a 1008 close frame when
+ * the gateway is between two of the upstream's frames, ./ws-frames.ts; else both sockets are
+ * destroyed). Revocations no notice tells of (a lost notice, a key written by hand) are found by
+ * the periodic re-check of every open connection. A store that cannot answer closes nothing (the connection was allowed; its
  * absolute lifetime still ends it).
  */
 import type { Logger } from '../log';
@@ -18,6 +19,8 @@ export const UPGRADE_RECHECK_MS = 30_000;
 export interface UpgradeLink {
   /** Ends the connection on both sides. */
   destroy(): void;
+  /** Ends it for a revocation (a WebSocket gets a 1008 close frame when it can); default destroy. */
+  revoke?(): void;
 }
 
 export interface UpgradeRegistry {
@@ -70,7 +73,8 @@ export function createUpgradeRegistry(opts: {
         }
         if (e.gone) return false;
         if (verdict === 'revoked') {
-          e.link.destroy();
+          if (e.link.revoke) e.link.revoke();
+          else e.link.destroy();
           return true;
         }
       } while (e.again);

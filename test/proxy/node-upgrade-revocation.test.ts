@@ -3,7 +3,9 @@
  * `ws` client and `ws` upstream): a logout closes the upgrades of that session (client and upstream
  * see their sockets close) and only those; sign-out everywhere closes all of the user's; a user a
  * look-up finds disabled loses theirs; a bearer upgrade closes when its sign-in's token family is
- * revoked by that sign-in's logout. One log line per batch closed, with the count.
+ * revoked by that sign-in's logout. The client gets a 1008 close frame ("revoked") when the gateway
+ * is between two of the upstream's frames, and the cut (1006) when it is in the middle of one. One
+ * log line per batch closed, with the count.
  */
 import { AdminDisableUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +65,9 @@ describe('open WebSockets and sign-out', () => {
 
     const res = await one.b.request(`${stack.url}/_auth/logout?rd=/`);
     expect(res.status).toBe(302);
-    expect(await closeCode(a.s)).toBe(1006);
+    // A close frame from the gateway (policy violation) tells the page why; the upstream's socket is cut.
+    expect(await closeCode(a.s)).toBe(1008);
+    expect(await a.s.reason).toBe('revoked');
     expect(await a.upstream.closed).toBe(1006);
     // The other sign-in is not signed out: its socket still carries frames.
     expect(await other.s.echo('still')).toBe('echo:still');
@@ -85,8 +89,8 @@ describe('open WebSockets and sign-out', () => {
 
     const res = await one.b.request(`${stack.url}/_auth/logout?everywhere=1&rd=/`);
     expect(res.status).toBe(302);
-    expect(await closeCode(a1.s)).toBe(1006);
-    expect(await closeCode(a2.s)).toBe(1006);
+    expect(await closeCode(a1.s)).toBe(1008);
+    expect(await closeCode(a2.s)).toBe(1008);
     expect(await a1.upstream.closed).toBe(1006);
     expect(await a2.upstream.closed).toBe(1006);
     expect(await b1.s.echo('bob')).toBe('echo:bob');
@@ -109,7 +113,7 @@ describe('open WebSockets and sign-out', () => {
     // The portal app looks users up (config/demo.yaml): this request finds carol disabled.
     const res = await fetch(`${stack.url}/portal/`, { headers: { cookie: carol.cookie, accept: 'application/json' }, redirect: 'manual' });
     expect(res.status).toBe(401);
-    expect(await closeCode(c.s)).toBe(1006);
+    expect(await closeCode(c.s)).toBe(1008);
     expect(await c.upstream.closed).toBe(1006);
   });
 
@@ -125,7 +129,24 @@ describe('open WebSockets and sign-out', () => {
     expect(up.connections[before]!.req.headers.authorization).toBe(`Bearer ${token}`);
 
     expect((await d.b.request(`${stack.url}/_auth/logout?rd=/`)).status).toBe(302);
-    expect(await closeCode(bearer)).toBe(1006);
+    expect(await closeCode(bearer)).toBe(1008);
     expect(await up.connections[before]!.closed).toBe(1006);
+  });
+
+  it('in the middle of an upstream frame the connection is cut (1006): no close frame can go there', async () => {
+    // (alice was signed out everywhere above: sign-ins in that same second stay refused.)
+    const bob = await signedIn('bob', 'Bob-Passw0rd!');
+    const a = await open(bob.cookie);
+    // The head of a 5-byte text frame and 1 byte of it, straight onto the upstream's socket.
+    const socketOf = (ws: unknown) => (ws as { _socket: import('node:net').Socket })._socket;
+    const clientSocket = socketOf(a.s.ws);
+    const before = clientSocket.bytesRead;
+    socketOf(a.upstream.ws).write(Buffer.from([0x81, 0x05, 0x68]));
+    // The partial frame has passed the gateway once the client's socket has read its 3 bytes.
+    for (let i = 0; i < 500 && clientSocket.bytesRead < before + 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(clientSocket.bytesRead).toBe(before + 3);
+    expect((await bob.b.request(`${stack.url}/_auth/logout?rd=/`)).status).toBe(302);
+    expect(await closeCode(a.s)).toBe(1006);
+    expect(await a.upstream.closed).toBe(1006);
   });
 });

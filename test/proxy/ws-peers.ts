@@ -44,6 +44,8 @@ export interface OpenSocket {
   ws: WebSocket;
   /** Resolves with the close code the client saw. */
   closed: Promise<number>;
+  /** Resolves with the close reason the client saw ('' when none). */
+  reason: Promise<string>;
   /** Sends `text` and resolves with the next message. */
   echo(text: string): Promise<string>;
 }
@@ -53,10 +55,12 @@ export function openSocket(url: string, headers: Record<string, string>): Promis
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    const reason = new Promise<string>((r) => ws.once('close', (_code, why) => r(why.toString())));
     ws.once('open', () =>
       resolve({
         ws,
         closed,
+        reason,
         echo: (text) =>
           new Promise((r) => {
             ws.once('message', (d) => r(d.toString()));

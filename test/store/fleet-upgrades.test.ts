@@ -63,7 +63,7 @@ describe('open WebSockets on a fleet sharing Redis', () => {
     const onB = await openOnB(alice.cookie);
     const res = await alice.b.request(`${fleet[0]!.gateway.url}/_auth/logout?rd=/`);
     expect(res.status).toBe(302);
-    expect(await closeCode(onB.s)).toBe(1006);
+    expect(await closeCode(onB.s)).toBe(1008);
     expect(await onB.upstream.closed).toBe(1006);
     expect(closeLines(fleet[1]!).map((l) => [l.count, l.trigger])).toEqual([[1, 'revocation']]);
     // A held nothing of it: nothing closed there.
@@ -76,7 +76,7 @@ describe('open WebSockets on a fleet sharing Redis', () => {
     const onB = await openOnB(bob.cookie);
     // The user's not-before time, set by hand: no PUBLISH, so no instance is told.
     expect(redisCli('SET', `${PREFIX}{u:${me.sub}}:nbf`, String(Math.floor(Date.now() / 1000)), 'PX', '60000')).toBe('OK');
-    expect(await closeCode(onB.s)).toBe(1006);
+    expect(await closeCode(onB.s)).toBe(1008);
     expect(await onB.upstream.closed).toBe(1006);
     expect(closeLines(fleet[1]!).at(-1)).toMatchObject({ count: 1, trigger: 'periodic' });
   });
