@@ -40,6 +40,8 @@ interface Entry {
   credentials: CredentialsRevocation;
   keys: readonly string[];
   gone: boolean;
+  /** Ended for a revocation: its sockets are closing (it is forgotten once they have). */
+  revoked: boolean;
   /** A check is under way; `again`: a notice arrived meanwhile, so check once more after it. */
   checking: boolean;
   again: boolean;
@@ -57,6 +59,7 @@ export function createUpgradeRegistry(opts: {
 
   /** Resolves true when the check refused the credentials and the connection was closed. */
   const checkOne = async (e: Entry): Promise<boolean> => {
+    if (e.revoked) return false;
     if (e.checking) {
       e.again = true;
       return false;
@@ -71,8 +74,9 @@ export function createUpgradeRegistry(opts: {
         } catch {
           verdict = 'unavailable';
         }
-        if (e.gone) return false;
+        if (e.gone || e.revoked) return false;
         if (verdict === 'revoked') {
+          e.revoked = true;
           if (e.link.revoke) e.link.revoke();
           else e.link.destroy();
           return true;
@@ -101,7 +105,7 @@ export function createUpgradeRegistry(opts: {
 
   return {
     add(link, credentials) {
-      const e: Entry = { link, credentials, keys: [], gone: false, checking: false, again: false };
+      const e: Entry = { link, credentials, keys: [], gone: false, revoked: false, checking: false, again: false };
       entries.add(e);
       void revocationKeys(credentials).then((keys) => {
         if (e.gone) return;

@@ -49,9 +49,9 @@ async function signedInOnA(user: string, password: string) {
   return { b, cookie: b.cookieHeader(a)! };
 }
 
-async function openOnB(cookie: string) {
+async function openOnB(cookie: string, on = 1) {
   const before = up.connections.length;
-  const s = await openSocket(`${fleet[1]!.gateway.url.replace('http:', 'ws:')}/chat`, { cookie });
+  const s = await openSocket(`${fleet[on]!.gateway.url.replace('http:', 'ws:')}/chat`, { cookie });
   expect(await s.echo('hi')).toBe('echo:hi');
   return { s, upstream: up.connections[before]! };
 }
@@ -79,5 +79,22 @@ describe('open WebSockets on a fleet sharing Redis', () => {
     expect(await closeCode(onB.s)).toBe(1008);
     expect(await onB.upstream.closed).toBe(1006);
     expect(closeLines(fleet[1]!).at(-1)).toMatchObject({ count: 1, trigger: 'periodic' });
+  });
+
+  it('a logout on the instance that holds the WebSocket closes it once, with the close frame (its own notice comes back too)', async () => {
+    const carol = await signedInOnA('carol', 'Carol-Passw0rd!');
+    const onA = await openOnB(carol.cookie, 0);
+    const before = closeLines(fleet[0]!).length;
+    expect((await carol.b.request(`${fleet[0]!.gateway.url}/_auth/logout?rd=/`)).status).toBe(302);
+    expect(await closeCode(onA.s)).toBe(1008);
+    expect(await onA.s.reason).toBe('revoked');
+    expect(await onA.upstream.closed).toBe(1006);
+    // The notice A published reaches A's own subscription as well: give it time to arrive.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(
+      closeLines(fleet[0]!)
+        .slice(before)
+        .map((l) => l.count),
+    ).toEqual([1]);
   });
 });
