@@ -158,4 +158,26 @@ describe('Expect: 100-continue is answered after the decision', () => {
     expect([r.lines[0], (JSON.parse(r.body) as { error: string }).error]).toEqual(['HTTP/1.1 401 Unauthorized', 'invalid_credentials']);
     c.client.destroy();
   });
+
+  it('the same on the path through the Hono listener (a target with dot segments): refused without a 100, allowed with one', async () => {
+    const refused = await connection();
+    refused.client.write(head('/x/../upload', ['Accept: application/json', `Content-Length: ${BODY.length}`, 'Expect: 100-continue']));
+    await refused.until(completeJson);
+    const r = firstResponse(refused.text());
+    expect(r.lines[0]).toBe('HTTP/1.1 401 Unauthorized');
+    expect((JSON.parse(r.body) as { error: string }).error).toBe('unauthorized');
+    expect(refused.text()).not.toContain('100 Continue');
+    expect(header(r.lines, 'connection')).toBe('close');
+    await refused.closed;
+
+    const before = up.received.length;
+    const allowed = await connection();
+    allowed.client.write(head('/public/x/../form', [`Content-Length: ${BODY.length}`, 'Expect: 100-continue']));
+    await allowed.until(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+    allowed.client.write(BODY);
+    await allowed.until(/\r\n\r\nok$/);
+    expect(up.received[before]!.head.split('\r\n')[0]).toBe('POST /public/form HTTP/1.1');
+    expect(up.received[before]!.body.toString('latin1')).toBe(BODY);
+    allowed.client.destroy();
+  });
 });
