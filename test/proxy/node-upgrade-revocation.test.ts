@@ -5,7 +5,7 @@
  * look-up finds disabled loses theirs; a bearer upgrade closes when its sign-in's token family is
  * revoked by that sign-in's logout. The client gets a 1008 close frame ("revoked") when the gateway
  * is between two of the upstream's frames, and the cut (1006) when it is in the middle of one. One
- * log line per batch closed, with the count.
+ * log line per batch closed, with the count. A config reload keeps the open connections closable.
  */
 import { AdminDisableUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,8 @@ beforeAll(async () => {
   up = await startWsUpstream();
   stack = await startStack({
     env: { DEMO_UPSTREAM_URL: up.url },
+    // A reload builds the gateway again from the same config.
+    loadConfig: async () => stack.config,
     edit: (raw) => {
       raw.headers.accessToken = 'X-Access-Token';
       const demo = raw.apps.find((a: { id: string }) => a.id === 'demo');
@@ -147,6 +149,16 @@ describe('open WebSockets and sign-out', () => {
     expect(clientSocket.bytesRead).toBe(before + 3);
     expect((await bob.b.request(`${stack.url}/_auth/logout?rd=/`)).status).toBe(302);
     expect(await closeCode(a.s)).toBe(1006);
+    expect(await a.upstream.closed).toBe(1006);
+  });
+
+  it('a WebSocket opened before a config reload is still closed by a logout after it', async () => {
+    const bob = await signedIn('bob', 'Bob-Passw0rd!');
+    const a = await open(bob.cookie);
+    expect(await stack.gateway.reload()).toBe(true);
+    expect(await a.s.echo('reloaded')).toBe('echo:reloaded');
+    expect((await bob.b.request(`${stack.url}/_auth/logout?rd=/`)).status).toBe(302);
+    expect(await closeCode(a.s)).toBe(1008);
     expect(await a.upstream.closed).toBe(1006);
   });
 });

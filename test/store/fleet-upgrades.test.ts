@@ -3,7 +3,8 @@
  * one real redis-server, a `ws` upstream, the `ws` client. A logout on instance A closes the
  * WebSocket the same session holds on instance B (the revocation notice over pub/sub); a
  * revocation written to Redis with no notice at all is found by B's periodic re-check of its open
- * upgrades (300 ms here, 30 s by default).
+ * upgrades (300 ms here, 30 s by default); a logout on the instance holding the WebSocket closes it
+ * once although its own notice comes back; a hung Redis (SIGSTOP) closes nothing.
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,8 @@ beforeAll(async () => {
     size: 2,
     keyPrefix: PREFIX,
     upgradeRecheckMs: 300,
-    edit: (raw) => {
+    edit: (raw, redisUrl) => {
+      raw.store = { type: 'redis', url: redisUrl, keyPrefix: PREFIX, timeoutMs: 200 };
       raw.apps.find((a: { id: string }) => a.id === 'demo').upstream = up.url;
     },
   });
@@ -96,5 +98,25 @@ describe('open WebSockets on a fleet sharing Redis', () => {
         .slice(before)
         .map((l) => l.count),
     ).toEqual([1]);
+  });
+
+  it('a store that cannot answer closes nothing: the periodic re-check fails and the WebSocket goes on', async () => {
+    const alice = await signedInOnA('alice', 'Alice-Passw0rd!');
+    const onB = await openOnB(alice.cookie);
+    const before = closeLines(fleet[1]!).length;
+    const warnings = () => fleet[1]!.logs.filter((l) => l.msg === 'shared store unavailable').length;
+    const warned = warnings();
+    running.redis.pause();
+    try {
+      // B's re-check (every 300 ms) meets the hung store and says so.
+      for (let i = 0; i < 400 && warnings() === warned; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(warnings()).toBeGreaterThan(warned);
+      expect(await onB.s.echo('during')).toBe('echo:during');
+    } finally {
+      running.redis.resume();
+    }
+    expect(await onB.s.echo('after')).toBe('echo:after');
+    expect(closeLines(fleet[1]!).length).toBe(before);
+    onB.s.ws.close();
   });
 });
