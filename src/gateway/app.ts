@@ -87,7 +87,14 @@ export async function createGateway(config: ResolvedConfig, deps: RuntimeDeps): 
   const cookie = config.cookies;
   // The cookie must outlive the longest lifetime any app allows; each app's own limit is enforced per request.
   const longestLifetime = Math.max(config.session.absoluteLifetime, ...config.apps.map((a) => a.session?.absoluteLifetime ?? 0));
-  const stores = createGatewayStores(config, { store: deps.store, local: deps.localStore, log: deps.logger, metrics, now });
+  const stores = createGatewayStores(config, {
+    store: deps.store,
+    local: deps.localStore,
+    log: deps.logger,
+    metrics,
+    now,
+    onRevocation: deps.onRevocation,
+  });
   // session.storage: store keeps only the sealed id in the cookie (src/store/server-sessions.ts).
   const sessionStoreFor = (cookieSettings: typeof cookie) => {
     const refCookies =

@@ -62,6 +62,13 @@ export interface RuntimeDeps {
   audit?: AuditSink;
   /** True once the process drains (readiness then answers 503). */
   isDraining?: () => boolean;
+  /**
+   * Told the store keys (src/store/keys.ts) of every revocation this instance records (sign-out,
+   * sign-out everywhere, a user found disabled) or hears of from other instances (the store's change
+   * notices), once a check sees it. Node closes the upgraded connections those keys name
+   * (src/runtime/node-upgrades.ts); Workers pass none.
+   */
+  onRevocation?: (keys: readonly string[]) => void;
   now?: () => number;
   /** Environment for the admin API (COGNITO_ENDPOINT, AWS credentials). */
   env?: Env;

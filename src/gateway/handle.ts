@@ -8,11 +8,12 @@ import type { AuditEvent } from '../audit';
 import { isoTime } from '../log';
 import { statusClass } from '../metrics';
 import { IdpUnavailableError } from '../oidc/provider';
-import { UpstreamError } from '../proxy';
+import { UpstreamError, type CredentialsRevocation } from '../proxy';
 import { withStrippedName } from '../proxy/headers';
 import { authenticateBearer, authenticateSession, hasSessionCookie } from './authenticate';
 import { authenticateBasic } from './basic-auth';
 import type { Gateway, RequestInfo } from './context';
+import type { SessionData } from '../oidc/session-data';
 import { decide, type AuthResult, type FoundCredentials, type Outcome, type RequestView, type UpstreamEdits } from './decide';
 import { stripRulesForApp } from './headers';
 import { refuse } from './refuse';
@@ -51,6 +52,8 @@ export type Resolved =
       setCookies: string[];
       /** Epoch seconds when the credential ends (the session's absolute lifetime, the token's exp). */
       credentialsEndAt?: number;
+      /** What a revocation of the credential names (an upgraded connection is closed by one). */
+      revocation?: CredentialsRevocation;
     }
   | { kind: 'respond'; res: Response; log: Record<string, unknown> };
 
@@ -64,6 +67,7 @@ export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view
   let auth: AuthResult;
   let setCookies: string[] = [];
   let credentialsEndAt: number | undefined;
+  let revocation: CredentialsRevocation | undefined;
   if (credential === 'basic') {
     const basic = await authenticateBasic(gw, app, view.credentials.basic!, info.clientAddress ?? info.peerAddress ?? '');
     if (basic.kind === 'refused') {
@@ -77,6 +81,10 @@ export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view
       return { kind: 'respond', res, log: { app: app.id, decision: 'deny', reason: basic.code } };
     }
     auth = { credential, identity: basic.identity };
+    // Basic sign-ins answer to the user's not-before time only (basic-auth.ts).
+    const sub = basic.identity.claims.sub;
+    const iat = basic.identity.claims.iat;
+    if (typeof sub === 'string' && sub !== '') revocation = { sub, issuedAt: typeof iat === 'number' ? iat : 0 };
   } else {
     const checked =
       credential === 'bearer' ? await authenticateBearer(gw, view.credentials.bearer!, gw.realms.of(app)) : await authenticateSession(gw, info, app);
@@ -107,10 +115,20 @@ export async function resolve(gw: Gateway, req: Request, info: RequestInfo, view
         : typeof checked.identity.claims.exp === 'number'
           ? checked.identity.claims.exp
           : undefined;
+      revocation = revocationOf(checked.session?.claims ?? checked.identity.claims, checked.session);
     }
   }
   const outcome = decide(view, gw.compiled, auth, first) as Exclude<Outcome, { kind: 'needs-credential' }>;
-  return { kind: 'outcome', outcome, setCookies, credentialsEndAt };
+  return { kind: 'outcome', outcome, setCookies, credentialsEndAt, revocation };
+}
+
+/** The names the revocation check used for a session or bearer token (src/gateway/authenticate.ts). */
+function revocationOf(claims: Record<string, unknown>, session: SessionData | undefined): CredentialsRevocation | undefined {
+  const sub = claims.sub;
+  if (typeof sub !== 'string' || sub === '') return undefined;
+  const originJti = typeof claims.origin_jti === 'string' ? claims.origin_jti : undefined;
+  if (session) return { sub, sid: session.sid, originJti, issuedAt: session.createdAt };
+  return { sub, originJti, issuedAt: typeof claims.iat === 'number' ? claims.iat : 0 };
 }
 
 /** The access-log fields of an outcome. */
@@ -228,7 +246,17 @@ export function handleProxied(gw: Gateway, req: Request, info: RequestInfo, reso
       return Promise.resolve(done(gw, info, req, withCookies(res, setCookies), { ...outcomeLog(outcome), answer: 'refused', error: 'cross_origin_upgrade' }));
     }
     // The forwarder adds the session cookies and CORS headers itself (on Node it writes the response).
-    if (outcome.upstream) return forwardDecided(gw, req, info, outcome, outcome.upstream, setCookies, outcome.identity ? resolved.credentialsEndAt : undefined);
+    if (outcome.upstream)
+      return forwardDecided(
+        gw,
+        req,
+        info,
+        outcome,
+        outcome.upstream,
+        setCookies,
+        outcome.identity ? resolved.credentialsEndAt : undefined,
+        outcome.identity ? resolved.revocation : undefined,
+      );
     return answerDecided(gw, req, info, outcome, setCookies);
   } catch (e) {
     return Promise.reject(e);
@@ -267,6 +295,7 @@ async function forwardDecided(
   edits: UpstreamEdits,
   setCookies: readonly string[],
   credentialsEndAt: number | undefined,
+  revocation: CredentialsRevocation | undefined,
 ): Promise<Response> {
   const { app } = outcome;
   const requestStarted = gw.now();
@@ -296,6 +325,7 @@ async function forwardDecided(
       onResponseHead: (head) => (bytes = head.contentLength),
       responseHeaders: outcome.cors,
       closeAfterMs: credentialsEndAt !== undefined ? credentialsEndAt * 1000 - gw.now() : undefined,
+      revocation,
     });
     gw.metrics.upstreamDuration.observe({ app: app.id }, (gw.now() - started) / 1000);
   } catch (e) {

@@ -50,6 +50,21 @@ export interface UpstreamRequest {
    * expiry), in ms from now. A long-lived exchange (WebSocket) is closed then.
    */
   closeAfterMs?: number;
+  /**
+   * What the revocation list names the credentials behind this request by (src/store/revocation.ts
+   * RevocationQuery: the user, the session id, the token family, when the session or token began).
+   * A long-lived exchange (WebSocket) is closed when a revocation covers them (Node).
+   */
+  revocation?: CredentialsRevocation;
+}
+
+/** The revocation list's names for one credential (the shape of src/store's RevocationQuery). */
+export interface CredentialsRevocation {
+  sub: string;
+  sid?: string;
+  originJti?: string;
+  /** Seconds: when the session was created or the token issued. */
+  issuedAt: number;
 }
 
 /**
@@ -132,7 +147,7 @@ export function upstreamRequestHeaders(incoming: Headers, opts: ForwardOptions):
   stripIdentityHeaders(headers, opts.strip);
   stripIdentityHeaders(headers, FORWARDING_STRIP_RULES);
   headers.delete('host');
-  // undici refuses Expect; the gateway's own server has already answered any 100-continue.
+  // undici refuses Expect; the gateway answers 100-continue itself (on Node once it has decided).
   headers.delete('expect');
 
   const cookie = filterCookieHeader(incoming.get('cookie'), opts.isGatewayCookie);

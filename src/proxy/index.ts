@@ -7,6 +7,7 @@ export {
   type Forwarder,
   type ForwardOptions,
   type UpstreamRequest,
+  type CredentialsRevocation,
 } from './forward';
 export { downstreamRawHeaders, upstreamRawHeaders, type DownstreamHead } from './raw-headers';
 export { encodeHeaderValue, boundedListValue, boundedScalarValue } from './header-value';

@@ -5,7 +5,7 @@
  *
  * Request edits: hop-by-hop headers and those named in Connection, client identity headers
  * (config + fixed families), forwarding headers (X-Forwarded-*, Forwarded, X-Real-Ip …), Host
- * (unless preserveHost), Expect (the gateway's own server answers 100-continue) and the gateway's
+ * (unless preserveHost), Expect (the gateway answers 100-continue itself, once it has decided) and the gateway's
  * cookies are removed; then X-Forwarded-For/-Proto/-Host, X-Request-Id, the identity headers and
  * the traceparent the gateway made (which replaces a client's) are appended in that order.
  * Response edits: hop-by-hop headers and those named in Connection, Set-Cookie lines for the

@@ -11,6 +11,8 @@ import type { Duplex } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { downstreamRawHeaders, upstreamOrigin, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
 import { NodeRequestView, type NodeBindings } from './node-request';
+import type { UpgradeRegistry } from './node-upgrades';
+import { CLOSE_1008, FrameBoundary } from './ws-frames';
 
 export type { NodeBindings };
 
@@ -22,6 +24,24 @@ const bindingsByRequest = new WeakMap<Request, NodeBindings>();
  */
 export function rememberBindings(req: Request, env: NodeBindings): void {
   bindingsByRequest.set(req, env);
+}
+
+/**
+ * `Expect: 100-continue` requests whose `100 Continue` waits for the decision (node.ts listens for
+ * `checkContinue`, so Node does not send it by itself). An answer written without the 100 makes
+ * Node close the connection after it: the client may send the body anyway, and it must not be read
+ * as the next request (RFC 9110 §10.1.1).
+ */
+const continueHeld = new WeakSet<ServerResponse>();
+
+/** Holds the 100 Continue of a request with a body until the gateway lets the body come (releaseContinue). */
+export function holdContinue(res: ServerResponse): void {
+  continueHeld.add(res);
+}
+
+/** The gateway takes the body (forwarding it, or an endpoint reading it): `100 Continue` now. */
+export function releaseContinue(res: ServerResponse): void {
+  if (continueHeld.delete(res) && !res.headersSent && !res.destroyed) res.writeContinue();
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -67,6 +87,8 @@ export interface NodeForwarderOptions {
   connections?: number;
   /** How long an idle upstream socket stays open. */
   keepAliveTimeout?: number;
+  /** Where upgraded connections are registered by their credentials, so a revocation closes them. */
+  registry?: UpgradeRegistry;
 }
 
 export interface NodeForwarder {
@@ -93,8 +115,10 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
       const te = incoming.headers['transfer-encoding'];
       const cl = incoming.headers['content-length'];
       const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+      // Expect: 100-continue: allowed, so the client may send the body now (Expect itself is not forwarded).
+      if (hasBody) releaseContinue(bindings.outgoing);
       const upgrade = bindings.upgrade && incoming.headers.upgrade ? incoming.headers.upgrade : undefined;
-      const handler = new ProxyHandler(bindings, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, upgrades);
+      const handler = new ProxyHandler(bindings, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, upgrades, o.registry);
       const dispatchOpts: Dispatcher.DispatchOptions = {
         origin,
         path,
@@ -122,6 +146,11 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
 }
 
 const NONE: readonly string[] = Object.freeze([]);
+
+/** `Upgrade: websocket` (the only protocol offered; the token is case-insensitive). */
+function isWebSocket(offer: string | undefined): boolean {
+  return offer !== undefined && offer.trim().toLowerCase() === 'websocket';
+}
 
 function asStrings(raw: Dispatcher.DispatchController['rawHeaders']): readonly string[] {
   if (!Array.isArray(raw) || raw.length === 0) return NONE;
@@ -159,6 +188,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     private readonly reject: (e: unknown) => void,
     private readonly upgrade: NodeBindings['upgrade'],
     private readonly upgrades: Set<{ destroy(): void }>,
+    private readonly registry: UpgradeRegistry | undefined,
   ) {
     this.res = bindings.outgoing;
   }
@@ -250,10 +280,27 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.res.detachSocket(client as never);
     client.write(`${text}\r\n`);
     if (this.upgrade!.head.length > 0) upstream.write(this.upgrade!.head);
+    // A WebSocket a revocation may close: the upstream's frames are watched, so the close can be a
+    // 1008 close frame between two of them (else, mid-frame, a cut).
+    const frames = this.opts.revocation && this.registry && isWebSocket(this.bindings.incoming.headers.upgrade) ? new FrameBoundary() : undefined;
+    let closing = false;
     const link = {
       destroy: () => {
         client.destroy();
         upstream.destroy();
+      },
+      revoke: () => {
+        if (!frames?.canClose() || client.destroyed || !client.writable) return link.destroy();
+        closing = true;
+        upstream.unpipe(client);
+        client.unpipe(upstream);
+        upstream.destroy();
+        // What the client still sends (its own close frame) is read and dropped; its FIN ends the socket.
+        client.resume();
+        client.end(CLOSE_1008);
+        const cut = setTimeout(() => client.destroy(), 1000);
+        cut.unref();
+        client.once('close', () => clearTimeout(cut));
       },
     };
     this.upgrades.add(link);
@@ -263,15 +310,22 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       timer = setTimeout(link.destroy, Math.max(0, Math.min(this.opts.closeAfterMs, 2 ** 31 - 1)));
       timer.unref();
     }
+    // Sign-out, sign-out everywhere or a revoked token family closes it too (./node-upgrades.ts).
+    const forget = this.opts.revocation && this.registry ? this.registry.add(link, this.opts.revocation) : undefined;
     const finish = () => {
       clearTimeout(timer);
       this.upgrades.delete(link);
-      link.destroy();
+      forget?.();
+      // A revocation's close frame is on its way to the client: only the upstream goes now.
+      if (closing) upstream.destroy();
+      else link.destroy();
     };
     client.on('error', finish).on('close', finish);
     upstream.on('error', finish).on('close', finish);
     upstream.pipe(client);
     client.pipe(upstream);
+    // After pipe's own listener: the frames seen are those written to the client.
+    if (frames) upstream.on('data', (chunk: Buffer) => frames.feed(chunk));
     this.resolve(alreadySent(statusCode));
   }
 

@@ -24,11 +24,12 @@ import { statusClass, type GatewayMetrics } from '../metrics';
 import { createGatewayMetrics } from '../metrics/prometheus';
 import { GATEWAY_VERSION } from '../version';
 import { createMemoryStore } from '../store/memory';
-import { createNodeForwarder, isAlreadySent, rememberBindings, type NodeBindings } from './node-forward';
+import { createNodeForwarder, holdContinue, isAlreadySent, releaseContinue, rememberBindings, type NodeBindings } from './node-forward';
 import { directRequestView, type NodeRequestView } from './node-request';
 import { clientErrorListener } from './node-client-error';
 import { createBatchedSink } from './node-log';
 import { closeNodeStore, nodeStoreFor } from './node-store';
+import { createUpgradeRegistry } from './node-upgrades';
 
 export interface NodeGatewayOptions {
   config: ResolvedConfig;
@@ -49,6 +50,8 @@ export interface NodeGatewayOptions {
    * request through @hono/node-server's listener: the reference the direct path is tested against.
    */
   directProxy?: boolean;
+  /** How often open upgraded connections are checked against the revocation list with no notice (ms); default 30 s. */
+  upgradeRecheckMs?: number;
 }
 
 export interface DrainResult {
@@ -99,7 +102,13 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const sink = opts.config.logFormat === 'pretty' ? (line: string, level: LogLevel) => batched(prettyLine(line), level) : batched;
   const logger = opts.logger ?? createLogger({ level: opts.config.logLevel, sink });
   const listen = opts.config.listen;
-  const forwarder = createNodeForwarder();
+  // Upgraded connections by their credentials: a revocation closes them (./node-upgrades.ts).
+  const upgradeRegistry = createUpgradeRegistry({
+    check: (q) => current.gw.stores.revocations.check(q),
+    log: logger,
+    recheckMs: opts.upgradeRecheckMs,
+  });
+  const forwarder = createNodeForwarder({ registry: upgradeRegistry });
   const idpFetch = createIdpFetch();
   const metrics = opts.metrics ?? createGatewayMetrics();
   metrics.buildInfo.set({ version: GATEWAY_VERSION, runtime: `node ${process.versions.node}` }, 1);
@@ -114,6 +123,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       metrics,
       audit,
       isDraining: () => draining,
+      onRevocation: (keys) => upgradeRegistry.changed(keys),
       peerAddress: (_req, env) => (env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress,
       rawTarget: (req, env) => (env as NodeBindings | undefined)?.incoming?.url ?? new URL(req.url).pathname + new URL(req.url).search,
       logger,
@@ -141,8 +151,13 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       if (refused) return refused;
       rememberBindings(req, bindings);
       const { gw, app } = current;
-      if (!apps || incoming.url?.startsWith('/_auth')) return app.fetch(req, env);
-      return serveProxied(gw, req, env, isAlreadySent).then((res) => res ?? app.fetch(req, env));
+      // The gateway's own endpoints read their bodies themselves: a held 100 Continue goes out first.
+      const endpoint = () => {
+        releaseContinue(bindings.outgoing);
+        return app.fetch(req, env);
+      };
+      if (!apps || incoming.url?.startsWith('/_auth')) return endpoint();
+      return serveProxied(gw, req, env, isAlreadySent).then((res) => res ?? endpoint());
     });
   const listener = honoListener(true);
   const endpointListener = honoListener(false);
@@ -195,25 +210,39 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
       // unreadableRequests) rather than Node's bare one.
       requireHostHeader: false,
     } as http.ServerOptions,
-    (req, res) => {
-      // A pipelined request waits until the answers before it are written (Node queues its response
-      // until then): if one of those closes the connection (the client's `Connection: close`, a
-      // refusal, draining), it is never served, so it cannot reach an upstream whose answer nobody
-      // would read.
-      if (!res.socket) {
-        const socket = req.socket;
-        const serve = () => {
-          socket.off('close', drop);
-          onRequest(req, res);
-        };
-        const drop = () => res.off('socket', serve);
-        res.once('socket', serve);
-        socket.once('close', drop);
-        return;
-      }
-      onRequest(req, res);
-    },
+    onHttpRequest,
   );
+  // Expect: 100-continue: Node would send `100 Continue` at once, before the gateway decides, and a
+  // client would upload its whole body only to be refused. With this listener Node sends nothing:
+  // the gateway writes the 100 when it forwards the body or an endpoint reads it (releaseContinue),
+  // and a refusal goes out without one (closing the connection, unless there is no body).
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const te = req.headers['transfer-encoding'];
+    const cl = req.headers['content-length'];
+    if (te !== undefined || (cl !== undefined && cl !== '0')) holdContinue(res);
+    // A request that says it has no body needs no 100, and its connection can carry the next
+    // request: Node would close it after an answer sent without a 100 (its `_expect_continue`).
+    else (res as http.ServerResponse & { _expect_continue?: boolean })._expect_continue = false;
+    onHttpRequest(req, res);
+  });
+  function onHttpRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // A pipelined request waits until the answers before it are written (Node queues its response
+    // until then): if one of those closes the connection (the client's `Connection: close`, a
+    // refusal, draining), it is never served, so it cannot reach an upstream whose answer nobody
+    // would read.
+    if (!res.socket) {
+      const socket = req.socket;
+      const serve = () => {
+        socket.off('close', drop);
+        onRequest(req, res);
+      };
+      const drop = () => res.off('socket', serve);
+      res.once('socket', serve);
+      socket.once('close', drop);
+      return;
+    }
+    onRequest(req, res);
+  }
   /** One request, once its turn on the connection has come. */
   function onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     inFlight++;
@@ -325,6 +354,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   // The admin listener stays up while draining, so readiness can say "draining"; it closes last.
   /** Cuts what is still open, then closes the admin listener, the upstream pools and the store client. */
   const stopNow = async (serverClosed: Promise<void>) => {
+    upgradeRegistry.close();
     forwarder.destroyUpgrades();
     // Upgrade requests still waiting for the upstream: closing the client aborts the upstream request.
     for (const socket of upgrading) socket.destroy();

@@ -27,7 +27,15 @@ export interface GatewayStores {
 
 export function createGatewayStores(
   config: ResolvedConfig,
-  opts: { store?: SharedStore; local?: SharedStore; log: Logger; metrics: GatewayMetrics; now: () => number },
+  opts: {
+    store?: SharedStore;
+    local?: SharedStore;
+    log: Logger;
+    metrics: GatewayMetrics;
+    now: () => number;
+    /** Told the store keys of every revocation recorded here or announced by another instance. */
+    onRevocation?: (keys: readonly string[]) => void;
+  },
 ): GatewayStores {
   const settings = config.store;
   const local = opts.local ?? createMemoryStore({ now: opts.now });
@@ -46,7 +54,13 @@ export function createGatewayStores(
     store,
     shared,
     settings,
-    revocations: createRevocationList({ local, shared: shared ? store : undefined, onError: settings.onError.revocation, now: opts.now }),
+    revocations: createRevocationList({
+      local,
+      shared: shared ? store : undefined,
+      onError: settings.onError.revocation,
+      now: opts.now,
+      onChange: opts.onRevocation,
+    }),
     signInStarts: settings.signInStarts
       ? windowLimiter(store, 'start', { max: settings.signInStarts.max, windowSeconds: settings.signInStarts.window })
       : undefined,

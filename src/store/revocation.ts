@@ -2,8 +2,12 @@ import { flatCopy } from '../memo';
 import { storeKeys } from './keys';
 import { StoreUnavailableError, type SharedStore } from './types';
 
-/** The store keys one check reads: the session's, the token family's, then the user's not-before time. */
-async function keysToCheck(q: RevocationQuery): Promise<readonly string[]> {
+/**
+ * The store keys one check reads: the session's, the token family's, then the user's not-before
+ * time. A change notice naming one of them may change the verdict (the Node runtime matches open
+ * upgraded connections against them).
+ */
+export async function revocationKeys(q: RevocationQuery): Promise<readonly string[]> {
   const keys: string[] = [];
   if (q.sid) keys.push(await storeKeys.revokedSession(q.sub, q.sid));
   if (q.originJti) keys.push(await storeKeys.revokedOrigin(q.sub, q.originJti));
@@ -101,7 +105,17 @@ export interface RevocationList {
  * `closed` refuses to vouch (503), `open` falls back to what this instance knows (and the bound of
  * session.revalidateAfter).
  */
-export function createRevocationList(opts: { local: SharedStore; shared?: SharedStore; onError: FailMode; now?: () => number }): RevocationList {
+export function createRevocationList(opts: {
+  local: SharedStore;
+  shared?: SharedStore;
+  onError: FailMode;
+  now?: () => number;
+  /**
+   * Told the keys of every revocation this instance records or hears of from other instances (the
+   * change notices), once checks see it; the runtime closes open upgraded connections with it.
+   */
+  onChange?: (keys: readonly string[]) => void;
+}): RevocationList {
   const now = opts.now ?? Date.now;
   const stores = opts.shared ? [opts.local, opts.shared] : [opts.local];
 
@@ -115,6 +129,7 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
     (keys) => {
       changes++;
       for (const k of keys) kept.delete(k);
+      opts.onChange?.(keys);
     },
     () => {
       changes++;
@@ -140,6 +155,7 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
   const announce = async (keys: string[]) => {
     changes++;
     for (const k of keys) kept.delete(k);
+    opts.onChange?.(keys);
     await notices?.publish(keys).catch(() => {}); // unannounced, other instances still forget it within KEPT_MS
   };
 
@@ -186,7 +202,7 @@ export function createRevocationList(opts: { local: SharedStore; shared?: Shared
       return ok;
     },
     async check(q) {
-      const keys = checkKeys.get(q.sub, q.sid, q.originJti) ?? checkKeys.set(q.sub, q.sid, q.originJti, await keysToCheck(q));
+      const keys = checkKeys.get(q.sub, q.sid, q.originJti) ?? checkKeys.set(q.sub, q.sid, q.originJti, await revocationKeys(q));
       if (verdict(await opts.local.getMany(keys), q, true) === 'revoked') return 'revoked';
       if (!opts.shared) return 'ok';
       const known = keptValues(keys);

@@ -41,6 +41,8 @@ export async function startInProcessFleet(opts: {
   /** The emulator's clock. */
   emulatorNow?: () => number;
   logLevel?: LogLevel;
+  /** The gateways' periodic re-check of open upgraded connections (ms); default theirs (30 s). */
+  upgradeRecheckMs?: number;
 }): Promise<InProcessFleet> {
   const redis = await startRedis();
   const emulator = await startEmulator({ port: 0, now: opts.emulatorNow });
@@ -54,7 +56,15 @@ export async function startInProcessFleet(opts: {
   for (let i = 0; i < opts.size; i++) {
     const logger = createMemoryLogger(opts.logLevel ?? 'debug');
     const gwEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-    const gateway = await startNodeGateway({ config, port: 0, host: '127.0.0.1', logger, env: gwEnv, now: opts.now });
+    const gateway = await startNodeGateway({
+      config,
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      env: gwEnv,
+      now: opts.now,
+      upgradeRecheckMs: opts.upgradeRecheckMs,
+    });
     fleet.push({ gateway, logs: logger.lines, env: gwEnv });
   }
   emulator.setClientSettings(POOL, 'demo-gateway', {

@@ -1,0 +1,87 @@
+/**
+ * The registry of open upgraded connections (src/runtime/node-upgrades.ts) on the real revocation
+ * list over a real memory store, with links that count how they were ended: a revocation's keys
+ * close exactly the connections they name; the same notice twice (an instance hears its own notice
+ * back over pub/sub) closes a connection once; sign-out everywhere covers sessions created up to
+ * that second and not later ones; the periodic re-check finds a revocation nobody announced; a
+ * forgotten (closed) connection is never touched again.
+ */
+import { describe, expect, it } from 'vitest';
+import { createMemoryLogger } from '../../src/log';
+import { createUpgradeRegistry } from '../../src/runtime/node-upgrades';
+import { storeKeys } from '../../src/store/keys';
+import { createMemoryStore } from '../../src/store/memory';
+import { createRevocationList } from '../../src/store/revocation';
+
+function setup() {
+  const log = createMemoryLogger('debug');
+  const registry = createUpgradeRegistry({ check: (q) => list.check(q), log, recheckMs: 60_000 });
+  const local = createMemoryStore();
+  const list = createRevocationList({ local, onError: 'closed', onChange: (keys) => registry.changed(keys) });
+  const link = () => {
+    const ended = { revoked: 0, destroyed: 0 };
+    return { ended, link: { revoke: () => ended.revoked++, destroy: () => ended.destroyed++ } };
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+  return { registry, log, local, list, link, settle };
+}
+
+const closedLines = (log: ReturnType<typeof createMemoryLogger>) => log.lines.filter((l) => l.msg === 'upgraded connections closed: credentials revoked');
+
+describe('upgrade registry', () => {
+  it('a session revocation closes that session only, once, even when its notice arrives twice', async () => {
+    const { registry, log, list, link, settle } = setup();
+    const a = link();
+    const b = link();
+    registry.add(a.link, { sub: 'u1', sid: 's1', originJti: 'j1', issuedAt: 100 });
+    registry.add(b.link, { sub: 'u1', sid: 's2', originJti: 'j2', issuedAt: 100 });
+    await settle();
+    await list.revoke({ sub: 'u1', sid: 's1', originJti: 'j1', sessionUntilSec: 2e9, originUntilSec: 2e9 });
+    await settle();
+    expect(a.ended.revoked).toBe(1);
+    // The same keys again (the link's sockets are still closing), as the instance's own pub/sub notice would bring them back.
+    registry.changed([await storeKeys.revokedSession('u1', 's1'), await storeKeys.revokedOrigin('u1', 'j1')]);
+    await settle();
+    expect(a.ended).toEqual({ revoked: 1, destroyed: 0 });
+    expect(b.ended).toEqual({ revoked: 0, destroyed: 0 });
+    expect(closedLines(log).map((l) => [l.count, l.trigger])).toEqual([[1, 'revocation']]);
+    registry.close();
+  });
+
+  it("sign-out everywhere closes the user's connections issued up to that second, not later ones nor another user's", async () => {
+    const { registry, list, link, settle } = setup();
+    const early = link();
+    const same = link();
+    const later = link();
+    const other = link();
+    registry.add(early.link, { sub: 'u2', sid: 'a', issuedAt: 100 });
+    registry.add(same.link, { sub: 'u2', sid: 'b', issuedAt: 200 });
+    registry.add(later.link, { sub: 'u2', sid: 'c', issuedAt: 201 });
+    registry.add(other.link, { sub: 'u3', sid: 'd', issuedAt: 100 });
+    await settle();
+    await list.revokeUserBefore('u2', 200, 86_400);
+    await settle();
+    expect([early.ended.revoked, same.ended.revoked, later.ended.revoked, other.ended.revoked]).toEqual([1, 1, 0, 0]);
+    registry.close();
+  });
+
+  it('the periodic re-check finds a revocation written with no notice; a forgotten connection is left alone', async () => {
+    const { registry, log, local, link, settle } = setup();
+    const open = link();
+    const gone = link();
+    registry.add(open.link, { sub: 'u4', sid: 'x', issuedAt: 100 });
+    const forget = registry.add(gone.link, { sub: 'u4', sid: 'y', issuedAt: 100 });
+    await settle();
+    forget();
+    expect(registry.size).toBe(1);
+    await local.set(await storeKeys.notBefore('u4'), '150', 60_000);
+    expect(await registry.recheckAll()).toBe(1);
+    expect(open.ended).toEqual({ revoked: 1, destroyed: 0 });
+    expect(gone.ended).toEqual({ revoked: 0, destroyed: 0 });
+    // Revoked once: a second round does not end it again while its sockets close.
+    expect(await registry.recheckAll()).toBe(0);
+    expect(open.ended.revoked).toBe(1);
+    expect(closedLines(log).map((l) => [l.count, l.trigger])).toEqual([[1, 'periodic']]);
+    registry.close();
+  });
+});
