@@ -450,15 +450,23 @@ end
   const cpuOf = (name: string) => cell(name, 'cpu');
   const vsRaw = (us: number) => (Number.isFinite(rawCpu) ? ` (${(us / rawCpu).toFixed(2)} × the raw proxy's ${rawCpu.toFixed(0)} µs)` : '');
   const sessionCpu = cpuOf('gateway session cookie');
-  if (Number.isFinite(sessionCpu)) targets.push({ target: 'session cookie CPU ≤ 120 µs/request', value: `${sessionCpu.toFixed(0)} µs${vsRaw(sessionCpu)}`, met: sessionCpu <= 120 });
-  if (Number.isFinite(oneCookie / honoRps)) targets.push({ target: 'session req/s ≥ 1.5 × Hono + fetch', value: `${(oneCookie / honoRps).toFixed(2)} ×`, met: oneCookie / honoRps >= 1.5 });
-  if (Number.isFinite(oneCookie / rawRps)) targets.push({ target: 'session req/s ≥ 0.5 × raw undici', value: `${(oneCookie / rawRps).toFixed(2)} ×`, met: oneCookie / rawRps >= 0.5 });
+  if (Number.isFinite(sessionCpu))
+    targets.push({ target: 'session cookie CPU ≤ 120 µs/request', value: `${sessionCpu.toFixed(0)} µs${vsRaw(sessionCpu)}`, met: sessionCpu <= 120 });
+  if (Number.isFinite(oneCookie / honoRps))
+    targets.push({ target: 'session req/s ≥ 1.5 × Hono + fetch', value: `${(oneCookie / honoRps).toFixed(2)} ×`, met: oneCookie / honoRps >= 1.5 });
+  if (Number.isFinite(oneCookie / rawRps))
+    targets.push({ target: 'session req/s ≥ 0.5 × raw undici', value: `${(oneCookie / rawRps).toFixed(2)} ×`, met: oneCookie / rawRps >= 0.5 });
   const publicCpu = cpuOf('gateway /public (bypass)');
-  if (Number.isFinite(publicCpu)) targets.push({ target: '/public CPU ≤ 100 µs/request', value: `${publicCpu.toFixed(0)} µs${vsRaw(publicCpu)}`, met: publicCpu <= 100 });
+  if (Number.isFinite(publicCpu))
+    targets.push({ target: '/public CPU ≤ 100 µs/request', value: `${publicCpu.toFixed(0)} µs${vsRaw(publicCpu)}`, met: publicCpu <= 100 });
   const bearerCpu = cpuOf('gateway bearer token');
   if (Number.isFinite(bearerCpu / sessionCpu)) {
     const off = bearerCpu / sessionCpu - 1;
-    targets.push({ target: 'bearer CPU within 10 % of session', value: `${bearerCpu.toFixed(0)} against ${sessionCpu.toFixed(0)} µs (${off >= 0 ? '+' : ''}${(100 * off).toFixed(0)} %)`, met: Math.abs(off) <= 0.1 });
+    targets.push({
+      target: 'bearer CPU within 10 % of session',
+      value: `${bearerCpu.toFixed(0)} against ${sessionCpu.toFixed(0)} µs (${off >= 0 ? '+' : ''}${(100 * off).toFixed(0)} %)`,
+      met: Math.abs(off) <= 0.1,
+    });
   }
   for (const [label, name] of [
     ['stale cookie', 'gateway stale session cookie'],
