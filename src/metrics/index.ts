@@ -24,6 +24,8 @@ export interface MetricSources {
   tokens?: () => { cacheHits: number; cacheMisses: number };
   users?: () => { calls: number; memoryHits: number; sharedHits: number };
   sessions?: () => { hits: number; misses: number };
+  /** Upgraded connections (WebSockets): open now, and those the gateway ended by why (Node). */
+  upgrades?: () => { open: number; closed: Readonly<Record<'revoked' | 'lifetime' | 'drain', number>> };
 }
 
 export interface GatewayMetrics {

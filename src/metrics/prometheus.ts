@@ -142,12 +142,12 @@ export class MetricsRegistry {
     };
   }
 
-  /** A counter whose value is read at scrape time (totals kept elsewhere, e.g. cache statistics). */
-  collected(name: string, help: string, labelNames: readonly string[], read: () => Array<[string[], number]>): void {
+  /** A counter (or gauge) whose value is read at scrape time (totals kept elsewhere, e.g. cache statistics). */
+  collected(name: string, help: string, labelNames: readonly string[], read: () => Array<[string[], number]>, type: 'counter' | 'gauge' = 'counter'): void {
     const full = `${this.prefix}${name}`;
     this.families.push({
       render(out) {
-        out.push(`# HELP ${full} ${help}`, `# TYPE ${full} counter`);
+        out.push(`# HELP ${full} ${help}`, `# TYPE ${full} ${type}`);
         for (const [labels, value] of read()) out.push(`${full}${labelText(labelNames, labels)} ${num(value)}`);
       },
     });
@@ -176,6 +176,20 @@ export function createGatewayMetrics(): GatewayMetrics {
     const s = sources.sessions?.();
     if (s) rows.push([['sessions', 'hit'], s.hits], [['sessions', 'miss'], s.misses]);
     return rows;
+  });
+  r.collected(
+    'upgrades_open',
+    'Upgraded connections (WebSockets) open now.',
+    [],
+    () => {
+      const u = sources.upgrades?.();
+      return u ? [[[], u.open]] : [];
+    },
+    'gauge',
+  );
+  r.collected('upgrades_closed_total', 'Upgraded connections the gateway ended, by reason (revoked, lifetime, drain).', ['reason'], () => {
+    const u = sources.upgrades?.();
+    return u ? (['revoked', 'lifetime', 'drain'] as const).map((reason) => [[reason], u.closed[reason]]) : [];
   });
   return {
     render: () => r.render(),

@@ -91,16 +91,33 @@ export interface NodeForwarderOptions {
   registry?: UpgradeRegistry;
 }
 
+/** Why the gateway itself ended an upgraded connection (metrics: upgrades_closed_total{reason}). */
+export type UpgradeEnd = 'revoked' | 'lifetime' | 'drain';
+
+/** Upgraded connections open now, and those the gateway ended, by why (a close by either peer is not counted). */
+export interface UpgradeStats {
+  open: number;
+  closed: Readonly<Record<UpgradeEnd, number>>;
+}
+
+/** The forwarder's upgraded connections: the open ones (the drain ends them) and what ended the others. */
+interface UpgradeBook {
+  /** `endedBy` counts the reason unless another came first (then false). */
+  open: Set<{ destroy(): void; endedBy(reason: UpgradeEnd): boolean }>;
+  closed: Record<UpgradeEnd, number>;
+}
+
 export interface NodeForwarder {
   forward: Forwarder;
   /** Ends every upgraded connection (drain deadline). */
   destroyUpgrades(): number;
+  upgradeStats(): UpgradeStats;
   close(): Promise<void>;
 }
 
 export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder {
   const agent = new Agent({ keepAliveTimeout: o.keepAliveTimeout ?? 10_000, connections: o.connections ?? 256 });
-  const upgrades = new Set<{ destroy(): void }>();
+  const upgrades: UpgradeBook = { open: new Set(), closed: { revoked: 0, lifetime: 0, drain: 0 } };
 
   const forward: Forwarder = (req, opts) => {
     const bindings = req instanceof NodeRequestView ? req.bindings : bindingsByRequest.get(req);
@@ -137,10 +154,14 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
   return {
     forward,
     destroyUpgrades() {
-      const n = upgrades.size;
-      for (const u of upgrades) u.destroy();
+      const n = upgrades.open.size;
+      for (const u of upgrades.open) {
+        u.endedBy('drain');
+        u.destroy();
+      }
       return n;
     },
+    upgradeStats: () => ({ open: upgrades.open.size, closed: { ...upgrades.closed } }),
     close: () => agent.close(),
   };
 }
@@ -187,7 +208,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     private readonly resolve: (r: Response) => void,
     private readonly reject: (e: unknown) => void,
     private readonly upgrade: NodeBindings['upgrade'],
-    private readonly upgrades: Set<{ destroy(): void }>,
+    private readonly upgrades: UpgradeBook,
     private readonly registry: UpgradeRegistry | undefined,
   ) {
     this.res = bindings.outgoing;
@@ -284,12 +305,23 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     // 1008 close frame between two of them (else, mid-frame, a cut).
     const frames = this.opts.revocation && this.registry && isWebSocket(this.bindings.incoming.headers.upgrade) ? new FrameBoundary() : undefined;
     let closing = false;
+    // The first reason the gateway ends it for is the one counted (a revocation's close frame may
+    // still be on its way when the lifetime ends, say).
+    let ended = false;
+    const endedBy = (reason: UpgradeEnd): boolean => {
+      if (ended) return false;
+      ended = true;
+      this.upgrades.closed[reason]++;
+      return true;
+    };
     const link = {
+      endedBy,
       destroy: () => {
         client.destroy();
         upstream.destroy();
       },
       revoke: () => {
+        if (!endedBy('revoked')) return;
         if (!frames?.canClose() || client.destroyed || !client.writable) return link.destroy();
         closing = true;
         upstream.unpipe(client);
@@ -303,18 +335,21 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
         client.once('close', () => clearTimeout(cut));
       },
     };
-    this.upgrades.add(link);
+    this.upgrades.open.add(link);
     let timer: NodeJS.Timeout | undefined;
     if (this.opts.closeAfterMs !== undefined) {
       // setTimeout caps at ~24.8 days; a session is never that long.
-      timer = setTimeout(link.destroy, Math.max(0, Math.min(this.opts.closeAfterMs, 2 ** 31 - 1)));
+      const lifetimeEnded = () => {
+        if (endedBy('lifetime')) link.destroy();
+      };
+      timer = setTimeout(lifetimeEnded, Math.max(0, Math.min(this.opts.closeAfterMs, 2 ** 31 - 1)));
       timer.unref();
     }
     // Sign-out, sign-out everywhere or a revoked token family closes it too (./node-upgrades.ts).
     const forget = this.opts.revocation && this.registry ? this.registry.add(link, this.opts.revocation) : undefined;
     const finish = () => {
       clearTimeout(timer);
-      this.upgrades.delete(link);
+      this.upgrades.open.delete(link);
       forget?.();
       // A revocation's close frame is on its way to the client: only the upstream goes now.
       if (closing) upstream.destroy();

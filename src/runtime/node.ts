@@ -112,6 +112,8 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   const idpFetch = createIdpFetch();
   const metrics = opts.metrics ?? createGatewayMetrics();
   metrics.buildInfo.set({ version: GATEWAY_VERSION, runtime: `node ${process.versions.node}` }, 1);
+  // The forwarder outlives config reloads, and so do its upgraded connections.
+  metrics.sources.upgrades = () => forwarder.upgradeStats();
   const audit = opts.audit ?? auditSinkFor(opts.config, batched);
   let draining = false;
   // This process's memory outlives config reloads: what it revoked stays revoked.
