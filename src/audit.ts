@@ -43,7 +43,9 @@ export function auditLine(event: AuditEvent): string {
   if (Object.getPrototypeOf(event) === Object.prototype) {
     let plain = true;
     for (const k in event) {
-      if (k === 'stream' || isReorderingKey(k)) {
+      // An array index starts with a digit: only such names need the (remembered) full check.
+      const first = k.charCodeAt(0);
+      if (k === 'stream' || k === 'toJSON' || (first >= 48 && first <= 57 && isReorderingKey(k))) {
         plain = false;
         break;
       }

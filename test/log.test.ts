@@ -44,6 +44,24 @@ describe('log lines (written without building the merged object when that gives 
     });
   }
 
+  it('checks every name that differs from the line before, wherever it comes: a known prefix never lets a sensitive, index-like or base name through', () => {
+    const lines: string[] = [];
+    const log = createLogger({ sink: (l) => lines.push(l), now: () => TIME }).child({ requestId: 'r1' });
+    const seq: LogFields[] = [
+      { method: 'GET', path: '/a', status: 200 },
+      { method: 'GET', path: '/b', status: 200 },
+      { method: 'GET', path: '/c', accessToken: 'eyJ.secret' },
+      { method: 'GET', path: '/d', status: 200, '3': 'three' },
+      { method: 'GET', requestId: 'r2' },
+      { method: 'GET', path: '/e' },
+      { method: 'GET', path: '/f', status: 200, cookie: 'c=1' },
+    ];
+    for (const f of seq) log.info('request', f);
+    expect(lines).toEqual(seq.map((f) => expected(TIME.toISOString(), 'info', 'request', { requestId: 'r1' }, f)));
+    expect(lines.join('\n')).not.toContain('eyJ.secret');
+    expect(lines.join('\n')).not.toContain('c=1');
+  });
+
   it('copies inherited fields as the object construction does', () => {
     const fields = Object.create({ inherited: 'yes' }) as LogFields;
     fields.own = 1;
