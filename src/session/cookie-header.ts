@@ -43,7 +43,7 @@ export function parseCookieHeader(header: string | null | undefined): CookiePair
 // The request core reads the same Cookie header in several places per request: each realm's session
 // store (strip, detect, read), the login state, the CSRF check. The last parse is kept for all of
 // them; comparing the header is a pointer comparison for the same string, a memcmp for an equal copy,
-// and stops at the first character for another session's cookie.
+// and stops at the first differing character for another session's cookie.
 let lastHeader: string | null | undefined;
 let lastPairs: readonly CookiePair[] = Object.freeze([]);
 
