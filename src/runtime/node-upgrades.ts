@@ -111,6 +111,10 @@ export function createUpgradeRegistry(opts: {
         if (e.gone) return;
         e.keys = keys;
         index(e);
+        // A revocation since the request's own check (a sign-out while the upstream was still
+        // accepting the upgrade, or a notice before these keys were indexed) named no connection:
+        // one check now, or it would stay open until the periodic re-check.
+        void checkSome([e], 'opened');
       });
       if (!timer) {
         timer = setInterval(() => void checkSome(entries, 'periodic'), recheckMs);

@@ -85,3 +85,22 @@ describe('upgrade registry', () => {
     registry.close();
   });
 });
+
+describe('upgrade registry: a revocation before the connection is indexed', () => {
+  it('a notice that arrives before the keys are indexed (or before the connection opened) still closes it, once', async () => {
+    const { registry, log, list, link, settle } = setup();
+    const early = link();
+    const other = link();
+    // Revoked (and announced) before the connection is registered: no connection had those keys yet.
+    await list.revoke({ sub: 'u5', sid: 's5', sessionUntilSec: 2e9, originUntilSec: 2e9 });
+    registry.add(early.link, { sub: 'u5', sid: 's5', issuedAt: 100 });
+    registry.add(other.link, { sub: 'u5', sid: 's6', issuedAt: 100 });
+    // The same notice again at once, before the keys are indexed.
+    registry.changed([await storeKeys.revokedSession('u5', 's5')]);
+    await settle();
+    expect(early.ended).toEqual({ revoked: 1, destroyed: 0 });
+    expect(other.ended).toEqual({ revoked: 0, destroyed: 0 });
+    expect(closedLines(log).map((l) => [l.count, l.trigger])).toEqual([[1, 'opened']]);
+    registry.close();
+  });
+});
