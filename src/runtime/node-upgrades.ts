@@ -77,8 +77,14 @@ export function createUpgradeRegistry(opts: {
         if (e.gone || e.revoked) return false;
         if (verdict === 'revoked') {
           e.revoked = true;
-          if (e.link.revoke) e.link.revoke();
-          else e.link.destroy();
+          // A close frame that cannot be written (a socket in a state nobody foresaw) must not
+          // become an unhandled rejection, which would end the process: the cut then.
+          try {
+            if (e.link.revoke) e.link.revoke();
+            else e.link.destroy();
+          } catch {
+            e.link.destroy();
+          }
           return true;
         }
       } while (e.again);

@@ -104,3 +104,51 @@ describe('upgrade registry: a revocation before the connection is indexed', () =
     registry.close();
   });
 });
+
+describe('upgrade registry: failures and resources', () => {
+  it('a link whose revoke throws is destroyed instead, and the registry goes on (no unhandled rejection)', async () => {
+    const { registry, list, settle } = setup();
+    const ended = { destroyed: 0 };
+    const throwing = {
+      revoke: () => {
+        throw new Error('socket already ended');
+      },
+      destroy: () => ended.destroyed++,
+    };
+    registry.add(throwing, { sub: 'u6', sid: 's6', issuedAt: 100 });
+    await settle();
+    await list.revoke({ sub: 'u6', sid: 's6', sessionUntilSec: 2e9, originUntilSec: 2e9 });
+    await settle();
+    expect(ended.destroyed).toBe(1);
+    expect(await registry.recheckAll()).toBe(0);
+    registry.close();
+  });
+
+  it('a store whose check throws closes nothing; the periodic check runs only while connections are open', async () => {
+    const log = createMemoryLogger('debug');
+    let calls = 0;
+    let fail = true;
+    const registry = createUpgradeRegistry({
+      check: async () => {
+        calls++;
+        if (fail) throw new Error('store exploded');
+        return 'ok';
+      },
+      log,
+      recheckMs: 5,
+    });
+    const ended = { revoked: 0, destroyed: 0 };
+    const forget = registry.add({ revoke: () => ended.revoked++, destroy: () => ended.destroyed++ }, { sub: 'u7', sid: 's7', issuedAt: 100 });
+    for (let i = 0; i < 400 && calls < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(ended).toEqual({ revoked: 0, destroyed: 0 });
+    fail = false;
+    forget();
+    expect(registry.size).toBe(0);
+    const after = calls;
+    await new Promise((r) => setTimeout(r, 60));
+    // No connection: no timer, no check.
+    expect(calls).toBe(after);
+    registry.close();
+  });
+});
