@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src/log';
-import { createUpgradeRegistry } from '../../src/runtime/node-upgrades';
+import { createUpgradeRegistry, RECHECK_CONCURRENCY } from '../../src/runtime/node-upgrades';
 import { storeKeys } from '../../src/store/keys';
 import { createMemoryStore } from '../../src/store/memory';
 import { createRevocationList } from '../../src/store/revocation';
@@ -149,6 +149,39 @@ describe('upgrade registry: failures and resources', () => {
     await new Promise((r) => setTimeout(r, 60));
     // No connection: no timer, no check.
     expect(calls).toBe(after);
+    registry.close();
+  });
+});
+
+describe('upgrade registry: the cost of the periodic re-check', () => {
+  it('a round over many open connections checks each once, never more than RECHECK_CONCURRENCY at a time', async () => {
+    const log = createMemoryLogger('debug');
+    let inFlight = 0;
+    let most = 0;
+    const seen = new Map<string, number>();
+    const registry = createUpgradeRegistry({
+      check: async (q) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        seen.set(q.sid!, (seen.get(q.sid!) ?? 0) + 1);
+        // Every check waits a turn, so the round's checks overlap as much as it lets them.
+        await new Promise<void>((r) => setImmediate(r));
+        inFlight--;
+        return 'ok';
+      },
+      log,
+      recheckMs: 60_000,
+    });
+    const n = RECHECK_CONCURRENCY * 3 + 5;
+    for (let i = 0; i < n; i++) registry.add({ destroy: () => {} }, { sub: 'many', sid: `s${i}`, issuedAt: 100 });
+    // The checks made on registration first.
+    for (let i = 0; i < 400 && [...seen.values()].reduce((a, b) => a + b, 0) < n; i++) await new Promise((r) => setTimeout(r, 5));
+    seen.clear();
+    most = 0;
+    expect(await registry.recheckAll()).toBe(0);
+    expect(seen.size).toBe(n);
+    expect([...seen.values()].every((c) => c === 1)).toBe(true);
+    expect(most).toBe(RECHECK_CONCURRENCY);
     registry.close();
   });
 });
