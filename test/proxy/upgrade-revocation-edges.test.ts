@@ -7,7 +7,8 @@
  * - the 1008 close frame goes only between two upstream frames: after frames that came with the 101
  *   in one write, after a frame with a 64-bit length whose head and payload came split at awkward
  *   boundaries; in the middle of a 64-bit frame head the connection is cut with no close frame;
- *   after the upstream's own close frame (and data it sent after it) no close frame is added.
+ *   after the upstream's own close frame (and data it sent after it) no close frame is added;
+ * - a logout of one realm closes that realm's connection and not the same user's in the other realm.
  * Each client receives exactly the upstream's bytes, then (where it can go) the gateway's close frame.
  */
 import { createHash } from 'node:crypto';
@@ -216,5 +217,30 @@ describe('open WebSockets and revocation, at the edges', () => {
     await client.closed;
     await upstream.closed;
     expect(client.after().toString('hex')).toBe(Buffer.concat([close, after]).toString('hex'));
+  });
+  it("a logout of one realm closes that realm's WebSocket only; the same user's session in the other realm keeps its own", async () => {
+    const b = new TestBrowser();
+    await b.signIn(`${stack.url}/shop/`, 'bob', 'Bob-Passw0rd!');
+    await b.signIn(`${stack.url}/merchant/`, 'bob', 'Bob-Passw0rd!');
+    const cookie = b.cookieHeader(stack.url)!;
+    const shop = await opened(cookie, '/shop/live');
+    const merchant = await opened(cookie, '/merchant/live');
+    expect((await b.request(`${stack.url}/_auth/logout?realm=merchant`)).status).toBe(302);
+    expect(await until(() => merchant.client.after().length >= CLOSE_1008.length)).toBe(true);
+    expect(merchant.client.after().toString('hex')).toBe(CLOSE_1008.toString('hex'));
+    await merchant.upstream.closed;
+    // The buyer realm's connection still carries the upstream's frames, and nothing else came.
+    const hello = frame(0x1, Buffer.from('still'));
+    shop.socket.write(hello);
+    expect(await until(() => shop.client.after().length >= hello.length)).toBe(true);
+    expect(shop.client.after().toString('hex')).toBe(hello.toString('hex'));
+    expect(shop.client.socket.destroyed).toBe(false);
+    // Then the buyer realm's logout closes it.
+    expect((await b.request(`${stack.url}/_auth/logout`)).status).toBe(302);
+    expect(await until(() => shop.client.after().length >= hello.length + CLOSE_1008.length)).toBe(true);
+    expect(shop.client.after().toString('hex')).toBe(Buffer.concat([hello, CLOSE_1008]).toString('hex'));
+    await shop.upstream.closed;
+    merchant.client.socket.destroy();
+    shop.client.socket.destroy();
   });
 });
