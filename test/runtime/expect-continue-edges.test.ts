@@ -5,7 +5,7 @@
  * get their 100 in turn; an allowed request whose upstream is down gets its 100 and then the
  * catalogue's 502; the gateway's own endpoints (/_auth/me, /_auth/verify) answer and never leave a
  * body waiting for a 100; an HTTP/1.0 client's Expect is not answered with a 100 (RFC 9110
- * §10.1.1) and its body is forwarded; an expectation other than 100-continue gets the catalogue's
+ * §10.1.1) and its body is forwarded; chunked bodies (two pipelined) get their 100s in turn; an expectation other than 100-continue gets the catalogue's
  * 417 with a request id and a log line, and never reaches the upstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,5 +188,21 @@ describe('Expect: 100-continue at the edges', () => {
     await c.closed;
     expect(targets(before)).toEqual([]);
     expect(stack.logs.some((l) => l.msg === 'request refused' && l.requestId === body.request_id)).toBe(true);
+  });
+  it('a chunked body with Expect: the 100 first, then the chunks reach the upstream as sent; two such requests pipelined each get theirs in turn', async () => {
+    const before = up.received.length;
+    const chunked = '5\r\nhello\r\n0\r\n\r\n';
+    const c = await connection();
+    const post = (target: string) => head(target, ['Transfer-Encoding: chunked', 'Expect: 100-continue']);
+    c.client.write(`${post('/public/chunk1')}`);
+    await c.until(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+    c.client.write(`${chunked}${post('/public/chunk2')}`);
+    await c.until(/\r\n\r\nokHTTP\/1\.1 100 Continue\r\n\r\n$/);
+    c.client.write(chunked);
+    await c.until(/\r\n\r\nok[\s\S]*\r\n\r\nok$/);
+    expect(responses(c.text()).map((r) => r.lines[0])).toEqual(['HTTP/1.1 100 Continue', 'HTTP/1.1 200 OK', 'HTTP/1.1 100 Continue', 'HTTP/1.1 200 OK']);
+    expect(targets(before)).toEqual(['POST /public/chunk1 HTTP/1.1', 'POST /public/chunk2 HTTP/1.1']);
+    expect(up.received.slice(before).map((e) => e.body.toString('latin1'))).toEqual([chunked, chunked]);
+    c.client.destroy();
   });
 });
