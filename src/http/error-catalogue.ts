@@ -11,6 +11,7 @@ export const ErrorCode = {
   BadRequest: 'bad_request',
   RequestTimeout: 'request_timeout',
   HeadersTooLarge: 'headers_too_large',
+  ExpectationFailed: 'expectation_failed',
   BadPath: 'bad_path',
   NotFound: 'not_found',
   MethodNotAllowed: 'method_not_allowed',
@@ -123,6 +124,14 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     log: 'the request had more header lines or bytes than listen.maxHeaderCount / listen.maxHeaderSize',
     message: () => 'The request has more header lines or bytes than the gateway accepts.',
     action: () => 'Clear the cookies of this site and try again.',
+  },
+  expectation_failed: {
+    status: 417,
+    title: 'Expectation failed',
+    level: 'info',
+    log: 'refused: an Expect value other than 100-continue',
+    message: () => 'The gateway meets no expectation but 100-continue.',
+    action: () => 'Send the request without the Expect header, or with Expect: 100-continue.',
   },
   bad_path: {
     status: 400,

@@ -16,6 +16,13 @@ import { revocationKeys, type RevocationVerdict } from '../store/revocation';
 /** How often every open upgraded connection is checked again when no notice said anything (ms). */
 export const UPGRADE_RECHECK_MS = 30_000;
 
+/**
+ * Most revocation checks one round has in flight at once (a store call each: with Redis one MGET
+ * of the connection's two or three keys). 10,000 open connections are 10,000 calls every 30 s,
+ * 32 at a time, rather than 10,000 queued on the store's connection at once.
+ */
+export const RECHECK_CONCURRENCY = 32;
+
 export interface UpgradeLink {
   /** Ends the connection on both sides. */
   destroy(): void;
@@ -77,8 +84,14 @@ export function createUpgradeRegistry(opts: {
         if (e.gone || e.revoked) return false;
         if (verdict === 'revoked') {
           e.revoked = true;
-          if (e.link.revoke) e.link.revoke();
-          else e.link.destroy();
+          // A close frame that cannot be written (a socket in a state nobody foresaw) must not
+          // become an unhandled rejection, which would end the process: the cut then.
+          try {
+            if (e.link.revoke) e.link.revoke();
+            else e.link.destroy();
+          } catch {
+            e.link.destroy();
+          }
           return true;
         }
       } while (e.again);
@@ -89,8 +102,13 @@ export function createUpgradeRegistry(opts: {
   };
 
   const checkSome = async (list: Iterable<Entry>, why: string): Promise<number> => {
-    const results = await Promise.all([...list].map(checkOne));
-    const count = results.filter(Boolean).length;
+    // In slices: a round over many connections is spread over the store, not one burst of calls.
+    const all = [...list];
+    let count = 0;
+    for (let i = 0; i < all.length; i += RECHECK_CONCURRENCY) {
+      const results = await Promise.all(all.slice(i, i + RECHECK_CONCURRENCY).map(checkOne));
+      for (const closed of results) if (closed) count++;
+    }
     if (count > 0) opts.log.info('upgraded connections closed: credentials revoked', { count, trigger: why });
     return count;
   };
@@ -111,6 +129,10 @@ export function createUpgradeRegistry(opts: {
         if (e.gone) return;
         e.keys = keys;
         index(e);
+        // A revocation since the request's own check (a sign-out while the upstream was still
+        // accepting the upgrade, or a notice before these keys were indexed) named no connection:
+        // one check now, or it would stay open until the periodic re-check.
+        void checkSome([e], 'opened');
       });
       if (!timer) {
         timer = setInterval(() => void checkSome(entries, 'periodic'), recheckMs);

@@ -227,6 +227,14 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
     else (res as http.ServerResponse & { _expect_continue?: boolean })._expect_continue = false;
     onHttpRequest(req, res);
   });
+  // Any other expectation (RFC 9110 §10.1.1: 417 may be answered): the catalogue's answer and a
+  // log line, where Node would write a bare 417 and keep the connection; the body is never read.
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.shouldKeepAlive = false;
+    void unreadable.listener((r) =>
+      refusal(r, req, logger, 'Expect other than 100-continue', 'expectation_failed', 'The gateway meets no expectation but 100-continue.'),
+    )(req, res);
+  });
   function onHttpRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     // A pipelined request waits until the answers before it are written (Node queues its response
     // until then): if one of those closes the connection (the client's `Connection: close`, a

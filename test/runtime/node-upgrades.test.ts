@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src/log';
-import { createUpgradeRegistry } from '../../src/runtime/node-upgrades';
+import { createUpgradeRegistry, RECHECK_CONCURRENCY } from '../../src/runtime/node-upgrades';
 import { storeKeys } from '../../src/store/keys';
 import { createMemoryStore } from '../../src/store/memory';
 import { createRevocationList } from '../../src/store/revocation';
@@ -82,6 +82,106 @@ describe('upgrade registry', () => {
     expect(await registry.recheckAll()).toBe(0);
     expect(open.ended.revoked).toBe(1);
     expect(closedLines(log).map((l) => [l.count, l.trigger])).toEqual([[1, 'periodic']]);
+    registry.close();
+  });
+});
+
+describe('upgrade registry: a revocation before the connection is indexed', () => {
+  it('a notice that arrives before the keys are indexed (or before the connection opened) still closes it, once', async () => {
+    const { registry, log, list, link, settle } = setup();
+    const early = link();
+    const other = link();
+    // Revoked (and announced) before the connection is registered: no connection had those keys yet.
+    await list.revoke({ sub: 'u5', sid: 's5', sessionUntilSec: 2e9, originUntilSec: 2e9 });
+    registry.add(early.link, { sub: 'u5', sid: 's5', issuedAt: 100 });
+    registry.add(other.link, { sub: 'u5', sid: 's6', issuedAt: 100 });
+    // The same notice again at once, before the keys are indexed.
+    registry.changed([await storeKeys.revokedSession('u5', 's5')]);
+    await settle();
+    expect(early.ended).toEqual({ revoked: 1, destroyed: 0 });
+    expect(other.ended).toEqual({ revoked: 0, destroyed: 0 });
+    expect(closedLines(log).map((l) => [l.count, l.trigger])).toEqual([[1, 'opened']]);
+    registry.close();
+  });
+});
+
+describe('upgrade registry: failures and resources', () => {
+  it('a link whose revoke throws is destroyed instead, and the registry goes on (no unhandled rejection)', async () => {
+    const { registry, list, settle } = setup();
+    const ended = { destroyed: 0 };
+    const throwing = {
+      revoke: () => {
+        throw new Error('socket already ended');
+      },
+      destroy: () => ended.destroyed++,
+    };
+    registry.add(throwing, { sub: 'u6', sid: 's6', issuedAt: 100 });
+    await settle();
+    await list.revoke({ sub: 'u6', sid: 's6', sessionUntilSec: 2e9, originUntilSec: 2e9 });
+    await settle();
+    expect(ended.destroyed).toBe(1);
+    expect(await registry.recheckAll()).toBe(0);
+    registry.close();
+  });
+
+  it('a store whose check throws closes nothing; the periodic check runs only while connections are open', async () => {
+    const log = createMemoryLogger('debug');
+    let calls = 0;
+    let fail = true;
+    const registry = createUpgradeRegistry({
+      check: async () => {
+        calls++;
+        if (fail) throw new Error('store exploded');
+        return 'ok';
+      },
+      log,
+      recheckMs: 5,
+    });
+    const ended = { revoked: 0, destroyed: 0 };
+    const forget = registry.add({ revoke: () => ended.revoked++, destroy: () => ended.destroyed++ }, { sub: 'u7', sid: 's7', issuedAt: 100 });
+    for (let i = 0; i < 400 && calls < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(ended).toEqual({ revoked: 0, destroyed: 0 });
+    fail = false;
+    forget();
+    expect(registry.size).toBe(0);
+    const after = calls;
+    await new Promise((r) => setTimeout(r, 60));
+    // No connection: no timer, no check.
+    expect(calls).toBe(after);
+    registry.close();
+  });
+});
+
+describe('upgrade registry: the cost of the periodic re-check', () => {
+  it('a round over many open connections checks each once, never more than RECHECK_CONCURRENCY at a time', async () => {
+    const log = createMemoryLogger('debug');
+    let inFlight = 0;
+    let most = 0;
+    const seen = new Map<string, number>();
+    const registry = createUpgradeRegistry({
+      check: async (q) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        seen.set(q.sid!, (seen.get(q.sid!) ?? 0) + 1);
+        // Every check waits a turn, so the round's checks overlap as much as it lets them.
+        await new Promise<void>((r) => setImmediate(r));
+        inFlight--;
+        return 'ok';
+      },
+      log,
+      recheckMs: 60_000,
+    });
+    const n = RECHECK_CONCURRENCY * 3 + 5;
+    for (let i = 0; i < n; i++) registry.add({ destroy: () => {} }, { sub: 'many', sid: `s${i}`, issuedAt: 100 });
+    // The checks made on registration first.
+    for (let i = 0; i < 400 && [...seen.values()].reduce((a, b) => a + b, 0) < n; i++) await new Promise((r) => setTimeout(r, 5));
+    seen.clear();
+    most = 0;
+    expect(await registry.recheckAll()).toBe(0);
+    expect(seen.size).toBe(n);
+    expect([...seen.values()].every((c) => c === 1)).toBe(true);
+    expect(most).toBe(RECHECK_CONCURRENCY);
     registry.close();
   });
 });
