@@ -12,7 +12,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { downstreamRawHeaders, upstreamOrigin, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
 import { NodeRequestView, type NodeBindings } from './node-request';
 import type { UpgradeRegistry } from './node-upgrades';
-import { CLOSE_1008, FrameBoundary } from './ws-frames';
+import { CLOSE_1008, CLOSE_EXPIRED, FrameBoundary } from './ws-frames';
 
 export type { NodeBindings };
 
@@ -301,9 +301,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.res.detachSocket(client as never);
     client.write(`${text}\r\n`);
     if (this.upgrade!.head.length > 0) upstream.write(this.upgrade!.head);
-    // A WebSocket a revocation may close: the upstream's frames are watched, so the close can be a
-    // 1008 close frame between two of them (else, mid-frame, a cut).
-    const frames = this.opts.revocation && this.registry && isWebSocket(this.bindings.incoming.headers.upgrade) ? new FrameBoundary() : undefined;
+    // A WebSocket a revocation or the credentials' end may close: the upstream's frames are watched,
+    // so the close can be a 1008 close frame between two of them (else, mid-frame, a cut).
+    const closable = (this.opts.revocation !== undefined && this.registry !== undefined) || this.opts.closeAfterMs !== undefined;
+    const frames = closable && isWebSocket(this.bindings.incoming.headers.upgrade) ? new FrameBoundary() : undefined;
     let closing = false;
     // The first reason the gateway ends it for is the one counted (a revocation's close frame may
     // still be on its way when the lifetime ends, say).
@@ -321,26 +322,29 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
         upstream.destroy();
       },
       revoke: () => {
-        if (!endedBy('revoked')) return;
-        if (!frames?.canClose() || client.destroyed || !client.writable) return link.destroy();
-        closing = true;
-        upstream.unpipe(client);
-        client.unpipe(upstream);
-        upstream.destroy();
-        // What the client still sends (its own close frame) is read and dropped; its FIN ends the socket.
-        client.resume();
-        client.end(CLOSE_1008);
-        const cut = setTimeout(() => client.destroy(), 1000);
-        cut.unref();
-        client.once('close', () => clearTimeout(cut));
+        if (endedBy('revoked')) closeWith(CLOSE_1008);
       },
+    };
+    /** Ends it with a close frame to the client when between two upstream frames, else cuts both sockets. */
+    const closeWith = (frame: Buffer) => {
+      if (!frames?.canClose() || client.destroyed || !client.writable) return link.destroy();
+      closing = true;
+      upstream.unpipe(client);
+      client.unpipe(upstream);
+      upstream.destroy();
+      // What the client still sends (its own close frame) is read and dropped; its FIN ends the socket.
+      client.resume();
+      client.end(frame);
+      const cut = setTimeout(() => client.destroy(), 1000);
+      cut.unref();
+      client.once('close', () => clearTimeout(cut));
     };
     this.upgrades.open.add(link);
     let timer: NodeJS.Timeout | undefined;
     if (this.opts.closeAfterMs !== undefined) {
       // setTimeout caps at ~24.8 days; a session is never that long.
       const lifetimeEnded = () => {
-        if (endedBy('lifetime')) link.destroy();
+        if (endedBy('lifetime')) closeWith(CLOSE_EXPIRED);
       };
       timer = setTimeout(lifetimeEnded, Math.max(0, Math.min(this.opts.closeAfterMs, 2 ** 31 - 1)));
       timer.unref();

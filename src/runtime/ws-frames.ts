@@ -1,13 +1,21 @@
 /**
  * Where the WebSocket frames an upstream sends its client begin and end (RFC 6455 §5.2), watched
- * on the bytes the gateway pipes through, so that a revoked connection can be told why with a close
- * frame (1008, policy violation) instead of a cut: the gateway may only insert one between two
+ * on the bytes the gateway pipes through, so that a connection whose credentials ended (revoked,
+ * expired) can be told why with a close frame (1008, policy violation) instead of a cut: the gateway may only insert one between two
  * frames. Control frames may come between the fragments of a message, and are never compressed
  * (permessage-deflate sets RSV1 on data frames only), so a close frame is valid at any boundary.
  */
 
-/** A server's close frame: 1008 (policy violation) with a short reason; unmasked (server to client). */
-export const CLOSE_1008 = Buffer.from([0x88, 2 + 7, 0x03, 0xf0, ...Buffer.from('revoked')]);
+/** A server's close frame (unmasked: server to client) with a status code and a short ASCII reason (≤ 123 bytes). */
+export function closeFrame(code: number, reason: string): Buffer {
+  const text = Buffer.from(reason, 'ascii');
+  return Buffer.from([0x88, 2 + text.length, code >> 8, code & 0xff, ...text]);
+}
+
+/** 1008 (policy violation), `revoked`: a sign-out or revocation ended the credentials. */
+export const CLOSE_1008 = closeFrame(1008, 'revoked');
+/** 1008 (policy violation), `expired`: the session reached its absolute lifetime, or the token its exp. */
+export const CLOSE_EXPIRED = closeFrame(1008, 'expired');
 
 export class FrameBoundary {
   /** Payload bytes of the current frame still to come. */

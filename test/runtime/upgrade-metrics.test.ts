@@ -77,7 +77,8 @@ describe('upgraded-connection metrics', () => {
     offset = exp * 1000 - Date.now() - 2000;
     const bearer = await openSocket(`${wsBase}/api/stream`, { authorization: `Bearer ${token}` });
     expect(await bearer.echo('hi')).toBe('echo:hi');
-    expect(await bearer.closed).toBe(1006);
+    expect(await bearer.closed).toBe(1008);
+    expect(await bearer.reason).toBe('expired');
     expect(await settles(closed('lifetime'), 1)).toBe(1);
     offset = 0;
 
