@@ -6,7 +6,7 @@
  * gateway's endpoints: the same URL and the same header values (see `get`), so a decision cannot
  * depend on which of the two served it. Node only, with ./node.ts.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { rememberFirst } from '../memo';
 
@@ -222,4 +222,10 @@ export function directRequestView(bindings: NodeBindings): NodeRequestView | und
   if (!host || !PLAIN_HOST.test(host) || !PLAIN_TARGET.test(target) || DOT_SEGMENT.test(target)) return undefined;
   const scheme = (incoming.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http';
   return new NodeRequestView(bindings, `${scheme}://${host}${target}`);
+}
+
+/** Whether a request says it has a body (Transfer-Encoding, or a Content-Length other than 0). */
+export function declaresBody(headers: IncomingHttpHeaders): boolean {
+  const cl = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
 }

@@ -25,7 +25,7 @@ import { createGatewayMetrics } from '../metrics/prometheus';
 import { GATEWAY_VERSION } from '../version';
 import { createMemoryStore } from '../store/memory';
 import { createNodeForwarder, holdContinue, isAlreadySent, releaseContinue, rememberBindings, type NodeBindings } from './node-forward';
-import { directRequestView, type NodeRequestView } from './node-request';
+import { declaresBody, directRequestView, type NodeRequestView } from './node-request';
 import { clientErrorListener } from './node-client-error';
 import { createBatchedSink } from './node-log';
 import { closeNodeStore, nodeStoreFor } from './node-store';
@@ -219,9 +219,7 @@ export async function startNodeGateway(opts: NodeGatewayOptions): Promise<Runnin
   // the gateway writes the 100 when it forwards the body or an endpoint reads it (releaseContinue),
   // and a refusal goes out without one (closing the connection, unless there is no body).
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const te = req.headers['transfer-encoding'];
-    const cl = req.headers['content-length'];
-    if (te !== undefined || (cl !== undefined && cl !== '0')) holdContinue(res);
+    if (declaresBody(req.headers)) holdContinue(res);
     // A request that says it has no body needs no 100, and its connection can carry the next
     // request: Node would close it after an answer sent without a 100 (its `_expect_continue`).
     else (res as http.ServerResponse & { _expect_continue?: boolean })._expect_continue = false;
