@@ -19,13 +19,23 @@ export interface Gauge<L extends string> {
   set(labels: Record<L, string>, value: number): void;
 }
 
+/** Why the gateway itself ended an upgraded connection (`upgrades_closed_total{reason}`). */
+export const UPGRADE_END_REASONS = ['revoked', 'lifetime', 'drain'] as const;
+export type UpgradeEnd = (typeof UPGRADE_END_REASONS)[number];
+
+/** Upgraded connections open now, and those the gateway ended, by why (a close by either peer is not counted). */
+export interface UpgradeStats {
+  open: number;
+  closed: Readonly<Record<UpgradeEnd, number>>;
+}
+
 /** Statistics the running gateway keeps itself, read at scrape time (replaced on each config reload). */
 export interface MetricSources {
   tokens?: () => { cacheHits: number; cacheMisses: number };
   users?: () => { calls: number; memoryHits: number; sharedHits: number };
   sessions?: () => { hits: number; misses: number };
   /** Upgraded connections (WebSockets): open now, and those the gateway ended by why (Node). */
-  upgrades?: () => { open: number; closed: Readonly<Record<'revoked' | 'lifetime' | 'drain', number>> };
+  upgrades?: () => UpgradeStats;
 }
 
 export interface GatewayMetrics {

@@ -65,7 +65,7 @@ interface Family {
   render(out: string[]): void;
 }
 
-import type { Counter, Gauge, GatewayMetrics, Histogram, MetricSources } from './index';
+import { UPGRADE_END_REASONS, type Counter, type Gauge, type GatewayMetrics, type Histogram, type MetricSources } from './index';
 
 export class MetricsRegistry {
   private readonly families: Family[] = [];
@@ -189,7 +189,7 @@ export function createGatewayMetrics(): GatewayMetrics {
   );
   r.collected('upgrades_closed_total', 'Upgraded connections the gateway ended, by reason (revoked, lifetime, drain).', ['reason'], () => {
     const u = sources.upgrades?.();
-    return u ? (['revoked', 'lifetime', 'drain'] as const).map((reason) => [[reason], u.closed[reason]]) : [];
+    return u ? UPGRADE_END_REASONS.map((reason) => [[reason], u.closed[reason]]) : [];
   });
   return {
     render: () => r.render(),

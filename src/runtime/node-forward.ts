@@ -10,7 +10,8 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { downstreamRawHeaders, upstreamOrigin, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
-import { NodeRequestView, type NodeBindings } from './node-request';
+import type { UpgradeEnd, UpgradeStats } from '../metrics';
+import { declaresBody, NodeRequestView, type NodeBindings } from './node-request';
 import type { UpgradeRegistry } from './node-upgrades';
 import { CLOSE_1008, CLOSE_EXPIRED, FrameBoundary } from './ws-frames';
 
@@ -91,15 +92,6 @@ export interface NodeForwarderOptions {
   registry?: UpgradeRegistry;
 }
 
-/** Why the gateway itself ended an upgraded connection (metrics: upgrades_closed_total{reason}). */
-export type UpgradeEnd = 'revoked' | 'lifetime' | 'drain';
-
-/** Upgraded connections open now, and those the gateway ended, by why (a close by either peer is not counted). */
-export interface UpgradeStats {
-  open: number;
-  closed: Readonly<Record<UpgradeEnd, number>>;
-}
-
 /** The forwarder's upgraded connections: the open ones (the drain ends them) and what ended the others. */
 interface UpgradeBook {
   /** `endedBy` counts the reason unless another came first (then false). */
@@ -129,9 +121,7 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
       const path = upstreamPath(opts.upstream, opts.path, opts.query);
       const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const headers = upstreamRawHeaders(incoming.rawHeaders, opts);
-      const te = incoming.headers['transfer-encoding'];
-      const cl = incoming.headers['content-length'];
-      const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+      const hasBody = declaresBody(incoming.headers);
       // Expect: 100-continue: allowed, so the client may send the body now (Expect itself is not forwarded).
       if (hasBody) releaseContinue(bindings.outgoing);
       const upgrade = bindings.upgrade && incoming.headers.upgrade ? incoming.headers.upgrade : undefined;
