@@ -9,9 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator';
 import type { SessionData } from '../../src/oidc/session-data';
-import { createSessionStore } from '../../src/session';
 import { TestBrowser } from '../helpers/browser';
 import { type FleetInstance, type InProcessFleet, startInProcessFleet } from './in-process-fleet';
+import { gatewaySessions } from '../helpers/gateway-sessions';
 
 let running: InProcessFleet;
 let emulator: RunningEmulator;
@@ -30,12 +30,7 @@ beforeAll(async () => {
   });
   ({ emulator, fleet } = running);
   const { config } = running;
-  const sessions = createSessionStore<SessionData>({
-    cookie: config.cookies,
-    secrets: config.session.secrets,
-    maxAgeSeconds: config.session.absoluteLifetime,
-    maxChunks: 4,
-  });
+  const sessions = gatewaySessions(config);
   readSession = (cookie, origin) => sessions.read(cookie, origin);
 });
 

@@ -16,13 +16,13 @@ import { startDemoUpstream } from '../../src/cli/demo';
 import { interpolateEnv, resolveConfig } from '../../src/config/load';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import type { SessionData } from '../../src/oidc/session-data';
-import { createSessionStore } from '../../src/session';
 import { KEPT_MS } from '../../src/store/revocation';
 import { TestBrowser } from '../helpers/browser';
 import { type GatewayProcess, type LogLine, scrapeMetrics, startGatewayProcess } from '../helpers/gateway-process';
 import { startNginx, type RunningNginx } from '../helpers/nginx';
 import { DEMO_CONFIG, POOL } from '../helpers/stack';
 import { startRedis, type RunningRedis } from './redis-server';
+import { gatewaySessions } from '../helpers/gateway-sessions';
 
 let redis: RunningRedis;
 let emulator: RunningEmulator;
@@ -50,12 +50,7 @@ beforeAll(async () => {
   raw.cognitoAdmin = { passwordAuth: { perUser: { max: PER_USER, window: '15m' }, perAddress: { max: 100, window: '15m' } } };
   raw.apps.find((a: { id: string }) => a.id === 'demo').cognito = { passwordAuth: true };
   const config = resolveConfig(structuredClone(raw), env);
-  const sessions = createSessionStore<SessionData>({
-    cookie: config.cookies,
-    secrets: config.session.secrets,
-    maxAgeSeconds: config.session.absoluteLifetime,
-    maxChunks: 4,
-  });
+  const sessions = gatewaySessions(config);
   readSession = (cookie) => sessions.read(cookie, nginx.url);
   // The admin API (password sign-in) goes to the emulator with dummy credentials (it accepts any signature).
   const gatewayEnv = { COGNITO_ENDPOINT: emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' };

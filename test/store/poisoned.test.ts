@@ -18,11 +18,12 @@ import { createMemoryLogger } from '../../src/log';
 import type { SessionData } from '../../src/oidc/session-data';
 import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
 import { closeNodeStore } from '../../src/runtime/node-store';
-import { createSessionStore, sha256Base64url } from '../../src/session';
+import { sha256Base64url } from '../../src/session';
 import { keyFromSecret, sealText, storeKeys } from '../../src/store';
 import { TestBrowser } from '../helpers/browser';
 import { DEMO_CONFIG, POOL } from '../helpers/stack';
 import { startRedis, type RunningRedis } from './redis-server';
+import { gatewaySessions } from '../helpers/gateway-sessions';
 
 let redis: RunningRedis;
 let emulator: RunningEmulator;
@@ -65,12 +66,7 @@ beforeAll(async () => {
     raw.store = { type: 'redis', url: redis.url, keyPrefix: 'poison-rf:' };
   });
   const config = cookies.gateway().config;
-  const sessions = createSessionStore<SessionData>({
-    cookie: config.cookies,
-    secrets: config.session.secrets,
-    maxAgeSeconds: config.session.absoluteLifetime,
-    maxChunks: 4,
-  });
+  const sessions = gatewaySessions(config);
   readSession = (cookie, origin) => sessions.read(cookie, origin);
   emulator.setClientSettings(POOL, 'demo-gateway', {
     callbackUrls: [records.url, cookies.url].map((o) => `${o}/_auth/callback`),

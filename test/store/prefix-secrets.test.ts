@@ -14,13 +14,12 @@ import { startDemoUpstream } from '../../src/cli/demo';
 import { interpolateEnv, resolveConfig } from '../../src/config/load';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { createMemoryLogger } from '../../src/log';
-import type { SessionData } from '../../src/oidc/session-data';
 import { startNodeGateway, type RunningGateway } from '../../src/runtime/node';
 import { closeNodeStore } from '../../src/runtime/node-store';
-import { createSessionStore } from '../../src/session';
 import { TestBrowser } from '../helpers/browser';
 import { DEMO_CONFIG, POOL } from '../helpers/stack';
 import { startRedis, type RunningRedis } from './redis-server';
+import { gatewaySessions } from '../helpers/gateway-sessions';
 
 let redis: RunningRedis;
 let emulator: RunningEmulator;
@@ -132,12 +131,7 @@ describe('what Redis holds', () => {
   it('has no token, cookie value, cookie secret or password in clear after sign-ins, a refresh, password sign-ins and logouts', async () => {
     const config = c.gateway().config;
     for (const s of config.session.secrets) secrets.add(s);
-    const sessions = createSessionStore<SessionData>({
-      cookie: config.cookies,
-      secrets: config.session.secrets,
-      maxAgeSeconds: config.session.absoluteLifetime,
-      maxChunks: 4,
-    });
+    const sessions = gatewaySessions(config);
 
     // A cookie session on c, refreshed once (the shared refresh stores its sealed result).
     const carol = new TestBrowser();

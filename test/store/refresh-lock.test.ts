@@ -7,12 +7,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionData } from '../../src/oidc/session-data';
-import { createSessionStore, sha256Base64url } from '../../src/session';
+import { sha256Base64url } from '../../src/session';
 import { storeKeys } from '../../src/store';
 import { TestBrowser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
 import { startRedis, type RunningRedis } from './redis-server';
+import { gatewaySessions } from '../helpers/gateway-sessions';
 
 let redis: RunningRedis;
 let stack: Stack;
@@ -43,12 +43,7 @@ describe('a refresh lock whose owner died', () => {
     await b.signIn(`${stack.url}/`, 'alice', 'Alice-Passw0rd!');
     const cookie = b.cookieHeader(stack.url)!;
     const config = stack.config;
-    const sessions = createSessionStore<SessionData>({
-      cookie: config.cookies,
-      secrets: config.session.secrets,
-      maxAgeSeconds: config.session.absoluteLifetime,
-      maxChunks: 4,
-    });
+    const sessions = gatewaySessions(config);
     const session = (await sessions.read(cookie, stack.url))!;
     const lockKey = `lock-test:${await storeKeys.lock('refresh', await sha256Base64url(session.refreshToken!))}`;
     redisCli('SET', lockKey, 'a-dead-instance', 'PX', '60000');
