@@ -414,9 +414,22 @@ end
   }
 
   const cell = (name: string, k: keyof Sample) => (samples.has(name) ? median(samples.get(name)!.map((x) => x[k])) : NaN);
-  const rawRps = cell('node:http + undici Pool proxy', 'rps');
-  const honoRps = cell('Hono + undici fetch proxy', 'rps');
-  const oneCookie = cell('gateway session cookie', 'rps');
+  // A ratio of two rows is the median of the per-round ratios: the rows of one round run seconds
+  // apart, so a slow stretch of the shared machine (which lasts longer than a round) moves both
+  // sides of a round's ratio, where it moves only one side of a ratio of two medians.
+  const ratio = (a: string, b: string, k: keyof Sample) => {
+    const xs = samples.get(a);
+    const ys = samples.get(b);
+    if (!xs || !ys) return NaN;
+    const rs = xs.map((x, i) => x[k] / ys[i]![k]).filter(Number.isFinite);
+    return rs.length > 0 ? median(rs) : NaN;
+  };
+  const RAW = 'node:http + undici Pool proxy';
+  const HONO = 'Hono + undici fetch proxy';
+  const ONE_COOKIE = 'gateway session cookie';
+  const oneCookie = cell(ONE_COOKIE, 'rps');
+  // BENCH_SAMPLES=<file>: every round of every row as JSON (to see the noise, or to recompute).
+  if (process.env.BENCH_SAMPLES) writeFileSync(process.env.BENCH_SAMPLES, `${JSON.stringify(Object.fromEntries(samples), null, 1)}\n`);
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
   console.log(
     `\ncognito-gateway bench: ${ROUNDS} interleaved rounds × ${SECONDS} s per row, median; wrk -t1 -c${CONNECTIONS}; Node ${process.versions.node}; ${cpus().length} × ${cpuModel}; loopback; shared machine\n`,
@@ -427,7 +440,7 @@ end
     const rps = cell(s.name, 'rps');
     const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '–');
     console.log(
-      `| ${s.name} | ${Math.round(rps).toLocaleString('en')} | ${f(cell(s.name, 'p50'))} | ${f(cell(s.name, 'p99'))} | ${f(cell(s.name, 'cpu'), 0)} | ${f(rps / rawRps)} | ${f(rps / honoRps)} | ${s.isGateway ? f(rps / oneCookie) : ''} | ${samples.get(s.name)!.reduce((a, x) => a + x.non2xx, 0)} |`,
+      `| ${s.name} | ${Math.round(rps).toLocaleString('en')} | ${f(cell(s.name, 'p50'))} | ${f(cell(s.name, 'p99'))} | ${f(cell(s.name, 'cpu'), 0)} | ${f(ratio(s.name, RAW, 'rps'))} | ${f(ratio(s.name, HONO, 'rps'))} | ${s.isGateway ? f(ratio(s.name, ONE_COOKIE, 'rps')) : ''} | ${samples.get(s.name)!.reduce((a, x) => a + x.non2xx, 0)} |`,
     );
   }
   // How far apart one row's rounds were (the machine's noise), beside the medians above.
@@ -446,25 +459,42 @@ end
 
   // The targets (README, Performance) this run can judge, printed together at the end.
   const targets: Target[] = [];
-  const rawCpu = cell('node:http + undici Pool proxy', 'cpu');
+  const rawCpu = cell(RAW, 'cpu');
   const cpuOf = (name: string) => cell(name, 'cpu');
-  const vsRaw = (us: number) => (Number.isFinite(rawCpu) ? ` (${(us / rawCpu).toFixed(2)} × the raw proxy's ${rawCpu.toFixed(0)} µs)` : '');
-  const sessionCpu = cpuOf('gateway session cookie');
-  if (Number.isFinite(sessionCpu))
-    targets.push({ target: 'session cookie CPU ≤ 120 µs/request', value: `${sessionCpu.toFixed(0)} µs${vsRaw(sessionCpu)}`, met: sessionCpu <= 120 });
-  if (Number.isFinite(oneCookie / honoRps))
-    targets.push({ target: 'session req/s ≥ 1.5 × Hono + fetch', value: `${(oneCookie / honoRps).toFixed(2)} ×`, met: oneCookie / honoRps >= 1.5 });
-  if (Number.isFinite(oneCookie / rawRps))
-    targets.push({ target: 'session req/s ≥ 0.5 × raw undici', value: `${(oneCookie / rawRps).toFixed(2)} ×`, met: oneCookie / rawRps >= 0.5 });
-  const publicCpu = cpuOf('gateway /public (bypass)');
-  if (Number.isFinite(publicCpu))
-    targets.push({ target: '/public CPU ≤ 100 µs/request', value: `${publicCpu.toFixed(0)} µs${vsRaw(publicCpu)}`, met: publicCpu <= 100 });
-  const bearerCpu = cpuOf('gateway bearer token');
-  if (Number.isFinite(bearerCpu / sessionCpu)) {
-    const off = bearerCpu / sessionCpu - 1;
+  // The issue measured its baselines with the raw proxy at 59 µs/request; the machine's speed moves
+  // from run to run (40-93 µs tonight), so each CPU target is also judged as that multiple of the
+  // raw proxy's cost in the same rounds (120 µs is 2.03 × 59).
+  const ISSUE_RAW_US = 59;
+  for (const [label, name, limit] of [
+    ['session cookie', ONE_COOKIE, 120],
+    ['/public', 'gateway /public (bypass)', 100],
+  ] as const) {
+    const us = cpuOf(name);
+    if (!Number.isFinite(us)) continue;
+    const times = ratio(name, RAW, 'cpu');
+    const vsRaw = Number.isFinite(times) ? ` (${times.toFixed(2)} × the raw proxy's ${rawCpu.toFixed(0)} µs)` : '';
+    targets.push({ target: `${label} CPU ≤ ${limit} µs/request`, value: `${us.toFixed(0)} µs${vsRaw}`, met: us <= limit, kind: 'absolute' });
+    if (Number.isFinite(times))
+      targets.push({
+        target: `${label} CPU ≤ ${(limit / ISSUE_RAW_US).toFixed(2)} × the raw proxy (${limit} µs at the issue's ${ISSUE_RAW_US})`,
+        value: `${times.toFixed(2)} × (${(times * ISSUE_RAW_US).toFixed(0)} µs at ${ISSUE_RAW_US})`,
+        met: times <= limit / ISSUE_RAW_US,
+        kind: 'scaled',
+      });
+  }
+  for (const [label, base, min] of [
+    ['Hono + fetch', HONO, 1.5],
+    ['raw undici', RAW, 0.5],
+  ] as const) {
+    const r = ratio(ONE_COOKIE, base, 'rps');
+    if (Number.isFinite(r)) targets.push({ target: `session req/s ≥ ${min} × ${label}`, value: `${r.toFixed(2)} ×`, met: r >= min });
+  }
+  const bearerVsSession = ratio('gateway bearer token', ONE_COOKIE, 'cpu');
+  if (Number.isFinite(bearerVsSession)) {
+    const off = bearerVsSession - 1;
     targets.push({
       target: 'bearer CPU within 10 % of session',
-      value: `${bearerCpu.toFixed(0)} against ${sessionCpu.toFixed(0)} µs (${off >= 0 ? '+' : ''}${(100 * off).toFixed(0)} %)`,
+      value: `${cpuOf('gateway bearer token').toFixed(0)} against ${cpuOf(ONE_COOKIE).toFixed(0)} µs (${off >= 0 ? '+' : ''}${(100 * off).toFixed(0)} %, median of the rounds' ratios)`,
       met: Math.abs(off) <= 0.1,
     });
   }
@@ -472,14 +502,14 @@ end
     ['stale cookie', 'gateway stale session cookie'],
     [`${SESSIONS.toLocaleString('en')} sessions`, `gateway ${SESSIONS.toLocaleString('en')} distinct sessions`],
   ] as const) {
-    const ratio = cell(name, 'rps') / oneCookie;
-    if (Number.isFinite(ratio)) targets.push({ target: `${label} req/s ≥ 0.85 × one cookie`, value: `${ratio.toFixed(2)} ×`, met: ratio >= 0.85 });
+    const r = ratio(name, ONE_COOKIE, 'rps');
+    if (Number.isFinite(r)) targets.push({ target: `${label} req/s ≥ 0.85 × one cookie`, value: `${r.toFixed(2)} ×`, met: r >= 0.85 });
   }
 
   // Latency at half of the gateway's maximum: the same fixed rate against the raw undici proxy and
   // the gateway's session row, interleaved, each the median of the rounds.
-  const rawRow = scenarios.find((s) => s.name === 'node:http + undici Pool proxy');
-  const sessionRow = scenarios.find((s) => s.name === 'gateway session cookie');
+  const rawRow = scenarios.find((s) => s.name === RAW);
+  const sessionRow = scenarios.find((s) => s.name === ONE_COOKIE);
   if (rawRow && sessionRow && Number.isFinite(oneCookie) && oneCookie > 0) {
     // BENCH_FIXED_RATE pins the rate (to compare runs on a machine whose maximum moves).
     const rate = Number(process.env.BENCH_FIXED_RATE) || Math.max(100, Math.round(oneCookie / 2));
@@ -565,7 +595,12 @@ end
   }
 
   if (targets.length > 0) {
-    console.log(`\ntargets (README, Performance), this run: ${targets.filter((t) => t.met).length} of ${targets.length} met`);
+    // Counted twice: with the CPU targets in µs as the issue wrote them, and scaled to the raw proxy.
+    const asWritten = targets.filter((t) => t.kind !== 'scaled');
+    const scaled = targets.filter((t) => t.kind !== 'absolute');
+    const met = (ts: Target[]) => `${ts.filter((t) => t.met).length} of ${ts.length} met`;
+    const alsoScaled = scaled.length < targets.length ? `; ${met(scaled)} with the CPU targets scaled to the raw proxy` : '';
+    console.log(`\ntargets (README, Performance), this run: ${met(asWritten)}${alsoScaled}`);
     for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${t.value}`);
   }
 }
@@ -575,6 +610,8 @@ interface Target {
   target: string;
   value: string;
   met: boolean;
+  /** A CPU target as the issue wrote it (µs), or the same target scaled to the raw proxy's cost. */
+  kind?: 'absolute' | 'scaled';
 }
 
 // The same connection count as wrk (BENCH_CONNECTIONS), unless BENCH_FIXED_CONNECTIONS says otherwise.
