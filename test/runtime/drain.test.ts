@@ -22,13 +22,39 @@ const configText = (upstream: string, shutdownTimeout: number) => openAppConfig(
 let dir: string;
 let upstream: http.Server;
 let upstreamUrl: string;
+
+/**
+ * Requests for /hold/* that reached the upstream: it answers one only when the test releases it, so
+ * "in flight" and "finished" are the test's own events, never a race with a timer.
+ */
+interface Held {
+  release(): void;
+  /** Whether the upstream had answered when the request's connection closed. */
+  ended: Promise<'answered' | 'closed unanswered'>;
+}
+const held = new Map<string, Held>();
+
+/** Waits until the upstream holds `path` (a generous deadline, not a timing claim). */
+async function heldAt(path: string): Promise<Held> {
+  const until = Date.now() + 10_000;
+  while (!held.has(path)) {
+    if (Date.now() > until) throw new Error(`${path} never reached the upstream`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return held.get(path)!;
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cgw-drain-'));
-  // /slow/<ms> answers after that many ms; everything else at once, with the answering pid of the gateway unknown here.
+  // /hold/* answers when the test releases it; everything else at once.
   upstream = http.createServer((req, res) => {
-    const m = /^\/slow\/(\d+)/.exec(req.url ?? '');
-    const delay = m ? Number(m[1]) : 0;
-    setTimeout(() => res.end(`done ${req.url}`), delay);
+    const url = req.url ?? '';
+    if (!url.startsWith('/hold/')) {
+      res.end(`done ${url}`);
+      return;
+    }
+    const ended = new Promise<'answered' | 'closed unanswered'>((r) => res.once('close', () => r(res.writableFinished ? 'answered' : 'closed unanswered')));
+    held.set(url, { release: () => res.end(`done ${url}`), ended });
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
@@ -103,11 +129,12 @@ describe('readiness', () => {
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body).error_description).toBe('The gateway is not ready: the signing keys (JWKS) could not be fetched yet.');
     expect((await get(gw.port, '/_auth/healthz')).status).toBe(200);
-    const slow = get(gw.port, '/slow/300');
-    await new Promise((r) => setTimeout(r, 100));
+    const slow = get(gw.port, '/hold/ready');
+    const inFlight = await heldAt('/hold/ready');
     const drained = gw.drain();
     expect(gw.draining()).toBe(true);
-    expect(await slow).toEqual({ status: 200, body: 'done /slow/300' });
+    inFlight.release();
+    expect(await slow).toEqual({ status: 200, body: 'done /hold/ready' });
     expect(await drained).toEqual({ cut: 0 });
   });
 });
@@ -119,12 +146,27 @@ describe('graceful drain of a gateway process', () => {
     const port = await freePort();
     const p = startProcess(['--config', file], port);
     await p.waitFor('gateway listening');
-    const slow = get(port, '/slow/1500');
-    await new Promise((r) => setTimeout(r, 300));
+    const slow = get(port, '/hold/drain');
+    const inFlight = await heldAt('/hold/drain');
     p.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    await expect(get(port, '/fast')).rejects.toThrow(/ECONNREFUSED/);
-    expect(await slow).toEqual({ status: 200, body: 'done /slow/1500' });
+    // New connections are refused while the held request keeps the process draining (it cannot exit
+    // before the upstream answers: shutdownTimeout is 10 s). Asked until the listener is closed: until
+    // then a connection is served, or closed unserved if the listener closes under it.
+    const before: string[] = [];
+    let fresh = '';
+    for (;;) {
+      fresh = await get(port, '/fast').then(
+        (r) => `${r.status} ${r.body}`,
+        (e: Error) => e.message,
+      );
+      if (/ECONNREFUSED/.test(fresh)) break;
+      before.push(fresh);
+    }
+    expect(before.filter((a) => !/^(200 done \/fast|socket hang up|read ECONNRESET)$/.test(a))).toEqual([]);
+    expect(p.child.exitCode).toBe(null);
+    inFlight.release();
+    expect(await slow).toEqual({ status: 200, body: 'done /hold/drain' });
+    expect(await inFlight.ended).toBe('answered');
     expect(await p.exited).toBe(0);
     expect(logLine(p.out(), 'gateway stopped')).toMatchObject({ cut: 0 });
   });
@@ -135,13 +177,14 @@ describe('graceful drain of a gateway process', () => {
     const port = await freePort();
     const p = startProcess(['--config', file], port);
     await p.waitFor('gateway listening');
-    const slow = get(port, '/slow/8000').catch((e: Error) => e.message);
-    await new Promise((r) => setTimeout(r, 300));
-    const t0 = Date.now();
+    const slow = get(port, '/hold/cut').catch((e: Error) => e.message);
+    const inFlight = await heldAt('/hold/cut');
     p.child.kill('SIGTERM');
+    // The upstream never answers (nothing releases it): the process can only exit by cutting the
+    // request at shutdownTimeout, which the upstream sees as its request closed unanswered.
     expect(await p.exited).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(4000);
     expect(await slow).toMatch(/socket hang up|ECONNRESET/);
+    expect(await inFlight.ended).toBe('closed unanswered');
     expect(logLine(p.out(), 'gateway stopped')).toMatchObject({ cut: 1 });
   });
 });

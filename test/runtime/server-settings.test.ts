@@ -39,18 +39,29 @@ afterAll(async () => {
   await new Promise((r) => upstream.close(r));
 });
 
-function raw(text: string, waitMs = 4000): Promise<string> {
+interface RawAnswer {
+  text: string;
+  /** Who ended the connection: the gateway, or the client giving up after `waitMs`. */
+  closedBy: 'server' | 'client';
+}
+
+/** How long a client waits for the gateway to close its connection: a generous deadline, not a timing claim. */
+const GIVE_UP_MS = 10_000;
+
+/** Writes `text` on a new connection and reads until the gateway closes it (or the client gives up). */
+function raw(text: string): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const s = net.connect(gw.port, '127.0.0.1', () => s.write(text));
     let got = '';
+    let gaveUp = false;
     const t = setTimeout(() => {
+      gaveUp = true;
       s.destroy();
-      resolve(got);
-    }, waitMs);
+    }, GIVE_UP_MS);
     s.on('data', (d) => (got += d));
     s.on('close', () => {
       clearTimeout(t);
-      resolve(got);
+      resolve({ text: got, closedBy: gaveUp ? 'client' : 'server' });
     });
     s.on('error', () => {});
   });
@@ -58,22 +69,23 @@ function raw(text: string, waitMs = 4000): Promise<string> {
 
 describe('listener limits', () => {
   it('answers 408 and closes a connection whose headers are not complete within headersTimeout', async () => {
-    const t0 = Date.now();
+    // The gateway, not the client, ends it: headersTimeout is 1 s here, Node's and the gateway's
+    // default 20 s, and the client waits for the close for 10 s at most.
     const got = await raw('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
-    expect(got.startsWith('HTTP/1.1 408 ')).toBe(true);
-    expect(got).toContain('"error":"request_timeout"');
-    expect(Date.now() - t0).toBeLessThan(3500);
+    expect(got.closedBy).toBe('server');
+    expect(got.text.startsWith('HTTP/1.1 408 ')).toBe(true);
+    expect(got.text).toContain('"error":"request_timeout"');
   });
 
   it('answers 431 for more header lines than maxHeaderCount', async () => {
     const lines = Array.from({ length: 40 }, (_, i) => `X-H${i}: v`).join('\r\n');
-    const got = await raw(`GET / HTTP/1.1\r\nHost: x\r\n${lines}\r\n\r\n`);
+    const got = (await raw(`GET / HTTP/1.1\r\nHost: x\r\n${lines}\r\n\r\n`)).text;
     expect(got.startsWith('HTTP/1.1 431 ')).toBe(true);
     expect(got).toContain('"error":"headers_too_large"');
   });
 
   it('answers 431 for headers larger than maxHeaderSize', async () => {
-    const got = await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`);
+    const got = (await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`)).text;
     expect(got.startsWith('HTTP/1.1 431 ')).toBe(true);
     expect(got).toContain('"error":"headers_too_large"');
   });
@@ -88,8 +100,9 @@ describe('listener limits', () => {
       ),
     );
     await new Promise((r) => setTimeout(r, 100));
-    const extra = await raw('GET / HTTP/1.1\r\nHost: x\r\n\r\n', 2000);
-    expect(extra).toBe('');
+    // Closed by the gateway without an answer (not merely left unanswered until the client gives up).
+    const extra = await raw('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(extra).toEqual({ text: '', closedBy: 'server' });
     const answer = await new Promise<string>((resolve) => {
       let got = '';
       held[0]!.on('data', (d) => {
