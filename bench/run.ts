@@ -40,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/emulator';
 import { freePort } from '../test/helpers/nginx';
 import { mintBenchSessions } from './bench-sessions';
+import { cell as cellOf, median, ratio as ratioOf, ROWS, type Sample, type Target, tableTargets, targetsReport } from './targets';
 
 // 15 rounds of 1 s per row: a round's rows then run within seconds of each other, so its ratios
 // pair them better, and a median of 15 moves less (measured: a ratio of two gateway rows moved 2-5
@@ -251,14 +252,6 @@ interface Scenario {
   isGateway?: boolean;
 }
 
-interface Sample {
-  rps: number;
-  p50: number;
-  p99: number;
-  cpu: number;
-  non2xx: number;
-}
-
 function ms(value: string, unit: string): number {
   const n = Number(value);
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
@@ -300,11 +293,6 @@ function wrkSample(out: string, used: number): Sample {
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   return { rps, p50: p50 ? ms(p50[1]!, p50[2]!) : NaN, p99: p99 ? ms(p99[1]!, p99[2]!) : NaN, cpu: total > 0 ? used / total : NaN, non2xx };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 // BENCH_ONLY=<substring>[,<substring>…] runs only the matching rows (for profiling one case);
 // a part starting with '=' must match a row's name exactly.
@@ -421,20 +409,11 @@ end
     }
   }
 
-  const cell = (name: string, k: keyof Sample) => (samples.has(name) ? median(samples.get(name)!.map((x) => x[k])) : NaN);
-  // A ratio of two rows is the median of the per-round ratios: the rows of one round run seconds
-  // apart, so a slow stretch of the shared machine (which lasts longer than a round) moves both
-  // sides of a round's ratio, where it moves only one side of a ratio of two medians.
-  const ratio = (a: string, b: string, k: keyof Sample) => {
-    const xs = samples.get(a);
-    const ys = samples.get(b);
-    if (!xs || !ys) return NaN;
-    const rs = xs.map((x, i) => x[k] / ys[i]![k]).filter(Number.isFinite);
-    return rs.length > 0 ? median(rs) : NaN;
-  };
-  const RAW = 'node:http + undici Pool proxy';
-  const HONO = 'Hono + undici fetch proxy';
-  const ONE_COOKIE = 'gateway session cookie';
+  const cell = (name: string, k: keyof Sample) => cellOf(samples, name, k);
+  const ratio = (a: string, b: string, k: keyof Sample) => ratioOf(samples, a, b, k);
+  const RAW = ROWS.raw;
+  const HONO = ROWS.hono;
+  const ONE_COOKIE = ROWS.oneCookie;
   const oneCookie = cell(ONE_COOKIE, 'rps');
   // BENCH_SAMPLES=<file>: every round of every row as JSON (to see the noise, or to recompute).
   if (process.env.BENCH_SAMPLES) writeFileSync(process.env.BENCH_SAMPLES, `${JSON.stringify(Object.fromEntries(samples), null, 1)}\n`);
@@ -469,53 +448,7 @@ end
   console.log(`\ngateway RSS after the run: ${rssMb(gw.pid)} MB`);
 
   // The targets (README, Performance) this run can judge, printed together at the end.
-  const targets: Target[] = [];
-  const rawCpu = cell(RAW, 'cpu');
-  const cpuOf = (name: string) => cell(name, 'cpu');
-  // The issue measured its baselines with the raw proxy at 59 µs/request; the machine's speed moves
-  // from run to run (40-93 µs tonight), so each CPU target is also judged as that multiple of the
-  // raw proxy's cost in the same rounds (120 µs is 2.03 × 59).
-  const ISSUE_RAW_US = 59;
-  for (const [label, name, limit] of [
-    ['session cookie', ONE_COOKIE, 120],
-    ['/public', 'gateway /public (bypass)', 100],
-  ] as const) {
-    const us = cpuOf(name);
-    if (!Number.isFinite(us)) continue;
-    const times = ratio(name, RAW, 'cpu');
-    const vsRaw = Number.isFinite(times) ? ` (${times.toFixed(2)} × the raw proxy's ${rawCpu.toFixed(0)} µs)` : '';
-    targets.push({ target: `${label} CPU ≤ ${limit} µs/request`, value: `${us.toFixed(0)} µs${vsRaw}`, met: us <= limit, kind: 'absolute' });
-    if (Number.isFinite(times))
-      targets.push({
-        target: `${label} CPU ≤ ${(limit / ISSUE_RAW_US).toFixed(2)} × the raw proxy (${limit} µs at the issue's ${ISSUE_RAW_US})`,
-        value: `${times.toFixed(2)} × (${(times * ISSUE_RAW_US).toFixed(0)} µs at ${ISSUE_RAW_US})`,
-        met: times <= limit / ISSUE_RAW_US,
-        kind: 'scaled',
-      });
-  }
-  for (const [label, base, min] of [
-    ['Hono + fetch', HONO, 1.5],
-    ['raw undici', RAW, 0.5],
-  ] as const) {
-    const r = ratio(ONE_COOKIE, base, 'rps');
-    if (Number.isFinite(r)) targets.push({ target: `session req/s ≥ ${min} × ${label}`, value: `${r.toFixed(2)} ×`, met: r >= min });
-  }
-  const bearerVsSession = ratio('gateway bearer token', ONE_COOKIE, 'cpu');
-  if (Number.isFinite(bearerVsSession)) {
-    const off = bearerVsSession - 1;
-    targets.push({
-      target: 'bearer CPU within 10 % of session',
-      value: `${cpuOf('gateway bearer token').toFixed(0)} against ${cpuOf(ONE_COOKIE).toFixed(0)} µs (${Math.round(100 * off) >= 0 ? '+' : '−'}${Math.abs(100 * off).toFixed(0)} %, median of the rounds' ratios)`,
-      met: Math.abs(off) <= 0.1,
-    });
-  }
-  for (const [label, name] of [
-    ['stale cookie', 'gateway stale session cookie'],
-    [`${SESSIONS.toLocaleString('en')} sessions`, `gateway ${SESSIONS.toLocaleString('en')} distinct sessions`],
-  ] as const) {
-    const r = ratio(name, ONE_COOKIE, 'rps');
-    if (Number.isFinite(r)) targets.push({ target: `${label} req/s ≥ 0.85 × one cookie`, value: `${r.toFixed(2)} ×`, met: r >= 0.85 });
-  }
+  const targets: Target[] = tableTargets(samples, SESSIONS);
 
   // Latency at half of the gateway's maximum: the same fixed rate against the raw undici proxy and
   // the gateway's session row, interleaved, each the median of the rounds.
@@ -551,7 +484,7 @@ end
     const row = (name: string, xs: FixedRateResult[]) =>
       `  ${name} p50 ${f(med(xs, 'p50'))} ms, p99 ${f(med(xs, 'p99'))} ms, p99.9 ${f(med(xs, 'p999'))} ms (${Math.round(med(xs, 'rps')).toLocaleString('en')} req/s done; generator: ${f(med(xs, 'cpuPercent'))} % CPU, late by ${f(med(xs, 'sendLagP99'))} ms at p99; event loop on a CPU ${med(xs, 'loopBusy').toFixed(0)} % of the time, ${med(xs, 'loopMicrosPerRequest').toFixed(0)} µs per request)`;
     console.log(
-      `\nhalf load (${rate.toLocaleString('en')} req/s fixed rate, open loop, ${FIXED_RATE_CONNECTIONS} connections, ${generator.name}, latency from the scheduled send time, median of ${FIXED_ROUNDS} rounds × ${FIXED_SECONDS} s${realtime ? '; the event loops of upstream, proxy and gateway at real-time priority (BENCH_REALTIME=0: ordinary)' : ''}):`,
+      `\nhalf load (${rate.toLocaleString('en')} req/s fixed rate, open loop, ${FIXED_RATE_CONNECTIONS} connections, ${generator.name}, latency from the scheduled send time, median of ${FIXED_ROUNDS} round${FIXED_ROUNDS === 1 ? '' : 's'} × ${FIXED_SECONDS} s${realtime ? '; the event loops of upstream, proxy and gateway at real-time priority (BENCH_REALTIME=0: ordinary)' : ''}):`,
     );
     console.log(row('node:http + undici Pool proxy:', half.raw));
     console.log(row('gateway session cookie:       ', half.gateway));
@@ -605,24 +538,8 @@ end
     targets.push({ target: 'RSS flat over a second minute (≤ +5 %)', value: `${at60[0]} → ${at120[0]} MB`, met: at120[0]! <= at60[0]! * 1.05 });
   }
 
-  if (targets.length > 0) {
-    // Counted twice: with the CPU targets in µs as the issue wrote them, and scaled to the raw proxy.
-    const asWritten = targets.filter((t) => t.kind !== 'scaled');
-    const scaled = targets.filter((t) => t.kind !== 'absolute');
-    const met = (ts: Target[]) => `${ts.filter((t) => t.met).length} of ${ts.length} met`;
-    const alsoScaled = scaled.length < targets.length ? `; ${met(scaled)} with the CPU targets scaled to the raw proxy` : '';
-    console.log(`\ntargets (README, Performance), this run: ${met(asWritten)}${alsoScaled}`);
-    for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${t.value}`);
-  }
-}
-
-/** A target of the README's Performance section and what this run measured for it. */
-interface Target {
-  target: string;
-  value: string;
-  met: boolean;
-  /** A CPU target as the issue wrote it (µs), or the same target scaled to the raw proxy's cost. */
-  kind?: 'absolute' | 'scaled';
+  const report = targetsReport(targets);
+  if (report.length > 0) console.log(`\n${report.join('\n')}`);
 }
 
 // The same connection count as wrk (BENCH_CONNECTIONS), unless BENCH_FIXED_CONNECTIONS says otherwise.
