@@ -25,17 +25,19 @@ interface WsUpstream {
   /** Head of every upgrade request the upstream accepted. */
   upgrades: http.IncomingHttpHeaders[];
   upgradeUrls: string[];
-  /** Plain (not upgraded) requests. */
+  /** Plain (not upgraded) requests, and their heads. */
   plain: string[];
+  plainHeaders: http.IncomingHttpHeaders[];
   /** Close code and reason each upstream socket received or ended with. */
   closes: Array<{ code: number; reason: string }>;
   close(): Promise<void>;
 }
 
 async function startWsUpstream(): Promise<WsUpstream> {
-  const up: WsUpstream = { url: '', upgrades: [], upgradeUrls: [], plain: [], closes: [], close: async () => {} };
+  const up: WsUpstream = { url: '', upgrades: [], upgradeUrls: [], plain: [], plainHeaders: [], closes: [], close: async () => {} };
   const server = http.createServer((req, res) => {
     up.plain.push(`${req.method} ${req.url}`);
+    up.plainHeaders.push(req.headers);
     res.end('plain');
   });
   const wss = new WebSocketServer({
@@ -145,6 +147,7 @@ beforeEach(() => {
   up.upgrades.length = 0;
   up.upgradeUrls.length = 0;
   up.plain.length = 0;
+  up.plainHeaders.length = 0;
   up.closes.length = 0;
 });
 
@@ -191,6 +194,14 @@ describe('WebSocket upgrades on Workers', () => {
     expect(up.plain).toEqual([]);
   });
 
+  it('refuses a cookie upgrade opened by a page of another origin (403 cross_origin_upgrade) before the upstream', async () => {
+    const r = await connect(`${wsBase}/chat`, { cookie, origin: 'https://evil.example', accept: 'application/json' });
+    expect(r.status).toBe(403);
+    expect((JSON.parse(r.body!) as { error: string }).error).toBe('cross_origin_upgrade');
+    expect(up.upgrades).toEqual([]);
+    expect(up.plain).toEqual([]);
+  });
+
   it("gives the client the upstream's subprotocol choice", async () => {
     const r = await connect(`${wsBase}/chat`, { cookie }, ['chat.v1', 'chat.v2']);
     expect(r.ws!.protocol).toBe('chat.v2');
@@ -231,6 +242,28 @@ describe('WebSocket upgrades on Workers', () => {
     await expect
       .poll(() => stack.logs.find((l) => l.msg === 'request' && l.requestId === body.request_id && l.status === 502)?.app, { timeout: 10_000 })
       .toBe('gone');
+  });
+
+  it('forwards another Upgrade offer (h2c) as a plain request without Upgrade, as before', async () => {
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${stack.url}/public/h2c`, {
+        headers: { cookie, upgrade: 'h2c', connection: 'Upgrade, HTTP2-Settings', 'http2-settings': 'AAMAAABkAAQAAP__' },
+      });
+      req.once('response', (r) => {
+        let body = '';
+        r.setEncoding('utf8');
+        r.on('data', (d: string) => (body += d));
+        r.once('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.once('upgrade', () => reject(new Error('switched protocols')));
+      req.once('error', reject);
+      req.end();
+    });
+    expect(res).toEqual({ status: 200, body: 'plain' });
+    expect(up.plain).toEqual(['GET /public/h2c']);
+    expect(up.plainHeaders[0]!.upgrade).toBeUndefined();
+    expect(up.plainHeaders[0]!['http2-settings']).toBeUndefined();
+    expect(up.upgrades).toEqual([]);
   });
 
   it('closes the socket with 1008 "expired" when the bearer token behind it expires, after frames flowed', async () => {
