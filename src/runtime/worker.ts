@@ -174,17 +174,35 @@ export function webSocketForwarder(fetchImpl: typeof fetch): Forwarder {
   const plain = fetchForwarder(fetchImpl, { keepContentEncoding: true });
   return async (req, opts) => {
     if (!isWebSocketUpgrade(req.headers.get('upgrade'))) return plain(req, opts);
-    const fwd: ForwardOptions = { ...opts, fetch: fetchImpl, keepContentEncoding: true };
-    const headers = upstreamRequestHeaders(req.headers, fwd);
-    for (const name of HANDSHAKE_HEADERS) headers.delete(name);
-    headers.set('upgrade', 'websocket');
-    const upstream = (await sendUpstream(req, fwd, headers)) as UpgradedResponse;
-    const upstreamSocket = upstream.status === 101 ? upstream.webSocket : undefined;
-    const out = upstreamSocket ? relay(upstream, upstreamSocket, opts.closeAfterMs) : downstreamResponse(upstream, fwd);
+    let out: Response;
+    const problem = handshakeProblem(req);
+    if (problem !== undefined) {
+      // workerd would refuse this handshake itself, but only after the upstream had upgraded.
+      out = errorResponse(req, 'bad_request', { requestId: opts.requestId, detail: problem });
+    } else {
+      const fwd: ForwardOptions = { ...opts, fetch: fetchImpl, keepContentEncoding: true };
+      const headers = upstreamRequestHeaders(req.headers, fwd);
+      for (const name of HANDSHAKE_HEADERS) headers.delete(name);
+      headers.set('upgrade', 'websocket');
+      const upstream = (await sendUpstream(req, fwd, headers)) as UpgradedResponse;
+      const upstreamSocket = upstream.status === 101 ? upstream.webSocket : undefined;
+      out = upstreamSocket ? relay(upstream, upstreamSocket, opts.closeAfterMs) : downstreamResponse(upstream, fwd);
+    }
     for (const line of opts.setCookies ?? []) out.headers.append('set-cookie', line);
     for (const [name, value] of Object.entries(opts.responseHeaders ?? {})) out.headers.set(name, value);
     return out;
   };
+}
+
+/**
+ * What is wrong with the client's opening handshake (RFC 6455 §4.1), if anything. (The method is
+ * not checked: workerd hands a Worker a POST WebSocket handshake as a GET, and refuses the client
+ * itself once the Worker answers.)
+ */
+function handshakeProblem(req: Request): string | undefined {
+  if (req.headers.get('sec-websocket-version')?.trim() !== '13') return 'A WebSocket handshake needs Sec-WebSocket-Version: 13.';
+  if (!req.headers.get('sec-websocket-key')?.trim()) return 'A WebSocket handshake needs a Sec-WebSocket-Key.';
+  return undefined;
 }
 
 /** The client's 101: one end of a WebSocketPair, whose other end is wired to the upstream's socket. */

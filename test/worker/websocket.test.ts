@@ -16,6 +16,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { rawExchange, splitResponse } from '../proxy/raw-peers';
 import { TestBrowser } from '../helpers/browser';
 import { machineToken } from '../helpers/tokens';
 import { startWorkerStack, type WorkerStack } from '../helpers/worker-stack';
@@ -264,6 +265,26 @@ describe('WebSocket upgrades on Workers', () => {
     expect(up.plainHeaders[0]!.upgrade).toBeUndefined();
     expect(up.plainHeaders[0]!['http2-settings']).toBeUndefined();
     expect(up.upgrades).toEqual([]);
+  });
+
+  it('refuses a malformed handshake (no version 13, no key) with 400 bad_request before the upstream', async () => {
+    const port = Number(new URL(stack.url).port);
+    const head = (method: string, extra: string) =>
+      `${method} /chat HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\nAccept: application/json\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${extra}Content-Length: 0\r\n\r\n`;
+    const cases: Array<[string, string, string]> = [
+      ['GET', '', 'A WebSocket handshake needs Sec-WebSocket-Version: 13.'],
+      ['GET', 'Sec-WebSocket-Version: 13\r\n', 'A WebSocket handshake needs a Sec-WebSocket-Key.'],
+    ];
+    for (const [method, extra, message] of cases) {
+      const raw = await rawExchange(port, head(method, extra), { until: (b) => /\r\n\r\n[\s\S]*\}/.test(b.toString('latin1')) });
+      const { lines, body } = splitResponse(raw);
+      expect(lines[0]).toBe('HTTP/1.1 400 Bad Request');
+      const json = JSON.parse(body.toString('utf8')) as { error: string; error_description: string; request_id: string };
+      expect([json.error, json.error_description]).toEqual(['bad_request', message]);
+      expect(lines.map((l) => l.toLowerCase())).toContain(`x-request-id: ${json.request_id.toLowerCase()}`);
+    }
+    expect(up.upgrades).toEqual([]);
+    expect(up.plain).toEqual([]);
   });
 
   it('closes the socket with 1008 "expired" when the bearer token behind it expires, after frames flowed', async () => {
