@@ -105,8 +105,17 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 type StreamingRequestInit = RequestInit & { duplex?: 'half' };
 
 export async function forwardRequest(req: Request, opts: ForwardOptions): Promise<Response> {
+  return downstreamResponse(await sendUpstream(req, opts, upstreamRequestHeaders(req.headers, opts)), opts);
+}
+
+/**
+ * Sends the request upstream with these headers and hands back the upstream's response as it is
+ * (forwardRequest cleans it for the client). Rejects with UpstreamError when no response head
+ * arrives within the timeout or the upstream cannot be reached. A runtime's own forwarder (the
+ * WebSocket upgrade on Workers) uses it with its headers, so a failure is the same error.
+ */
+export async function sendUpstream(req: Request, opts: ForwardOptions, headers: Headers): Promise<Response> {
   const url = upstreamUrl(opts.upstream, opts.path, opts.query);
-  const headers = upstreamRequestHeaders(req.headers, opts);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(new Error(`no response headers within ${timeoutMs} ms`)), timeoutMs);
@@ -122,11 +131,10 @@ export async function forwardRequest(req: Request, opts: ForwardOptions): Promis
   };
   if (hasBody) init.duplex = 'half';
 
-  let upstreamResponse: Response;
   try {
     // Called unbound: workerd's fetch throws "Illegal invocation" when called as a method of opts.
     const fetchUpstream = opts.fetch;
-    upstreamResponse = await fetchUpstream(url, init);
+    return await fetchUpstream(url, init);
   } catch (e) {
     const origin = opts.upstream.origin;
     if (timeout.signal.aborted) throw new UpstreamError('timeout', origin, `no response headers within ${timeoutMs} ms`, { cause: e });
@@ -137,7 +145,6 @@ export async function forwardRequest(req: Request, opts: ForwardOptions): Promis
   } finally {
     clearTimeout(timer);
   }
-  return downstreamResponse(upstreamResponse, opts);
 }
 
 /** The headers sent upstream. Order matters: clean first, then add the gateway's own. */
@@ -170,7 +177,7 @@ export function upstreamRequestHeaders(incoming: Headers, opts: ForwardOptions):
 }
 
 /** The response for the client: same status and body stream, cleaned headers. */
-function downstreamResponse(res: Response, opts: ForwardOptions): Response {
+export function downstreamResponse(res: Response, opts: ForwardOptions): Response {
   if (res.status < 200 || res.status > 599) {
     void res.body?.cancel().catch(() => {});
     throw new UpstreamError('invalid_response', opts.upstream.origin, `status ${res.status}`);

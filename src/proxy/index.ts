@@ -2,6 +2,8 @@ export { filterCookieHeader, cookiePairName } from './cookies';
 export {
   fetchForwarder,
   forwardRequest,
+  sendUpstream,
+  downstreamResponse,
   upstreamRequestHeaders,
   downstreamResponseHeaders,
   type Forwarder,

@@ -10,6 +10,8 @@
  * - Upstreams and the IdP are reached with the global fetch (called unbound: workerd throws
  *   "Illegal invocation" for `obj.fetch(...)` on the global), or through a service binding for the
  *   upstream origins listed in `GATEWAY_SERVICE_UPSTREAMS`.
+ * - WebSocket upgrades: the upstream's WebSocket is relayed through a WebSocketPair, so the gateway
+ *   can close it (1008 "expired") when the credentials behind it end (see webSocketForwarder).
  * - Client address and country: CF-Connecting-IP / CF-IPCountry, set by Cloudflare's edge.
  * - JWKS and verified tokens: isolate memory first, the Cache API (`caches.default`) second.
  * - Logs: JSON lines on the console (Workers Logs / `wrangler tail`). Never a stack trace to the client.
@@ -21,7 +23,7 @@ import { createGateway, createGatewayApp } from '../gateway/app';
 import type { RuntimeDeps } from '../gateway/context';
 import { errorResponse, newRequestId } from '../http';
 import { edgeClientAddress } from '../policy';
-import { fetchForwarder } from '../proxy';
+import { downstreamResponse, fetchForwarder, sendUpstream, upstreamRequestHeaders, type Forwarder, type ForwardOptions } from '../proxy';
 import { createLogger, type Logger } from '../log';
 import { createCacheApiSharedCache } from './cache-api';
 import { createDurableObjectStore, type DurableObjectNamespaceLike } from '../store/durable-object';
@@ -115,6 +117,152 @@ export function createUpstreamFetch(env: WorkerEnv): typeof fetch {
   }) as typeof fetch;
 }
 
+/** `Upgrade: websocket` alone (the token is case-insensitive); any other offer takes the plain path, which drops Upgrade. */
+export function isWebSocketUpgrade(offer: string | null): boolean {
+  return offer !== null && offer.trim().toLowerCase() === 'websocket';
+}
+
+/** The handshake headers workerd's fetch writes itself for the upstream leg (key, version, extensions). */
+const HANDSHAKE_HEADERS = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-accept'];
+
+/** Workers' WebSocket as these functions use it (the workers-types global is not in the project's lib). */
+interface WorkerSocket {
+  accept(): void;
+  binaryType: string;
+  send(data: string | ArrayBuffer | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'message', fn: (e: { data: string | ArrayBuffer }) => void): void;
+  addEventListener(type: 'close', fn: (e: { code: number; reason: string }) => void): void;
+  addEventListener(type: 'error', fn: (e: unknown) => void): void;
+}
+type WorkerSocketPair = { 0: WorkerSocket; 1: WorkerSocket };
+type UpgradedResponse = Response & { webSocket?: WorkerSocket | null };
+
+/** A close code an endpoint may send (RFC 6455 §7.4): 1005, 1006 and 1015 only ever describe a close. */
+function sendableCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+function closeQuietly(ws: WorkerSocket, code?: number, reason?: string): void {
+  try {
+    if (code === undefined) ws.close();
+    else ws.close(code, reason);
+  } catch {
+    // Already closed (or closing): nothing to tell it.
+  }
+}
+
+/** Passes one side's close on to the other: the same code and reason where they may be sent. */
+function passClose(to: WorkerSocket, code: number, reason: string): void {
+  if (sendableCode(code)) closeQuietly(to, code, reason);
+  else if (code === 1005) closeQuietly(to);
+  else closeQuietly(to, 1001, 'peer went away'); // 1006: the other side vanished without a close frame
+}
+
+/**
+ * The Workers forwarder: the fetch forwarder, and for `Upgrade: websocket` the upstream's WebSocket
+ * relayed through a WebSocketPair. The upgrade request gets the same header edits as any request
+ * (identity headers stripped and set, X-Forwarded-*, request id, assertion, gateway cookies
+ * removed) plus `Upgrade: websocket`; workerd's fetch does the upstream handshake. Messages are
+ * copied both ways (text as text, binary as binary), a close on one side closes the other, and
+ * when `closeAfterMs` is given both sides are closed with 1008 "expired" then. An upstream that
+ * does not switch protocols is answered as on the plain path; a failed fetch is the same
+ * UpstreamError (502/504 from the catalogue). Revocation notices are per isolate on Workers, so
+ * no revocation closes a relayed WebSocket: it ends at the credentials' end.
+ */
+export function webSocketForwarder(fetchImpl: typeof fetch): Forwarder {
+  const plain = fetchForwarder(fetchImpl, { keepContentEncoding: true });
+  return async (req, opts) => {
+    if (!isWebSocketUpgrade(req.headers.get('upgrade'))) return plain(req, opts);
+    let out: Response;
+    const problem = handshakeProblem(req);
+    if (problem !== undefined) {
+      // workerd would refuse this handshake itself, but only after the upstream had upgraded.
+      out = errorResponse(req, 'bad_request', { requestId: opts.requestId, detail: problem });
+    } else {
+      const fwd: ForwardOptions = { ...opts, fetch: fetchImpl, keepContentEncoding: true };
+      const headers = upstreamRequestHeaders(req.headers, fwd);
+      for (const name of HANDSHAKE_HEADERS) headers.delete(name);
+      headers.set('upgrade', 'websocket');
+      const upstream = (await sendUpstream(req, fwd, headers)) as UpgradedResponse;
+      const upstreamSocket = upstream.status === 101 ? upstream.webSocket : undefined;
+      out = upstreamSocket ? relay(upstream, upstreamSocket, opts.closeAfterMs) : downstreamResponse(upstream, fwd);
+    }
+    for (const line of opts.setCookies ?? []) out.headers.append('set-cookie', line);
+    for (const [name, value] of Object.entries(opts.responseHeaders ?? {})) out.headers.set(name, value);
+    return out;
+  };
+}
+
+/**
+ * What is wrong with the client's opening handshake (RFC 6455 §4.1), if anything. (The method is
+ * not checked: workerd hands a Worker a POST WebSocket handshake as a GET, and refuses the client
+ * itself once the Worker answers.)
+ */
+function handshakeProblem(req: Request): string | undefined {
+  if (req.headers.get('sec-websocket-version')?.trim() !== '13') return 'A WebSocket handshake needs Sec-WebSocket-Version: 13.';
+  if (!req.headers.get('sec-websocket-key')?.trim()) return 'A WebSocket handshake needs a Sec-WebSocket-Key.';
+  return undefined;
+}
+
+/** The client's 101: one end of a WebSocketPair, whose other end is wired to the upstream's socket. */
+function relay(upstream: Response, upstreamSocket: WorkerSocket, closeAfterMs: number | undefined): Response {
+  const Pair = (globalThis as unknown as { WebSocketPair: new () => WorkerSocketPair }).WebSocketPair;
+  const pair = new Pair();
+  const client = pair[0];
+  const server = pair[1];
+  upstreamSocket.accept();
+  server.accept();
+  // Binary messages arrive as ArrayBuffers (under the standard default, Blobs, which send() would stringify).
+  upstreamSocket.binaryType = 'arraybuffer';
+  server.binaryType = 'arraybuffer';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ended = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  const pass = (to: WorkerSocket) => (e: { data: string | ArrayBuffer }) => {
+    try {
+      to.send(e.data);
+    } catch {
+      // The other side is closing: its close event ends this one too.
+    }
+  };
+  server.addEventListener('message', pass(upstreamSocket));
+  upstreamSocket.addEventListener('message', pass(server));
+  server.addEventListener('close', (e) => {
+    ended();
+    passClose(upstreamSocket, e.code, e.reason);
+  });
+  upstreamSocket.addEventListener('close', (e) => {
+    ended();
+    passClose(server, e.code, e.reason);
+  });
+  server.addEventListener('error', () => {
+    ended();
+    closeQuietly(upstreamSocket, 1001, 'peer went away');
+  });
+  upstreamSocket.addEventListener('error', () => {
+    ended();
+    closeQuietly(server, 1011, 'upstream error');
+  });
+  if (closeAfterMs !== undefined) {
+    // setTimeout caps at ~24.8 days; a session is never that long.
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        closeQuietly(server, 1008, 'expired');
+        closeQuietly(upstreamSocket, 1008, 'expired');
+      },
+      Math.max(0, Math.min(closeAfterMs, 2 ** 31 - 1)),
+    );
+  }
+  const headers = new Headers();
+  const protocol = upstream.headers.get('sec-websocket-protocol');
+  if (protocol !== null) headers.set('sec-websocket-protocol', protocol);
+  return new Response(null, { status: 101, webSocket: client, headers } as ResponseInit);
+}
+
 /** The request target (path + query) as the URL carries it: no `new URL()`, which would resolve dot segments. */
 export function rawTargetOf(url: string): string {
   const schemeEnd = url.indexOf('://');
@@ -153,7 +301,7 @@ export function createWorker(opts: WorkerOptions = {}): WorkerHandler {
     const logger = createLogger({ level: config.logLevel });
     const deps: RuntimeDeps = {
       // Workers pass encoded bodies through and re-encode by Content-Encoding themselves.
-      forward: fetchForwarder(createUpstreamFetch(env), { keepContentEncoding: true }),
+      forward: webSocketForwarder(createUpstreamFetch(env)),
       idpFetch: globalFetch,
       // Cloudflare's edge sets CF-Connecting-IP; a client cannot (the edge overwrites it).
       peerAddress: (req) => req.headers.get('cf-connecting-ip') ?? undefined,

@@ -81,6 +81,8 @@ export interface WorkerStackOptions {
   /** More Worker vars/secrets. */
   vars?: Record<string, string>;
   services?: Record<string, ServiceHandler>;
+  /** The emulator's ms clock (the Worker's own clock is workerd's: real time). */
+  emulatorNow?: () => number;
 }
 
 export interface WorkerStack {
@@ -93,7 +95,7 @@ export interface WorkerStack {
 }
 
 export async function startWorkerStack(opts: WorkerStackOptions): Promise<WorkerStack> {
-  const emulator = await startEmulator({ port: 0 });
+  const emulator = await startEmulator({ port: 0, now: opts.emulatorNow });
   const upstream = await startDemoUpstream(0);
   const env = { EMULATOR_URL: emulator.url, DEMO_UPSTREAM_URL: upstream.url, ...opts.vars };
   let configText = opts.configText ?? DEMO_CONFIG;
