@@ -75,6 +75,9 @@ describe('the npm package', () => {
     expect(paths).toContain('LICENSE');
     expect(paths).toContain('config/demo.yaml');
     expect(paths.filter((p) => /^(test|src|bench|scripts|\.ci)\//.test(p) || /\.test\./.test(p))).toEqual([]);
+    // The benchmark's history (docs/performance.md) is for the repository, not an installation.
+    expect(paths).toContain('docs/architecture.md');
+    expect(paths).not.toContain('docs/performance.md');
   });
 
   it('installs without tsx, TypeScript or esbuild', () => {
