@@ -6,48 +6,27 @@
  * Server-sent events flow without buffering.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { TestBrowser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
 import { machineToken } from '../helpers/tokens';
+import { startWsUpstream, type WsUpstream } from './ws-peers';
 
-interface WsUpstream {
-  url: string;
-  upgrades: http.IncomingMessage[];
-  /** Resolves the SSE route's second event. */
-  releaseSse?: () => void;
-  close(): Promise<void>;
-}
+/** Resolves the SSE route's second event (set once the route has sent its first). */
+let releaseSse: (() => void) | undefined;
 
-async function startWsUpstream(): Promise<WsUpstream> {
-  const up: WsUpstream = { url: '', upgrades: [], close: async () => {} };
-  const server = http.createServer((req, res) => {
-    if (req.url === '/public/sse') {
+/** The shared ws upstream, with a server-sent events route at /public/sse. */
+const startUpstream = () =>
+  startWsUpstream({
+    onPlain: (req, res) => {
+      if (req.url !== '/public/sse') return false;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       res.write('data: first\n\n');
-      up.releaseSse = () => res.end('data: second\n\n');
-      return;
-    }
-    res.end('plain');
+      releaseSse = () => res.end('data: second\n\n');
+      return true;
+    },
   });
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (ws, req) => {
-    up.upgrades.push(req);
-    ws.on('message', (data, isBinary) => ws.send(isBinary ? data : `echo:${data.toString()}`));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  up.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  up.close = () =>
-    new Promise((resolve) => {
-      for (const c of wss.clients) c.terminate();
-      wss.close();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return up;
-}
 
 interface Opened {
   ws?: WebSocket;
@@ -79,7 +58,7 @@ let cookie: string;
 let wsBase: string;
 
 beforeAll(async () => {
-  up = await startWsUpstream();
+  up = await startUpstream();
   stack = await startStack({
     env: { DEMO_UPSTREAM_URL: up.url },
     now,
@@ -110,11 +89,11 @@ function lifetimeEnds(): number {
 
 describe('WebSocket upgrades on Node', () => {
   it('sends a browser without a session to sign in, and never reaches the upstream', async () => {
-    const before = up.upgrades.length;
+    const before = up.connections.length;
     const r = await connect(`${wsBase}/chat`, { accept: 'text/html' });
     expect(r.status).toBe(302);
     expect(r.location).toContain('/oauth2/authorize');
-    expect(up.upgrades.length).toBe(before);
+    expect(up.connections.length).toBe(before);
   });
 
   it('answers 401 to an API client without credentials', async () => {
@@ -130,7 +109,7 @@ describe('WebSocket upgrades on Node', () => {
     expect(await nextMessage(ws)).toBe('echo:hello');
     ws.send(Buffer.from([1, 2, 3]), { binary: true });
     expect([...Buffer.from(await new Promise<Buffer>((resolve) => ws.once('message', (d) => resolve(d as Buffer))))]).toEqual([1, 2, 3]);
-    const req = up.upgrades.at(-1)!;
+    const req = up.connections.at(-1)!.req;
     expect(req.url).toBe('/chat?room=1');
     expect(req.headers['x-auth-user']).toBe('alice');
     expect(req.headers[stack.config.assertion.header.toLowerCase()]).toMatch(/^eyJ/);
@@ -144,16 +123,16 @@ describe('WebSocket upgrades on Node', () => {
     expect(r.ws!.readyState).toBe(WebSocket.OPEN);
     r.ws!.send('ping');
     expect(await nextMessage(r.ws!)).toBe('echo:ping');
-    expect(up.upgrades.at(-1)!.headers.authorization).toBe(`Bearer ${token}`);
+    expect(up.connections.at(-1)!.req.headers.authorization).toBe(`Bearer ${token}`);
     r.ws!.close();
   });
 
   it('refuses a bearer token without the scope the route needs (403), before any upgrade', async () => {
     const token = await machineToken(stack.emulator.hostedUiBase, 'demo-api/write');
-    const before = up.upgrades.length;
+    const before = up.connections.length;
     const r = await connect(`${wsBase}/api/stream`, { authorization: `Bearer ${token}` });
     expect(r.status).toBe(403);
-    expect(up.upgrades.length).toBe(before);
+    expect(up.connections.length).toBe(before);
   });
 
   it('closes the connection when the session reaches its absolute lifetime', async () => {
@@ -202,7 +181,7 @@ describe('streams on Node', () => {
     let rest = '';
     first.res.on('data', (d: string) => (rest += d));
     const ended = new Promise((r) => first.res.once('end', r));
-    up.releaseSse!();
+    releaseSse!();
     await ended;
     expect(rest).toBe('data: second\n\n');
   });

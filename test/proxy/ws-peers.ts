@@ -1,6 +1,7 @@
 /**
- * WebSocket peers for revocation tests: a `ws` upstream that echoes and records each connection
- * (its upgrade request and when its socket closed), and a `ws` client that reports the close code.
+ * WebSocket peers for the upgrade tests (Node and workerd): a `ws` upstream that echoes (text as
+ * `echo:<text>`, binary as the same bytes) and records each connection (its upgrade request, the
+ * close it saw) and each plain request, and a `ws` client that reports the close code.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,17 +17,42 @@ export interface WsUpstreamConnection {
 export interface WsUpstream {
   url: string;
   connections: WsUpstreamConnection[];
+  /** Requests that were not upgraded, in order. */
+  plain: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders }>;
+  /** Close code and reason each upstream socket ended with, in order. */
+  closes: Array<{ code: number; reason: string }>;
   close(): Promise<void>;
 }
 
-export async function startWsUpstream(): Promise<WsUpstream> {
-  const up: WsUpstream = { url: '', connections: [], close: async () => {} };
-  const server = http.createServer((_req, res) => res.end('plain'));
-  const wss = new WebSocketServer({ server });
+export interface WsUpstreamOptions {
+  /** Answers a plain request itself (true) instead of the default 200 `plain` (an SSE route, say). */
+  onPlain?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+}
+
+/**
+ * The upstream. Paths under `/refused` are not upgraded (403 `no sockets here`), and of the
+ * subprotocols a client offers it picks `chat.v2`.
+ */
+export async function startWsUpstream(opts: WsUpstreamOptions = {}): Promise<WsUpstream> {
+  const up: WsUpstream = { url: '', connections: [], plain: [], closes: [], close: async () => {} };
+  const server = http.createServer((req, res) => {
+    up.plain.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    if (!opts.onPlain?.(req, res)) res.end('plain');
+  });
+  const wss = new WebSocketServer({
+    server,
+    verifyClient: (info, cb) => (info.req.url?.startsWith('/refused') ? cb(false, 403, 'no sockets here') : cb(true)),
+    handleProtocols: (offered) => (offered.has('chat.v2') ? 'chat.v2' : false),
+  });
   wss.on('connection', (ws, req) => {
-    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    const closed = new Promise<number>((resolve) =>
+      ws.once('close', (code, reason) => {
+        up.closes.push({ code, reason: reason.toString() });
+        resolve(code);
+      }),
+    );
     up.connections.push({ req, ws, closed });
-    ws.on('message', (data) => ws.send(`echo:${data.toString()}`));
+    ws.on('message', (data, isBinary) => ws.send(isBinary ? data : `echo:${data.toString()}`, { binary: isBinary }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   up.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

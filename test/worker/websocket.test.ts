@@ -15,55 +15,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { rawExchange, splitResponse } from '../proxy/raw-peers';
+import { startWsUpstream, type WsUpstream } from '../proxy/ws-peers';
 import { TestBrowser } from '../helpers/browser';
 import { machineToken } from '../helpers/tokens';
 import { startWorkerStack, type WorkerStack } from '../helpers/worker-stack';
 
-interface WsUpstream {
-  url: string;
-  /** Head of every upgrade request the upstream accepted. */
-  upgrades: http.IncomingHttpHeaders[];
-  upgradeUrls: string[];
-  /** Plain (not upgraded) requests, and their heads. */
-  plain: string[];
-  plainHeaders: http.IncomingHttpHeaders[];
-  /** Close code and reason each upstream socket received or ended with. */
-  closes: Array<{ code: number; reason: string }>;
-  close(): Promise<void>;
-}
-
-async function startWsUpstream(): Promise<WsUpstream> {
-  const up: WsUpstream = { url: '', upgrades: [], upgradeUrls: [], plain: [], plainHeaders: [], closes: [], close: async () => {} };
-  const server = http.createServer((req, res) => {
-    up.plain.push(`${req.method} ${req.url}`);
-    up.plainHeaders.push(req.headers);
-    res.end('plain');
-  });
-  const wss = new WebSocketServer({
-    server,
-    // An upstream that will not switch protocols for this path: a plain 403 with a body.
-    verifyClient: (info, cb) => (info.req.url?.startsWith('/refused') ? cb(false, 403, 'no sockets here') : cb(true)),
-    handleProtocols: (offered) => (offered.has('chat.v2') ? 'chat.v2' : false),
-  });
-  wss.on('connection', (ws, req) => {
-    up.upgrades.push(req.headers);
-    up.upgradeUrls.push(req.url ?? '');
-    ws.on('message', (data, isBinary) => ws.send(isBinary ? data : `echo:${data.toString()}`, { binary: isBinary }));
-    ws.on('close', (code, reason) => up.closes.push({ code, reason: reason.toString() }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  up.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  up.close = () =>
-    new Promise((resolve) => {
-      for (const c of wss.clients) c.terminate();
-      wss.close();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return up;
-}
+/** Heads and targets of the upgrade requests the upstream accepted; plain requests as "METHOD /path". */
+const upgrades = () => up.connections.map((c) => c.req.headers);
+const upgradeUrls = () => up.connections.map((c) => c.req.url ?? '');
+const plainLines = () => up.plain.map((r) => `${r.method} ${r.url}`);
 
 interface Opened {
   ws?: WebSocket;
@@ -145,10 +107,8 @@ afterAll(async () => {
   await up?.close();
 });
 beforeEach(() => {
-  up.upgrades.length = 0;
-  up.upgradeUrls.length = 0;
+  up.connections.length = 0;
   up.plain.length = 0;
-  up.plainHeaders.length = 0;
   up.closes.length = 0;
 });
 
@@ -165,10 +125,10 @@ describe('WebSocket upgrades on Workers', () => {
     const bin = await nextMessage(ws);
     expect([bin.isBinary, [...bin.data]]).toEqual([true, [1, 2, 3, 0, 255]]);
 
-    expect(up.upgrades).toHaveLength(1);
+    expect(upgrades()).toHaveLength(1);
     expect(up.plain).toEqual([]);
-    const h = up.upgrades[0]!;
-    expect(up.upgradeUrls[0]).toBe('/chat?room=1');
+    const h = upgrades()[0]!;
+    expect(upgradeUrls()[0]).toBe('/chat?room=1');
     expect(h.upgrade?.toLowerCase()).toBe('websocket');
     expect(h['x-auth-user']).toBe('alice');
     expect(h['x-auth-email']).toBe('alice@example.com');
@@ -191,7 +151,7 @@ describe('WebSocket upgrades on Workers', () => {
     expect(browser.location).toContain('/oauth2/authorize');
     const api = await connect(`${wsBase}/chat`, { accept: 'application/json' });
     expect(api.status).toBe(401);
-    expect(up.upgrades).toEqual([]);
+    expect(upgrades()).toEqual([]);
     expect(up.plain).toEqual([]);
   });
 
@@ -199,7 +159,7 @@ describe('WebSocket upgrades on Workers', () => {
     const r = await connect(`${wsBase}/chat`, { cookie, origin: 'https://evil.example', accept: 'application/json' });
     expect(r.status).toBe(403);
     expect((JSON.parse(r.body!) as { error: string }).error).toBe('cross_origin_upgrade');
-    expect(up.upgrades).toEqual([]);
+    expect(upgrades()).toEqual([]);
     expect(up.plain).toEqual([]);
   });
 
@@ -207,7 +167,11 @@ describe('WebSocket upgrades on Workers', () => {
     const r = await connect(`${wsBase}/chat`, { cookie }, ['chat.v1', 'chat.v2']);
     expect(r.ws!.protocol).toBe('chat.v2');
     expect(r.head?.['sec-websocket-protocol']).toBe('chat.v2');
-    expect(up.upgrades[0]!['sec-websocket-protocol']?.split(',').map((p) => p.trim())).toEqual(['chat.v1', 'chat.v2']);
+    expect(
+      upgrades()[0]!
+        ['sec-websocket-protocol']?.split(',')
+        .map((p) => p.trim()),
+    ).toEqual(['chat.v1', 'chat.v2']);
     // A close without a status code reaches the upstream as one without a status (1005).
     const done = closed(r.ws!);
     r.ws!.close();
@@ -231,7 +195,7 @@ describe('WebSocket upgrades on Workers', () => {
     expect(r.status).toBe(403);
     expect(r.body).toBe('no sockets here');
     expect(r.headers?.['x-request-id']).toMatch(/^[A-Za-z0-9_-]{16}$/);
-    expect(up.upgrades).toEqual([]);
+    expect(upgrades()).toEqual([]);
   });
 
   it('answers 502 upstream_unreachable from the catalogue when the upstream cannot be reached', async () => {
@@ -261,10 +225,10 @@ describe('WebSocket upgrades on Workers', () => {
       req.end();
     });
     expect(res).toEqual({ status: 200, body: 'plain' });
-    expect(up.plain).toEqual(['GET /public/h2c']);
-    expect(up.plainHeaders[0]!.upgrade).toBeUndefined();
-    expect(up.plainHeaders[0]!['http2-settings']).toBeUndefined();
-    expect(up.upgrades).toEqual([]);
+    expect(plainLines()).toEqual(['GET /public/h2c']);
+    expect(up.plain[0]!.headers.upgrade).toBeUndefined();
+    expect(up.plain[0]!.headers['http2-settings']).toBeUndefined();
+    expect(upgrades()).toEqual([]);
   });
 
   it('refuses a malformed handshake (no version 13, no key) with 400 bad_request before the upstream', async () => {
@@ -283,7 +247,7 @@ describe('WebSocket upgrades on Workers', () => {
       expect([json.error, json.error_description]).toEqual(['bad_request', message]);
       expect(lines.map((l) => l.toLowerCase())).toContain(`x-request-id: ${json.request_id.toLowerCase()}`);
     }
-    expect(up.upgrades).toEqual([]);
+    expect(upgrades()).toEqual([]);
     expect(up.plain).toEqual([]);
   });
 
@@ -310,7 +274,7 @@ describe('WebSocket upgrades on Workers', () => {
     ws.send('still-valid');
     await ended;
     expect(seen).toEqual(['message echo:still-valid', 'close 1008 expired']);
-    expect(up.upgrades[0]!.authorization).toBe(`Bearer ${token}`);
+    expect(upgrades()[0]!.authorization).toBe(`Bearer ${token}`);
     // The upstream's side is closed by the gateway too.
     await expect.poll(() => up.closes, { timeout: 10_000 }).toEqual([{ code: 1008, reason: 'expired' }]);
   }, 30_000);
