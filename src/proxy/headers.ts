@@ -191,6 +191,15 @@ const withNameCache = new WeakMap<HeaderStripRules, Map<string, HeaderStripRules
  * compiled forms are cached per rules object, so a per-request copy would be compiled per request.
  * For the gateway's own names (Authorization), not client input: one entry per name.
  */
+/**
+ * Whether an Upgrade header offers exactly WebSocket (the token is case-insensitive). Any other
+ * offer, or several, is not one: on Node its bytes are piped without close frames, and Workers
+ * forward it on the plain path (without Upgrade).
+ */
+export function isWebSocketOffer(offer: string | null | undefined): boolean {
+  return typeof offer === 'string' && offer.trim().toLowerCase() === 'websocket';
+}
+
 export function withStrippedName(rules: HeaderStripRules, name: string): HeaderStripRules {
   let byName = withNameCache.get(rules);
   if (!byName) {

@@ -19,6 +19,7 @@ export {
   HOP_BY_HOP_HEADERS,
   canonicalHeaderName,
   compileStripRules,
+  isWebSocketOffer,
   matchesStripRules,
   mergeStripRules,
   removeHopByHopHeaders,

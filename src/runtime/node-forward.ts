@@ -9,7 +9,16 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
-import { downstreamRawHeaders, upstreamOrigin, upstreamPath, upstreamRawHeaders, UpstreamError, type Forwarder, type UpstreamRequest } from '../proxy';
+import {
+  downstreamRawHeaders,
+  isWebSocketOffer,
+  upstreamOrigin,
+  upstreamPath,
+  upstreamRawHeaders,
+  UpstreamError,
+  type Forwarder,
+  type UpstreamRequest,
+} from '../proxy';
 import type { UpgradeEnd, UpgradeStats } from '../metrics';
 import { declaresBody, NodeRequestView, type NodeBindings } from './node-request';
 import type { UpgradeRegistry } from './node-upgrades';
@@ -158,11 +167,6 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
 
 const NONE: readonly string[] = Object.freeze([]);
 
-/** `Upgrade: websocket` (the only protocol offered; the token is case-insensitive). */
-function isWebSocket(offer: string | undefined): boolean {
-  return offer !== undefined && offer.trim().toLowerCase() === 'websocket';
-}
-
 function asStrings(raw: Dispatcher.DispatchController['rawHeaders']): readonly string[] {
   if (!Array.isArray(raw) || raw.length === 0) return NONE;
   const out = new Array<string>(raw.length);
@@ -294,7 +298,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     // A WebSocket a revocation or the credentials' end may close: the upstream's frames are watched,
     // so the close can be a 1008 close frame between two of them (else, mid-frame, a cut).
     const closable = (this.opts.revocation !== undefined && this.registry !== undefined) || this.opts.closeAfterMs !== undefined;
-    const frames = closable && isWebSocket(this.bindings.incoming.headers.upgrade) ? new FrameBoundary() : undefined;
+    const frames = closable && isWebSocketOffer(this.bindings.incoming.headers.upgrade) ? new FrameBoundary() : undefined;
     let closing = false;
     // The first reason the gateway ends it for is the one counted (a revocation's close frame may
     // still be on its way when the lifetime ends, say).

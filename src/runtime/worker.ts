@@ -23,7 +23,7 @@ import { createGateway, createGatewayApp } from '../gateway/app';
 import type { RuntimeDeps } from '../gateway/context';
 import { errorResponse, newRequestId } from '../http';
 import { edgeClientAddress } from '../policy';
-import { downstreamResponse, fetchForwarder, sendUpstream, upstreamRequestHeaders, type Forwarder, type ForwardOptions } from '../proxy';
+import { downstreamResponse, fetchForwarder, isWebSocketOffer, sendUpstream, upstreamRequestHeaders, type Forwarder, type ForwardOptions } from '../proxy';
 import { createLogger, type Logger } from '../log';
 import { createCacheApiSharedCache } from './cache-api';
 import { createDurableObjectStore, type DurableObjectNamespaceLike } from '../store/durable-object';
@@ -117,11 +117,6 @@ export function createUpstreamFetch(env: WorkerEnv): typeof fetch {
   }) as typeof fetch;
 }
 
-/** `Upgrade: websocket` alone (the token is case-insensitive); any other offer takes the plain path, which drops Upgrade. */
-export function isWebSocketUpgrade(offer: string | null): boolean {
-  return offer !== null && offer.trim().toLowerCase() === 'websocket';
-}
-
 /** The handshake headers workerd's fetch writes itself for the upstream leg (key, version, extensions). */
 const HANDSHAKE_HEADERS = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-accept'];
 
@@ -173,7 +168,7 @@ function passClose(to: WorkerSocket, code: number, reason: string): void {
 export function webSocketForwarder(fetchImpl: typeof fetch): Forwarder {
   const plain = fetchForwarder(fetchImpl, { keepContentEncoding: true });
   return async (req, opts) => {
-    if (!isWebSocketUpgrade(req.headers.get('upgrade'))) return plain(req, opts);
+    if (!isWebSocketOffer(req.headers.get('upgrade'))) return plain(req, opts);
     let out: Response;
     const problem = handshakeProblem(req);
     if (problem !== undefined) {
