@@ -22,7 +22,7 @@ import {
 import type { UpgradeEnd, UpgradeStats } from '../metrics';
 import { declaresBody, NodeRequestView, type NodeBindings } from './node-request';
 import type { UpgradeRegistry } from './node-upgrades';
-import { CLOSE_1008, CLOSE_EXPIRED, FrameBoundary } from './ws-frames';
+import { CLOSE_REVOKED, CLOSE_EXPIRED, FrameBoundary } from './ws-frames';
 
 export type { NodeBindings };
 
@@ -316,7 +316,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
         upstream.destroy();
       },
       revoke: () => {
-        if (endedBy('revoked')) closeWith(CLOSE_1008);
+        if (endedBy('revoked')) closeWith(CLOSE_REVOKED);
       },
     };
     /** Ends it with a close frame to the client when between two upstream frames, else cuts both sockets. */

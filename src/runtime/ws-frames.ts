@@ -13,7 +13,7 @@ export function closeFrame(code: number, reason: string): Buffer {
 }
 
 /** 1008 (policy violation), `revoked`: a sign-out or revocation ended the credentials. */
-export const CLOSE_1008 = closeFrame(1008, 'revoked');
+export const CLOSE_REVOKED = closeFrame(1008, 'revoked');
 /** 1008 (policy violation), `expired`: the session reached its absolute lifetime, or the token its exp. */
 export const CLOSE_EXPIRED = closeFrame(1008, 'expired');
 

@@ -16,7 +16,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE_1008 } from '../../src/runtime/ws-frames';
+import { CLOSE_REVOKED } from '../../src/runtime/ws-frames';
 import { TestBrowser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -150,9 +150,9 @@ describe('open WebSockets and revocation, at the edges', () => {
     await logout(b);
     const upstream = up.pending[before]!;
     upstream.accept();
-    expect(await until(() => client.socket.destroyed || client.after().length >= CLOSE_1008.length)).toBe(true);
+    expect(await until(() => client.socket.destroyed || client.after().length >= CLOSE_REVOKED.length)).toBe(true);
     expect(client.status()).toBe('HTTP/1.1 101 Switching Protocols');
-    expect(client.after().toString('hex')).toBe(CLOSE_1008.toString('hex'));
+    expect(client.after().toString('hex')).toBe(CLOSE_REVOKED.toString('hex'));
     client.socket.end();
     await client.closed;
     await upstream.closed;
@@ -164,8 +164,8 @@ describe('open WebSockets and revocation, at the edges', () => {
     const ping = frame(0x9, Buffer.from('p'));
     const { client, upstream } = await opened(cookie, '/chat/eager', Buffer.concat([hello, ping]));
     await logout(b);
-    expect(await until(() => client.after().length >= hello.length + ping.length + CLOSE_1008.length)).toBe(true);
-    expect(client.after().toString('hex')).toBe(Buffer.concat([hello, ping, CLOSE_1008]).toString('hex'));
+    expect(await until(() => client.after().length >= hello.length + ping.length + CLOSE_REVOKED.length)).toBe(true);
+    expect(client.after().toString('hex')).toBe(Buffer.concat([hello, ping, CLOSE_REVOKED]).toString('hex'));
     await upstream.closed;
     client.socket.end();
     await client.closed;
@@ -187,8 +187,8 @@ describe('open WebSockets and revocation, at the edges', () => {
     const sent = big.length + small.length;
     expect(await until(() => client.after().length >= sent)).toBe(true);
     await logout(b);
-    expect(await until(() => client.after().length >= sent + CLOSE_1008.length)).toBe(true);
-    expect(client.after().equals(Buffer.concat([big, small, CLOSE_1008]))).toBe(true);
+    expect(await until(() => client.after().length >= sent + CLOSE_REVOKED.length)).toBe(true);
+    expect(client.after().equals(Buffer.concat([big, small, CLOSE_REVOKED]))).toBe(true);
     await upstream.closed;
     client.socket.end();
     await client.closed;
@@ -226,8 +226,8 @@ describe('open WebSockets and revocation, at the edges', () => {
     const shop = await opened(cookie, '/shop/live');
     const merchant = await opened(cookie, '/merchant/live');
     expect((await b.request(`${stack.url}/_auth/logout?realm=merchant`)).status).toBe(302);
-    expect(await until(() => merchant.client.after().length >= CLOSE_1008.length)).toBe(true);
-    expect(merchant.client.after().toString('hex')).toBe(CLOSE_1008.toString('hex'));
+    expect(await until(() => merchant.client.after().length >= CLOSE_REVOKED.length)).toBe(true);
+    expect(merchant.client.after().toString('hex')).toBe(CLOSE_REVOKED.toString('hex'));
     await merchant.upstream.closed;
     // The buyer realm's connection still carries the upstream's frames, and nothing else came.
     const hello = frame(0x1, Buffer.from('still'));
@@ -237,8 +237,8 @@ describe('open WebSockets and revocation, at the edges', () => {
     expect(shop.client.socket.destroyed).toBe(false);
     // Then the buyer realm's logout closes it.
     expect((await b.request(`${stack.url}/_auth/logout`)).status).toBe(302);
-    expect(await until(() => shop.client.after().length >= hello.length + CLOSE_1008.length)).toBe(true);
-    expect(shop.client.after().toString('hex')).toBe(Buffer.concat([hello, CLOSE_1008]).toString('hex'));
+    expect(await until(() => shop.client.after().length >= hello.length + CLOSE_REVOKED.length)).toBe(true);
+    expect(shop.client.after().toString('hex')).toBe(Buffer.concat([hello, CLOSE_REVOKED]).toString('hex'));
     await shop.upstream.closed;
     merchant.client.socket.destroy();
     shop.client.socket.destroy();

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as ws from 'ws';
-import { CLOSE_1008, CLOSE_EXPIRED, closeFrame, FrameBoundary } from '../../src/runtime/ws-frames';
+import { CLOSE_REVOKED, CLOSE_EXPIRED, closeFrame, FrameBoundary } from '../../src/runtime/ws-frames';
 
 /** ws's framing (its types leave Sender out). */
 const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
@@ -58,9 +58,9 @@ describe('FrameBoundary', () => {
   });
 
   it('the close frame it sends is 1008 "revoked", unmasked, final', () => {
-    expect([...CLOSE_1008.subarray(0, 4)]).toEqual([0x88, 9, 0x03, 0xf0]);
-    expect(CLOSE_1008.subarray(4).toString()).toBe('revoked');
-    expect(CLOSE_1008.readUInt16BE(2)).toBe(1008);
+    expect([...CLOSE_REVOKED.subarray(0, 4)]).toEqual([0x88, 9, 0x03, 0xf0]);
+    expect(CLOSE_REVOKED.subarray(4).toString()).toBe('revoked');
+    expect(CLOSE_REVOKED.readUInt16BE(2)).toBe(1008);
   });
 
   it('the close frame for credentials that ended is 1008 "expired"; closeFrame writes any code and reason', () => {
