@@ -111,7 +111,7 @@ interface UpgradeBook {
 export interface NodeForwarder {
   forward: Forwarder;
   /** Ends every upgraded connection (drain deadline). */
-  destroyUpgrades(): number;
+  destroyUpgrades(): void;
   upgradeStats(): UpgradeStats;
   close(): Promise<void>;
 }
@@ -153,12 +153,10 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
   return {
     forward,
     destroyUpgrades() {
-      const n = upgrades.open.size;
       for (const u of upgrades.open) {
         u.endedBy('drain');
         u.destroy();
       }
-      return n;
     },
     upgradeStats: () => ({ open: upgrades.open.size, closed: { ...upgrades.closed } }),
     close: () => agent.close(),
