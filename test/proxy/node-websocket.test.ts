@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { TestBrowser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
 import { machineToken } from '../helpers/tokens';
-import { startWsUpstream, type WsUpstream } from './ws-peers';
+import { connectWs as connect, eventsUntilClose, startWsUpstream, type WsUpstream } from './ws-peers';
 
 /** Resolves the SSE route's second event (set once the route has sent its first). */
 let releaseSse: (() => void) | undefined;
@@ -27,24 +27,6 @@ const startUpstream = () =>
       return true;
     },
   });
-
-interface Opened {
-  ws?: WebSocket;
-  status?: number;
-  location?: string;
-}
-
-function connect(url: string, headers: Record<string, string>): Promise<Opened> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve({ ws }));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
-      res.resume();
-    });
-    ws.once('error', reject);
-  });
-}
 
 function nextMessage(ws: WebSocket): Promise<string> {
   return new Promise((resolve) => ws.once('message', (d) => resolve(d.toString())));
@@ -143,22 +125,11 @@ describe('WebSocket upgrades on Node', () => {
     try {
       const r = await connect(`${wsBase}/chat`, { cookie });
       expect(r.ws!.readyState).toBe(WebSocket.OPEN);
-      const ws = r.ws!;
       // What the client sees, in order: a frame through the upstream and back (the gateway did not
-      // close it at once), then the gateway's close when the lifetime ends.
-      const seen: string[] = [];
-      ws.on('message', (d) => seen.push(`message ${d.toString()}`));
-      const closed = new Promise<void>((resolve) =>
-        ws.once('close', (code, why) => {
-          seen.push(`close ${code} ${why.toString()}`);
-          resolve();
-        }),
-      );
-      ws.send('still-valid');
-      await closed;
-      // Between two frames, the gateway says why: 1008 (policy violation), "expired" (the lifetime
-      // timer's frame; a revocation's says "revoked"), and counts it as ended by the lifetime.
-      expect(seen).toEqual(['message echo:still-valid', 'close 1008 expired']);
+      // close it at once), then the gateway's close when the lifetime ends. Between two frames, the
+      // gateway says why: 1008 (policy violation), "expired" (the lifetime timer's frame; a
+      // revocation's says "revoked"), and counts it as ended by the lifetime.
+      expect(await eventsUntilClose(r.ws!, 'still-valid')).toEqual(['message echo:still-valid', 'close 1008 expired']);
       expect(lifetimeEnds()).toBe(1);
     } finally {
       offset = 0;

@@ -101,3 +101,49 @@ export function openSocket(url: string, headers: Record<string, string>): Promis
     ws.once('error', reject);
   });
 }
+
+/** A connection attempt's outcome: the open socket (and the 101's headers), or the answer without one. */
+export interface WsAttempt {
+  ws?: WebSocket;
+  /** The 101's headers. */
+  head?: http.IncomingHttpHeaders;
+  status?: number;
+  location?: string;
+  body?: string;
+  /** The non-101 answer's headers. */
+  headers?: http.IncomingHttpHeaders;
+}
+
+/** Opens a WebSocket; resolves with the socket, or with the status, headers and body of a refusal. */
+export function connectWs(url: string, headers: Record<string, string>, protocols?: string[]): Promise<WsAttempt> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, { headers });
+    let head: http.IncomingHttpHeaders | undefined;
+    ws.once('upgrade', (res) => (head = res.headers));
+    ws.once('open', () => resolve({ ws, head }));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body, headers: res.headers }));
+    });
+    ws.once('error', reject);
+  });
+}
+
+/**
+ * Sends `text`, then resolves with what the client saw in order until its socket closed:
+ * `message <text>` for each message, then `close <code> <reason>`.
+ */
+export function eventsUntilClose(ws: WebSocket, text: string): Promise<string[]> {
+  const seen: string[] = [];
+  ws.on('message', (d) => seen.push(`message ${d.toString()}`));
+  const ended = new Promise<string[]>((resolve) =>
+    ws.once('close', (code, why) => {
+      seen.push(`close ${code} ${why.toString()}`);
+      resolve(seen);
+    }),
+  );
+  ws.send(text);
+  return ended;
+}

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { rawExchange, splitResponse } from '../proxy/raw-peers';
-import { startWsUpstream, type WsUpstream } from '../proxy/ws-peers';
+import { connectWs as connect, eventsUntilClose, startWsUpstream, type WsUpstream } from '../proxy/ws-peers';
 import { TestBrowser } from '../helpers/browser';
 import { machineToken } from '../helpers/tokens';
 import { startWorkerStack, type WorkerStack } from '../helpers/worker-stack';
@@ -26,33 +26,6 @@ import { startWorkerStack, type WorkerStack } from '../helpers/worker-stack';
 const upgrades = () => up.connections.map((c) => c.req.headers);
 const upgradeUrls = () => up.connections.map((c) => c.req.url ?? '');
 const plainLines = () => up.plain.map((r) => `${r.method} ${r.url}`);
-
-interface Opened {
-  ws?: WebSocket;
-  /** The 101's headers. */
-  head?: http.IncomingHttpHeaders;
-  status?: number;
-  location?: string;
-  body?: string;
-  /** The non-101 answer's headers. */
-  headers?: http.IncomingHttpHeaders;
-}
-
-function connect(url: string, headers: Record<string, string>, protocols?: string[]): Promise<Opened> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, { headers });
-    let head: http.IncomingHttpHeaders | undefined;
-    ws.once('upgrade', (res) => (head = res.headers));
-    ws.once('open', () => resolve({ ws, head }));
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body, headers: res.headers }));
-    });
-    ws.once('error', reject);
-  });
-}
 
 function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
   return new Promise((resolve) => ws.once('message', (data, isBinary) => resolve({ data: data as Buffer, isBinary })));
@@ -262,18 +235,7 @@ describe('WebSocket upgrades on Workers', () => {
     }
     const r = await connect(`${wsBase}/api/stream`, { authorization: `Bearer ${token}` });
     expect(r.status).toBeUndefined();
-    const ws = r.ws!;
-    const seen: string[] = [];
-    ws.on('message', (d) => seen.push(`message ${d.toString()}`));
-    const ended = new Promise<void>((resolve) =>
-      ws.once('close', (code, why) => {
-        seen.push(`close ${code} ${why.toString()}`);
-        resolve();
-      }),
-    );
-    ws.send('still-valid');
-    await ended;
-    expect(seen).toEqual(['message echo:still-valid', 'close 1008 expired']);
+    expect(await eventsUntilClose(r.ws!, 'still-valid')).toEqual(['message echo:still-valid', 'close 1008 expired']);
     expect(upgrades()[0]!.authorization).toBe(`Bearer ${token}`);
     // The upstream's side is closed by the gateway too.
     await expect.poll(() => up.closes, { timeout: 10_000 }).toEqual([{ code: 1008, reason: 'expired' }]);
