@@ -309,7 +309,7 @@ async function main() {
   const gw = await spawnReady([], env, 'stderr', ROOT);
   // The session row again with the shared Redis store (skipped without redis-server, and when
   // BENCH_ONLY leaves its row out).
-  const redis = wanted('gateway session cookie, Redis store') ? await startRedis() : undefined;
+  const redis = wanted(ROWS.redis) ? await startRedis() : undefined;
   const gwRedis = redis ? await spawnReady([], { ...env, BENCH_REDIS_URL: redis.url }, 'stderr', ROOT) : undefined;
   const compareDir = process.env.BENCH_COMPARE;
   // BENCH_COMPARE_ENV="NAME=value …": environment variables for the compared gateway only.
@@ -362,16 +362,14 @@ end
   const scenarios: Scenario[] = [
     { name: 'upstream direct', url: `${upstream.url}/public/x`, pid: upstream.pid, headers: json },
     ...(nginx ? [{ name: 'nginx proxy_pass (1 worker, keepalive)', url: `${nginx.url}/public/x`, pid: nginx.pid, headers: json }] : []),
-    { name: 'node:http + undici Pool proxy', url: `${raw.url}/public/x`, pid: raw.pid, headers: json },
-    { name: 'Hono + undici fetch proxy', url: `${hono.url}/public/x`, pid: hono.pid, headers: json },
-    { name: 'gateway /public (bypass)', url: `${gw.url}/public/x`, pid: gw.pid, headers: json, isGateway: true },
-    { name: 'gateway session cookie', url: `${gw.url}/dashboard`, pid: gw.pid, headers: { ...json, cookie }, isGateway: true },
-    { name: 'gateway stale session cookie', url: `${gw.url}/dashboard`, pid: gw.pid, headers: { ...json, cookie: stale }, isGateway: true },
-    { name: `gateway ${SESSIONS.toLocaleString('en')} distinct sessions`, url: `${gw.url}/dashboard`, pid: gw.pid, script, isGateway: true },
-    { name: 'gateway bearer token', url: `${gw.url}/api/things`, pid: gw.pid, headers: { ...json, authorization: `Bearer ${token}` }, isGateway: true },
-    ...(gwRedis
-      ? [{ name: 'gateway session cookie, Redis store', url: `${gwRedis.url}/dashboard`, pid: gwRedis.pid, headers: { ...json, cookie }, isGateway: true }]
-      : []),
+    { name: ROWS.raw, url: `${raw.url}/public/x`, pid: raw.pid, headers: json },
+    { name: ROWS.hono, url: `${hono.url}/public/x`, pid: hono.pid, headers: json },
+    { name: ROWS.public, url: `${gw.url}/public/x`, pid: gw.pid, headers: json, isGateway: true },
+    { name: ROWS.oneCookie, url: `${gw.url}/dashboard`, pid: gw.pid, headers: { ...json, cookie }, isGateway: true },
+    { name: ROWS.stale, url: `${gw.url}/dashboard`, pid: gw.pid, headers: { ...json, cookie: stale }, isGateway: true },
+    { name: ROWS.distinct(SESSIONS), url: `${gw.url}/dashboard`, pid: gw.pid, script, isGateway: true },
+    { name: ROWS.bearer, url: `${gw.url}/api/things`, pid: gw.pid, headers: { ...json, authorization: `Bearer ${token}` }, isGateway: true },
+    ...(gwRedis ? [{ name: ROWS.redis, url: `${gwRedis.url}/dashboard`, pid: gwRedis.pid, headers: { ...json, cookie }, isGateway: true }] : []),
     ...(other
       ? [
           { name: 'compared checkout: /public', url: `${other.url}/public/x`, pid: other.pid, headers: json },
@@ -390,9 +388,9 @@ end
   const pairOf = new Map<string, string>(
     process.env.BENCH_PARALLEL && other
       ? [
-          ['gateway /public (bypass)', 'compared checkout: /public'],
-          ['gateway session cookie', 'compared checkout: session cookie'],
-          [`gateway ${SESSIONS.toLocaleString('en')} distinct sessions`, `compared checkout: ${SESSIONS.toLocaleString('en')} distinct sessions`],
+          [ROWS.public, 'compared checkout: /public'],
+          [ROWS.oneCookie, 'compared checkout: session cookie'],
+          [ROWS.distinct(SESSIONS), `compared checkout: ${SESSIONS.toLocaleString('en')} distinct sessions`],
         ]
       : [],
   );
@@ -411,10 +409,7 @@ end
 
   const cell = (name: string, k: keyof Sample) => cellOf(samples, name, k);
   const ratio = (a: string, b: string, k: keyof Sample) => ratioOf(samples, a, b, k);
-  const RAW = ROWS.raw;
-  const HONO = ROWS.hono;
-  const ONE_COOKIE = ROWS.oneCookie;
-  const oneCookie = cell(ONE_COOKIE, 'rps');
+  const oneCookie = cell(ROWS.oneCookie, 'rps');
   // BENCH_SAMPLES=<file>: every round of every row as JSON (to see the noise, or to recompute).
   if (process.env.BENCH_SAMPLES) writeFileSync(process.env.BENCH_SAMPLES, `${JSON.stringify(Object.fromEntries(samples), null, 1)}\n`);
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
@@ -427,7 +422,7 @@ end
     const rps = cell(s.name, 'rps');
     const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '–');
     console.log(
-      `| ${s.name} | ${Math.round(rps).toLocaleString('en')} | ${f(cell(s.name, 'p50'))} | ${f(cell(s.name, 'p99'))} | ${f(cell(s.name, 'cpu'), 0)} | ${f(ratio(s.name, RAW, 'rps'))} | ${f(ratio(s.name, HONO, 'rps'))} | ${s.isGateway ? f(ratio(s.name, ONE_COOKIE, 'rps')) : ''} | ${samples.get(s.name)!.reduce((a, x) => a + x.non2xx, 0)} |`,
+      `| ${s.name} | ${Math.round(rps).toLocaleString('en')} | ${f(cell(s.name, 'p50'))} | ${f(cell(s.name, 'p99'))} | ${f(cell(s.name, 'cpu'), 0)} | ${f(ratio(s.name, ROWS.raw, 'rps'))} | ${f(ratio(s.name, ROWS.hono, 'rps'))} | ${s.isGateway ? f(ratio(s.name, ROWS.oneCookie, 'rps')) : ''} | ${samples.get(s.name)!.reduce((a, x) => a + x.non2xx, 0)} |`,
     );
   }
   // How far apart one row's rounds were (the machine's noise), beside the medians above.
@@ -452,8 +447,8 @@ end
 
   // Latency at half of the gateway's maximum: the same fixed rate against the raw undici proxy and
   // the gateway's session row, interleaved, each the median of the rounds.
-  const rawRow = scenarios.find((s) => s.name === RAW);
-  const sessionRow = scenarios.find((s) => s.name === ONE_COOKIE);
+  const rawRow = scenarios.find((s) => s.name === ROWS.raw);
+  const sessionRow = scenarios.find((s) => s.name === ROWS.oneCookie);
   if (rawRow && sessionRow && Number.isFinite(oneCookie) && oneCookie > 0) {
     // BENCH_FIXED_RATE pins the rate (to compare runs on a machine whose maximum moves).
     const rate = Number(process.env.BENCH_FIXED_RATE) || Math.max(100, Math.round(oneCookie / 2));

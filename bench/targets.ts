@@ -35,6 +35,7 @@ export const ROWS = {
   hono: 'Hono + undici fetch proxy',
   public: 'gateway /public (bypass)',
   oneCookie: 'gateway session cookie',
+  redis: 'gateway session cookie, Redis store',
   stale: 'gateway stale session cookie',
   bearer: 'gateway bearer token',
   distinct: (sessions: number) => `gateway ${sessions.toLocaleString('en')} distinct sessions`,
