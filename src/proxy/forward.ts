@@ -91,11 +91,15 @@ export interface ForwardOptions extends UpstreamRequest {
 /** The Forwarder for runtimes whose native client is fetch (Workers). */
 export function fetchForwarder(fetchImpl: typeof fetch, extra: { keepContentEncoding?: boolean } = {}): Forwarder {
   return async (req, opts) => {
-    const res = await forwardRequest(req, { ...opts, fetch: fetchImpl, keepContentEncoding: extra.keepContentEncoding });
-    for (const line of opts.setCookies ?? []) res.headers.append('set-cookie', line);
-    for (const [name, value] of Object.entries(opts.responseHeaders ?? {})) res.headers.set(name, value);
-    return res;
+    return withGatewayHeaders(await forwardRequest(req, { ...opts, fetch: fetchImpl, keepContentEncoding: extra.keepContentEncoding }), opts);
   };
+}
+
+/** The answer for the client with what the gateway adds to it: its Set-Cookie lines (a re-sealed session) and its response headers (CORS). */
+export function withGatewayHeaders(res: Response, opts: Pick<UpstreamRequest, 'setCookies' | 'responseHeaders'>): Response {
+  for (const line of opts.setCookies ?? []) res.headers.append('set-cookie', line);
+  for (const [name, value] of Object.entries(opts.responseHeaders ?? {})) res.headers.set(name, value);
+  return res;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;

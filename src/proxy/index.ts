@@ -5,6 +5,7 @@ export {
   sendUpstream,
   downstreamResponse,
   upstreamRequestHeaders,
+  withGatewayHeaders,
   downstreamResponseHeaders,
   type Forwarder,
   type ForwardOptions,

@@ -23,7 +23,16 @@ import { createGateway, createGatewayApp } from '../gateway/app';
 import type { RuntimeDeps } from '../gateway/context';
 import { errorResponse, newRequestId } from '../http';
 import { edgeClientAddress } from '../policy';
-import { downstreamResponse, fetchForwarder, isWebSocketOffer, sendUpstream, upstreamRequestHeaders, type Forwarder, type ForwardOptions } from '../proxy';
+import {
+  downstreamResponse,
+  fetchForwarder,
+  isWebSocketOffer,
+  sendUpstream,
+  upstreamRequestHeaders,
+  withGatewayHeaders,
+  type Forwarder,
+  type ForwardOptions,
+} from '../proxy';
 import { createLogger, type Logger } from '../log';
 import { createCacheApiSharedCache } from './cache-api';
 import { createDurableObjectStore, type DurableObjectNamespaceLike } from '../store/durable-object';
@@ -183,9 +192,7 @@ export function webSocketForwarder(fetchImpl: typeof fetch): Forwarder {
       const upstreamSocket = upstream.status === 101 ? upstream.webSocket : undefined;
       out = upstreamSocket ? relay(upstream, upstreamSocket, opts.closeAfterMs) : downstreamResponse(upstream, fwd);
     }
-    for (const line of opts.setCookies ?? []) out.headers.append('set-cookie', line);
-    for (const [name, value] of Object.entries(opts.responseHeaders ?? {})) out.headers.set(name, value);
-    return out;
+    return withGatewayHeaders(out, opts);
   };
 }
 
