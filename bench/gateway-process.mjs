@@ -35,18 +35,19 @@ process.on('SIGTERM', () => {
 // (the end of the bench) as a .heapprofile (Chrome DevTools, or bench/heap-report.mjs).
 // BENCH_HEAP_SAMPLE_KIND=allocated (default) counts every sampled allocation, also those the GC
 // collected since (where the allocation rate comes from); =live only those still alive at the end
-// (what is retained).
+// (what is retained); =promoted those that outlived the scavenges (promoted to the old generation,
+// live or collected by a full GC since: what makes the full GCs).
 let stopHeapSampling;
 if (process.env.BENCH_HEAP_SAMPLE) {
   const { Session } = await import('node:inspector');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
-  const allocated = process.env.BENCH_HEAP_SAMPLE_KIND !== 'live';
+  const kind = process.env.BENCH_HEAP_SAMPLE_KIND ?? 'allocated';
   session.post('HeapProfiler.startSampling', {
     samplingInterval: 16384,
-    includeObjectsCollectedByMajorGC: allocated,
-    includeObjectsCollectedByMinorGC: allocated,
+    includeObjectsCollectedByMajorGC: kind !== 'live',
+    includeObjectsCollectedByMinorGC: kind === 'allocated',
   });
   stopHeapSampling = () =>
     session.post('HeapProfiler.stopSampling', (err, r) => {

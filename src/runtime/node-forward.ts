@@ -55,6 +55,86 @@ export function releaseContinue(res: ServerResponse): void {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** How often the upstream header deadlines are checked: a timeout fires up to this much late. */
+const DEADLINE_TICK_MS = 100;
+
+/** What HeadDeadlines keeps per request: its deadline and its place in the list. */
+interface HeadWait {
+  /** When the upstream's response head must have arrived (performance.now() ms). */
+  readonly deadline: number;
+  prevWaiting: HeadWait | undefined;
+  nextWaiting: HeadWait | undefined;
+  waiting: boolean;
+  headTimedOut(): void;
+}
+
+/**
+ * The requests waiting for their upstream's response head, checked against their deadlines by one
+ * timer. undici's own headersTimeout is a timer object per request that its timer wheel keeps until
+ * its next tick (up to a second after the request ended): every request's outlived two scavenges
+ * and was promoted to V8's old space, most of what the request path promoted, and the scavenges
+ * took longer for it (docs/performance.md, session 9).
+ *
+ * A list through the requests themselves, not a Set: a long-lived Set that every request is added
+ * to and deleted from keeps its deleted entries' objects alive through scavenges (its old table
+ * still points at them from old space after a rehash), and whole requests were promoted: 480 MB in a
+ * 10-s run against 18 MB (measured). Here a finished request is unlinked and points at nothing.
+ */
+class HeadDeadlines {
+  private head: HeadWait | undefined;
+  private tail: HeadWait | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  add(w: HeadWait): void {
+    w.waiting = true;
+    w.prevWaiting = this.tail;
+    w.nextWaiting = undefined;
+    if (this.tail) this.tail.nextWaiting = w;
+    else this.head = w;
+    this.tail = w;
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.sweep(), DEADLINE_TICK_MS);
+      // Never what keeps the process alive: the request's own sockets do that.
+      this.timer.unref();
+    }
+  }
+
+  delete(w: HeadWait): void {
+    if (!w.waiting) return;
+    w.waiting = false;
+    const { prevWaiting: prev, nextWaiting: next } = w;
+    if (prev) prev.nextWaiting = next;
+    else this.head = next;
+    if (next) next.prevWaiting = prev;
+    else this.tail = prev;
+    w.prevWaiting = undefined;
+    w.nextWaiting = undefined;
+  }
+
+  private sweep(): void {
+    if (this.head === undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    const now = performance.now();
+    for (let w: HeadWait | undefined = this.head; w !== undefined; ) {
+      const next: HeadWait | undefined = w.nextWaiting;
+      if (w.deadline <= now) {
+        this.delete(w);
+        w.headTimedOut();
+      }
+      w = next;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.head) this.delete(this.head);
+  }
+}
+
 /** @hono/node-server's marker for "the response was written directly". */
 const ALREADY_SENT_HEADER = 'x-hono-already-sent';
 
@@ -119,6 +199,7 @@ export interface NodeForwarder {
 export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder {
   const agent = new Agent({ keepAliveTimeout: o.keepAliveTimeout ?? 10_000, connections: o.connections ?? 256 });
   const upgrades: UpgradeBook = { open: new Set(), closed: { revoked: 0, lifetime: 0, drain: 0 } };
+  const deadlines = new HeadDeadlines();
 
   const forward: Forwarder = (req, opts) => {
     const bindings = req instanceof NodeRequestView ? req.bindings : bindingsByRequest.get(req);
@@ -134,18 +215,31 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
       // Expect: 100-continue: allowed, so the client may send the body now (Expect itself is not forwarded).
       if (hasBody) releaseContinue(bindings.outgoing);
       const upgrade = bindings.upgrade && incoming.headers.upgrade ? incoming.headers.upgrade : undefined;
-      const handler = new ProxyHandler(bindings, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, upgrades, o.registry);
+      const handler = new ProxyHandler(
+        bindings,
+        opts,
+        origin,
+        timeoutMs,
+        resolve,
+        reject,
+        upgrade ? bindings.upgrade : undefined,
+        upgrades,
+        o.registry,
+        deadlines,
+      );
       const dispatchOpts: Dispatcher.DispatchOptions = {
         origin,
         path,
         method: incoming.method ?? 'GET',
         headers,
         body: hasBody ? incoming : null,
-        headersTimeout: timeoutMs,
+        // The head's deadline is the gateway's own (HeadDeadlines), from the moment it is dispatched.
+        headersTimeout: 0,
         // Streams (SSE, long polls) may be quiet for long; the client socket's own timeouts govern.
         bodyTimeout: 0,
         upgrade: upgrade ?? null,
       };
+      deadlines.add(handler);
       agent.dispatch(dispatchOpts, handler);
     });
   };
@@ -159,7 +253,10 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
       }
     },
     upgradeStats: () => ({ open: upgrades.open.size, closed: { ...upgrades.closed } }),
-    close: () => agent.close(),
+    close: () => {
+      deadlines.close();
+      return agent.close();
+    },
   };
 }
 
@@ -183,12 +280,19 @@ function failureCode(e: unknown): string {
   return e instanceof Error ? e.message.slice(0, 120) : 'request failed';
 }
 
-class ProxyHandler implements Dispatcher.DispatchHandler {
+class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
   private headSent = false;
   /** A first chunk that may be the whole known-length body: held so head and body go out in one write. */
   private held?: Buffer;
   private expected = -1;
   private wroteBody = false;
+  readonly deadline: number;
+  prevWaiting: HeadWait | undefined = undefined;
+  nextWaiting: HeadWait | undefined = undefined;
+  waiting = false;
+  /** The head did not come in time: the client has the 504, whatever the upstream does now is dropped. */
+  private expired = false;
+  private controller?: Dispatcher.DispatchController;
 
   private readonly res: ServerResponse;
 
@@ -202,11 +306,24 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     private readonly upgrade: NodeBindings['upgrade'],
     private readonly upgrades: UpgradeBook,
     private readonly registry: UpgradeRegistry | undefined,
+    private readonly deadlines: HeadDeadlines,
   ) {
     this.res = bindings.outgoing;
+    this.deadline = performance.now() + timeoutMs;
+  }
+
+  /** From HeadDeadlines: no response head within timeoutMs. The upstream request is abandoned. */
+  headTimedOut(): void {
+    if (this.headSent) return;
+    this.expired = true;
+    this.reject(new UpstreamError('timeout', this.origin, `no response headers within ${this.timeoutMs} ms`));
+    if (this.controller && !this.controller.aborted) this.controller.abort(new Error('upstream response head timed out'));
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Timed out while still queued for a connection: it never goes out.
+    if (this.expired) return void controller.abort(new Error('upstream response head timed out'));
     const abortIfGone = () => {
       if (!this.res.writableFinished && !controller.aborted) controller.abort(new Error('client went away'));
     };
@@ -223,16 +340,19 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
+    if (this.expired) return void controller.abort(new Error('upstream response head timed out'));
     if (statusCode < 200) {
       // 103 Early Hints goes on to the client; 100 was already answered by our own server.
       if (statusCode === 103 && !this.upgrade) this.earlyHints(asStrings(controller.rawHeaders));
       return;
     }
     if (statusCode > 599) {
+      this.deadlines.delete(this);
       controller.abort(new Error(`status ${statusCode}`));
       this.reject(new UpstreamError('invalid_response', this.origin, `status ${statusCode}`));
       return;
     }
+    this.deadlines.delete(this);
     const head = downstreamRawHeaders(asStrings(controller.rawHeaders), this.opts);
     this.expected = head.contentLength;
     // Only the upstream's Date (if any): the gateway adds nothing to the response head.
@@ -274,10 +394,13 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.deadlines.delete(this);
     if (this.headSent) {
       this.res.destroy(err);
       return;
     }
+    // Our own abort after the 504 was answered.
+    if (this.expired) return;
     const code = failureCode(err);
     const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
     if (timedOut) this.reject(new UpstreamError('timeout', this.origin, `no response headers within ${this.timeoutMs} ms`, { cause: err }));
@@ -285,6 +408,11 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, upstream: Duplex): void {
+    this.deadlines.delete(this);
+    if (this.expired) {
+      upstream.destroy();
+      return;
+    }
     const client = this.upgrade!.socket;
     const head = downstreamRawHeaders(asStrings(controller.rawHeaders), this.opts, true);
     let text = `HTTP/1.1 ${statusCode} Switching Protocols\r\n`;
