@@ -32,7 +32,7 @@
  * BENCH_HEAP_SAMPLE: see README, Performance.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/emulator';
 import { freePort } from '../test/helpers/nginx';
 import { mintBenchSessions } from './bench-sessions';
+import { type FixedRateResult, fixedRateRunner, machineShare, machineTimes, setRealtime, traceFile } from './half-load';
 import { cell as cellOf, median, ratio as ratioOf, ROWS, type Sample, type Target, tableTargets, targetsReport } from './targets';
 
 // 15 rounds of 1 s per row: a round's rows then run within seconds of each other, so its ratios
@@ -60,6 +61,8 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) |
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
 const children: ChildProcess[] = [];
+// The same connection count as wrk (BENCH_CONNECTIONS), unless BENCH_FIXED_CONNECTIONS says otherwise.
+const fixed = fixedRateRunner(dir, Number(process.env.BENCH_FIXED_CONNECTIONS ?? CONNECTIONS));
 
 interface Peer {
   url: string;
@@ -465,10 +468,10 @@ end
     const realtime = process.env.BENCH_REALTIME !== '0' && setRealtime(measured, true);
     try {
       for (let round = 0; round < FIXED_ROUNDS; round++) {
-        half.raw.push(runFixedRate(rawRow, rate, FIXED_SECONDS, traceFile('raw', round), [raw.pid, upstream.pid]));
+        half.raw.push(fixed.run(rawRow, rate, FIXED_SECONDS, traceFile('raw', round), [raw.pid, upstream.pid]));
         const gateways: [Scenario, FixedRateResult[], string][] = [[sessionRow, half.gateway, 'gateway']];
         if (comparedRow) gateways[round % 2 ? 'unshift' : 'push']([comparedRow, half.compared, 'compared']);
-        for (const [row, into, name] of gateways) into.push(runFixedRate(row, rate, FIXED_SECONDS, traceFile(name, round), [row.pid, upstream.pid]));
+        for (const [row, into, name] of gateways) into.push(fixed.run(row, rate, FIXED_SECONDS, traceFile(name, round), [row.pid, upstream.pid]));
       }
     } finally {
       if (realtime) setRealtime(measured, false);
@@ -479,7 +482,7 @@ end
     const row = (name: string, xs: FixedRateResult[]) =>
       `  ${name} p50 ${f(med(xs, 'p50'))} ms, p99 ${f(med(xs, 'p99'))} ms, p99.9 ${f(med(xs, 'p999'))} ms (${Math.round(med(xs, 'rps')).toLocaleString('en')} req/s done; generator: ${f(med(xs, 'cpuPercent'))} % CPU, late by ${f(med(xs, 'sendLagP99'))} ms at p99; event loop on a CPU ${med(xs, 'loopBusy').toFixed(0)} % of the time, ${med(xs, 'loopMicrosPerRequest').toFixed(0)} µs per request)`;
     console.log(
-      `\nhalf load (${rate.toLocaleString('en')} req/s fixed rate, open loop, ${FIXED_RATE_CONNECTIONS} connections, ${generator.name}, latency from the scheduled send time, median of ${FIXED_ROUNDS} round${FIXED_ROUNDS === 1 ? '' : 's'} × ${FIXED_SECONDS} s${realtime ? '; the event loops of upstream, proxy and gateway at real-time priority (BENCH_REALTIME=0: ordinary)' : ''}):`,
+      `\nhalf load (${rate.toLocaleString('en')} req/s fixed rate, open loop, ${fixed.connections} connections, ${fixed.generatorName()}, latency from the scheduled send time, median of ${FIXED_ROUNDS} round${FIXED_ROUNDS === 1 ? '' : 's'} × ${FIXED_SECONDS} s${realtime ? '; the event loops of upstream, proxy and gateway at real-time priority (BENCH_REALTIME=0: ordinary)' : ''}):`,
     );
     console.log(row('node:http + undici Pool proxy:', half.raw));
     console.log(row('gateway session cookie:       ', half.gateway));
@@ -535,129 +538,6 @@ end
 
   const report = targetsReport(targets);
   if (report.length > 0) console.log(`\n${report.join('\n')}`);
-}
-
-// The same connection count as wrk (BENCH_CONNECTIONS), unless BENCH_FIXED_CONNECTIONS says otherwise.
-const FIXED_RATE_CONNECTIONS = Number(process.env.BENCH_FIXED_CONNECTIONS ?? CONNECTIONS);
-
-interface FixedRateResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  p999: number;
-  errors: number;
-  non2xx: number;
-  /** The generator's own lateness (requests that found a free connection), p99, ms; NaN from the Node generator. */
-  sendLagP99: number;
-  /** The generator's own CPU, % of one core; NaN from the Node generator. */
-  cpuPercent: number;
-  /** The measured proxy's main thread (its event loop): % of the run it was on a CPU, and µs of that per request. */
-  loopBusy: number;
-  loopMicrosPerRequest: number;
-}
-
-/** A thread's time on a CPU and waiting for one (runnable, not running), ns, from /proc schedstat. */
-function threadTimes(pid: number): { run: number; wait: number } {
-  try {
-    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
-    return { run: run!, wait: wait! };
-  } catch {
-    return { run: NaN, wait: NaN };
-  }
-}
-
-/**
- * The fixed-rate generator: bench/fixed-rate.cc built here with g++ (a few µs per request, no GC of
- * its own), run with real-time priority when the system allows it (root or CAP_SYS_NICE) so the
- * generator is not what a busy machine delays; without g++, bench/fixed-rate.ts on Node.
- * BENCH_FIXED_GENERATOR=node forces the Node one.
- */
-const generator = ((): { name: string; command: string[] } => {
-  const binary = join(dir, 'fixed-rate');
-  if (process.env.BENCH_FIXED_GENERATOR !== 'node') {
-    try {
-      execFileSync('g++', ['-O2', '-std=c++17', '-o', binary, join(ROOT, 'bench/fixed-rate.cc')], { stdio: ['ignore', 'ignore', 'inherit'] });
-      try {
-        // Priority 2: above the servers it measures (setRealtime, 1), so it is never the one waiting.
-        execFileSync('chrt', ['-f', '2', 'true'], { stdio: 'ignore' });
-        return { name: 'bench/fixed-rate.cc, real-time priority', command: ['chrt', '-f', '2', binary] };
-      } catch {
-        return { name: 'bench/fixed-rate.cc', command: [binary] };
-      }
-    } catch {
-      /* no g++: the Node generator */
-    }
-  }
-  return { name: 'bench/fixed-rate.ts on Node', command: [process.execPath, '--import', 'tsx', join(ROOT, 'bench/fixed-rate.ts')] };
-})();
-
-/**
- * BENCH_FIXED_TRACE=<dir>: each half-load run's requests (bench/fixed-rate.cc's FIXED_RATE_TRACE:
- * due, sent and done times in CLOCK_MONOTONIC ms) go to <dir>/<raw|gateway>-<round>.txt (with the
- * machine's per-CPU times and the proxy's and upstream's main-thread run/wait times every 5 ms in
- * <…>.txt.samples), and the
- * gateway's GC pauses (with their start times on the same clock) to <dir>/gateway-gc.jsonl, for
- * `node bench/half-load-report.mjs <dir>`.
- */
-function traceFile(row: string, round: number): string | undefined {
-  const traceDir = process.env.BENCH_FIXED_TRACE;
-  if (!traceDir) return undefined;
-  mkdirSync(traceDir, { recursive: true });
-  return join(traceDir, `${row}-${round}.txt`);
-}
-
-/** The fixed-rate generator in its own process: `rate` requests per second for `seconds`, open loop. */
-function runFixedRate(s: Scenario, rate: number, seconds: number, trace?: string, watch: number[] = []): FixedRateResult {
-  const [bin, ...pre] = generator.command;
-  const args = [...pre, s.url, String(rate), String(seconds), String(FIXED_RATE_CONNECTIONS)];
-  if (bin === process.execPath) args.push(JSON.stringify(s.headers ?? {}));
-  else args.push(...Object.entries(s.headers ?? {}).map(([k, v]) => `${k}: ${v}`));
-  // The proxy measured first, then the upstream: their main threads' run and wait times go in the trace.
-  const env = trace ? { ...process.env, FIXED_RATE_TRACE: trace, FIXED_RATE_WATCH: watch.join(',') } : process.env;
-  const before = threadTimes(s.pid);
-  const started = process.hrtime.bigint();
-  const out = execFileSync(bin!, args, { maxBuffer: 1024 * 1024, env }).toString();
-  const wallNs = Number(process.hrtime.bigint() - started);
-  const busyNs = threadTimes(s.pid).run - before.run;
-  const r = JSON.parse(out.trim().split('\n').pop()!) as Partial<FixedRateResult> & { completed?: number };
-  const loop = { loopBusy: (100 * busyNs) / wallNs, loopMicrosPerRequest: busyNs / 1000 / (r.completed || NaN) };
-  return { p999: NaN, sendLagP99: NaN, cpuPercent: NaN, ...r, ...loop } as FixedRateResult;
-}
-
-/**
- * Moves the main thread (the event loop) of each given process to SCHED_FIFO priority 1 (on) or back
- * to SCHED_OTHER (off) with chrt; false when the system does not allow it (not root, no CAP_SYS_NICE,
- * no chrt). Only the main thread: a real-time V8 helper thread doing concurrent marking would hold a
- * core until it is done (FIFO does not time-slice) and stall the event loops for tens of ms.
- *
- * Its known failure (bench/half-load-report.mjs on BENCH_FIXED_TRACE): when ordinary tasks of the
- * machine's other work are starved on a CPU that real-time threads keep busy (the gateway's event
- * loop is 60–90 % busy at half load), the kernel's fair server (Linux ≥ 6.12) runs them above every
- * real-time thread for up to 50 ms of the second: the gateway's main thread then sat runnable 10–34 ms
- * at a time, the generator's 5 ms samples stopped as long, and such a round's p99 was 36–47 ms. The
- * alternative tried, each server in an autogroup of its own at nice -20, was worse on a busy machine
- * (the raw proxy's p99 6–67 ms against ~1 ms, ordinary-scheduler slices of a few ms).
- */
-function setRealtime(pids: number[], on: boolean): boolean {
-  try {
-    for (const pid of pids) execFileSync('chrt', on ? ['-f', '-p', '1', String(pid)] : ['-o', '-p', '0', String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (on) setRealtime(pids, false);
-    return false;
-  }
-}
-
-/** Jiffies of the whole machine from /proc/stat: busy (everything but idle and iowait), steal, total. */
-function machineTimes(): { busy: number; steal: number; total: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - f[3]! - f[4]!, steal: f[7]!, total };
-}
-
-function machineShare(a: ReturnType<typeof machineTimes>, b: ReturnType<typeof machineTimes>): { busy: number; steal: number } {
-  const total = b.total - a.total || 1;
-  return { busy: (100 * (b.busy - a.busy)) / total, steal: (100 * (b.steal - a.steal)) / total };
 }
 
 try {
