@@ -188,6 +188,13 @@ interface UpgradeBook {
   closed: Record<UpgradeEnd, number>;
 }
 
+/** What every request's handler shares with its forwarder: the upgrade book, the revocation registry, the head deadlines. */
+interface ForwarderShared {
+  upgrades: UpgradeBook;
+  registry: UpgradeRegistry | undefined;
+  deadlines: HeadDeadlines;
+}
+
 export interface NodeForwarder {
   forward: Forwarder;
   /** Ends every upgraded connection (drain deadline). */
@@ -200,6 +207,7 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
   const agent = new Agent({ keepAliveTimeout: o.keepAliveTimeout ?? 10_000, connections: o.connections ?? 256 });
   const upgrades: UpgradeBook = { open: new Set(), closed: { revoked: 0, lifetime: 0, drain: 0 } };
   const deadlines = new HeadDeadlines();
+  const shared: ForwarderShared = { upgrades, registry: o.registry, deadlines };
 
   const forward: Forwarder = (req, opts) => {
     const bindings = req instanceof NodeRequestView ? req.bindings : bindingsByRequest.get(req);
@@ -215,18 +223,7 @@ export function createNodeForwarder(o: NodeForwarderOptions = {}): NodeForwarder
       // Expect: 100-continue: allowed, so the client may send the body now (Expect itself is not forwarded).
       if (hasBody) releaseContinue(bindings.outgoing);
       const upgrade = bindings.upgrade && incoming.headers.upgrade ? incoming.headers.upgrade : undefined;
-      const handler = new ProxyHandler(
-        bindings,
-        opts,
-        origin,
-        timeoutMs,
-        resolve,
-        reject,
-        upgrade ? bindings.upgrade : undefined,
-        upgrades,
-        o.registry,
-        deadlines,
-      );
+      const handler = new ProxyHandler(bindings, opts, origin, timeoutMs, resolve, reject, upgrade ? bindings.upgrade : undefined, shared);
       const dispatchOpts: Dispatcher.DispatchOptions = {
         origin,
         path,
@@ -295,6 +292,9 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
   private controller?: Dispatcher.DispatchController;
 
   private readonly res: ServerResponse;
+  private readonly upgrades: UpgradeBook;
+  private readonly registry: UpgradeRegistry | undefined;
+  private readonly deadlines: HeadDeadlines;
 
   constructor(
     private readonly bindings: NodeBindings,
@@ -304,11 +304,12 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
     private readonly resolve: (r: Response) => void,
     private readonly reject: (e: unknown) => void,
     private readonly upgrade: NodeBindings['upgrade'],
-    private readonly upgrades: UpgradeBook,
-    private readonly registry: UpgradeRegistry | undefined,
-    private readonly deadlines: HeadDeadlines,
+    shared: ForwarderShared,
   ) {
     this.res = bindings.outgoing;
+    this.upgrades = shared.upgrades;
+    this.registry = shared.registry;
+    this.deadlines = shared.deadlines;
     this.deadline = performance.now() + timeoutMs;
   }
 
