@@ -269,6 +269,11 @@ function asStrings(raw: Dispatcher.DispatchController['rawHeaders']): readonly s
   return out;
 }
 
+/** What an upstream request abandoned at its head deadline is aborted with. */
+function headTimedOutError(): Error {
+  return new Error('upstream response head timed out');
+}
+
 /** Short cause for logs: the socket or undici error code. */
 function failureCode(e: unknown): string {
   const err = e as { code?: unknown; cause?: { code?: unknown } } | undefined;
@@ -292,9 +297,6 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
   private controller?: Dispatcher.DispatchController;
 
   private readonly res: ServerResponse;
-  private readonly upgrades: UpgradeBook;
-  private readonly registry: UpgradeRegistry | undefined;
-  private readonly deadlines: HeadDeadlines;
 
   constructor(
     private readonly bindings: NodeBindings,
@@ -304,27 +306,23 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
     private readonly resolve: (r: Response) => void,
     private readonly reject: (e: unknown) => void,
     private readonly upgrade: NodeBindings['upgrade'],
-    shared: ForwarderShared,
+    private readonly shared: ForwarderShared,
   ) {
     this.res = bindings.outgoing;
-    this.upgrades = shared.upgrades;
-    this.registry = shared.registry;
-    this.deadlines = shared.deadlines;
     this.deadline = performance.now() + timeoutMs;
   }
 
   /** From HeadDeadlines: no response head within timeoutMs. The upstream request is abandoned. */
   headTimedOut(): void {
-    if (this.headSent) return;
     this.expired = true;
     this.reject(new UpstreamError('timeout', this.origin, `no response headers within ${this.timeoutMs} ms`));
-    if (this.controller && !this.controller.aborted) this.controller.abort(new Error('upstream response head timed out'));
+    if (this.controller && !this.controller.aborted) this.controller.abort(headTimedOutError());
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     // Timed out while still queued for a connection: it never goes out.
-    if (this.expired) return void controller.abort(new Error('upstream response head timed out'));
+    if (this.expired) return void controller.abort(headTimedOutError());
     const abortIfGone = () => {
       if (!this.res.writableFinished && !controller.aborted) controller.abort(new Error('client went away'));
     };
@@ -341,19 +339,18 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
-    if (this.expired) return void controller.abort(new Error('upstream response head timed out'));
+    if (this.expired) return void controller.abort(headTimedOutError());
     if (statusCode < 200) {
       // 103 Early Hints goes on to the client; 100 was already answered by our own server.
       if (statusCode === 103 && !this.upgrade) this.earlyHints(asStrings(controller.rawHeaders));
       return;
     }
+    this.shared.deadlines.delete(this);
     if (statusCode > 599) {
-      this.deadlines.delete(this);
       controller.abort(new Error(`status ${statusCode}`));
       this.reject(new UpstreamError('invalid_response', this.origin, `status ${statusCode}`));
       return;
     }
-    this.deadlines.delete(this);
     const head = downstreamRawHeaders(asStrings(controller.rawHeaders), this.opts);
     this.expected = head.contentLength;
     // Only the upstream's Date (if any): the gateway adds nothing to the response head.
@@ -395,7 +392,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.deadlines.delete(this);
+    this.shared.deadlines.delete(this);
     if (this.headSent) {
       this.res.destroy(err);
       return;
@@ -403,13 +400,14 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
     // Our own abort after the 504 was answered.
     if (this.expired) return;
     const code = failureCode(err);
-    const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-    if (timedOut) this.reject(new UpstreamError('timeout', this.origin, `no response headers within ${this.timeoutMs} ms`, { cause: err }));
+    // undici no longer times the head (headersTimeout: 0, HeadDeadlines does): only connecting.
+    if (code === 'UND_ERR_CONNECT_TIMEOUT')
+      this.reject(new UpstreamError('timeout', this.origin, `no response headers within ${this.timeoutMs} ms`, { cause: err }));
     else this.reject(new UpstreamError('unreachable', this.origin, code, { cause: err }));
   }
 
   onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, upstream: Duplex): void {
-    this.deadlines.delete(this);
+    this.shared.deadlines.delete(this);
     if (this.expired) {
       upstream.destroy();
       return;
@@ -424,7 +422,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
     if (this.upgrade!.head.length > 0) upstream.write(this.upgrade!.head);
     // A WebSocket a revocation or the credentials' end may close: the upstream's frames are watched,
     // so the close can be a 1008 close frame between two of them (else, mid-frame, a cut).
-    const closable = (this.opts.revocation !== undefined && this.registry !== undefined) || this.opts.closeAfterMs !== undefined;
+    const closable = (this.opts.revocation !== undefined && this.shared.registry !== undefined) || this.opts.closeAfterMs !== undefined;
     const frames = closable && isWebSocketOffer(this.bindings.incoming.headers.upgrade) ? new FrameBoundary() : undefined;
     let closing = false;
     // The first reason the gateway ends it for is the one counted (a revocation's close frame may
@@ -433,7 +431,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
     const endedBy = (reason: UpgradeEnd): boolean => {
       if (ended) return false;
       ended = true;
-      this.upgrades.closed[reason]++;
+      this.shared.upgrades.closed[reason]++;
       return true;
     };
     const link = {
@@ -460,7 +458,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
       cut.unref();
       client.once('close', () => clearTimeout(cut));
     };
-    this.upgrades.open.add(link);
+    this.shared.upgrades.open.add(link);
     let timer: NodeJS.Timeout | undefined;
     if (this.opts.closeAfterMs !== undefined) {
       // setTimeout caps at ~24.8 days; a session is never that long.
@@ -471,10 +469,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler, HeadWait {
       timer.unref();
     }
     // Sign-out, sign-out everywhere or a revoked token family closes it too (./node-upgrades.ts).
-    const forget = this.opts.revocation && this.registry ? this.registry.add(link, this.opts.revocation) : undefined;
+    const forget = this.opts.revocation && this.shared.registry ? this.shared.registry.add(link, this.opts.revocation) : undefined;
     const finish = () => {
       clearTimeout(timer);
-      this.upgrades.open.delete(link);
+      this.shared.upgrades.open.delete(link);
       forget?.();
       // A revocation's close frame is on its way to the client: only the upstream goes now.
       if (closing) upstream.destroy();
